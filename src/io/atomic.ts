@@ -1,0 +1,64 @@
+import { promises as fs, openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Writes a file so that readers only ever see the old content or the complete new content: the bytes go to
+ * a temporary file in the same folder, are flushed to disk, and the temporary file is renamed over the
+ * target (rename is atomic within one file system). A crash mid-write leaves at most a stray `.tmp-*` file.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  const tmp = temporaryNameFor(path);
+  const handle = await fs.open(tmp, 'wx');
+  try {
+    for (const chunk of chunksOf(bytes)) await handle.write(chunk);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await fs.rm(tmp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await fs.rename(tmp, path);
+  } catch (error) {
+    await fs.rm(tmp, { force: true });
+    throw error;
+  }
+  await syncDirectory(dirname(path));
+}
+
+/** Synchronous twin of {@link writeFileAtomic}, for the Ctrl-C path where the event loop may not run again. */
+export function writeFileAtomicSync(path: string, bytes: Uint8Array | readonly Uint8Array[]): void {
+  const tmp = temporaryNameFor(path);
+  const fd = openSync(tmp, 'wx');
+  try {
+    for (const chunk of chunksOf(bytes)) {
+      let offset = 0;
+      while (offset < chunk.byteLength) offset += writeSync(fd, chunk, offset);
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw error;
+  }
+  renameSync(tmp, path);
+}
+
+function temporaryNameFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+function chunksOf(bytes: Uint8Array | readonly Uint8Array[]): readonly Uint8Array[] {
+  return bytes instanceof Uint8Array ? [bytes] : bytes;
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  // Makes the rename itself durable. Some file systems refuse fsync on a directory; the data is safe anyway.
+  try {
+    const handle = await fs.open(dir, 'r');
+    try { await handle.sync(); } finally { await handle.close(); }
+  } catch { /* best effort: see above */ }
+}
