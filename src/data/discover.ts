@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { assert } from '../util/assert.js';
-import type { Contrast } from './contrast.js';
+import { CONTRASTS, SEG, type Contrast } from './contrast.js';
 import { FORMAT_CONTRASTS, DATASET_FORMATS, type Case, type Dataset, type DatasetFormat, type DatasetProblem } from './dataset.js';
 import { parseManifest, type ManifestKind } from './manifest.js';
 import { FOLDER_FORMATS, isNiftiFileName, namingShape, parseCaseFileName, subjectOf, type CaseFileName } from './naming.js';
@@ -79,7 +79,11 @@ function groupFolder(root: string, format: FolderFormat, nifti: readonly string[
   for (const id of [...byCase.keys()].sort(compareIds)) {
     const contrasts: Partial<Record<Contrast, string>> = {};
     let seg: string | undefined;
-    for (const [role, paths] of byCase.get(id)!) {
+    const roles = byCase.get(id)!;
+    // Canonical role order keeps the record (and everything printed from it) independent of listing order.
+    for (const role of [...CONTRASTS, SEG] as const) {
+      const paths = roles.get(role);
+      if (paths === undefined) continue;
       // Two candidates (say `.nii` and `.nii.gz`, or copies in two folders) could differ; picking one silently
       // would hide that, so neither is used and the case shows up as incomplete as well.
       if (paths.length > 1) { problems.push({ kind: 'ambiguous', case: id, role, paths }); continue; }

@@ -60,7 +60,8 @@ export function parseManifest(text: string, options: ManifestOptions): Manifest 
     if (previous !== undefined) { fail(`duplicate case id '${id}' (first at ${previous})`); continue; }
     seen.set(id, row.where);
     if (Object.keys(paths).length === 0) { fail(`case '${id}' has no contrast file`); continue; }
-    cases.push({ id, subject: subject === '' ? id : subject, format: 'manifest', contrasts: paths, ...(seg ? { seg } : {}) });
+    const ordered = Object.fromEntries(canonicalOrder(Object.keys(paths) as Contrast[]).map((c) => [c, paths[c]]));
+    cases.push({ id, subject: subject === '' ? id : subject, format: 'manifest', contrasts: ordered, ...(seg ? { seg } : {}) });
   }
   assert(errors.length === 0, () => `parseManifest: ${errors.length} bad row(s):\n  ${errors.join('\n  ')}`);
   assert(cases.length > 0, () => `parseManifest: ${options.source} lists no case`);
