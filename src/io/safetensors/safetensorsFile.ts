@@ -1,0 +1,20 @@
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic, writeFileAtomicSync } from '../atomic.js';
+import type { RawTensor } from './rawTensor.js';
+import { type SafetensorsContents, decodeSafetensors, encodeSafetensors } from './safetensors.js';
+
+/** Writes a safetensors file atomically: readers see the old file or the complete new one, never a torn one. */
+export async function saveSafetensors(path: string, tensors: Record<string, RawTensor>, metadata?: Record<string, string>): Promise<void> {
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+}
+
+/** Synchronous twin of {@link saveSafetensors}, for the Ctrl-C path where the event loop may not run again. */
+export function saveSafetensorsSync(path: string, tensors: Record<string, RawTensor>, metadata?: Record<string, string>): void {
+  writeFileAtomicSync(path, encodeSafetensors(tensors, metadata));
+}
+
+/** Reads and validates a whole safetensors file; the tensors' bytes are views into the one file buffer. */
+export async function loadSafetensors(path: string): Promise<SafetensorsContents> {
+  const file = await readFile(path);
+  return decodeSafetensors(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), path);
+}
