@@ -1,0 +1,81 @@
+import { promises as fs } from 'node:fs';
+import { writeFileAtomic } from '../atomic.js';
+import type { Volume } from '../../volume/volume.js';
+import { encodeNifti, type NiftiWriteOptions } from './encode.js';
+import { gunzipHead, isGzip } from './gzip.js';
+import { MAX_HEADER_BYTES, parseHeaderDetailed, type NiftiHeader } from './header.js';
+import { MAX_NIFTI_BYTES, parseNifti, type NiftiImage } from './image.js';
+
+/** The file-system edge of the NIfTI code: everything else here works on bytes. */
+
+/** First read of readNiftiHeader; doubled while a gzip stream has not yet yielded a whole header. */
+const HEADER_PREFIX_BYTES = 64 * 1024;
+
+export async function readNifti(path: string): Promise<NiftiImage> {
+  const who = `readNifti: ${path}`;
+  const bytes = await withPath(who, async () => {
+    const { size } = await fs.stat(path);
+    // A gzip file is at most as large as what it inflates to, give or take its few header bytes.
+    if (size > MAX_NIFTI_BYTES) throw new Error(`${size} bytes exceed the ${MAX_NIFTI_BYTES}-byte limit for one image`);
+    return fs.readFile(path);
+  });
+  return parseNifti(bytes, path);
+}
+
+/** Reads only the start of the file: enough bytes to inflate (if gzipped) and parse the header. */
+export async function readNiftiHeader(path: string): Promise<NiftiHeader> {
+  const who = `readNiftiHeader: ${path}`;
+  const handle = await withPath(who, () => fs.open(path, 'r'));
+  try {
+    const { size } = await withPath(who, () => handle.stat());
+    for (let wanted = HEADER_PREFIX_BYTES; ; wanted *= 2) {
+      const bytes = await withPath(who, () => readStart(handle, Math.min(wanted, size)));
+      const complete = bytes.length < wanted || !isGzip(bytes) ||
+        gunzipHead(bytes, MAX_HEADER_BYTES, who).length >= MAX_HEADER_BYTES;
+      if (complete) return parseHeaderDetailed(bytes, path, 'readNiftiHeader').header;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readStart(handle: fs.FileHandle, length: number): Promise<Uint8Array> {
+  const buffer = new Uint8Array(length);
+  const { bytesRead } = await handle.read(buffer, 0, length, 0);
+  return buffer.subarray(0, bytesRead);
+}
+
+/**
+ * Writes `volume` atomically (readers never see a half-written file), gzip-compressed iff `path` ends in
+ * .gz. An existing file is kept unless `options.overwrite`, so an input is never replaced by accident.
+ */
+export async function writeNifti(path: string, volume: Volume, options: NiftiWriteOptions = {}): Promise<void> {
+  const who = `writeNifti: ${path}`;
+  const bytes = encodeNifti(volume, { ...options, gzip: path.toLowerCase().endsWith('.gz') });
+  await withPath(who, async () => {
+    if (!options.overwrite && await exists(path)) {
+      throw new Error('the file exists; pass overwrite: true to replace it');
+    }
+    await writeFileAtomic(path, bytes);
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fs.lstat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** Runs a file-system step, prefixing any error with the function and path. */
+async function withPath<T>(who: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${who}: ${message}`, { cause: error });
+  }
+}
