@@ -1,0 +1,61 @@
+/**
+ * The three steps that cut a window out of the grid: `crop` to the foreground box of all contrasts, `pad`
+ * centred to a shape or to multiples, and a fixed `window`. They share one inverse: the window at −start
+ * with the input shape, filled outside with the fill value.
+ */
+import type { Shape3 } from '../volume/volume.js';
+import { extractWindow } from '../volume/extractWindow.js';
+import { foregroundBox } from '../volume/foregroundBox.js';
+import type { CropConfig, PadConfig, WindowConfig } from './preprocessConfig.js';
+import { firstVolume, gridRecord, mapVolumes, type PreprocessStep, type VolumeSet, type WindowRecord } from './preprocessStep.js';
+import { assert, fmtShape } from '../util/assert.js';
+
+function cut(volumes: VolumeSet, kind: WindowRecord['kind'], start: Shape3, shape: Shape3): { volumes: VolumeSet; record: WindowRecord } {
+  return {
+    volumes: mapVolumes(volumes, (v) => extractWindow(v, start, shape)),
+    record: { kind, input: gridRecord(firstVolume(volumes)), start, shape },
+  };
+}
+
+function uncut(volume: Parameters<typeof extractWindow>[0], record: WindowRecord, fill: number) {
+  const back = extractWindow(volume, record.start.map((s) => -s), record.input.shape, fill);
+  return { data: back.data, shape: record.input.shape, affine: Float64Array.from(record.input.affine) };
+}
+
+export const cropStep: PreprocessStep<CropConfig, WindowRecord> = {
+  apply(volumes) {
+    const box = foregroundBox(Object.values(volumes));
+    assert(box !== null, () => `crop: every voxel of every contrast (${Object.keys(volumes).join(', ')}) is zero; there is no foreground to crop to`);
+    return cut(volumes, 'crop', box.start, box.shape);
+  },
+  invert: (volume, record, { fill }) => uncut(volume, record, fill),
+};
+
+/** The padded shape: the given shape, or each axis rounded up to its multiple. */
+function padTarget(shape: Shape3, config: PadConfig): Shape3 {
+  if ('multiple' in config) return shape.map((n, a) => Math.ceil(n / config.multiple[a]) * config.multiple[a]) as unknown as Shape3;
+  for (let a = 0; a < 3; a++) {
+    assert(
+      shape[a] <= config.shape[a],
+      () => `pad: the volume (the foreground after a crop) has size ${fmtShape(shape)}, which does not fit the target shape ` +
+        `${fmtShape(config.shape)} (axis ${a}: ${shape[a]} > ${config.shape[a]})`,
+    );
+  }
+  return config.shape;
+}
+
+export const padStep: PreprocessStep<PadConfig, WindowRecord> = {
+  apply(volumes, config) {
+    const { shape } = firstVolume(volumes);
+    const target = padTarget(shape, config);
+    // Half the padding before, the odd voxel after, as MONAI's symmetric SpatialPad does.
+    const start = shape.map((n, a) => -Math.floor((target[a] - n) / 2)) as unknown as Shape3;
+    return cut(volumes, 'pad', start, target);
+  },
+  invert: (volume, record, { fill }) => uncut(volume, record, fill),
+};
+
+export const windowStep: PreprocessStep<WindowConfig, WindowRecord> = {
+  apply: (volumes, config) => cut(volumes, 'window', config.start, config.shape),
+  invert: (volume, record, { fill }) => uncut(volume, record, fill),
+};
