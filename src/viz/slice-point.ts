@@ -7,10 +7,12 @@ import type { Affine, Shape3 } from '../volume/volume.js';
 import { applyAffine, invertAffine, type Vec3 } from '../volume/affine.js';
 import { assert, fmtShape } from '../util/assert.js';
 
+type Triple = readonly [number, number, number];
+
 export type SlicePoint =
   | { readonly kind: 'mid' }
-  | { readonly kind: 'voxel'; readonly ijk: Vec3 }
-  | { readonly kind: 'world'; readonly xyz: Vec3 };
+  | { readonly kind: 'voxel'; readonly ijk: Triple }
+  | { readonly kind: 'world'; readonly xyz: Triple };
 
 export const MID_SLICE: SlicePoint = Object.freeze({ kind: 'mid' });
 
@@ -23,7 +25,7 @@ export function parseSlicePoint(text: string, world = false): SlicePoint {
     parts.length === 3 && numbers.every(Number.isFinite),
     () => `parseSlicePoint: expected 'mid' or three numbers 'i,j,k'${world ? ' (mm)' : ''}, got '${text}'`,
   );
-  const point = numbers as Vec3;
+  const point = numbers as unknown as Triple;
   if (world) return { kind: 'world', xyz: point };
   assert(numbers.every(Number.isInteger), () => `parseSlicePoint: voxel indices must be integers, got '${text}' (use world mm for fractional positions)`);
   return { kind: 'voxel', ijk: point };
