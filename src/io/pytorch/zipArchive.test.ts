@@ -1,0 +1,55 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { buildZip } from '../../../test-fixtures/pytorch/buildZip.js';
+import { openZipArchive } from './zipArchive.js';
+
+const text = (s: string) => new TextEncoder().encode(s);
+const entries = [
+  { name: 'a/data.pkl', data: text('pickle bytes') },
+  { name: 'a/data/0', data: Uint8Array.from({ length: 300 }, (_, i) => i % 7), deflate: true },
+  { name: 'a/empty', data: new Uint8Array(0) },
+];
+
+describe('openZipArchive', () => {
+  for (const zip64 of [false, true]) {
+    test(`reads stored and deflated entries${zip64 ? ' through the ZIP64 records' : ''}`, () => {
+      const archive = openZipArchive(buildZip(entries, { zip64 }), 't.zip');
+      assert.deepEqual(archive.names, ['a/data.pkl', 'a/data/0', 'a/empty']);
+      for (const { name, data } of entries) assert.deepEqual(archive.read(name), data);
+      assert.equal(archive.has('a/data/1'), false);
+    });
+  }
+
+  test('reads a torch.save archive (aligned local headers), returning stored entries as views', () => {
+    const bytes = new Uint8Array(readFileSync(new URL('../../../test-fixtures/pytorch/state_dict.pt', import.meta.url)));
+    const archive = openZipArchive(bytes, 'state_dict.pt');
+    assert.ok(archive.names.includes('state_dict/data.pkl'));
+    assert.equal(new TextDecoder().decode(archive.read('state_dict/version')).trim(), '3');
+    const pickle = archive.read('state_dict/data.pkl');
+    assert.equal(pickle.buffer, bytes.buffer);
+    assert.deepEqual([...pickle.subarray(0, 2)], [0x80, 0x02], 'data.pkl starts with PROTO 2');
+  });
+
+  test('rejects what is not a ZIP archive, or is truncated', () => {
+    assert.throws(() => openZipArchive(text('hello'), 'x.bin'), /openZipArchive\(x\.bin\): no end-of-central-directory record/);
+    const whole = buildZip(entries);
+    assert.throws(() => openZipArchive(whole.subarray(0, whole.length - 10), 'cut.zip'), /no end-of-central-directory record/);
+    // Drop the front of the file: the directory points at bytes that are no longer where it says.
+    const shifted = whole.subarray(40);
+    assert.throws(() => openZipArchive(shifted, 'shifted.zip').read('a/data/0'), /openZipArchive\(shifted\.zip\): .*(outside|bad signature)/);
+  });
+
+  test('detects a corrupted entry through its CRC-32, and names an unsupported compression method', () => {
+    const bytes = buildZip(entries);
+    const at = 30 + 'a/data.pkl'.length + 3;
+    bytes[at] ^= 0xff;
+    assert.throws(() => openZipArchive(bytes, 'bad.zip').read('a/data.pkl'), /entry "a\/data\.pkl" is corrupt \(CRC-32 0x[0-9a-f]+, expected 0x[0-9a-f]+\)/);
+
+    const odd = buildZip([{ name: 'x', data: text('abc') }]);
+    const centralStart = 30 + 1 + 3;
+    new DataView(odd.buffer).setUint16(centralStart + 10, 12, true);
+    assert.throws(() => openZipArchive(odd, 'bzip2.zip').read('x'), /entry "x" uses compression method 12; only stored \(0\) and deflate \(8\)/);
+    assert.throws(() => openZipArchive(odd, 'bzip2.zip').read('y'), /no entry "y"/);
+  });
+});
