@@ -125,7 +125,7 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 /** Path of a dataset file relative to the dataset root, for compact listings. */
-export function relativeToRoot(dataset: Dataset, path: string): string {
+export function relativeToRoot(dataset: Pick<Dataset, 'root' | 'format'>, path: string): string {
   const base = dataset.format === 'manifest' ? dirname(dataset.root) : dataset.root;
   return relative(base, path);
 }
