@@ -1,0 +1,42 @@
+// The whole native surface of mrsynth: tensors by handle, one generic operator call, autograd hooks,
+// generators and runtime information. Everything else (shapes, validation, modules) lives in TypeScript.
+#include <ATen/Parallel.h>
+#include <napi.h>
+
+#include <thread>
+
+#include "generators.h"
+#include "op_call.h"
+#include "runtime.h"
+
+namespace mrsynth {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Debian's libtorch starts with one intra-op thread; use every core unless the caller says otherwise
+  // (the TypeScript side applies MRSYNTH_THREADS before any work).
+  unsigned cores = std::thread::hardware_concurrency();
+  if (cores > 0) at::set_num_threads(static_cast<int>(cores));
+
+  const std::pair<const char*, Napi::Function::Callback> functions[] = {
+      {"opLookup", OpLookup}, {"opSchema", OpSchema}, {"opCall", OpCall},
+      {"fromBuffer", FromBuffer}, {"toBuffer", ToBuffer}, {"pinnedView", PinnedView}, {"meta", Meta},
+      {"item", Item}, {"release", Release}, {"liveTensors", LiveTensors}, {"externalBytes", ExternalBytes},
+      {"setRequiresGrad", SetRequiresGrad}, {"requiresGrad", RequiresGrad}, {"isLeaf", IsLeaf}, {"grad", Grad},
+      {"setGrad", SetGrad}, {"retainGrad", RetainGrad}, {"backward", Backward},
+      {"isGradEnabled", IsGradEnabled}, {"setGradEnabled", SetGradEnabled},
+      {"generatorCreate", GeneratorCreate}, {"generatorDefault", GeneratorDefault},
+      {"generatorRelease", GeneratorRelease}, {"generatorSeed", GeneratorSeed},
+      {"generatorInitialSeed", GeneratorInitialSeed}, {"generatorGetState", GeneratorGetState},
+      {"generatorSetState", GeneratorSetState},
+      {"info", Info}, {"setNumThreads", SetNumThreads}, {"numThreads", NumThreads}, {"manualSeed", ManualSeed},
+      {"benchConv3d", BenchConv3d},
+  };
+  for (const auto& [name, callback] : functions) exports.Set(name, Napi::Function::New(env, callback, name));
+  return exports;
+}
+
+}  // namespace mrsynth
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return mrsynth::Init(env, exports); }
+
+NODE_API_MODULE(mrsynth_native, InitModule)

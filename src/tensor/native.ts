@@ -1,0 +1,86 @@
+/**
+ * The typed surface of the native addon (native/*.cc). Tensors and generators are integer handles owned by
+ * this process's tensor table; everything above this file deals in `Tensor` objects, never raw handles.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Handle = number;
+
+export interface NativeInfo {
+  torchVersion: string;
+  cxx11Abi: boolean;
+  buildConfig: string;
+  parallelInfo: string;
+  numThreads: number;
+  mkldnn: boolean;
+  cuda: boolean;
+  cudaDevices: number;
+}
+
+export interface NativeBinding {
+  opLookup(name: string, overload: string): number;
+  opSchema(op: number): string;
+  opCall(op: number, ...args: unknown[]): unknown;
+  fromBuffer(data: ArrayBufferView, shape: readonly number[], dtype: number): Handle;
+  toBuffer(handle: Handle): ArrayBuffer;
+  pinnedView(handle: Handle): ArrayBuffer;
+  meta(handle: Handle): [number, string, ...number[]];
+  item(handle: Handle): number | boolean;
+  release(handle: Handle): void;
+  liveTensors(): number;
+  externalBytes(): number;
+  setRequiresGrad(handle: Handle, requires: boolean): void;
+  requiresGrad(handle: Handle): boolean;
+  isLeaf(handle: Handle): boolean;
+  grad(handle: Handle): Handle | null;
+  setGrad(handle: Handle, grad: Handle | null): void;
+  retainGrad(handle: Handle): void;
+  backward(handle: Handle, gradient: Handle | null, retainGraph: boolean | null, createGraph: boolean): void;
+  isGradEnabled(): boolean;
+  setGradEnabled(enabled: boolean): void;
+  generatorCreate(device: string, seed: bigint): number;
+  generatorDefault(device: string): number;
+  generatorRelease(generator: number): void;
+  generatorSeed(generator: number, seed: bigint): void;
+  generatorInitialSeed(generator: number): bigint;
+  generatorGetState(generator: number): Handle;
+  generatorSetState(generator: number, state: Handle): void;
+  info(): NativeInfo;
+  setNumThreads(threads: number): void;
+  numThreads(): number;
+  manualSeed(seed: bigint): void;
+  benchConv3d(inputShape: readonly number[], outChannels: number, dtype: number, backward: boolean, iterations: number): Float64Array;
+}
+
+function packageRoot(): string {
+  // Works from src/tensor (tsx) and from dist/tensor (compiled): walk up to the folder with package.json.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('mrsynth: cannot find the package root above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return dir;
+}
+
+function loadBinding(): NativeBinding {
+  const root = packageRoot();
+  const path = join(root, 'build', 'Release', 'mrsynth_native.node');
+  if (!existsSync(path)) {
+    throw new Error(`mrsynth: the native addon is not built (${path} is missing). ` +
+      'Run `npm run build:native` (needs libtorch: `apt-get install libtorch-dev`, or LIBTORCH_DIR=<libtorch folder>).');
+  }
+  const binding = createRequire(import.meta.url)(path) as NativeBinding;
+  const threads = process.env.MRSYNTH_THREADS;
+  if (threads !== undefined) {
+    const n = Number(threads);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`MRSYNTH_THREADS must be a positive integer, got '${threads}'`);
+    binding.setNumThreads(n);
+  }
+  return binding;
+}
+
+export const native: NativeBinding = loadBinding();
