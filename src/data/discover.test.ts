@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { discoverDataset } from './discover.js';
+import { discoverDataset, relativeToRoot } from './discover.js';
 
 // Discovery reads names only, so empty files stand in for images here.
 let root: string;
@@ -105,5 +105,13 @@ describe('discoverDataset', () => {
     }
     await assert.rejects(discoverDataset(join(dir, 'manifest.csv'), { format: 'ixi' }), /is a file, so it must be a manifest, but format 'ixi' was forced/);
     await assert.rejects(discoverDataset(join(root, 'b21'), { format: 'manifest' }), /format 'manifest' forced, but .* has no manifest\.csv or manifest\.json/);
+  });
+});
+
+describe('relativeToRoot', () => {
+  test('shortens paths under the root and keeps the others absolute', () => {
+    assert.equal(relativeToRoot({ root: '/d/set', format: 'ixi' }, '/d/set/IXI-T1/a.nii'), join('IXI-T1', 'a.nii'));
+    assert.equal(relativeToRoot({ root: '/d/m.csv', format: 'manifest' }, '/d/c/a.nii'), join('c', 'a.nii'));
+    assert.equal(relativeToRoot({ root: '/d/set', format: 'ixi' }, '/elsewhere/a.nii'), '/elsewhere/a.nii');
   });
 });

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { assert } from '../util/assert.js';
 import { CONTRASTS, SEG, type Contrast } from './contrast.js';
 import { FORMAT_CONTRASTS, DATASET_FORMATS, type Case, type Dataset, type DatasetFormat, type DatasetProblem } from './dataset.js';
@@ -124,8 +124,9 @@ async function listFiles(dir: string): Promise<string[]> {
   return found;
 }
 
-/** Path of a dataset file relative to the dataset root, for compact listings. */
+/** Path of a dataset file relative to the dataset root, for compact listings; absolute when it lies outside. */
 export function relativeToRoot(dataset: Pick<Dataset, 'root' | 'format'>, path: string): string {
   const base = dataset.format === 'manifest' ? dirname(dataset.root) : dataset.root;
-  return relative(base, path);
+  const rel = relative(base, path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
