@@ -50,6 +50,23 @@ describe('percentiles', () => {
     assert.throws(() => percentile([1, 2], 101), /p must lie in \[0, 100\], got 101/);
   });
 
+  test('large inputs (the sampled path) agree with sorting, also with heavy ties', () => {
+    const n = 400_003;
+    const v = new Float32Array(n);
+    for (let i = 0; i < n; i++) v[i] = i % 4 === 0 ? 0 : ((i * 40503) % 65521) / 13 - 100;
+    const sorted = Float64Array.from(v).sort();
+    const ps = [0, 0.1, 0.5, 12.5, 25, 50, 99.5, 99.9, 100];
+    const byLerp = ps.map((p) => {
+      const h = (p / 100) * (n - 1);
+      const i = Math.floor(h);
+      const g = h - i;
+      const a = sorted[i];
+      const b = sorted[Math.min(i + 1, n - 1)];
+      return g >= 0.5 ? b - (b - a) * (1 - g) : a + (b - a) * g;
+    });
+    assert.deepEqual(percentiles(v, ps), byLerp);
+  });
+
   test('is fast enough for a 240×240×155 volume', () => {
     const v = new Float32Array(240 * 240 * 155);
     for (let i = 0; i < v.length; i++) v[i] = i % 3 === 0 ? 0 : (i * 40503) % 4096;
