@@ -4,19 +4,18 @@
  * same anatomy; the result lives on that RAS grid.
  */
 import type { Volume } from '../volume/volume.js';
-import { affinesClose, formatAffine } from '../volume/affine.js';
+import { formatAffine } from '../volume/affine.js';
+import { compareGrids } from '../data/grid.js';
 import { orientationCodes, rasPermutation } from '../volume/orientation.js';
 import { permuteAxes } from '../volume/permuteAxes.js';
 import { assert, fmtShape } from '../util/assert.js';
 
-/** Largest affine difference (relative, per entry) still counted as one grid; float32 headers round. */
-const GRID_TOLERANCE = 1e-4;
 
 export function absoluteError(reference: Volume, prediction: Volume): Volume {
   const ref = permuteAxes(reference, rasPermutation(reference.affine));
   const pred = permuteAxes(prediction, rasPermutation(prediction.affine));
   assert(
-    ref.shape.every((n, a) => n === pred.shape[a]) && affinesClose(ref.affine, pred.affine, GRID_TOLERANCE),
+    compareGrids(ref, pred).same,
     () =>
       `absoluteError: prediction and reference are on different grids in RAS+: shape ${fmtShape(pred.shape)} vs ${fmtShape(ref.shape)}, ` +
       `affine ${formatAffine(pred.affine)} vs ${formatAffine(ref.affine)} (stored as ${orientationCodes(prediction.affine)} and ` +

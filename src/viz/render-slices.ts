@@ -15,7 +15,8 @@
  *   panels use a colour scale from 0 to the high percentile, shown with a colour bar and its numbers.
  */
 import type { Affine, Shape3, Volume } from '../volume/volume.js';
-import { affinesClose, applyAffine, formatAffine, voxelSizes, type Vec3 } from '../volume/affine.js';
+import { applyAffine, formatAffine, voxelSizes, type Vec3 } from '../volume/affine.js';
+import { compareGrids } from '../data/grid.js';
 import { orientationCodes, rasPermutation } from '../volume/orientation.js';
 import { permuteAxes } from '../volume/permuteAxes.js';
 import { assert, fmtShape } from '../util/assert.js';
@@ -99,7 +100,6 @@ const COLOUR_BAR_HEIGHT = 10;
 const BACKGROUND: Rgb = [40, 40, 40];
 const TEXT: Rgb = [230, 230, 230];
 const LETTERS: Rgb = [255, 200, 0];
-const GRID_TOLERANCE = 1e-4;
 
 interface RasPanel {
   readonly name: string;
@@ -118,9 +118,11 @@ export function renderSlices(panels: readonly SlicePanel[], options: RenderSlice
     return { panel, kind, ras: permuteAxes(panel.volume, rasPermutation(panel.volume.affine)) };
   });
   const { shape, affine } = reoriented[0].ras;
+  // Same rule as `mrsynth data scan` (compareGrids), applied after reorientation: differently stored
+  // volumes of one grid are accepted, anything that would need resampling is refused.
   for (const { panel, ras } of reoriented.slice(1)) {
     assert(
-      ras.shape.every((n, a) => n === shape[a]) && affinesClose(ras.affine, affine, GRID_TOLERANCE),
+      compareGrids(ras, { shape, affine }).same,
       () =>
         `renderSlices: '${panel.name}' is not on the grid of '${panels[0].name}' once both are in RAS+: ` +
         `shape ${fmtShape(ras.shape)} vs ${fmtShape(shape)}, affine ${formatAffine(ras.affine)} vs ${formatAffine(affine)} ` +
