@@ -45,6 +45,7 @@ export function registerDataCommand(program: Command): void {
       process.stdout.write(`wrote ${record.cases.length} cases to ${opts.out} (seed ${record.seed}, compat ${record.compat}); dropped: ${
         [...counts].map(([contrast, n]) => `${contrast} ${n}`).join(', ')}\n`);
       for (const s of record.skipped) process.stdout.write(`skipped ${s.case}: ${s.reason}\n`);
+      for (const f of record.notCopied) process.stdout.write(`not copied ${f.path}: ${f.reason}\n`);
     });
 }
 

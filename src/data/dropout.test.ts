@@ -85,10 +85,12 @@ describe('makeDropoutCopy (own draw)', () => {
   });
 
   test('skips and records incomplete cases; works for IXI too', async () => {
-    const input = await tree(['IXI002-Guys-0828-T1.nii', 'IXI002-Guys-0828-T2.nii', 'IXI002-Guys-0828-PD.nii', 'IXI012-HH-1211-T1.nii']);
+    const input = await tree(['IXI002-Guys-0828-T1.nii', 'IXI002-Guys-0828-T2.nii', 'IXI002-Guys-0828-PD.nii', 'IXI012-HH-1211-T1.nii',
+      'IXI002-Guys-0828-MRA.nii']);
     const target = out();
     const record = await makeDropoutCopy(input, target, { seed: 1 });
     assert.deepEqual(record.skipped, [{ case: 'IXI012-HH-1211', reason: 'incomplete: missing t2, pd' }]);
+    assert.deepEqual(record.notCopied.map((f) => f.path), ['IXI002-Guys-0828-MRA.nii']);
     assert.equal((await listing(target)).filter((f) => f.endsWith('.nii')).length, 2);
   });
 

@@ -45,6 +45,8 @@ export interface DropoutRecord {
   readonly cases: readonly DropoutCase[];
   /** Cases left out of the copy, with the reason (only incomplete cases, in mode `none`). */
   readonly skipped: readonly { readonly case: string; readonly reason: string }[];
+  /** Input NIfTI files that belong to no usable case and were not copied (mode `none`: unknown or ambiguous names). */
+  readonly notCopied: readonly { readonly path: string; readonly reason: string }[];
 }
 
 /** Name of the record written at the top of the output folder. */
@@ -77,7 +79,7 @@ export async function makeDropoutCopy(input: string, output: string, options: Dr
   return record;
 }
 
-type DropoutPlan = Pick<DropoutRecord, 'cases' | 'skipped'>;
+type DropoutPlan = Pick<DropoutRecord, 'cases' | 'skipped' | 'notCopied'>;
 
 /**
  * Our draw: for each complete case, contrast number ⌊u·n⌋ of the dataset's n contrasts (canonical order), where u
@@ -99,7 +101,11 @@ export function planDropout(dataset: Dataset, seed: number): DropoutPlan {
     cases.push({ case: c.id, dropped, droppedFiles: [relative(root, c.contrasts[dropped]!)], copiedFiles: kept.map((p) => relative(root, p)) });
   }
   assert(cases.length > 0, () => `planDropout: no complete case under ${root} (${skipped.length} incomplete)`);
-  return { cases, skipped };
+  const notCopied = dataset.problems.flatMap((p) =>
+    p.kind === 'unknown-file' ? [{ path: relative(root, p.path), reason: p.reason }]
+      : p.kind === 'ambiguous' ? p.paths.map((path) => ({ path: relative(root, path), reason: `one of ${p.paths.length} files for ${p.role} of case ${p.case}` }))
+        : []);
+  return { cases, skipped, notCopied };
 }
 
 /**
@@ -128,7 +134,7 @@ export async function planBrasynDropout(inDir: string, seed: number): Promise<Dr
     cases.push({ case: entry.name, dropped: contrastFromAlias(token)!, droppedFiles, copiedFiles: names.filter((n) => !droppedFiles.includes(n)) });
   }
   assert(cases.length > 0, () => `planBrasynDropout: ${inDir} holds no case folder`);
-  return { cases, skipped: [] };
+  return { cases, skipped: [], notCopied: [] };
 }
 
 async function checkOutputFolder(inDir: string, outDir: string): Promise<void> {
