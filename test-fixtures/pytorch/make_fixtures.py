@@ -6,6 +6,7 @@ order (int64 as decimal strings, so that JSON numbers never round them).
 """
 import json
 import os
+import pickle
 from collections import OrderedDict
 
 import torch
@@ -86,6 +87,18 @@ def mixed_checkpoint(model):
     }
 
 
+# Plain data pickled by Python itself, to check the unpickler's opcodes against the reference pickler.
+PLAIN = {
+    'ints': [0, 1, -1, 255, 256, 65535, 65536, -2**31, 2**31 - 1, 2**31, 2**53, -2**63, 2**70],
+    'floats': [0.5, -1e-300, 1e308],
+    'text': ['', 'ascii', 'gr\u00fc\u00df \u2603 \U0001f600'],
+    'nested': {'tuple': (1, (2, 3), ()), 'list': [[], [None, True, False]], 7: 'int key'},
+    'shared': None,
+}
+SHARED = ['same object']
+PLAIN['shared'] = [SHARED, SHARED]
+
+
 def save(obj, name, **kwargs):
     torch.save(obj, os.path.join(HERE, name), **kwargs)
 
@@ -97,6 +110,10 @@ def main():
     save(checkpoint, 'checkpoint.pt')
     save(checkpoint, 'checkpoint-protocol4.pt', pickle_protocol=4)
     save(model.state_dict(), 'legacy.pt', _use_new_zipfile_serialization=False)
+
+    for protocol in (2, 5):
+        with open(os.path.join(HERE, f'plain-protocol{protocol}.pkl'), 'wb') as f:
+            pickle.dump(PLAIN, f, protocol=protocol)
 
     expected = {'state_dict.pt': {}, 'checkpoint.pt': {}}
     flatten(model.state_dict(), '', expected['state_dict.pt'])
