@@ -4,8 +4,8 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../util/packageRoot.js';
 
 export type Handle = number;
 
@@ -53,17 +53,6 @@ export interface NativeBinding {
   numThreads(): number;
   manualSeed(seed: bigint): void;
   benchConv3d(inputShape: readonly number[], outChannels: number, dtype: number, backward: boolean, iterations: number): Float64Array;
-}
-
-function packageRoot(): string {
-  // Works from src/tensor (tsx) and from dist/tensor (compiled): walk up to the folder with package.json.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('mrsynth: cannot find the package root above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return dir;
 }
 
 function loadBinding(): NativeBinding {

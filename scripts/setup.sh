@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Makes a fresh clone ready to run: system packages (libtorch, an optimised BLAS, a C++ toolchain), npm
+# dependencies from the lockfile, the native addon and the compiled CLI. Safe to run again: each step is
+# skipped when already done. Usage: bash scripts/setup.sh [--with-test-oracles]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libtorch-dev libopenblas0-openmp g++ make python3)
+# The test suite compares against files written by other tools; those tools are only needed to remake
+# fixtures, but CI installs them so the optional cross-checks run too.
+if [[ "${1:-}" == "--with-test-oracles" ]]; then packages+=(python3-nibabel python3-skimage); fi
+
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]} (apt)"
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: installing npm dependencies"
+  npm ci --ignore-scripts --no-audit --no-fund
+fi
+
+addon=build/Release/mrsynth_native.node
+if [[ ! -f $addon || -n "$(find native binding.gyp scripts/libtorch-config.mjs -newer "$addon" 2>/dev/null)" ]]; then
+  echo "setup: building the native addon against ${LIBTORCH_DIR:-Debian libtorch-dev}"
+  npm run build:native -- -j "$(nproc)" >/tmp/mrsynth-native-build.log 2>&1 || { tail -40 /tmp/mrsynth-native-build.log; exit 1; }
+fi
+
+if [[ ! -f dist/cli/main.js || -n "$(find src tsconfig.json tsconfig.build.json -newer dist/cli/main.js 2>/dev/null | head -1)" ]]; then
+  echo "setup: compiling TypeScript"
+  npm run build --silent
+fi

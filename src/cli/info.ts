@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { packageVersion } from './version.js';
+
+/** `mrsynth info`: what this installation runs on — versions, libtorch build, BLAS, threads, devices. */
+export function registerInfoCommand(program: Command): void {
+  program
+    .command('info')
+    .description('print versions, the libtorch build, BLAS in use, intra-op threads and devices')
+    .option('--json', 'machine-readable output')
+    .option('--build-config', 'also print libtorch\'s full build configuration')
+    .action(async (options: { json?: boolean; buildConfig?: boolean }) => {
+      // Loaded here, not at start-up: commands that need no libtorch should not pay for loading it.
+      const { runtimeInfo } = await import('../tensor/runtime.js');
+      const info = runtimeInfo();
+      const summary = {
+        mrsynth: packageVersion(),
+        node: process.version,
+        libtorch: info.torchVersion,
+        cxx11Abi: info.cxx11Abi,
+        blas: info.blas,
+        oneDNN: info.mkldnn,
+        intraOpThreads: info.numThreads,
+        devices: info.devices,
+        libtorchSource: process.env.LIBTORCH_DIR ?? 'Debian libtorch-dev',
+      };
+      if (options.json) {
+        console.log(JSON.stringify(options.buildConfig ? { ...summary, buildConfig: info.buildConfig } : summary, null, 2));
+        return;
+      }
+      const rows: [string, string][] = [
+        ['mrsynth', summary.mrsynth], ['node', summary.node], ['libtorch', `${summary.libtorch} (${summary.libtorchSource}, C++11 ABI ${summary.cxx11Abi ? 'on' : 'off'})`],
+        ['BLAS', summary.blas], ['oneDNN', summary.oneDNN ? 'available' : 'not built'],
+        ['intra-op threads', `${summary.intraOpThreads} (set MRSYNTH_THREADS to change)`], ['devices', summary.devices.join(', ')],
+      ];
+      for (const [key, value] of rows) console.log(`${key.padEnd(17)} ${value}`);
+      if (options.buildConfig) console.log(`\n${info.buildConfig}`);
+    });
+}

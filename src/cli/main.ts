@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/**
+ * The `mrsynth` command line. Each command lives in its own module and registers itself here; this file
+ * only assembles them, so nothing else imports the CLI.
+ */
+import { Command } from 'commander';
+import { registerDataCommand } from './data.js';
+import { registerInfoCommand } from './info.js';
+import { registerViewCommand } from './view.js';
+import { packageVersion } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('mrsynth')
+    .description('Synthesise missing MRI contrasts in 3D (cWDM, ALDM) — train, run and evaluate on libtorch')
+    .version(packageVersion())
+    .showHelpAfterError();
+  registerInfoCommand(program);
+  registerDataCommand(program);
+  registerViewCommand(program);
+  return program;
+}
+
+// `mrsynth … | head` closes the pipe early; that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+buildProgram().parseAsync(process.argv).catch((error: unknown) => {
+  // Expected failures (bad input, refused operations) print their message only; the stack is noise to a user.
+  console.error(`mrsynth: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.MRSYNTH_DEBUG) console.error(error);
+  process.exitCode = 1;
+});
