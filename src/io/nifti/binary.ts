@@ -28,6 +28,11 @@ export function readText(bytes: Uint8Array, spec: FieldSpec): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset + spec.offset, end - spec.offset).toString('latin1');
 }
 
+/** A char[] field byte for byte, NULs included (for magic strings, whose tail after the NUL matters). */
+export function readRawText(bytes: Uint8Array, spec: FieldSpec): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + spec.offset, spec.count).toString('latin1');
+}
+
 export function writeNumbers(view: DataView, spec: FieldSpec, values: readonly number[], littleEndian: boolean): void {
   const size = scalarBytes(spec);
   for (let k = 0; k < spec.count; k++) writeScalar(view, spec, spec.offset + k * size, values[k] ?? 0, littleEndian);

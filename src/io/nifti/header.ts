@@ -2,7 +2,7 @@ import { assert, fmtShape } from '../../util/assert.js';
 import { DATATYPE_INFO, datatypeFromCode, type NiftiDatatype } from './datatype.js';
 import { isGzip, gunzipHead } from './gzip.js';
 import { LAYOUTS, NIFTI1_LAYOUT, NIFTI2_LAYOUT, type HeaderLayout } from './layout.js';
-import { readNumber, readNumbers, readText, writeNumber, writeNumbers, writeText } from './binary.js';
+import { readNumber, readNumbers, readRawText, readText, writeNumber, writeNumbers, writeText } from './binary.js';
 
 /** A NIfTI-1 or NIfTI-2 header, field names as in nifti1.h / nifti2.h (both versions read into this shape). */
 export interface NiftiHeader {
@@ -66,8 +66,7 @@ export function parseHeaderDetailed(bytes: Uint8Array, source: string, fn: strin
     `${who}: truncated: ${raw.length} bytes${isGzip(bytes) ? ' after gunzip' : ''}, but the NIfTI-${layout.version} ` +
     `header is ${layout.sizeofHdr} bytes`);
 
-  const magicSpec = layout.fields.magic;
-  const magic = Buffer.from(raw.subarray(magicSpec.offset, magicSpec.offset + magicSpec.count)).toString('latin1');
+  const magic = readRawText(raw, layout.fields.magic);
   const singleFile = magic === layout.magicSingle;
   assert(singleFile || magic === layout.magicPair, () =>
     `${who}: sizeof_hdr is ${layout.sizeofHdr} (NIfTI-${layout.version}) but the magic is ${JSON.stringify(magic)}; ` +
@@ -86,8 +85,11 @@ export function parseHeaderDetailed(bytes: Uint8Array, source: string, fn: strin
   const dim = nums('dim');
   checkDims(dim, who);
   const voxOffset = num('vox_offset');
-  assert(Number.isSafeInteger(voxOffset) && voxOffset >= layout.sizeofHdr, () =>
-    `${who}: vox_offset = ${voxOffset} must be a whole number of bytes at or after the ${layout.sizeofHdr}-byte header`);
+  // In a .hdr/.img pair the offset is into the .img file, so 0 is normal there.
+  const minOffset = singleFile ? layout.sizeofHdr : 0;
+  assert(Number.isSafeInteger(voxOffset) && voxOffset >= minOffset, () =>
+    `${who}: vox_offset = ${voxOffset} must be a whole number of bytes, at least ${minOffset}` +
+    (singleFile ? ` (the header is ${layout.sizeofHdr} bytes)` : ''));
 
   const header: NiftiHeader = {
     version: layout.version,

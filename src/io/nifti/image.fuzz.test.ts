@@ -86,7 +86,7 @@ for (const b of bases) {
     add(`${b.name}-dim`, patched(b, 'dim', dim), true);
   }
   for (const code of [0, 1, 32, 128, 1280, 1536, 2304, 32767, -1]) add(`${b.name}-datatype${code}`, patched(b, 'datatype', code), true);
-  for (const offset of [0, -352, NaN, Infinity, 1e30, 2 ** 60, fields.sizeof_hdr.count - 1, 351.5, b.raw.length + 100]) {
+  for (const offset of [0, -352, NaN, Infinity, 1e30, 2 ** 60, b.layout.sizeofHdr - 1, 351.5, b.raw.length + 100]) {
     add(`${b.name}-voxoffset`, patched(b, 'vox_offset', offset), true);
   }
   const badInter = patched(b, 'scl_slope', 2);
