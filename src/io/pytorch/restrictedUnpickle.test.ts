@@ -37,6 +37,20 @@ describe('restrictedUnpickle', () => {
     assert.deepEqual(load(pickle), [-5, 0, -1, -32768, 1.5, { pid: 'k' }]);
   });
 
+  test('reads the other data opcodes: LIST, DICT, the BINBYTES family, BINUNICODE8, LONG4, POP, POP_MARK', () => {
+    const u64 = (n: number) => [n, 0, 0, 0, 0, 0, 0, 0];
+    const pickle = [0x80, 2, 0x28,
+      0x28, 0x4b, 1, 0x6c, // MARK 1 LIST
+      0x28, ...binunicode('k'), 0x4b, 2, 0x64, // MARK 'k' 2 DICT
+      0x42, 2, 0, 0, 0, ...ascii('ab'), 0x43, 1, ...ascii('c'), 0x8e, ...u64(1), ...ascii('d'),
+      0x8d, ...u64(2), ...ascii('hi'), 0x8b, 2, 0, 0, 0, 0x00, 0x01,
+      0x4e, 0x30, // None POP
+      0x28, 0x4e, 0x4e, 0x31, // MARK None None POP_MARK
+      0x74, 0x2e];
+    assert.deepEqual(load(pickle), [[1], new Map([['k', 2]]), Uint8Array.from(ascii('ab')), Uint8Array.from(ascii('c')),
+      Uint8Array.from(ascii('d')), 'hi', 256]);
+  });
+
   test('hands every global to resolveGlobal and calls only what it returns as callable', () => {
     const seen: string[] = [];
     const options: Partial<UnpickleOptions> = {

@@ -52,4 +52,15 @@ describe('openZipArchive', () => {
     assert.throws(() => openZipArchive(odd, 'bzip2.zip').read('x'), /entry "x" uses compression method 12; only stored \(0\) and deflate \(8\)/);
     assert.throws(() => openZipArchive(odd, 'bzip2.zip').read('y'), /no entry "y"/);
   });
+
+  test('refuses duplicate names, encrypted entries and saturated fields without ZIP64 records', () => {
+    const twice = buildZip([{ name: 'x', data: text('1') }, { name: 'x', data: text('2') }]);
+    assert.throws(() => openZipArchive(twice, 'twice.zip'), /openZipArchive\(twice\.zip\): entry "x" appears twice/);
+    const encrypted = buildZip([{ name: 'x', data: text('abc') }]);
+    new DataView(encrypted.buffer).setUint16(30 + 1 + 3 + 8, 0x0801, true);
+    assert.throws(() => openZipArchive(encrypted, 'secret.zip'), /entry "x" is encrypted/);
+    const saturated = buildZip([{ name: 'x', data: text('abc') }]);
+    new DataView(saturated.buffer).setUint16(saturated.length - 22 + 10, 0xffff, true);
+    assert.throws(() => openZipArchive(saturated, 'sat.zip'), /the directory fields are saturated but no ZIP64 locator precedes them/);
+  });
 });

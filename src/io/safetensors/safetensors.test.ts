@@ -155,6 +155,20 @@ describe('encodeSafetensors', () => {
     assert.deepEqual(keys, ['10', 'empty', 'a.f32', 'b.f32', 'half', 'flag']);
   });
 
+  test('produces the reference writer\'s exact bytes (cases from its own test suite)', () => {
+    const expectBytes = (chunks: Uint8Array[], headerLength: number, json: string, buffer: number[]) => {
+      const padding = headerLength - json.length;
+      assert.deepEqual([...concat(chunks)], [headerLength, 0, 0, 0, 0, 0, 0, 0, ...Buffer.from(json), ...Array(padding).fill(0x20), ...buffer]);
+    };
+    expectBytes(encodeSafetensors({}), 8, '{}', []);
+    expectBytes(encodeSafetensors({}, { framework: 'pt' }), 40, '{"__metadata__":{"framework":"pt"}}', []);
+    const data = f32([0, 1, 2, 3, 4, 5]);
+    expectBytes(encodeSafetensors({ 'attn.0': { dtype: 'F32', shape: [1, 2, 3], data } }), 64,
+      '{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}', [...data]);
+    expectBytes(encodeSafetensors({ attn0: { dtype: 'F32', shape: [1, 1, 2, 3], data } }), 72,
+      '{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}', [...data]);
+  });
+
   test('is deterministic: insertion order of tensors and metadata does not change the bytes', () => {
     const reversed = Object.fromEntries(Object.entries(tensors).reverse());
     assert.deepEqual(concat(encodeSafetensors(reversed, { y: '1', x: '2' })), concat(encodeSafetensors(tensors, { x: '2', y: '1' })));
