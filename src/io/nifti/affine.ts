@@ -37,14 +37,14 @@ export function affineOf(header: NiftiHeader, who: string): Float64Array {
   return baseAffine(header, who);
 }
 
-export function sformAffine(header: NiftiHeader, who: string): Float64Array {
+function sformAffine(header: NiftiHeader, who: string): Float64Array {
   const rows = [header.srow_x, header.srow_y, header.srow_z];
   rows.forEach((row, r) => assert(row.length === 4 && row.every(Number.isFinite), () =>
     `${who}: sform_code is ${header.sform_code} but srow_${'xyz'[r]} = ${fmtShape(row)} is not 4 finite numbers`));
   return Float64Array.from([...rows[0], ...rows[1], ...rows[2], 0, 0, 0, 1]);
 }
 
-export function qformAffine(header: NiftiHeader, who: string): Float64Array {
+function qformAffine(header: NiftiHeader, who: string): Float64Array {
   const { quatern_b: b, quatern_c: c, quatern_d: d, qoffset_x: x, qoffset_y: y, qoffset_z: z } = header;
   assert([b, c, d, x, y, z].every(Number.isFinite), () =>
     `${who}: qform_code is ${header.qform_code} but the quaternion (${b}, ${c}, ${d}) or offset ` +
@@ -70,7 +70,7 @@ export function qformFieldsToAffine(q: QformFields): Float64Array {
 }
 
 /** nibabel's `get_base_affine`: diag(−dx, dy, dz) with the volume's centre voxel at the origin. */
-export function baseAffine(header: NiftiHeader, who: string): Float64Array {
+function baseAffine(header: NiftiHeader, who: string): Float64Array {
   const zooms = spatialZooms(header, who);
   const rank = header.dim[0];
   const A = new Float64Array(16);

@@ -54,7 +54,7 @@ export function encodeNifti(volume: Volume, options: NiftiWriteOptions & { gzip?
 }
 
 /** The header written for `volume`: geometry from `like` when it still applies (see NiftiWriteOptions.like). */
-export function headerFor(volume: Volume, options: NiftiWriteOptions, who: string): NiftiHeader {
+function headerFor(volume: Volume, options: NiftiWriteOptions, who: string): NiftiHeader {
   const { like } = options;
   const datatype = options.datatype ?? 'float32';
   assert(isNiftiDatatype(datatype), () => `${who}: datatype ${JSON.stringify(datatype)} is not one of ${NIFTI_DATATYPES.join(', ')}`);
