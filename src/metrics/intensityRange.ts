@@ -1,0 +1,84 @@
+import { assert } from '../util/assert.js';
+import type { Volume } from '../volume/volume.js';
+import { INTENSITY_PRESETS } from '../transforms/preprocessConfig.js';
+import { intensityStep } from '../transforms/intensityStep.js';
+
+/**
+ * Which data range R a comparison uses, and in which units. PSNR and SSIM depend on R, and a synthesis in
+ * [0, 1] scored against a raw int16 reference gives numbers that look plausible and mean nothing, so R is never
+ * guessed beyond the one safe case:
+ * - neither option: R = 1, and only when both volumes lie in [0, 1];
+ * - `dataRange`: R as given; the caller vouches that both volumes are in the same units;
+ * - `normalise: 'cwdm'`: the reference is mapped as cWDM's loader does (clip to its 0.1/99.9 percentiles, then
+ *   to [0, 1]); R = 1, and the prediction must lie in [0, 1];
+ * - `normalise: 'aldm'`: the reference is mapped as ALDM's loader does (0.5/99.5 percentiles to −1/+1, not
+ *   clipped); R = 2, the span of [−1, 1]. ALDM outputs are unclipped by design, so no bound is checked.
+ * With both options, the reference is normalised and the explicit R wins. The prediction is never normalised:
+ * it is already in its model's output units.
+ */
+export const NORMALISATIONS = ['cwdm', 'aldm'] as const;
+export type Normalisation = (typeof NORMALISATIONS)[number];
+
+export interface IntensityOptions {
+  readonly dataRange?: number;
+  readonly normalise?: Normalisation;
+}
+
+export interface ComparableIntensities {
+  readonly ref: Volume;
+  readonly dataRange: number;
+}
+
+const NOMINAL_RANGE: Readonly<Record<Normalisation, number>> = { cwdm: 1, aldm: 2 };
+
+export interface ValueRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Smallest and largest value; refuses NaN or infinite voxels, which would poison every metric. */
+export function valueRange(data: Float32Array, what: string): ValueRange {
+  let min = Infinity;
+  let max = -Infinity;
+  let nan = false;
+  for (let v = 0; v < data.length; v++) {
+    const x = data[v];
+    if (x !== x) nan = true;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  assert(Number.isFinite(min) && Number.isFinite(max) && !nan, () =>
+    `valueRange: ${what} holds NaN or infinite values (range [${min}, ${max}]); metrics need finite voxels`);
+  return { min, max };
+}
+
+/** The reference in the prediction's units and the data range to score them with (rules above). */
+export function comparableIntensities(pred: Volume, ref: Volume, options: IntensityOptions, context: string): ComparableIntensities {
+  const { dataRange, normalise } = options;
+  assert(dataRange === undefined || (Number.isFinite(dataRange) && dataRange > 0), () =>
+    `${context}: the data range must be a positive number, got ${dataRange}`);
+  assert(normalise === undefined || NORMALISATIONS.includes(normalise), () =>
+    `${context}: unknown normalisation '${normalise}', expected one of ${NORMALISATIONS.join(', ')}`);
+  const p = valueRange(pred.data, `${context}: the prediction`);
+  const scaled = normalise === undefined ? ref : normaliseReference(ref, normalise);
+  const r = valueRange(scaled.data, `${context}: the reference`);
+  const shown = (x: ValueRange) => `[${x.min}, ${x.max}]`;
+  if (normalise === 'cwdm') {
+    assert(p.min >= 0 && p.max <= 1, () =>
+      `${context}: --normalise cwdm maps the reference to [0, 1], but the prediction lies in ${shown(p)}; ` +
+      'a cWDM synthesis is in [0, 1]. Pass --data-range R if the prediction is in other units');
+  }
+  if (dataRange === undefined && normalise === undefined) {
+    const unit = (x: ValueRange) => x.min >= 0 && x.max <= 1;
+    assert(unit(p) && unit(r), () =>
+      `${context}: cannot choose a data range: the prediction lies in ${shown(p)} and the reference in ${shown(r)}; ` +
+      'R = 1 is assumed only when both lie in [0, 1]. Pass --data-range R (both volumes in the same units) or ' +
+      '--normalise cwdm|aldm (maps the reference to that model\'s intensity range)');
+  }
+  return { ref: scaled, dataRange: dataRange ?? (normalise === undefined ? 1 : NOMINAL_RANGE[normalise]) };
+}
+
+function normaliseReference(ref: Volume, normalise: Normalisation): Volume {
+  const { volumes } = intensityStep.apply({ reference: ref }, { kind: 'intensity', ...INTENSITY_PRESETS[normalise] });
+  return volumes.reference;
+}
