@@ -1,0 +1,57 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { fitAffineBaseline } from './affineBaseline.js';
+
+/** Deterministic multiples of 1/16 (so 3·x + 2 is exact in float32) with no linear relation between the seeds. */
+const noisy = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7919 + seed * 104729) % 1009) / 16);
+
+describe('fitAffineBaseline', () => {
+  const n = 400;
+  const mask = Uint8Array.from({ length: n }, (_, i) => Number(i % 5 !== 0));
+  const t1 = noisy(n, 1);
+  const flair = noisy(n, 2);
+  // target = 3·t1 + 2 inside the mask; outside, unrelated values that must not influence the fit.
+  const target = t1.map((x, i) => (mask[i] ? 3 * x + 2 : 1000 - x));
+
+  test('recovers an exact affine relation inside the mask and picks that source', () => {
+    const fit = fitAffineBaseline({ flair, t1 }, target, mask);
+    assert.equal(fit.source, 't1');
+    assert.ok(Math.abs(fit.a - 3) < 1e-12, `a = ${fit.a}`);
+    assert.ok(Math.abs(fit.b - 2) < 1e-10, `b = ${fit.b}`);
+    assert.ok(fit.residual < 1e-9, `residual ${fit.residual}`);
+    for (let v = 0; v < n; v++) {
+      if (mask[v]) assert.ok(Math.abs(fit.prediction[v] - target[v]) < 1e-4);
+      else assert.equal(fit.prediction[v], 0);
+    }
+  });
+
+  test('picks the source with the smaller residual when neither is exact', () => {
+    const t2 = noisy(n, 3);
+    // Mostly t2, a little flair: t2 must win.
+    const y = t2.map((x, i) => 2 * x + 0.1 * flair[i]);
+    const fit = fitAffineBaseline({ flair, t2 }, y, mask);
+    assert.equal(fit.source, 't2');
+    const other = fitAffineBaseline({ flair }, y, mask);
+    assert.ok(fit.residual < other.residual);
+  });
+
+  test('least squares by hand: x = [0, 1, 2], y = [1, 2, 4] gives a = 1.5, b = 5/6', () => {
+    const fit = fitAffineBaseline({ t1: Float32Array.of(0, 1, 2) }, Float32Array.of(1, 2, 4), Uint8Array.of(1, 1, 1));
+    assert.ok(Math.abs(fit.a - 1.5) < 1e-12);
+    assert.ok(Math.abs(fit.b - 5 / 6) < 1e-12);
+    // Residuals −1/6, 1/3, −1/6: RSS = 1/6.
+    assert.ok(Math.abs(fit.residual - 1 / 6) < 1e-12);
+  });
+
+  test('a constant source maps to the target mean', () => {
+    const fit = fitAffineBaseline({ t2: Float32Array.of(5, 5, 5) }, Float32Array.of(1, 2, 6), Uint8Array.of(1, 1, 1));
+    assert.equal(fit.a, 0);
+    assert.equal(fit.b, 3);
+  });
+
+  test('refuses no sources, an empty mask and mismatched grids', () => {
+    assert.throws(() => fitAffineBaseline({}, target, mask), /fitAffineBaseline: needs at least one source contrast, got none/);
+    assert.throws(() => fitAffineBaseline({ t1 }, target, new Uint8Array(n)), /the mask is empty/);
+    assert.throws(() => fitAffineBaseline({ t1: t1.subarray(1) }, target, mask), /source 't1' has 399 voxels, the target 400/);
+  });
+});

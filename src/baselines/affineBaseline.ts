@@ -1,0 +1,71 @@
+import { assert } from '../util/assert.js';
+import { canonicalOrder, type Contrast } from '../data/contrast.js';
+
+/** The winning source contrast and its intensity map target ≈ a·source + b. */
+export interface AffineBaseline {
+  readonly source: Contrast;
+  readonly a: number;
+  readonly b: number;
+  /** Residual sum of squares inside the mask, the fit's own score (lower is better). */
+  readonly residual: number;
+  /** a·source + b inside the mask, 0 outside (the background of skull-stripped volumes). */
+  readonly prediction: Float32Array;
+}
+
+/**
+ * The floor every synthesis model must beat: for each available source, the least-squares affine intensity map
+ * onto the target inside `mask`, fitted on this very case (so it sees the target; an oracle for a one-parameter
+ * pair, not a model), and the source whose fit leaves the smallest residual. A brighter/darker contrast that is
+ * only a linear rescale of another is thus "synthesised" perfectly, and no model earns credit for that.
+ * Closed form in float64: a = Sxy/Sxx, b = ȳ − a·x̄ over masked voxels; a constant source gives a = 0, b = ȳ.
+ * Ties go to the first source in canonical contrast order.
+ */
+export function fitAffineBaseline(
+  sources: Readonly<Partial<Record<Contrast, Float32Array>>>, target: Float32Array, mask: Uint8Array,
+): AffineBaseline {
+  const names = canonicalOrder(Object.keys(sources) as Contrast[]);
+  assert(names.length > 0, () => 'fitAffineBaseline: needs at least one source contrast, got none');
+  assert(mask.length === target.length, () => `fitAffineBaseline: mask has ${mask.length} voxels, the target ${target.length}`);
+  let best: Omit<AffineBaseline, 'prediction'> | undefined;
+  for (const name of names) {
+    const x = sources[name]!;
+    assert(x.length === target.length, () =>
+      `fitAffineBaseline: source '${name}' has ${x.length} voxels, the target ${target.length}; they must share a grid`);
+    const fit = fitOne(x, target, mask, name);
+    if (best === undefined || fit.residual < best.residual) best = fit;
+  }
+  const { source, a, b } = best!;
+  const x = sources[source]!;
+  const prediction = new Float32Array(target.length);
+  for (let v = 0; v < x.length; v++) if (mask[v] !== 0) prediction[v] = a * x[v] + b;
+  return { ...best!, prediction };
+}
+
+function fitOne(x: Float32Array, y: Float32Array, mask: Uint8Array, source: Contrast): Omit<AffineBaseline, 'prediction'> {
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  for (let v = 0; v < x.length; v++) {
+    if (mask[v] === 0) continue;
+    n++;
+    sx += x[v];
+    sy += y[v];
+  }
+  assert(n > 0, () => 'fitAffineBaseline: the mask is empty; there is nothing to fit');
+  const mx = sx / n;
+  const my = sy / n;
+  // Centred sums: raw int16 intensities in the thousands would lose digits in Σx² − n·x̄².
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (let v = 0; v < x.length; v++) {
+    if (mask[v] === 0) continue;
+    const dx = x[v] - mx;
+    const dy = y[v] - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
+  }
+  const a = sxx > 0 ? sxy / sxx : 0;
+  return { source, a, b: my - a * mx, residual: Math.max(0, syy - a * sxy) };
+}
