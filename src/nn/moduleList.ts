@@ -1,0 +1,31 @@
+/** `ModuleList`: an indexed list of submodules whose keys are their positions ('0', '1', …), as in PyTorch. */
+import { assert } from '../util/assert.js';
+import { Module } from './module.js';
+
+export class ModuleList<M extends Module = Module> extends Module implements Iterable<M> {
+  readonly #items: M[] = [];
+
+  constructor(modules: Iterable<M> = []) {
+    super();
+    for (const module of modules) this.append(module);
+  }
+
+  append(module: M): this {
+    this.#items.push(this.registerModule(String(this.#items.length), module));
+    return this;
+  }
+
+  get length(): number {
+    return this.#items.length;
+  }
+
+  at(index: number): M {
+    const module = this.#items.at(index);
+    assert(module !== undefined, () => `ModuleList.at: index ${index} out of range for ${this.#items.length} modules`);
+    return module;
+  }
+
+  [Symbol.iterator](): Iterator<M> {
+    return this.#items[Symbol.iterator]();
+  }
+}
