@@ -23,3 +23,8 @@ export function product(values: readonly number[]): number {
   for (const v of values) p *= v;
   return p;
 }
+
+/** Whether two shapes (or any two integer lists) are equal entry for entry. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
