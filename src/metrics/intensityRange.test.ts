@@ -41,6 +41,10 @@ describe('comparableIntensities', () => {
     const { min, max } = valueRange(ref.data, 'ref');
     assert.ok(min < -1 && max > 1, `unclipped: [${min}, ${max}]`);
   });
+  test('aldm: a prediction left in scanner units is refused', () => {
+    assert.throws(() => comparableIntensities(raw, raw, { normalise: 'aldm' }, 'eval'),
+      /eval: --normalise aldm maps the reference to \[-1\.\d+, 1\.\d+\], but the prediction lies in \[0, 1000\], far outside it/);
+  });
   test('NaN voxels are refused', () => {
     assert.throws(() => valueRange(Float32Array.of(0, Number.NaN), 'the prediction'), /the prediction holds NaN or infinite values/);
   });

@@ -12,7 +12,9 @@ import { intensityStep } from '../transforms/intensityStep.js';
  * - `normalise: 'cwdm'`: the reference is mapped as cWDM's loader does (clip to its 0.1/99.9 percentiles, then
  *   to [0, 1]); R = 1, and the prediction must lie in [0, 1];
  * - `normalise: 'aldm'`: the reference is mapped as ALDM's loader does (0.5/99.5 percentiles to −1/+1, not
- *   clipped); R = 2, the span of [−1, 1]. ALDM outputs are unclipped by design, so no bound is checked.
+ *   clipped); R = 2, the span of [−1, 1]. ALDM outputs are unclipped by design, so the prediction need only lie
+ *   within the normalised reference's range widened by that range's span on each side, which still refuses a
+ *   prediction left in scanner units.
  * With both options, the reference is normalised and the explicit R wins. The prediction is never normalised:
  * it is already in its model's output units.
  */
@@ -67,6 +69,12 @@ export function comparableIntensities(pred: Volume, ref: Volume, options: Intens
     assert(p.min >= 0 && p.max <= 1, () =>
       `${context}: --normalise cwdm maps the reference to [0, 1], but the prediction lies in ${shown(p)}; ` +
       'a cWDM synthesis is in [0, 1]. Pass --data-range R if the prediction is in other units');
+  }
+  if (normalise === 'aldm') {
+    const span = r.max - r.min;
+    assert(p.min >= r.min - span && p.max <= r.max + span, () =>
+      `${context}: --normalise aldm maps the reference to ${shown(r)}, but the prediction lies in ${shown(p)}, far outside it; ` +
+      'is the prediction still in scanner units? Pass --data-range R if both are in the same units');
   }
   if (dataRange === undefined && normalise === undefined) {
     const unit = (x: ValueRange) => x.min >= 0 && x.max <= 1;

@@ -1,0 +1,91 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { readNifti, writeNifti, type NiftiImage } from '../io/nifti/index.js';
+import { canonicalOrder, parseContrast, type Contrast } from '../data/contrast.js';
+import type { Case } from '../data/dataset.js';
+import { discoverDataset } from '../data/discover.js';
+import { compareGrids } from '../data/grid.js';
+import { fmtShape } from '../util/assert.js';
+import { fitAffineBaseline } from '../baselines/affineBaseline.js';
+import { translationFileName } from '../metrics/predictionName.js';
+
+interface AffineOptions {
+  case?: string;
+  data?: string;
+  target?: Contrast[];
+  out?: string;
+  force?: boolean;
+}
+
+/** `mrsynth baseline affine`: the least-squares intensity-map floor, written like any synthesis. */
+export function registerBaselineCommand(program: Command): void {
+  const baseline = program.command('baseline').description('reference baselines every synthesis model must beat');
+  baseline.command('affine')
+    .description('per case and target: the best single-source affine intensity map a·x + b, fitted by least squares inside '
+      + 'the brain mask (target ≠ 0) of that very case; written as float32 NIfTI on the inputs\' grid, named '
+      + '<case>_<target>_from-<source>.nii.gz (BraTS 2021; <case>-<target>-from-<source> for BraTS 2023 and IXI)')
+    .option('--case <dir>', 'one case folder')
+    .option('--data <dir>', 'a dataset folder (every case)')
+    .option('--target <contrasts>', 'comma-separated contrasts to predict; default every contrast of each case', parseTargets)
+    .option('--out <path>', 'output folder (default: the current folder); with --case and one target, may name the .nii.gz file')
+    .option('--force', 'replace output files that exist')
+    .action(async (opts: AffineOptions) => {
+      const who = 'mrsynth baseline affine';
+      if ((opts.case === undefined) === (opts.data === undefined)) {
+        throw new Error(`${who}: give exactly one of --case DIR and --data DIR, got ${opts.case === undefined ? 'neither' : 'both'}`);
+      }
+      const dataset = await discoverDataset((opts.case ?? opts.data)!);
+      if (opts.case !== undefined && dataset.cases.length !== 1) {
+        throw new Error(`${who}: --case ${opts.case} holds ${dataset.cases.length} cases (${dataset.cases.map((c) => c.id).join(', ')}); use --data`);
+      }
+      const single = opts.case !== undefined && opts.target?.length === 1;
+      const outFile = single && opts.out?.toLowerCase().endsWith('.nii.gz') ? opts.out : undefined;
+      const outDir = outFile === undefined ? (opts.out ?? '.') : undefined;
+      if (outDir !== undefined) await fs.mkdir(outDir, { recursive: true });
+      for (const c of dataset.cases) await baselineCase(c, opts, outFile, outDir);
+    });
+}
+
+async function baselineCase(c: Case, opts: AffineOptions, outFile: string | undefined, outDir: string | undefined): Promise<void> {
+  const who = `mrsynth baseline affine: case ${c.id}`;
+  const present = canonicalOrder(Object.keys(c.contrasts) as Contrast[]);
+  const targets = opts.target ?? present;
+  const images = new Map<Contrast, NiftiImage>();
+  for (const contrast of present) images.set(contrast, await readNifti(c.contrasts[contrast]!));
+  for (const target of targets) {
+    const targetImage = images.get(target);
+    if (targetImage === undefined) {
+      // The fit needs the target itself: this baseline is an oracle bound, not a model.
+      throw new Error(`${who}: has no ${target} (it has ${present.join(', ')}); the affine baseline is fitted to the target on the same case`);
+    }
+    const sources = present.filter((s) => s !== target);
+    if (sources.length === 0) throw new Error(`${who}: ${target} is its only contrast; there is no source to map from`);
+    for (const s of sources) assertSameGrid(images.get(s)!, targetImage, who);
+    const ref = targetImage.volume.data;
+    const mask = new Uint8Array(ref.length);
+    for (let v = 0; v < ref.length; v++) mask[v] = Number(ref[v] !== 0);
+    const fit = fitAffineBaseline(Object.fromEntries(sources.map((s) => [s, images.get(s)!.volume.data])), ref, mask);
+    const path = outFile ?? join(outDir!, translationFileName(c, target, fit.source));
+    await writeNifti(path, { ...targetImage.volume, data: fit.prediction }, {
+      like: targetImage.header, datatype: 'float32', overwrite: opts.force,
+      description: `mrsynth affine baseline ${target}=${fit.a.toPrecision(6)}*${fit.source}+${fit.b.toPrecision(6)}`.slice(0, 80),
+    });
+    process.stdout.write(`${c.id} ${target} ← ${fit.source}: a=${fit.a.toPrecision(6)} b=${fit.b.toPrecision(6)} `
+      + `rms=${Math.sqrt(fit.residual / Math.max(1, mask.reduce((n, m) => n + m, 0))).toPrecision(4)} → ${path}\n`);
+  }
+}
+
+function assertSameGrid(source: NiftiImage, target: NiftiImage, who: string): void {
+  const a = source.volume;
+  const b = target.volume;
+  const grid = compareGrids({ shape: [...a.shape], affine: a.affine }, { shape: [...b.shape], affine: b.affine });
+  if (!grid.same) {
+    throw new Error(`${who}: ${source.source} (${fmtShape(a.shape)}) and ${target.source} (${fmtShape(b.shape)}) are not on one grid `
+      + `(affines differ by up to ${grid.maxLinearDifference} and ${grid.maxTranslationDifference} mm); a voxel-wise map needs co-registered contrasts`);
+  }
+}
+
+function parseTargets(value: string): Contrast[] {
+  return value.split(',').map((name) => parseContrast(name.trim(), '--target'));
+}
