@@ -11,8 +11,9 @@ import type { ScoreSummary } from './summariseScores.js';
 export function renderScoreMatrix(summaries: readonly ScoreSummary[], region: Region): string {
   const cells = new Map<string, ScoreSummary>();
   for (const s of summaries) if (s.source !== undefined && s.region === region) cells.set(`${s.source}>${s.target}`, s);
-  const sources = canonicalOrder([...cells.values()].map((s) => s.source as Contrast));
-  const targets = canonicalOrder([...cells.values()].map((s) => s.target));
+  // Square, over every contrast seen on either side, so the diagonal sits where readers of ALDM expect it.
+  const contrasts = canonicalOrder([...cells.values()].flatMap((s) => [s.source as Contrast, s.target]));
+  const [sources, targets] = [contrasts, contrasts];
   const lines = [
     `Region: ${region}. Cells: PSNR (dB) / NMSE / SSIM, means over cases. Rows: source; columns: target.`,
     '',

@@ -55,11 +55,11 @@ describe('results files', () => {
 });
 
 describe('renderScoreMatrix', () => {
-  test('rows are sources, columns targets, cells PSNR / NMSE / SSIM; missing pairs show –', () => {
+  test('square over every contrast seen: rows sources, columns targets, cells PSNR / NMSE / SSIM; missing pairs show –', () => {
     const rows = [row('a', 20, { source: 't1' }), row('b', 22, { source: 't1' }), row('a', 25, { source: 'flair', target: 't1' })];
     const md = renderScoreMatrix(summariseScores(rows, { resamples: 10 }), 'brain');
     assert.equal(md, 'Region: brain. Cells: PSNR (dB) / NMSE / SSIM, means over cases. Rows: source; columns: target.\n\n'
-      + '| source \\ target | t1 | t2 |\n|---|---|---|\n'
-      + '| t1 | – | 21.00 / 0.1000 / 0.9000 |\n| flair | 25.00 / 0.1000 / 0.9000 | – |\n');
+      + '| source \\ target | t1 | t2 | flair |\n|---|---|---|---|\n'
+      + '| t1 | – | 21.00 / 0.1000 / 0.9000 | – |\n| t2 | – | – | – |\n| flair | 25.00 / 0.1000 / 0.9000 | – | – |\n');
   });
 });

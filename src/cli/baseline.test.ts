@@ -1,0 +1,69 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { readNifti, writeNifti } from '../io/nifti/index.js';
+import type { Shape3, Volume } from '../volume/volume.js';
+import { patternVolume } from '../../test-fixtures/metrics/pattern.js';
+import { registerBaselineCommand } from './baseline.js';
+
+const SHAPE: Shape3 = [9, 10, 11];
+const AFFINE = new Float64Array([-1, 0, 0, 90, 0, -1, 0, 120, 0, 0, 1, -70, 0, 0, 0, 1]);
+const vol = (data: Float32Array): Volume => ({ data, shape: SHAPE, affine: AFFINE });
+
+async function baselineCli(...args: string[]): Promise<void> {
+  const program = new Command('mrsynth').exitOverride();
+  registerBaselineCommand(program);
+  await program.parseAsync(['baseline', 'affine', ...args], { from: 'user' });
+}
+
+describe('mrsynth baseline affine', () => {
+  let root: string;
+  // Multiples of 1/1024 with a zero background, so 3·t1 + 2 is exact in float32.
+  const t1 = patternVolume(SHAPE, 5, [4, 5, 5]).map((v) => (v > 0.8 ? Math.round(v * 1024) / 1024 : 0));
+  const t2 = t1.map((v) => (v === 0 ? 0 : 3 * v + 2));
+  const flair = patternVolume(SHAPE, 6, [2, 2, 2]).map((v, i) => (t1[i] === 0 ? 0 : v));
+
+  before(async () => {
+    root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-baseline-'));
+    await fs.mkdir(join(root, 'data', 'P1'), { recursive: true });
+    for (const [c, data] of Object.entries({ t1, t2, flair })) await writeNifti(join(root, 'data', 'P1', `P1_${c}.nii.gz`), vol(data));
+  });
+  after(async () => { await fs.rm(root, { recursive: true, force: true }); });
+
+  test('--case: recovers t2 = 3·t1 + 2 from the best source, same grid, float32, translation naming', async () => {
+    const out = join(root, 'out');
+    await baselineCli('--case', join(root, 'data', 'P1'), '--target', 't2', '--out', out);
+    assert.deepEqual(await fs.readdir(out), ['P1_t2_from-t1.nii.gz']);
+    const written = await readNifti(join(out, 'P1_t2_from-t1.nii.gz'));
+    assert.equal(written.header.datatype, 'float32');
+    assert.deepEqual([...written.volume.shape], [...SHAPE]);
+    assert.deepEqual([...written.volume.affine], [...AFFINE]);
+    let worst = 0;
+    for (let v = 0; v < t2.length; v++) worst = Math.max(worst, Math.abs(written.volume.data[v] - t2[v]));
+    assert.ok(worst < 1e-5, `largest error ${worst}`);
+  });
+
+  test('--out FILE for one case and target; an existing output is kept unless --force', async () => {
+    const file = join(root, 'mine.nii.gz');
+    await baselineCli('--case', join(root, 'data', 'P1'), '--target', 'flair', '--out', file);
+    await assert.rejects(baselineCli('--case', join(root, 'data', 'P1'), '--target', 'flair', '--out', file), /the file exists/);
+    await baselineCli('--case', join(root, 'data', 'P1'), '--target', 'flair', '--out', file, '--force');
+  });
+
+  test('--data without --target: every contrast of every case', async () => {
+    const out = join(root, 'all');
+    await baselineCli('--data', join(root, 'data'), '--out', out);
+    const names = (await fs.readdir(out)).sort();
+    assert.equal(names.length, 3);
+    assert.ok(names.includes('P1_t2_from-t1.nii.gz') && names.includes('P1_t1_from-t2.nii.gz'), names.join(' '));
+  });
+
+  test('refusals: a target the case lacks, both or neither of --case/--data', async () => {
+    await assert.rejects(baselineCli('--case', join(root, 'data', 'P1'), '--target', 't1ce'),
+      /case P1: has no t1ce \(it has t1, t2, flair\); the affine baseline is fitted to the target on the same case/);
+    await assert.rejects(baselineCli('--target', 't2'), /give exactly one of --case DIR and --data DIR, got neither/);
+  });
+});
