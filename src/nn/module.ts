@@ -8,6 +8,7 @@
 import { Device, Tensor, dispose, keep, noGrad } from '../tensor/index.js';
 import { isFloatingPoint } from '../tensor/dtype.js';
 import { assert, fmtShape } from '../util/assert.js';
+import { sameShape } from '../util/helpers.js';
 
 export interface LoadStateDictOptions {
   /** Refuse missing and unexpected keys (default true). Shape mismatches are refused either way. */
@@ -253,10 +254,6 @@ export class Module {
       dispose([...module.#parameters.values(), ...module.#buffers.values()]);
     }
   }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i]);
 }
 
 /** 'cuda' means the current CUDA device, which libtorch reports as 'cuda:0' in a single-device process. */
