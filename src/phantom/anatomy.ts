@@ -83,3 +83,52 @@ export function brainVoxelsInBox(anatomy: Anatomy, lo: readonly number[], hi: re
   return at(x1 + 1, y1 + 1, z1 + 1) - at(x0, y1 + 1, z1 + 1) - at(x1 + 1, y0, z1 + 1) - at(x1 + 1, y1 + 1, z0)
     + at(x0, y0, z1 + 1) + at(x0, y1 + 1, z0) + at(x1 + 1, y0, z0) - at(x0, y0, z0);
 }
+
+/**
+ * The template as a skull-stripped scan shows it: CSF outside the brain that lies more than `margin` voxels
+ * (chessboard distance) from grey or white matter and is connected to the background through such voxels
+ * becomes background. Skull stripping (BraTS uses HD-BET/ROBEX-style masks) cuts through the subarachnoid
+ * space, keeping only a thin CSF rim; the SRI24 map keeps all of it (~19 % of its brain volume). Ventricles
+ * are enclosed by tissue, so the connectivity requirement keeps them whole.
+ */
+export function stripExtracerebralCsf(anatomy: Anatomy, margin: number): Anatomy {
+  assert(Number.isInteger(margin) && margin >= 0, () => `stripExtracerebralCsf: margin must be a non-negative integer, got ${margin}`);
+  const { labels, shape } = anatomy;
+  const [nx, ny, nz] = shape;
+  const n = labels.length;
+  // Tissue dilated by `margin` along each axis in turn (a separable chessboard dilation).
+  let near: Uint8Array = Uint8Array.from(labels, (l) => (l >= ANATOMY_LABELS.gm ? 1 : 0));
+  const strides = [1, nx, nx * ny];
+  for (let axis = 0; axis < 3; axis++) {
+    const size = shape[axis], stride = strides[axis];
+    const next = new Uint8Array(n);
+    for (let v = 0; v < n; v++) {
+      if (!near[v]) continue;
+      const p = Math.floor(v / stride) % size;
+      for (let d = -margin; d <= margin; d++) if (p + d >= 0 && p + d < size) next[v + d * stride] = 1;
+    }
+    near = next;
+  }
+  // Flood the background into CSF voxels that are far from tissue (6-connected).
+  const out = labels.slice();
+  const queue = new Int32Array(n);
+  let head = 0, tail = 0;
+  for (let v = 0; v < n; v++) if (out[v] === ANATOMY_LABELS.background) queue[tail++] = v;
+  const flood = (w: number) => {
+    if (out[w] === ANATOMY_LABELS.csf && !near[w]) {
+      out[w] = ANATOMY_LABELS.background;
+      queue[tail++] = w;
+    }
+  };
+  while (head < tail) {
+    const v = queue[head++];
+    const i = v % nx, j = ((v - i) / nx) % ny, k = Math.floor(v / (nx * ny));
+    if (i > 0) flood(v - 1);
+    if (i < nx - 1) flood(v + 1);
+    if (j > 0) flood(v - nx);
+    if (j < ny - 1) flood(v + nx);
+    if (k > 0) flood(v - nx * ny);
+    if (k < nz - 1) flood(v + nx * ny);
+  }
+  return { ...anatomy, labels: out, brainPrefix: brainPrefixSums(out, shape) };
+}

@@ -2,7 +2,7 @@ import { assert } from '../util/assert.js';
 import { multiplyAffine } from '../volume/affine.js';
 import { voxelCount, type Volume } from '../volume/volume.js';
 import type { Contrast } from '../data/contrast.js';
-import { brainVoxelsInBox, type Anatomy } from './anatomy.js';
+import { brainVoxelsInBox, stripExtracerebralCsf, type Anatomy } from './anatomy.js';
 import type { PhantomGrid } from './grid.js';
 import { lesionMembership, lesionReach, sampleLesion, type Lesion, type LesionMembership } from './lesion.js';
 import { Random } from './random.js';
@@ -12,7 +12,9 @@ import {
 import {
   inversionRecoverySignal, sampleFieldStrength, sampleSequence, signal, spinEchoSignal, type Sequence, type Weighting,
 } from './sequence.js';
-import { coarseGrid, evaluatePlaneWaves, fillSmoothNoise, randomPlaneWaves, type CoarseGrid } from './smoothField.js';
+import {
+  coarseGrid, evaluatePlaneWaves, fillSmoothNoise, randomPlaneWaves, type CoarseGrid, type PlaneWaves,
+} from './smoothField.js';
 
 export const PHANTOM_STYLES = ['brats', 'ixi'] as const;
 export type PhantomStyle = (typeof PHANTOM_STYLES)[number];
@@ -34,10 +36,12 @@ export interface PhantomParameters {
   readonly sequences: Readonly<Partial<Record<Weighting, Sequence>>>;
   /** Scanner gain per contrast: stored value = gain · signal (T1ce shares T1's). */
   readonly gain: Readonly<Partial<Record<Contrast, number>>>;
+  /** Slice thickness per contrast, mm: the through-plane blur of the acquisition. */
+  readonly sliceThickness: Readonly<Partial<Record<Contrast, number>>>;
   /** Rician noise σ per contrast, in stored units. */
   readonly noiseSigma: Readonly<Partial<Record<Contrast, number>>>;
-  /** Gadolinium concentration in the enhancing rim, mM (BraTS style only). */
-  readonly gadolinium?: number;
+  /** Gadolinium in the enhancing rim and in blood (BraTS style only). */
+  readonly gadolinium?: ContrastAgent;
   readonly lesion?: Lesion;
 }
 
@@ -73,6 +77,24 @@ export function phantomCaseId(style: PhantomStyle, seed: number, index: number):
 const TEXTURE: Readonly<Record<Tissue, number>> = {
   csf: 0.02, gm: 0.06, wm: 0.05, necrosis: 0.15, enhancing: 0.12, oedema: 0.1,
 };
+const TEXTURE_CHANNELS = 4;
+const TISSUE_ENHANCING = TISSUES.indexOf('enhancing');
+
+/**
+ * Cerebral blood volume (fraction of the voxel): GM ≈ 4 %, WM ≈ 2 % (Leenders et al., Brain 1990). Intravascular
+ * gadolinium enhances normal tissue slightly in proportion; the enhancing rim's leaked agent is drawn per case.
+ */
+const BLOOD_VOLUME: Readonly<Record<Tissue, number>> = {
+  csf: 0, gm: 0.04, wm: 0.02, necrosis: 0, enhancing: 0, oedema: 0.02,
+};
+/** Relative variation of blood volume within a tissue. */
+const BLOOD_VOLUME_TEXTURE = 0.3;
+
+/** Gadolinium concentrations after injection, mM: leaked into the enhancing rim, and in blood plasma. */
+export interface ContrastAgent {
+  readonly rim: number;
+  readonly blood: number;
+}
 
 /**
  * Generates multi-contrast brain phantoms on one grid from one template anatomy. It owns the working buffers,
@@ -98,7 +120,7 @@ export class PhantomGenerator {
   private readonly fraction = new Float64Array(4);
 
   constructor(readonly anatomy: Anatomy, readonly grid: PhantomGrid) {
-    this.paddedLabels = padLabels(anatomy);
+    this.paddedLabels = padLabels(stripExtracerebralCsf(anatomy, 1));
     this.blockStep = Math.max(2, Math.round(8 / grid.spacing));
     this.textureStep = Math.max(1, Math.round(3 / grid.spacing));
   }
@@ -114,7 +136,8 @@ export class PhantomGenerator {
     const noiseRng = new Random(seed, index, styleCode, 1);
     const weightings = STYLE_WEIGHTINGS[style];
 
-    this.resampleAnatomy(rng, weightings.length);
+    const contrasts = STYLE_CONTRASTS[style];
+    this.resampleAnatomy(rng, contrasts);
     const voxels = this.voxels;
     voxels.clearLesion();
     const lesion = style === 'brats' ? this.growLesion(rng) : undefined;
@@ -124,36 +147,39 @@ export class PhantomGenerator {
     const relaxation = sampleRelaxation(rng, field);
     const sequences: Partial<Record<Weighting, Sequence>> = {};
     for (const w of weightings) sequences[w] = sampleSequence(rng, w, relaxation.csf.t1);
-    const gadolinium = style === 'brats' ? rng.uniform(0.15, 0.5) : undefined;
+    const gadolinium = style === 'brats' ? { rim: rng.uniform(0.15, 0.5), blood: rng.uniform(0.2, 0.6) } : undefined;
 
-    const contrasts = STYLE_CONTRASTS[style];
     const gain: Partial<Record<Contrast, number>> = {};
     const noiseSigma: Partial<Record<Contrast, number>> = {};
     for (const w of weightings) {
       // The brightest normal tissue lands at a scanner-like value of a few hundred to a few thousand, and the
-      // noise σ is set by an SNR of that tissue typical of clinical 2D scans.
-      const reference = Math.max(...(['csf', 'gm', 'wm'] as const).map((t) => signal(sequences[w]!, relaxation[t])));
-      gain[w] = rng.uniform(400, 2500) / reference;
-      noiseSigma[w] = (gain[w]! * reference) / rng.uniform(12, 30);
+      // noise σ follows from an SNR of brain parenchyma (mean of GM and WM) typical of clinical scans.
+      const brightest = Math.max(...(['csf', 'gm', 'wm'] as const).map((t) => signal(sequences[w]!, relaxation[t])));
+      const parenchyma = (signal(sequences[w]!, relaxation.gm) + signal(sequences[w]!, relaxation.wm)) / 2;
+      gain[w] = rng.uniform(400, 2500) / brightest;
+      noiseSigma[w] = (gain[w]! * parenchyma) / rng.uniform(15, 35);
     }
     if (style === 'brats') {
-      gain.t1ce = gain.t1;
-      noiseSigma.t1ce = (gain.t1! * Math.max(signal(sequences.t1!, relaxation.wm), signal(sequences.t1!, relaxation.gm))) / rng.uniform(12, 30);
+      // Same gain as T1w, corrected for the brain-mean of T1ce's residual bias so the two agree on average.
+      gain.t1ce = gain.t1! / this.voxels.meanBiasRatio(contrasts.indexOf('t1ce'), contrasts.indexOf('t1'));
+      noiseSigma.t1ce = noiseSigma.t1! * rng.uniform(0.8, 1.25);
     }
+
+    const sliceThickness: Partial<Record<Contrast, number>> = {};
+    for (const c of contrasts) sliceThickness[c] = sampleSliceThickness(rng, style, c);
 
     const signals = this.synthesise(weightings, sequences as Record<Weighting, Sequence>, relaxation, texture, field, gadolinium);
     const out: Partial<Record<Contrast, Volume>> = {};
-    for (const c of contrasts) {
-      // T1ce shares the T1w acquisition's gain and bias field: only the contrast agent differs.
-      const w = c === 't1ce' ? weightings.indexOf('t1') : weightings.indexOf(c as Weighting);
-      out[c] = this.finish(signals[c]!, w, gain[c]!, (options.noise ?? true) ? noiseSigma[c]! : 0, noiseRng);
-    }
+    contrasts.forEach((c, channel) => {
+      const width = sliceThickness[c]! / this.grid.spacing;
+      out[c] = this.finish(signals[c]!, channel, gain[c]!, width, (options.noise ?? true) ? noiseSigma[c]! : 0, noiseRng);
+    });
 
     return {
       id: phantomCaseId(style, seed, index), style, seed, index, contrasts: out,
       seg: lesion ? this.labelMap() : undefined,
       fractions: options.fractions ? this.fractionVolumes() : undefined,
-      parameters: { field, relaxation, sequences, gain, noiseSigma, gadolinium, lesion },
+      parameters: { field, relaxation, sequences, gain, noiseSigma, sliceThickness, gadolinium, lesion },
     };
   }
 
@@ -164,14 +190,19 @@ export class PhantomGenerator {
    * scale of its nodes). A block whose corners' bounding box holds no brain voxel of the template is skipped
    * whole, which leaves out most of the background. The bias fields share the lattice.
    */
-  private resampleAnatomy(rng: Random, biasChannels: number): void {
+  private resampleAnatomy(rng: Random, contrasts: readonly Contrast[]): void {
     const { anatomy, grid } = this;
     const B = this.blockStep;
+    const biasChannels = contrasts.length;
     const lattice = coarseGrid(grid.shape, B, 3 + biasChannels);
     const toSource = multiplyAffine(anatomy.worldToVoxel, randomGlobalAffine(rng, anatomy.centre));
     const displacement = [0, 1, 2].map(() => randomPlaneWaves(rng, 4, 60, 160, rng.uniform(1.5, 3)));
-    // Receive-coil sensitivity varies over tens of centimetres: ±10–25 % over the brain.
-    const biasFields = Array.from({ length: biasChannels }, () => randomPlaneWaves(rng, 3, 200, 500, rng.uniform(0.06, 0.14)));
+    // Receive-coil sensitivity varies over tens of centimetres: ±10–25 % over the brain, one field per
+    // acquisition. T1ce is a separate acquisition in the same session: T1w's field times a small residual.
+    const biasOf: Partial<Record<Contrast, PlaneWaves[]>> = {};
+    for (const c of contrasts) if (c !== 't1ce') biasOf[c] = [randomPlaneWaves(rng, 3, 200, 500, rng.uniform(0.06, 0.14))];
+    if (biasOf.t1) biasOf.t1ce = [...biasOf.t1, randomPlaneWaves(rng, 3, 100, 300, 0.05)];
+    const biasFields = contrasts.map((c) => biasOf[c]!);
     const [na, nb, nc] = lattice.nodes;
     const C = lattice.channels, a = grid.affine, m = toSource, L = lattice.data;
     for (let c = 0; c < nc; c++) {
@@ -188,11 +219,15 @@ export class PhantomGenerator {
           for (let r = 0; r < 3; r++) {
             L[at + r] = m[r * 4] * (x + dx) + m[r * 4 + 1] * (y + dy) + m[r * 4 + 2] * (z + dz) + m[r * 4 + 3];
           }
-          for (let ch = 0; ch < biasChannels; ch++) L[at + 3 + ch] = Math.exp(evaluatePlaneWaves(biasFields[ch], x, y, z));
+          for (let ch = 0; ch < biasChannels; ch++) {
+            let logBias = 0;
+            for (const waves of biasFields[ch]) logBias += evaluatePlaneWaves(waves, x, y, z);
+            L[at + 3 + ch] = Math.exp(logBias);
+          }
         }
       }
     }
-    this.voxels.reset(biasChannels);
+    this.voxels.reset(biasChannels, voxelCount(grid.shape));
     const [nx, ny, nz] = grid.shape;
     const blocks = [Math.ceil(nx / B), Math.ceil(ny / B), Math.ceil(nz / B)];
     const touches = new Uint8Array(blocks[0] * blocks[1] * blocks[2]);
@@ -208,6 +243,7 @@ export class PhantomGenerator {
         for (let a = 0; a < blocks[0]; a++) if (touches[row + a]) this.resampleRow(lattice, a, j, k);
       }
     }
+    this.voxels.findColumns(nx * ny);
   }
 
   private blockTouchesBrain(lattice: CoarseGrid, a: number, b: number, c: number): boolean {
@@ -315,12 +351,16 @@ export class PhantomGenerator {
     return lesion;
   }
 
-  /** Three smooth random fields (relative variation of PD, T1, T2) at the 3 mm scale, one value per brain voxel. */
+  /**
+   * Four smooth random fields at the 3 mm scale, one value of each per brain voxel (interleaved): the relative
+   * variation of PD, T1 and T2 within a tissue, and of its blood volume.
+   */
   private sampleTexture(rng: Random): Float32Array {
-    const lattice = coarseGrid(this.grid.shape, this.textureStep, 3);
+    const lattice = coarseGrid(this.grid.shape, this.textureStep, TEXTURE_CHANNELS);
     fillSmoothNoise(lattice, rng, 1);
     const voxels = this.voxels;
-    const out = new Float32Array(voxels.count * 3);
+    const C = TEXTURE_CHANNELS;
+    const out = new Float32Array(voxels.count * C);
     const [nx, ny] = this.grid.shape;
     const [na, nb] = lattice.nodes;
     const T = lattice.step, L = lattice.data;
@@ -328,15 +368,15 @@ export class PhantomGenerator {
       const [i, j, k] = voxels.position(n, nx, ny);
       const a = Math.floor(i / T), b = Math.floor(j / T), c = Math.floor(k / T);
       const fa = i / T - a, fb = j / T - b, fc = k / T - c;
-      const p = (a + na * (b + nb * c)) * 3, sa = 3, sb = na * 3, sc = na * nb * 3;
-      for (let ch = 0; ch < 3; ch++) {
+      const p = (a + na * (b + nb * c)) * C, sa = C, sb = na * C, sc = na * nb * C;
+      for (let ch = 0; ch < C; ch++) {
         const q = p + ch;
         const x00 = L[q] + fa * (L[q + sa] - L[q]);
         const x10 = L[q + sb] + fa * (L[q + sb + sa] - L[q + sb]);
         const x01 = L[q + sc] + fa * (L[q + sc + sa] - L[q + sc]);
         const x11 = L[q + sc + sb] + fa * (L[q + sc + sb + sa] - L[q + sc + sb]);
         const y0 = x00 + fb * (x10 - x00), y1 = x01 + fb * (x11 - x01);
-        out[n * 3 + ch] = y0 + fc * (y1 - y0);
+        out[n * C + ch] = y0 + fc * (y1 - y0);
       }
     }
     return out;
@@ -344,13 +384,14 @@ export class PhantomGenerator {
 
   /**
    * Step 4. Each voxel's signal is Σ_t f_t·S(T1_t, T2_t, PD_t) over the tissues present, with the tissue's
-   * parameters modulated by the texture (log-normally, so they stay positive). T1ce repeats T1w with the
-   * enhancing rim's T1 shortened by gadolinium (1/T1' = 1/T1 + r1·C); nothing else changes, so it equals T1w
-   * outside the rim. Returns each contrast's noise-free signal per brain voxel.
+   * parameters modulated by the texture (log-normally, so they stay positive). T1ce repeats T1w with every
+   * tissue's T1 shortened by its gadolinium concentration C, 1/T1' = 1/T1 + r1·C: the leaked agent in the
+   * enhancing rim (strong), blood volume × plasma concentration elsewhere (a few per cent brighter at most);
+   * necrosis and CSF hold none. Returns each contrast's noise-free signal per brain voxel.
    */
   private synthesise(
     weightings: readonly Weighting[], sequences: Record<Weighting, Sequence>, relaxation: TissueRelaxation,
-    texture: Float32Array, field: FieldStrength, gadolinium: number | undefined,
+    texture: Float32Array, field: FieldStrength, agent: ContrastAgent | undefined,
   ): Partial<Record<Contrast, Float32Array>> {
     const voxels = this.voxels;
     const W = weightings.length;
@@ -360,24 +401,26 @@ export class PhantomGenerator {
     const r1 = Float64Array.from(TISSUES, (t) => 1 / relaxation[t].t1);
     const r2 = Float64Array.from(TISSUES, (t) => 1 / relaxation[t].t2);
     const amplitude = Float64Array.from(TISSUES, (t) => TEXTURE[t]);
+    // Gadolinium's relaxation rate r1·C per tissue in 1/ms (r1 in 1/(mM·s), C in mM).
+    const relaxivity = GADOLINIUM_R1[field] / 1000;
+    const agentRate = Float64Array.from(TISSUES, (t) =>
+      agent === undefined ? 0 : relaxivity * (t === 'enhancing' ? agent.rim : BLOOD_VOLUME[t] * agent.blood));
     const seq = weightings.map((w) => sequences[w]);
     const tr = Float64Array.from(seq, (q) => q.tr), te = Float64Array.from(seq, (q) => q.te);
     const ti = Float64Array.from(seq, (q) => (q.kind === 'inversion-recovery' ? q.ti : 0));
     const inversion = seq.map((q) => q.kind === 'inversion-recovery');
-    const enhancing = TISSUES.indexOf('enhancing');
     const t1 = weightings.indexOf('t1');
-    const withContrastAgent = gadolinium !== undefined;
-    // r1·C in 1/ms (r1 in 1/(mM·s), C in mM).
-    const gadoliniumRate = withContrastAgent ? (GADOLINIUM_R1[field] * gadolinium) / 1000 : 0;
     const out = weightings.map(() => new Float32Array(voxels.count));
-    const enhanced = withContrastAgent ? new Float32Array(voxels.count) : undefined;
+    const enhanced = agent ? new Float32Array(voxels.count) : undefined;
     const sums = new Float64Array(W);
+    const C = TEXTURE_CHANNELS;
     // Local bindings: module bindings may be reached through accessors, which the hot loop should not pay for.
     const spinEcho = spinEchoSignal, inversionRecovery = inversionRecoverySignal;
     for (let n = 0; n < voxels.count; n++) {
       sums.fill(0);
-      let enhancement = 0;
-      const tauPd = texture[n * 3], tauT1 = texture[n * 3 + 1], tauT2 = texture[n * 3 + 2];
+      let enhancedSum = 0;
+      const tauPd = texture[n * C], tauT1 = texture[n * C + 1], tauT2 = texture[n * C + 2];
+      const bloodVolume = Math.exp(BLOOD_VOLUME_TEXTURE * texture[n * C + 3]);
       for (let t = 0; t < fractions.length; t++) {
         const f = fractions[t][n];
         if (f === 0) continue;
@@ -388,12 +431,13 @@ export class PhantomGenerator {
             ? inversionRecovery(p, q1, q2, tr[w], te[w], ti[w])
             : spinEcho(p, q1, q2, tr[w], te[w]));
         }
-        if (t === enhancing && withContrastAgent) {
-          enhancement = f * (spinEcho(p, q1 + gadoliniumRate, q2, tr[t1], te[t1]) - spinEcho(p, q1, q2, tr[t1], te[t1]));
+        if (enhanced) {
+          const rate = t === TISSUE_ENHANCING ? agentRate[t] : agentRate[t] * bloodVolume;
+          enhancedSum += f * spinEcho(p, q1 + rate, q2, tr[t1], te[t1]);
         }
       }
       for (let w = 0; w < W; w++) out[w][n] = sums[w];
-      if (enhanced) enhanced[n] = sums[t1] + enhancement;
+      if (enhanced) enhanced[n] = enhancedSum;
     }
     const signals: Partial<Record<Contrast, Float32Array>> = {};
     weightings.forEach((w, i) => { signals[w] = out[i]; });
@@ -407,24 +451,59 @@ export class PhantomGenerator {
    * the magnitude of the complex signal with independent Gaussian noise of sd σ in the real and imaginary
    * channels, |S + n_re + i·n_im| (Gudbjartsson & Patz, MRM 1995).
    */
-  private finish(signal: Float32Array, biasChannel: number, gain: number, sigma: number, rng: Random): Volume {
+  private finish(signal: Float32Array, biasChannel: number, gain: number, sliceWidth: number, sigma: number, rng: Random): Volume {
     const voxels = this.voxels;
     const data = new Float32Array(voxelCount(this.grid.shape));
     const bias = voxels.bias.subarray(biasChannel * voxels.capacity, biasChannel * voxels.capacity + voxels.count);
+    for (let n = 0; n < voxels.count; n++) data[voxels.index[n]] = gain * bias[n] * signal[n];
+    if (sliceWidth > 1) this.sliceProfile(data, sliceWidth);
     if (sigma > 0) {
       if (this.normals.length < 2 * voxels.count) this.normals = new Float32Array(2 * voxels.capacity);
       rng.fillNormal(this.normals.subarray(0, 2 * voxels.count));
     }
     const z = this.normals;
     for (let n = 0; n < voxels.count; n++) {
-      let value = gain * bias[n] * signal[n];
+      const v = voxels.index[n];
+      let value = data[v];
       if (sigma > 0) {
         const re = value + sigma * z[2 * n], im = sigma * z[2 * n + 1];
         value = Math.sqrt(re * re + im * im);
       }
-      data[voxels.index[n]] = Math.min(32767, Math.round(value));
+      data[v] = Math.min(32767, Math.round(value));
     }
     return { data, shape: this.grid.shape, affine: this.grid.affine };
+  }
+
+  /**
+   * A 2D acquisition's slice profile: each voxel averages the slab `width` voxels thick around it along k (the
+   * axial slice direction), a box with fractional ends, w(d) = clamp(width/2 + ½ − |d|, 0, 1). This is the
+   * through-plane partial-volume blur of thick-slice clinical scans resampled to a fine grid. Only brain
+   * columns are filtered; voxels outside the brain stay 0.
+   */
+  private sliceProfile(data: Float32Array, width: number): void {
+    const [nx, ny, nz] = this.grid.shape;
+    const nxy = nx * ny;
+    const radius = Math.ceil(width / 2 - 0.5);
+    const kernel = Float64Array.from({ length: 2 * radius + 1 }, (_, t) => Math.min(1, Math.max(0, width / 2 + 0.5 - Math.abs(t - radius))));
+    const total = kernel.reduce((sum, w) => sum + w, 0);
+    for (let t = 0; t < kernel.length; t++) kernel[t] /= total;
+    const column = new Float64Array(nz);
+    const mask = this.voxels.mask;
+    const columns = this.voxels.columns;
+    for (let c = 0; c < columns.length; c++) {
+      const base = columns[c];
+      for (let k = 0; k < nz; k++) column[k] = data[base + k * nxy];
+      for (let k = 0; k < nz; k++) {
+        const at = base + k * nxy;
+        if (!mask[at]) continue;
+        let sum = 0;
+        for (let t = -radius; t <= radius; t++) {
+          const q = k + t;
+          if (q >= 0 && q < nz) sum += kernel[t + radius] * column[q];
+        }
+        data[at] = sum;
+      }
+    }
   }
 
   private labelMap(): Volume {
@@ -443,6 +522,17 @@ export class PhantomGenerator {
     };
     return { csf: volume(voxels.csf), gm: volume(voxels.gm), wm: volume(voxels.wm) };
   }
+}
+
+/**
+ * Slice thickness of one acquisition, mm. BraTS collects clinical glioma protocols: T2 and FLAIR mostly 2D
+ * with 3–6 mm slices, native T1 often 2D as well, post-contrast T1 mostly 3D (about 1 mm). IXI's scans are
+ * near-isotropic (0.9–1.2 mm).
+ */
+function sampleSliceThickness(rng: Random, style: PhantomStyle, contrast: Contrast): number {
+  if (style === 'ixi') return rng.uniform(0.9, 1.2);
+  const twoD = { t1: 0.7, t1ce: 0.25, t2: 0.85, flair: 0.85, pd: 0.85 }[contrast];
+  return rng.next() < twoD ? rng.uniform(3, 6) : 1;
 }
 
 /**
@@ -500,11 +590,16 @@ class BrainVoxels {
   enhancing = new Float32Array(0);
   oedema = new Float32Array(0);
   label = new Uint8Array(0);
+  /** Grid-sized brain mask and the (i + nx·j) columns that hold any brain voxel. */
+  mask = new Uint8Array(0);
+  columns = new Int32Array(0);
   /** Channel-major: bias of weighting w at voxel n is bias[w·capacity + n]. */
   bias = new Float32Array(0);
 
-  reset(biasChannels: number): void {
+  reset(biasChannels: number, gridVoxels: number): void {
     this.count = 0;
+    if (this.mask.length !== gridVoxels) this.mask = new Uint8Array(gridVoxels);
+    else this.mask.fill(0);
     if (biasChannels !== this.biasChannels) {
       this.biasChannels = biasChannels;
       this.bias = new Float32Array(this.capacity * biasChannels);
@@ -515,10 +610,27 @@ class BrainVoxels {
     if (this.count === this.capacity) this.grow();
     const n = this.count++;
     this.index[n] = index;
+    this.mask[index] = 1;
     this.csf[n] = csf;
     this.gm[n] = gm;
     this.wm[n] = wm;
     return n;
+  }
+
+  /** Records the columns that hold brain voxels, once all are pushed. */
+  findColumns(nxy: number): void {
+    const seen = new Uint8Array(nxy);
+    for (let n = 0; n < this.count; n++) seen[this.index[n] % nxy] = 1;
+    const columns: number[] = [];
+    for (let c = 0; c < nxy; c++) if (seen[c]) columns.push(c);
+    this.columns = Int32Array.from(columns);
+  }
+
+  /** Brain-mean of bias channel `a` over bias channel `b`. */
+  meanBiasRatio(a: number, b: number): number {
+    let sum = 0;
+    for (let n = 0; n < this.count; n++) sum += this.bias[a * this.capacity + n] / this.bias[b * this.capacity + n];
+    return sum / this.count;
   }
 
   clearLesion(): void {
