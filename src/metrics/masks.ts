@@ -34,10 +34,13 @@ export function regionMasks(
 
 function regionMask(region: Exclude<Region, 'whole'>, ref: Float32Array, seg: Float32Array | undefined): Uint8Array {
   const mask = new Uint8Array(ref.length);
-  for (let v = 0; v < ref.length; v++) {
-    const brain = ref[v] !== 0;
-    const tumour = seg !== undefined && seg[v] > 0;
-    mask[v] = Number(region === 'brain' ? brain : region === 'tumour' ? tumour : brain && !tumour);
+  // One plain loop per region: these run over every voxel of every case, so no per-voxel dispatch.
+  if (region === 'brain') {
+    for (let v = 0; v < ref.length; v++) mask[v] = ref[v] !== 0 ? 1 : 0;
+  } else if (region === 'tumour') {
+    for (let v = 0; v < ref.length; v++) mask[v] = seg![v] > 0 ? 1 : 0;
+  } else {
+    for (let v = 0; v < ref.length; v++) mask[v] = ref[v] !== 0 && !(seg![v] > 0) ? 1 : 0;
   }
   return mask;
 }
