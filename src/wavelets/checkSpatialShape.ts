@@ -1,8 +1,8 @@
 import { assert, fmtShape } from '../util/assert.js';
 
 /** Axis letters for the spatial dims of an (N, C, …) tensor, as the reference's code names them (D = a0, H = a1, W = a2). */
-export function spatialAxisNames(spatialDims: number): readonly string[] {
-  return spatialDims === 3 ? ['D', 'H', 'W'] : spatialDims === 2 ? ['H', 'W'] : Array.from({ length: spatialDims }, (_, i) => `S${i}`);
+export function spatialAxisNames(spatialDims: 2 | 3): readonly string[] {
+  return spatialDims === 3 ? ['D', 'H', 'W'] : ['H', 'W'];
 }
 
 /**
@@ -10,7 +10,7 @@ export function spatialAxisNames(spatialDims: number): readonly string[] {
  * the first axis that does not: `haarDwt: spatial axis 1 (H) has size 9, not divisible by 2 (shape [1,1,8,9,8]); …`.
  * `why` is appended to say where the divisor comes from.
  */
-export function checkSpatialShape(fn: string, shape: readonly number[], spatialDims: number, divisor: number, why: string): void {
+export function checkSpatialShape(fn: string, shape: readonly number[], spatialDims: 2 | 3, divisor: number, why: string): void {
   assert(shape.length === spatialDims + 2,
     () => `${fn}: expected rank ${spatialDims + 2} (N, C, ${spatialAxisNames(spatialDims).join(', ')}), got rank ${shape.length} (shape ${fmtShape(shape)})`);
   const names = spatialAxisNames(spatialDims);
