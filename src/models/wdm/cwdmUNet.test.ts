@@ -2,12 +2,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { F, Tensor, memory, noGrad, randn, tensor, tidy } from '../../tensor/index.js';
+import { F, Tensor, manualSeed, memory, noGrad, randn, tensor, tidy } from '../../tensor/index.js';
 import { decodeSafetensors } from '../../io/safetensors/safetensors.js';
 import type { RawTensor } from '../../io/safetensors/rawTensor.js';
 import { packageRoot } from '../../util/packageRoot.js';
 import { CwdmUNet, parameterCounts } from './cwdmUNet.js';
-import { parseCwdmUNetConfig } from './cwdmUNetConfig.js';
+import { WAVELET_BANDS, parseCwdmUNetConfig } from './cwdmUNetConfig.js';
 
 const FIXTURE = join(packageRoot(), 'test-fixtures', 'cwdm', 'cwdm-reference-tiny.safetensors');
 
@@ -16,6 +16,8 @@ function f32Tensor(raw: RawTensor, name: string): Tensor {
   // Copy into a fresh buffer: the view into the file's bytes need not be 4-byte aligned.
   return tensor(new Float32Array(new Uint8Array(raw.data).buffer), { shape: raw.shape });
 }
+
+const maxAbs = (x: Tensor) => tidy(() => x.abs().max().item());
 
 describe('CwdmUNet', () => {
   test('paper: 81,511,048 parameters, per part as the reference; 36 zero convolutions, default init elsewhere', () => {
@@ -29,21 +31,21 @@ describe('CwdmUNet', () => {
       const zeroConvs: string[] = [];
       for (const [key, p] of model.namedParameters()) {
         if (p.ndim !== 5) continue;
-        const maxAbs = tidy(() => p.abs().max().item());
-        if (maxAbs === 0) {
+        const largest = maxAbs(p);
+        if (largest === 0) {
           zeroConvs.push(key);
           continue;
         }
         // torch's kaiming_uniform_(a=√5) bound: gain·√3/√fan_in with gain = √(2/(1+5)), i.e. 1/√fan_in,
         // rounded to float32 (hence the relative slack of 1e-6); thousands of draws come close to it.
         const bound = 1 / Math.sqrt(p.shape.slice(1).reduce((a, b) => a * b, 1));
-        assert.ok(maxAbs <= bound * (1 + 1e-6) && maxAbs > 0.9 * bound, `${key}: max |w| ${maxAbs}, bound ${bound}`);
+        assert.ok(largest <= bound * (1 + 1e-6) && largest > 0.9 * bound, `${key}: max |w| ${largest}, bound ${bound}`);
       }
       assert.equal(zeroConvs.length, 36);
       assert.ok(zeroConvs.every((k) => k === 'out.2.weight' || k.endsWith('.out_layers.3.weight')), zeroConvs.join(', '));
       for (const key of ['out.2.bias', 'output_blocks.14.0.out_layers.3.bias']) {
         const bias = model.namedParameters().find(([k]) => k === key)![1];
-        assert.equal(tidy(() => bias.abs().max().item()), 0, key);
+        assert.equal(maxAbs(bias), 0, key);
       }
     } finally {
       model.dispose();
@@ -96,7 +98,7 @@ describe('CwdmUNet', () => {
     const before = memory().numTensors;
     const out = noGrad(() => model.forward(x, t));
     assert.deepEqual(out.shape, [2, 8, 16, 16, 16]);
-    assert.equal(tidy(() => out.abs().max().item()), 0);
+    assert.equal(maxAbs(out), 0);
     out.dispose();
     assert.equal(memory().numTensors, before);
     model.dispose();
@@ -128,6 +130,36 @@ describe('CwdmUNet', () => {
       }
       // Not trivially small: the fixture's output convolutions were drawn non-zero.
       assert.ok(expected.abs().max().item() > 0.1);
+    });
+    model.dispose();
+  });
+
+  test('trains: gradient descent on one batch lowers the loss, and the gradient gets past the zero head to the first layer', () => {
+    manualSeed(0);
+    const model = new CwdmUNet(parseCwdmUNetConfig('tiny'));
+    const first = model.namedParameters().find(([k]) => k === 'input_blocks.0.0.weight')![1];
+    tidy(() => {
+      const initialFirst = first.clone();
+      const x = randn([2, 32, 8, 8, 8]);
+      const target = x.narrow(1, WAVELET_BANDS, WAVELET_BANDS); // learnable: the first condition's bands
+      const t = tensor([10, 700], { dtype: 'int64' });
+      const losses: number[] = [];
+      for (let step = 0; step < 8; step++) {
+        losses.push(tidy(() => {
+          const loss = F.mseLoss(model.forward(x, t), target);
+          loss.backward();
+          noGrad(() => {
+            for (const p of model.parameters()) {
+              const grad = p.grad;
+              if (grad !== null) p.sub_(grad, 0.5);
+            }
+          });
+          return loss.item();
+        }));
+        model.zeroGrad();
+      }
+      assert.ok(losses[7] < 0.95 * losses[0], `losses ${losses.join(', ')}`);
+      assert.ok(maxAbs(first.sub(initialFirst)) > 0);
     });
     model.dispose();
   });
