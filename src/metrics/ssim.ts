@@ -1,5 +1,6 @@
 import { assert, fmtShape } from '../util/assert.js';
 import { voxelCount, type Shape3 } from '../volume/volume.js';
+import { COMBINE_PAIRS, combineWorkspace } from './symmetricCombine.js';
 
 /**
  * 3D structural similarity (Wang et al. 2004), computed exactly as scikit-image 0.19's
@@ -68,7 +69,7 @@ export function ssimKernel(window: SsimWindow): Float64Array {
  * The SSIM map of `pred` against `ref` on their common grid. The volume is swept one z-plane at a time: each
  * plane's five products are filtered along x and y into a ring of planes, and the z filter combines the ring,
  * so memory stays at a few planes besides the map. The five fields are interleaved per voxel (x, y, x², y², xy),
- * so every pass is one long loop over a contiguous row of 5·nx numbers.
+ * so every pass is one long loop (symmetricCombine.ts) over a contiguous row of 5·nx numbers.
  */
 export function ssimMap(pred: Float32Array, ref: Float32Array, shape: Shape3, options: SsimOptions): SsimMap {
   const n = voxelCount(shape);
@@ -87,41 +88,71 @@ export function ssimMap(pred: Float32Array, ref: Float32Array, shape: Shape3, op
   const covNorm = sampleCovariance ? taps3 / (taps3 - 1) : 1;
   const c1 = (K1 * dataRange) ** 2;
   const c2 = (K2 * dataRange) ** 2;
-  const weights = pairWeights(kernel);
 
   const [nx, ny, nz] = shape;
   const row = FIELDS * nx;
-  const plane = row * ny;
-  const ring = new Float64Array(RING * plane);
-  const rowsFiltered = new Float64Array(plane);
-  const line = new Float64Array(FIELDS * (nx + 2 * MAX_RADIUS));
-  const means = new Float64Array(row);
+  // Rows start at even offsets because the SIMD loop writes whole pairs (one spare element after an odd row).
+  const stride = row + (row & 1);
+  const plane = stride * ny;
+  const LINE = 0;
+  const ROWS = LINE + row + 2 * FIELDS * MAX_RADIUS + 2;
+  const RING = ROWS + plane;
+  const MEANS = RING + RING_PLANES * plane;
+  const ws = combineWorkspace(MEANS + stride, pairWeights(kernel));
+  const f64 = ws.f64;
   const values = new Float64Array(n);
   const lower = new Int32Array(MAX_RADIUS);
   const upper = new Int32Array(MAX_RADIUS);
 
   const filterPlane = (z: number): void => {
-    filterAlongX(pred, ref, z * nx * ny, nx, ny, weights, line, rowsFiltered, lower, upper);
-    filterAlongY(rowsFiltered, ring, (z % RING) * plane, row, ny, weights, lower, upper);
+    // x: the five products of each row, padded by 5 mirrored voxels per side, then filtered.
+    for (let t = 0; t < MAX_RADIUS; t++) {
+      lower[t] = LINE + t * FIELDS;
+      upper[t] = LINE + (2 * MAX_RADIUS - t) * FIELDS;
+    }
+    for (let y = 0; y < ny; y++) {
+      const src = nx * (y + ny * z);
+      for (let i = 0, j = LINE; i < nx + 2 * MAX_RADIUS; i++, j += FIELDS) {
+        const k = i - MAX_RADIUS;
+        const v = src + (k >= 0 && k < nx ? k : reflect(k, nx));
+        const x = pred[v];
+        const r = ref[v];
+        f64[j] = x;
+        f64[j + 1] = r;
+        f64[j + 2] = x * x;
+        f64[j + 3] = r * r;
+        f64[j + 4] = x * r;
+      }
+      ws.combine(ROWS + y * stride, LINE + MAX_RADIUS * FIELDS, lower, upper, row);
+    }
+    // y: whole rows of the plane, mirrored at its edges, into the ring.
+    const slot = RING + (z % RING_PLANES) * plane;
+    for (let y = 0; y < ny; y++) {
+      for (let t = 0; t < MAX_RADIUS; t++) {
+        lower[t] = ROWS + reflect(y - MAX_RADIUS + t, ny) * stride;
+        upper[t] = ROWS + reflect(y + MAX_RADIUS - t, ny) * stride;
+      }
+      ws.combine(slot + y * stride, ROWS + y * stride, lower, upper, row);
+    }
   };
 
   let filtered = 0;
   for (let z = 0; z < nz; z++) {
     for (; filtered <= Math.min(z + MAX_RADIUS, nz - 1); filtered++) filterPlane(filtered);
     for (let y = 0; y < ny; y++) {
-      // z filter over planes z−5…z+5, mirrored at the volume's faces (the ring still holds every plane needed).
+      // z: planes z−5…z+5, mirrored at the volume's faces (the ring still holds every plane needed).
       for (let t = 0; t < MAX_RADIUS; t++) {
-        lower[t] = (reflect(z - MAX_RADIUS + t, nz) % RING) * plane + y * row;
-        upper[t] = (reflect(z + MAX_RADIUS - t, nz) % RING) * plane + y * row;
+        lower[t] = RING + (reflect(z - MAX_RADIUS + t, nz) % RING_PLANES) * plane + y * stride;
+        upper[t] = RING + (reflect(z + MAX_RADIUS - t, nz) % RING_PLANES) * plane + y * stride;
       }
-      combineSymmetric(means, 0, ring, (z % RING) * plane + y * row, lower, upper, weights, row);
+      ws.combine(MEANS, RING + (z % RING_PLANES) * plane + y * stride, lower, upper, row);
       const base = nx * (y + ny * z);
-      for (let x = 0, j = 0; x < nx; x++, j += FIELDS) {
-        const ux = means[j];
-        const uy = means[j + 1];
-        const vx = covNorm * (means[j + 2] - ux * ux);
-        const vy = covNorm * (means[j + 3] - uy * uy);
-        const vxy = covNorm * (means[j + 4] - ux * uy);
+      for (let x = 0, j = MEANS; x < nx; x++, j += FIELDS) {
+        const ux = f64[j];
+        const uy = f64[j + 1];
+        const vx = covNorm * (f64[j + 2] - ux * ux);
+        const vy = covNorm * (f64[j + 3] - uy * uy);
+        const vxy = covNorm * (f64[j + 4] - ux * uy);
         values[base + x] = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2));
       }
     }
@@ -159,9 +190,9 @@ export function ssim(pred: Float32Array, ref: Float32Array, shape: Shape3, optio
 }
 
 // Both windows are run as one 11-tap symmetric filter (the 7-tap box padded with zero weights): adding exact
-// zeros changes no rounding, and one fully unrolled loop runs several times faster in V8 than a nested tap loop.
-const MAX_RADIUS = 5;
-const RING = 2 * MAX_RADIUS + 1;
+// zeros changes no rounding, and one fixed loop serves both.
+const MAX_RADIUS = COMBINE_PAIRS;
+const RING_PLANES = 2 * MAX_RADIUS + 1;
 
 /** Weights by distance from the centre: entry t (t < 5) multiplies the pair at distance 5 − t; entry 5 the centre. */
 function pairWeights(kernel: Float64Array): Float64Array {
@@ -179,62 +210,4 @@ function reflect(i: number, n: number): number {
   const period = 2 * n;
   const m = ((i % period) + period) % period;
   return m < n ? m : period - 1 - m;
-}
-
-/** dst[d + j] = w₅·src[c + j] + Σₜ wₜ·(src[lowerₜ + j] + src[upperₜ + j]) for j < length, the five pairs spelled out. */
-function combineSymmetric(
-  dst: Float64Array, d: number, src: Float64Array, c: number,
-  lower: Int32Array, upper: Int32Array, weights: Float64Array, length: number,
-): void {
-  const [a0, a1, a2, a3, a4] = lower;
-  const [b0, b1, b2, b3, b4] = upper;
-  const [w0, w1, w2, w3, w4, wc] = weights;
-  for (let j = 0; j < length; j++) {
-    dst[d + j] = wc * src[c + j] + w0 * (src[a0 + j] + src[b0 + j]) + w1 * (src[a1 + j] + src[b1 + j]) +
-      w2 * (src[a2 + j] + src[b2 + j]) + w3 * (src[a3 + j] + src[b3 + j]) + w4 * (src[a4 + j] + src[b4 + j]);
-  }
-}
-
-/**
- * Forms the five products of one z-plane and filters each row along x. Each row is first copied into a line
- * padded by 5 mirrored voxels per side, so the convolution itself has no boundary cases.
- */
-function filterAlongX(
-  pred: Float32Array, ref: Float32Array, offset: number, nx: number, ny: number,
-  weights: Float64Array, line: Float64Array, out: Float64Array, lower: Int32Array, upper: Int32Array,
-): void {
-  const row = FIELDS * nx;
-  for (let t = 0; t < MAX_RADIUS; t++) {
-    lower[t] = t * FIELDS;
-    upper[t] = (2 * MAX_RADIUS - t) * FIELDS;
-  }
-  for (let y = 0; y < ny; y++) {
-    const src = offset + y * nx;
-    for (let i = 0, j = 0; i < nx + 2 * MAX_RADIUS; i++, j += FIELDS) {
-      const k = i - MAX_RADIUS;
-      const v = src + (k >= 0 && k < nx ? k : reflect(k, nx));
-      const x = pred[v];
-      const r = ref[v];
-      line[j] = x;
-      line[j + 1] = r;
-      line[j + 2] = x * x;
-      line[j + 3] = r * r;
-      line[j + 4] = x * r;
-    }
-    combineSymmetric(out, y * row, line, MAX_RADIUS * FIELDS, lower, upper, weights, row);
-  }
-}
-
-/** Filters a plane of interleaved fields along y, row by row, mirrored at the edges. */
-function filterAlongY(
-  src: Float64Array, dst: Float64Array, dstOffset: number, row: number, ny: number,
-  weights: Float64Array, lower: Int32Array, upper: Int32Array,
-): void {
-  for (let y = 0; y < ny; y++) {
-    for (let t = 0; t < MAX_RADIUS; t++) {
-      lower[t] = reflect(y - MAX_RADIUS + t, ny) * row;
-      upper[t] = reflect(y + MAX_RADIUS - t, ny) * row;
-    }
-    combineSymmetric(dst, dstOffset + y * row, src, y * row, lower, upper, weights, row);
-  }
 }
