@@ -54,6 +54,14 @@ describe('scoreRegions against skimage/NumPy', () => {
     assert.equal(first.get('whole')!.ssim, scores.get('whole')!.ssim);
   });
 
+  test('11x12x13 pair: a region that covers part of the 1x2x3 interior', () => {
+    const shape: Shape3 = [11, 12, 13];
+    const seg = Float32Array.from(ballMask(shape, [5, 5, 5], 1.5));
+    const ref = vol(patternVolume(shape, 4, [6, 5, 7]), shape);
+    const scores = scoreRegions(vol(patternVolume(shape, 3, [5, 6, 6]), shape), ref, regionMasks(['tumour'], ref.data, seg), { dataRange: 1 });
+    for (const m of ['mse', 'mae', 'psnr', 'nmse', 'ssim'] as const) near(scores.get('tumour')![m], expected.tiny.ball[m], `ball ${m}`);
+  });
+
   test('real pair (t1 as a synthesis of t2): brain region and a ball', async () => {
     const t1 = (await readNifti(`${fixtures}TCGA-DU-7294_t1.nii.gz`)).volume;
     const t2 = (await readNifti(`${fixtures}TCGA-DU-7294_t2.nii.gz`)).volume;
