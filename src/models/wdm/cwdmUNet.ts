@@ -91,6 +91,7 @@ export class CwdmUNet extends Module {
   forward(x: Tensor, t: Tensor): Tensor {
     const { conditions } = this.config;
     assert(x.ndim === 5, () => `CwdmUNet.forward: x must be rank 5 (N, C, D, H, W), got shape ${fmtShape(x.shape)}`);
+    assert(x.dtype === 'float32', () => `CwdmUNet.forward: x must be float32 like the weights, got ${x.dtype}`);
     const channels = x.shape[1];
     assert(channels === this.inChannels, () => {
       const given = (channels - WAVELET_BANDS) / WAVELET_BANDS;

@@ -30,12 +30,13 @@ export type CwdmUNetPresetName = (typeof CWDM_UNET_PRESET_NAMES)[number];
 export const CWDM_UNET_PRESETS: Readonly<Record<CwdmUNetPresetName, CwdmUNetConfig>> = Object.freeze({
   // run.sh of the reference (spec §4.1): 81,511,048 parameters.
   paper: freezeConfig({ conditions: 3, modelChannels: 64, channelMult: [1, 2, 2, 4, 4], numResBlocks: 2, numGroups: 32, dropout: 0 }),
-  // For training on a 2-core CPU at a 2 mm grid (96×96×64 image, 48×48×32 wavelet). The paper network costs
-  // ≈ 263 G multiply-adds per forward pass there (11.4 s per training step, spec §15); this one ≈ 17 G, so a
-  // step takes about a second and a 1000-step sampling run minutes. Four levels (three halvings) leave a
-  // 6×6×4 bottleneck, about the paper's 7×7×5 at full size; a fifth would shrink it to 3×3×2. Two ResBlocks
-  // per level as in the paper keep the depth; 8 groups keep its 2 channels per group at the first level.
-  // ≈ 3.2 M parameters.
+  // For training on a 2-core CPU at a 2 mm grid (96×96×64 image, 48×48×32 wavelet). There the paper network
+  // costs ≈ 263 G multiply-adds per forward pass (11.4 s per training step, spec §15); this one ≈ 17 G, and
+  // on such a machine (shared, under load) it took 0.6–0.9 s per forward pass and ≈ 2 s per training step,
+  // so thousands of steps fit in a day and a 1000-step sampling run in 10–15 minutes. Four levels (three halvings)
+  // leave a 6×6×4 bottleneck, about the paper's 7×7×5 at full size; a fifth level would shrink it to 3×3×2.
+  // Two ResBlocks per level as in the paper keep the depth; 8 groups keep its 2 channels per group at the
+  // first level. ≈ 3.2 M parameters.
   cpu: freezeConfig({ conditions: 3, modelChannels: 16, channelMult: [1, 2, 2, 4], numResBlocks: 2, numGroups: 8, dropout: 0 }),
   // For the test suite: every kind of block (1×1 skip projections, down and up ResBlocks, three levels) in
   // ≈ 56 k parameters, fast at 16³ wavelet grids.
