@@ -118,9 +118,9 @@ export class CwdmUNet extends Module {
       for (const block of this.#outputBlocks) {
         const skip = skips.pop()!;
         const joined = F.cat([h, skip], 1);
-        // Free each skip and concatenation as soon as it is consumed: at full size the widest are
-        // hundreds of MB, and holding them to the end of the pass would double the peak memory.
-        // (Autograd keeps what the backward pass needs on its own.)
+        // Free each skip and concatenation once consumed rather than at the end of the pass: at full
+        // size the widest are hundreds of MB, and without gradients nothing else needs them. (With
+        // gradients, autograd keeps what the backward pass needs on its own.)
         h.dispose();
         skip.dispose();
         h = block.forward(joined, emb);
