@@ -97,38 +97,51 @@ export function stripExtracerebralCsf(anatomy: Anatomy, margin: number): Anatomy
   const [nx, ny, nz] = shape;
   const n = labels.length;
   // Tissue dilated by `margin` along each axis in turn (a separable chessboard dilation).
-  let near: Uint8Array = Uint8Array.from(labels, (l) => (l >= ANATOMY_LABELS.gm ? 1 : 0));
+  let near = new Uint8Array(n);
+  for (let v = 0; v < n; v++) near[v] = labels[v] >= ANATOMY_LABELS.gm ? 1 : 0;
   const strides = [1, nx, nx * ny];
   for (let axis = 0; axis < 3; axis++) {
     const size = shape[axis], stride = strides[axis];
     const next = new Uint8Array(n);
     for (let v = 0; v < n; v++) {
       if (!near[v]) continue;
-      const p = Math.floor(v / stride) % size;
+      const p = ((v - (v % stride)) / stride) % size;
       for (let d = -margin; d <= margin; d++) if (p + d >= 0 && p + d < size) next[v + d * stride] = 1;
     }
     near = next;
   }
-  // Flood the background into CSF voxels that are far from tissue (6-connected).
+  // Flood the background into CSF voxels that are far from tissue (6-connected), starting from those that touch it.
   const out = labels.slice();
+  const far = (v: number) => out[v] === ANATOMY_LABELS.csf && !near[v];
   const queue = new Int32Array(n);
   let head = 0, tail = 0;
-  for (let v = 0; v < n; v++) if (out[v] === ANATOMY_LABELS.background) queue[tail++] = v;
-  const flood = (w: number) => {
-    if (out[w] === ANATOMY_LABELS.csf && !near[w]) {
-      out[w] = ANATOMY_LABELS.background;
-      queue[tail++] = w;
-    }
+  const visit = (v: number, i: number, j: number, k: number, test: (w: number) => boolean): boolean => {
+    let hit = false;
+    if (i > 0) hit = test(v - 1) || hit;
+    if (i < nx - 1) hit = test(v + 1) || hit;
+    if (j > 0) hit = test(v - nx) || hit;
+    if (j < ny - 1) hit = test(v + nx) || hit;
+    if (k > 0) hit = test(v - nx * ny) || hit;
+    if (k < nz - 1) hit = test(v + nx * ny) || hit;
+    return hit;
   };
+  const isBackground = (w: number) => out[w] === ANATOMY_LABELS.background;
+  const strip = (w: number) => {
+    if (!far(w)) return false;
+    out[w] = ANATOMY_LABELS.background;
+    queue[tail++] = w;
+    return true;
+  };
+  for (let v = 0; v < n; v++) {
+    if (!far(v)) continue;
+    const i = v % nx, j = ((v - i) / nx) % ny, k = Math.floor(v / (nx * ny));
+    if (visit(v, i, j, k, isBackground)) queue[tail++] = v;
+  }
+  for (let q = 0; q < tail; q++) out[queue[q]] = ANATOMY_LABELS.background;
   while (head < tail) {
     const v = queue[head++];
     const i = v % nx, j = ((v - i) / nx) % ny, k = Math.floor(v / (nx * ny));
-    if (i > 0) flood(v - 1);
-    if (i < nx - 1) flood(v + 1);
-    if (j > 0) flood(v - nx);
-    if (j < ny - 1) flood(v + nx);
-    if (k > 0) flood(v - nx * ny);
-    if (k < nz - 1) flood(v + nx * ny);
+    visit(v, i, j, k, strip);
   }
   return { ...anatomy, labels: out, brainPrefix: brainPrefixSums(out, shape) };
 }

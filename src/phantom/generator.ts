@@ -54,8 +54,8 @@ export interface PhantomCase {
   readonly contrasts: Readonly<Partial<Record<Contrast, Volume>>>;
   /** BraTS labels: 0 elsewhere, 1 necrotic core, 2 oedema, 4 enhancing tumour (BraTS style only). */
   readonly seg?: Volume;
-  /** Partial-volume fractions of CSF, GM and WM (normal tissue only), when asked for. */
-  readonly fractions?: Readonly<Record<'csf' | 'gm' | 'wm', Volume>>;
+  /** Partial-volume fraction of each tissue and tumour compartment per voxel, when asked for; they sum to the brain's tissue content. */
+  readonly fractions?: Readonly<Record<Tissue, Volume>>;
   readonly parameters: PhantomParameters;
 }
 
@@ -147,7 +147,7 @@ export class PhantomGenerator {
     const relaxation = sampleRelaxation(rng, field);
     const sequences: Partial<Record<Weighting, Sequence>> = {};
     for (const w of weightings) sequences[w] = sampleSequence(rng, w, relaxation.csf.t1);
-    const gadolinium = style === 'brats' ? { rim: rng.uniform(0.15, 0.5), blood: rng.uniform(0.2, 0.6) } : undefined;
+    const gadolinium = style === 'brats' ? { rim: rng.uniform(0.15, 0.5), blood: rng.uniform(0.1, 0.25) } : undefined;
 
     const gain: Partial<Record<Contrast, number>> = {};
     const noiseSigma: Partial<Record<Contrast, number>> = {};
@@ -513,26 +513,30 @@ export class PhantomGenerator {
     return { data, shape: this.grid.shape, affine: this.grid.affine };
   }
 
-  private fractionVolumes(): Record<'csf' | 'gm' | 'wm', Volume> {
+  private fractionVolumes(): Record<Tissue, Volume> {
     const voxels = this.voxels;
     const volume = (values: Float32Array): Volume => {
       const data = new Float32Array(voxelCount(this.grid.shape));
       for (let n = 0; n < voxels.count; n++) data[voxels.index[n]] = values[n];
       return { data, shape: this.grid.shape, affine: this.grid.affine };
     };
-    return { csf: volume(voxels.csf), gm: volume(voxels.gm), wm: volume(voxels.wm) };
+    return {
+      csf: volume(voxels.csf), gm: volume(voxels.gm), wm: volume(voxels.wm),
+      necrosis: volume(voxels.necrosis), enhancing: volume(voxels.enhancing), oedema: volume(voxels.oedema),
+    };
   }
+
 }
 
 /**
  * Slice thickness of one acquisition, mm. BraTS collects clinical glioma protocols: T2 and FLAIR mostly 2D
- * with 3–6 mm slices, native T1 often 2D as well, post-contrast T1 mostly 3D (about 1 mm). IXI's scans are
+ * with 2.5–5.5 mm slices, native T1 often 2D as well, post-contrast T1 mostly 3D (about 1 mm). IXI's scans are
  * near-isotropic (0.9–1.2 mm).
  */
 function sampleSliceThickness(rng: Random, style: PhantomStyle, contrast: Contrast): number {
   if (style === 'ixi') return rng.uniform(0.9, 1.2);
   const twoD = { t1: 0.7, t1ce: 0.25, t2: 0.85, flair: 0.85, pd: 0.85 }[contrast];
-  return rng.next() < twoD ? rng.uniform(3, 6) : 1;
+  return rng.next() < twoD ? rng.uniform(2.5, 5.5) : 1;
 }
 
 /**

@@ -41,9 +41,9 @@ export function sampleLesion(rng: Random, centre: readonly [number, number, numb
 
 /** Largest distance from the centre (mm) that any compartment reaches: each modulation is at most Σ|a_m|. */
 export function lesionReach(lesion: Lesion, width: number): number {
-  const oedema = lesion.radii.oedema * Math.max(...lesion.oedemaAxes) * Math.exp(amplitudeSum(lesion.oedemaShape));
+  const oedema = lesion.radii.oedema * Math.max(...lesion.oedemaAxes) * Math.exp(amplitudeSum(lesion.oedemaShape)) + width;
   const tumour = lesion.radii.enhancing * Math.max(...lesion.axes) * Math.exp(amplitudeSum(lesion.tumourShape));
-  return Math.max(oedema, tumour) + width;
+  return Math.max(oedema, tumour * OEDEMA_MARGIN + 2 * width);
 }
 
 function amplitudeSum(field: PlaneWaves): number {
@@ -71,22 +71,28 @@ export function lesionMembership(lesion: Lesion, dx: number, dy: number, dz: num
   const r = Math.hypot(dx, dy, dz);
   // The direction from the centre; at the centre itself any direction will do.
   const ux = r > 0 ? dx / r : 1, uy = r > 0 ? dy / r : 0, uz = r > 0 ? dz / r : 0;
-  const oedemaR = lesion.radii.oedema * Math.exp(evaluatePlaneWaves(lesion.oedemaShape, ux, uy, uz));
-  out.oedema = edge(oedemaR - rOedema, width);
-  // Outside the oedema every compartment is empty; most voxels near a lesion are, so stop before the other shapes.
-  if (out.oedema === 0) {
+  const oedema = edge(lesion.radii.oedema * Math.exp(evaluatePlaneWaves(lesion.oedemaShape, ux, uy, uz)) - rOedema, width);
+  // Most points near a lesion lie outside the tumour's largest possible extent; they skip its shape functions.
+  // (The dilated tumour below is empty from rTumour ≥ OEDEMA_MARGIN·tumour + 1.5·width on.)
+  if (rTumour >= OEDEMA_MARGIN * lesion.radii.enhancing * Math.exp(amplitudeSum(lesion.tumourShape)) + 1.5 * width) {
+    out.oedema = oedema;
     out.enhancing = out.necrosis = 0;
     return;
   }
-  const tumour = Math.exp(evaluatePlaneWaves(lesion.tumourShape, ux, uy, uz));
-  out.enhancing = Math.min(out.oedema, edge(lesion.radii.enhancing * tumour - rTumour, width));
+  const tumour = lesion.radii.enhancing * Math.exp(evaluatePlaneWaves(lesion.tumourShape, ux, uy, uz));
+  // Oedema surrounds the tumour everywhere: at least OEDEMA_MARGIN of its radius plus one voxel beyond it,
+  // whatever the oedema's own outline does, so the tumour core never borders normal tissue directly.
+  out.oedema = Math.max(oedema, edge(tumour * OEDEMA_MARGIN + width - rTumour, width));
+  out.enhancing = Math.min(out.oedema, edge(tumour - rTumour, width));
   if (out.enhancing === 0) {
     out.necrosis = 0;
     return;
   }
-  const core = tumour * Math.exp(evaluatePlaneWaves(lesion.coreShape, ux, uy, uz));
-  out.necrosis = Math.min(out.enhancing, edge(lesion.radii.necrosis * core - rTumour, width));
+  const core = (lesion.radii.necrosis / lesion.radii.enhancing) * tumour * Math.exp(evaluatePlaneWaves(lesion.coreShape, ux, uy, uz));
+  out.necrosis = Math.min(out.enhancing, edge(core - rTumour, width));
 }
+
+const OEDEMA_MARGIN = 1.2;
 
 /** Linear ramp from 0 (outside by half a width) to 1 (inside by half a width). */
 function edge(inside: number, width: number): number {
