@@ -31,6 +31,7 @@ class Net extends Module {
     this.blocks = this.registerModule('block', new ModuleList([new Block(4), new Block(4)]));
     this.head = this.registerModule('head', new Linear(4, 2, { bias: false }));
   }
+  get table(): Tensor { return this.buffer('table'); }
 }
 
 const NET_KEYS = [
@@ -50,6 +51,8 @@ describe('Module', () => {
     assert.deepEqual(Object.keys(net.stateDict()), NET_KEYS);
     assert.deepEqual(net.namedParameters().map(([k]) => k), NET_KEYS.filter((k) => k !== 'table'));
     assert.deepEqual(net.namedBuffers().map(([k]) => k), ['table']);
+    assert.deepEqual(values(net.table), [0, 1, 2]);
+    assert.equal(net.table.requiresGrad, false);
     assert.deepEqual(net.namedModules().map(([k]) => k),
       ['', 'block', 'block.0', 'block.0.conv', 'block.0.norm', 'block.0.drop', 'block.1', 'block.1.conv', 'block.1.norm', 'block.1.drop', 'head']);
     // 1 + 2 × (4·4·27 + 4 + 4 + 4) + 2·4

@@ -5,8 +5,7 @@
  * loading, gradient reset, device moves and disposal. Because the keys and tree walk follow PyTorch, a
  * state dict saved by a PyTorch model of the same structure loads here and vice versa.
  */
-import { Device, Tensor, dispose, keep, noGrad } from '../tensor/index.js';
-import { isFloatingPoint } from '../tensor/dtype.js';
+import { Device, Tensor, dispose, isFloatingPoint, keep, noGrad } from '../tensor/index.js';
 import { assert, fmtShape } from '../util/assert.js';
 import { sameShape } from '../util/helpers.js';
 
