@@ -4,8 +4,11 @@
  * only assembles them, so nothing else imports the CLI.
  */
 import { Command } from 'commander';
+import { registerBaselineCommand } from './baseline.js';
 import { registerDataCommand } from './data.js';
+import { registerEvalCommand } from './eval.js';
 import { registerInfoCommand } from './info.js';
+import { registerPhantomCommand } from './phantom.js';
 import { registerViewCommand } from './view.js';
 import { packageVersion } from './version.js';
 
@@ -15,7 +18,10 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError();
   registerInfoCommand(program);
+  registerPhantomCommand(program);
   registerDataCommand(program);
+  registerBaselineCommand(program);
+  registerEvalCommand(program);
   registerViewCommand(program);
   return program;
 }
