@@ -1,0 +1,3 @@
+/** Reading torch.save checkpoints without executing them. */
+export * from './torchCheckpoint.js';
+export * from './torchCheckpointFile.js';

@@ -1,0 +1,4 @@
+/** Reversible preprocessing: configs and presets, the pipeline, its inverse and its round-trip error. */
+export * from './preprocessConfig.js';
+export * from './preprocess.js';
+export * from './roundTripError.js';
