@@ -453,17 +453,18 @@ export class PhantomGenerator {
    */
   private finish(signal: Float32Array, biasChannel: number, gain: number, sliceWidth: number, sigma: number, rng: Random): Volume {
     const voxels = this.voxels;
+    const { index, count } = voxels;
     const data = new Float32Array(voxelCount(this.grid.shape));
-    const bias = voxels.bias.subarray(biasChannel * voxels.capacity, biasChannel * voxels.capacity + voxels.count);
-    for (let n = 0; n < voxels.count; n++) data[voxels.index[n]] = gain * bias[n] * signal[n];
+    const bias = voxels.bias.subarray(biasChannel * voxels.capacity, biasChannel * voxels.capacity + count);
+    for (let n = 0; n < count; n++) data[index[n]] = gain * bias[n] * signal[n];
     if (sliceWidth > 1) this.sliceProfile(data, sliceWidth);
     if (sigma > 0) {
-      if (this.normals.length < 2 * voxels.count) this.normals = new Float32Array(2 * voxels.capacity);
-      rng.fillNormal(this.normals.subarray(0, 2 * voxels.count));
+      if (this.normals.length < 2 * count) this.normals = new Float32Array(2 * voxels.capacity);
+      rng.fillNormal(this.normals.subarray(0, 2 * count));
     }
     const z = this.normals;
-    for (let n = 0; n < voxels.count; n++) {
-      const v = voxels.index[n];
+    for (let n = 0; n < count; n++) {
+      const v = index[n];
       let value = data[v];
       if (sigma > 0) {
         const re = value + sigma * z[2 * n], im = sigma * z[2 * n + 1];
