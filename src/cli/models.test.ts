@@ -1,0 +1,61 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+// Runs the command as a user would, in a fresh process with a fresh commander program.
+const entry = fileURLToPath(new URL('./models.ts', import.meta.url));
+function mrsynth(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const script = `import { Command } from 'commander'; import { registerModelsCommand } from ${JSON.stringify(entry)};
+    const program = new Command('mrsynth').exitOverride(); registerModelsCommand(program);
+    try { await program.parseAsync(process.argv.slice(1), { from: 'user' }); }
+    catch (error) { if (!error.code) console.error(error.message); process.exitCode = 1; }`;
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, ...args], { encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('mrsynth models info', () => {
+  test('paper: the reference\'s 81,511,048 parameters, per part, and the config', () => {
+    const run = mrsynth('models', 'info', '--model', 'cwdm', '--config', 'paper');
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, [
+      'model   cwdm: cWDM: the 3-D U-Net denoiser over Haar wavelet bands (Friedrich et al.)',
+      'config  paper',
+      '  conditions      3',
+      '  modelChannels   64',
+      '  channelMult     [1,2,2,4,4]',
+      '  numResBlocks    2',
+      '  numGroups       32',
+      '  dropout         0',
+      'parameters',
+      '  input blocks    23,246,208',
+      '  middle           7,212,544',
+      '  output blocks   50,955,904',
+      '  time embedding      82,432',
+      '  head                13,960',
+      '  total           81,511,048',
+      '',
+    ].join('\n'));
+  });
+
+  test('--conditions changes the first convolution only (IXI: 2 conditions, 8 × 64 × 27 fewer weights); --json', () => {
+    const run = mrsynth('models', 'info', '--model', 'cwdm', '--config', 'paper', '--conditions', '2', '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const info = JSON.parse(run.stdout) as { config: { conditions: number }; parameters: { parts: { part: string; parameters: number }[]; total: number } };
+    assert.equal(info.config.conditions, 2);
+    assert.equal(info.parameters.total, 81_511_048 - 8 * 64 * 27);
+    assert.deepEqual(info.parameters.parts.find(({ part }) => part === 'input blocks'), { part: 'input blocks', parameters: 23_246_208 - 8 * 64 * 27 });
+  });
+
+  test('refusals name the bad value and what was expected', () => {
+    const preset = mrsynth('models', 'info', '--model', 'cwdm', '--config', 'huge');
+    assert.equal(preset.status, 1);
+    assert.match(preset.stderr, /preset must be one of paper, cpu, tiny, reference-tiny, got "huge"/);
+    const family = mrsynth('models', 'info', '--model', 'vqgan', '--config', 'paper');
+    assert.equal(family.status, 1);
+    assert.match(family.stderr, /argument 'vqgan' is invalid\. Allowed choices are cwdm/);
+    const conditions = mrsynth('models', 'info', '--model', 'cwdm', '--config', 'paper', '--conditions', '0');
+    assert.equal(conditions.status, 1);
+    assert.match(conditions.stderr, /--conditions <n>' argument '0' is invalid\. expected a positive integer, got '0'/);
+  });
+});

@@ -1,0 +1,59 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { MODEL_FAMILIES, MODEL_FAMILY_NAMES, type ModelFamily, modelFamily } from '../models/index.js';
+
+/** The flags that choose a network: `--model`, `--config` and `--conditions`, shared by every command that builds one. */
+export interface ModelFlags {
+  model: string;
+  config: string;
+  conditions?: number;
+}
+
+const PRESETS = MODEL_FAMILY_NAMES.map((name) => `${name}: ${MODEL_FAMILIES[name].presets.join(', ')}`).join('; ');
+
+export function addModelOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--model <family>', 'model family').choices(MODEL_FAMILY_NAMES).makeOptionMandatory())
+    .requiredOption('--config <preset>', `config preset of the family (${PRESETS})`)
+    .option('--conditions <n>', 'number of condition contrasts, if not the preset\'s (BraTS 3, IXI 2)', parseConditions);
+}
+
+/** The family and its checked config for the flags; the preset with `--conditions` applied. */
+export function modelFromFlags(flags: ModelFlags): { family: ModelFamily; config: unknown } {
+  const family = modelFamily(flags.model);
+  const raw = flags.conditions === undefined ? flags.config : { preset: flags.config, conditions: flags.conditions };
+  return { family, config: family.parseConfig(raw) };
+}
+
+/** `mrsynth models info`: a network's size per part and its full config, without loading any weights. */
+export function registerModelsCommand(program: Command): void {
+  const models = program.command('models').description('inspect the model families and their configs');
+  addModelOptions(models.command('info')
+    .description('print the parameter count per part of the network and its config'))
+    .option('--json', 'machine-readable output')
+    .action((flags: ModelFlags & { json?: boolean }) => {
+      const { family, config } = modelFromFlags(flags);
+      // Counted on the built network, not from a formula, so the figures are those of the weights a user trains.
+      const model = family.build(config);
+      const parts = family.parameterCounts(model);
+      model.dispose();
+      const total = parts.reduce((sum, { parameters }) => sum + parameters, 0);
+      if (flags.json) {
+        console.log(JSON.stringify({ model: flags.model, preset: flags.config, config, parameters: { parts, total } }, null, 2));
+        return;
+      }
+      const width = Math.max(...parts.map(({ part }) => part.length), 'total'.length);
+      const count = (n: number) => n.toLocaleString('en-US').padStart(total.toLocaleString('en-US').length);
+      console.log(`model   ${flags.model}: ${family.description}`);
+      console.log(`config  ${flags.config}${flags.conditions === undefined ? '' : ` with ${flags.conditions} conditions`}`);
+      for (const [key, value] of Object.entries(config as object)) console.log(`  ${key.padEnd(width)}  ${JSON.stringify(value)}`);
+      console.log('parameters');
+      for (const { part, parameters } of parts) console.log(`  ${part.padEnd(width)}  ${count(parameters)}`);
+      console.log(`  ${'total'.padEnd(width)}  ${count(total)}`);
+    });
+}
+
+function parseConditions(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
+  return n;
+}
