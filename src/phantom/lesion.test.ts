@@ -24,4 +24,24 @@ describe('lesion', () => {
       assert.ok(enhancingOnly > 0, 'the rim has voxels of its own');
     }
   });
+
+  test('outlines are continuous across the edges of the direction cube map', () => {
+    const lesion = sampleLesion(new Random(12), [0, 0, 0]);
+    const m: LesionMembership = { oedema: 0, enhancing: 0, necrosis: 0 };
+    const radiusAlong = (x: number, y: number, z: number) => {
+      // The enhancing boundary along a ray: bisect for membership ½.
+      let lo = 0, hi = lesionReach(lesion, 0.01);
+      for (let step = 0; step < 50; step++) {
+        const mid = (lo + hi) / 2;
+        const r = mid / Math.hypot(x, y, z);
+        lesionMembership(lesion, x * r, y * r, z * r, 0.01, m);
+        if (m.enhancing >= 0.5) lo = mid; else hi = mid;
+      }
+      return lo;
+    };
+    // Just either side of the edge between the +x and +y faces (|x| = |y|), and of a cube corner.
+    const e = 1e-7;
+    assert.ok(Math.abs(radiusAlong(1 + e, 1, 0.3) - radiusAlong(1, 1 + e, 0.3)) < 1e-4);
+    assert.ok(Math.abs(radiusAlong(1 + e, 1, 1) - radiusAlong(1, 1, 1 + e)) < 1e-4);
+  });
 });
