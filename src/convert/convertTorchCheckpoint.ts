@@ -1,0 +1,72 @@
+/**
+ * PyTorch checkpoint → our weights: the bytes of a `torch.save` file in, the network's float32 tensors under
+ * its state-dict keys and the metadata of a weights file out. Nothing in the checkpoint is executed (see
+ * {@link decodeTorchCheckpoint}); the weights are located and checked by {@link locateStateDict}, then loaded
+ * into a freshly built network, so what is written is exactly what loads into it (half precision and
+ * float64 checkpoints are converted to the network's float32 on the way).
+ */
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { loadRawIntoModule, moduleToRaw } from '../io/checkpoint/index.js';
+import { decodeTorchCheckpoint } from '../io/pytorch/torchCheckpoint.js';
+import type { RawTensor } from '../io/safetensors/rawTensor.js';
+import { modelFamily } from '../models/index.js';
+import { tidy } from '../tensor/index.js';
+import { locateStateDict } from './locateStateDict.js';
+
+/** `format` in the metadata of a weights file written here. */
+export const WEIGHTS_FORMAT = 'mrsynth-weights';
+
+export interface ConvertTorchCheckpointOptions {
+  /** The checkpoint's file name, recorded in the metadata and quoted in messages. */
+  source: string;
+  /** Model family, as registered in models/index.ts ('cwdm'). */
+  model: string;
+  /** The family's config: a preset name or anything its `parseConfig` accepts. */
+  config: unknown;
+  /** Read only this top-level entry of the checkpoint (when it holds the weights more than once, e.g. 'ema'). */
+  entry?: string;
+}
+
+export interface ConvertedWeights {
+  /** The network's weights, float32, under its state-dict keys. */
+  tensors: Record<string, RawTensor>;
+  /** model, config (JSON), source file name, its SHA-256 and where in it the weights were. */
+  metadata: Record<string, string>;
+  /** What was stripped from the checkpoint's keys ('' for a bare state dict). */
+  prefix: string;
+  /** Tensors of the checkpoint that are not the network's (e.g. an optimiser state saved alongside). */
+  outside: string[];
+  /** Non-tensor values of the checkpoint (step counters, hyper-parameters). */
+  ignored: string[];
+}
+
+export function convertTorchCheckpoint(bytes: Uint8Array, options: ConvertTorchCheckpointOptions): ConvertedWeights {
+  const where = `convert(${options.source})`;
+  const family = modelFamily(options.model);
+  const config = family.parseConfig(options.config);
+  const { tensors: found, ignored } = decodeTorchCheckpoint(bytes, options.source, { entry: options.entry });
+  const model = family.build(config);
+  try {
+    const expected = tidy(() => new Map(Object.entries(model.stateDict()).map(([key, t]) => [key, t.shape])));
+    const { prefix, tensors, outside } = locateStateDict(found, expected, where);
+    loadRawIntoModule(model, tensors);
+    const entryPrefix = options.entry === undefined ? '' : `${options.entry}.`;
+    return {
+      tensors: moduleToRaw(model),
+      metadata: {
+        format: WEIGHTS_FORMAT,
+        model: options.model,
+        config: JSON.stringify(config),
+        source: basename(options.source),
+        source_sha256: createHash('sha256').update(bytes).digest('hex'),
+        source_prefix: entryPrefix + prefix,
+      },
+      prefix: entryPrefix + prefix,
+      outside: outside.map((key) => entryPrefix + key),
+      ignored: ignored.map((key) => entryPrefix + key),
+    };
+  } finally {
+    model.dispose();
+  }
+}
