@@ -1,0 +1,41 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configDifferences, configHash, parseRunConfig, type RunConfig } from './runConfig.js';
+import { exampleRunConfig } from './runConfig.testSupport.js';
+
+/** A copy of `config` with `edit` applied to its JSON form. */
+function edited(config: RunConfig, edit: (raw: any) => void): RunConfig {
+  const raw = JSON.parse(JSON.stringify(config));
+  edit(raw);
+  return parseRunConfig(raw);
+}
+
+describe('RunConfig', () => {
+  test('round-trips through JSON to an equal, frozen config', () => {
+    const config = exampleRunConfig();
+    assert.deepEqual(parseRunConfig(JSON.parse(JSON.stringify(config))), config);
+    assert.ok(Object.isFrozen(config.training) && Object.isFrozen(config.modelConfig.channelMult));
+  });
+
+  test('refuses bad fields by name and value', () => {
+    assert.throws(() => edited(exampleRunConfig(), (r) => { r.target = 't3'; }), /parseRunConfig: target must be one of t1, t1ce, t2, flair, pd, got "t3"/);
+    assert.throws(() => edited(exampleRunConfig(), (r) => { r.conditions = ['t1', 't1ce']; }),
+      /conditions \["t1","t1ce"\] must be distinct and must not include the target 't1ce'/);
+    assert.throws(() => edited(exampleRunConfig(), (r) => { r.conditions = ['t1', 't2']; }),
+      /modelConfig.conditions is 3 but 2 conditions are listed \(t1, t2\)/);
+    assert.throws(() => edited(exampleRunConfig(), (r) => { r.training.lr = 0; }), /training.lr must be a learning rate > 0, got 0/);
+    assert.throws(() => edited(exampleRunConfig(), (r) => { r.training.momentum = 0.9; }), /training: unknown key 'momentum'/);
+    assert.throws(() => edited(exampleRunConfig(), (r) => { r.formatVersion = 2; }), /formatVersion 2 is not supported \(this build reads 1\)/);
+  });
+
+  test('the hash ignores the step count and the software versions, and names what else changed', () => {
+    const config = exampleRunConfig();
+    const longer = edited(config, (r) => { r.training.steps = 5000; r.createdWith.mrsynth = '0.2.0'; });
+    assert.equal(configHash(longer), configHash(config));
+    assert.match(configHash(config), /^[0-9a-f]{16}$/);
+    const changed = edited(config, (r) => { r.training.lr = 2e-4; r.training.gradClip = 1; r.modelConfig.modelChannels = 8; });
+    assert.notEqual(configHash(changed), configHash(config));
+    assert.deepEqual(configDifferences(config, changed),
+      ['modelConfig.modelChannels: 4 → 8', 'training.gradClip: (absent) → 1', 'training.lr: 0.001 → 0.0002']);
+  });
+});
