@@ -1,14 +1,16 @@
 import { promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { writeFileAtomic } from '../io/atomic.js';
-import { readNifti, writeNifti } from '../io/nifti/index.js';
+import { parseNifti, writeNifti } from '../io/nifti/index.js';
 import { anatomyFromVolume, SRI24_TISSUES_PATH } from '../phantom/anatomy.js';
 import { phantomCaseFileNames, phantomCaseFiles, phantomCaseRecord } from '../phantom/caseFiles.js';
-import { PhantomGenerator, phantomCaseId, PHANTOM_STYLES, type PhantomStyle } from '../phantom/generator.js';
+import { phantomCaseId, PHANTOM_STYLES, type PhantomCase, type PhantomStyle } from '../phantom/generator.js';
 import { BRATS_SHAPE, phantomGrid } from '../phantom/grid.js';
 import { PHANTOM_LICENSE, PHANTOM_LICENSE_FILE } from '../phantom/license.js';
+import { PhantomPool } from '../phantom/phantomPool.js';
 import type { Shape3 } from '../volume/volume.js';
 
 const STYLE_CHOICES = [...PHANTOM_STYLES, 'both'] as const;
@@ -41,12 +43,12 @@ export function registerPhantomCommand(program: Command): void {
     .option('--overwrite', 'replace files of an earlier run instead of refusing')
     .action(async (opts: PhantomOptions) => {
       const summary = await writePhantoms(opts);
-      process.stdout.write(`wrote ${summary.cases} case(s) to ${opts.out}: generating ${summary.generateSeconds.toFixed(1)} s, `
-        + `writing ${summary.writeSeconds.toFixed(1)} s\n`);
+      process.stdout.write(`wrote ${summary.cases} case(s) to ${opts.out} in ${summary.seconds.toFixed(1)} s `
+        + `(${summary.workers} generating thread(s); writing files took ${summary.writeSeconds.toFixed(1)} s of it)\n`);
     });
 }
 
-async function writePhantoms(opts: PhantomOptions): Promise<{ cases: number; generateSeconds: number; writeSeconds: number }> {
+async function writePhantoms(opts: PhantomOptions): Promise<{ cases: number; seconds: number; writeSeconds: number; workers: number }> {
   const styles: PhantomStyle[] = opts.style === 'both' ? [...PHANTOM_STYLES] : [opts.style];
   const folderOf = (style: PhantomStyle) => (opts.style === 'both' ? join(opts.out, style) : opts.out);
   const jobs = styles.flatMap((style) => Array.from({ length: opts.cases }, (_, index) => ({ style, index })));
@@ -62,42 +64,57 @@ async function writePhantoms(opts: PhantomOptions): Promise<{ cases: number; gen
     }
   }
 
-  const image = await readNifti(SRI24_TISSUES_PATH);
-  const anatomy = anatomyFromVolume(image.volume, SRI24_TISSUES_PATH);
-  const generator = new PhantomGenerator(anatomy, phantomGrid(anatomy, opts.shape, opts.spacing));
+  const tissues = await fs.readFile(SRI24_TISSUES_PATH);
+  // Checks the grid here, with a clear message, before any thread starts.
+  phantomGrid(anatomyFromVolume(parseNifti(tissues, SRI24_TISSUES_PATH).volume, SRI24_TISSUES_PATH), opts.shape, opts.spacing);
   await fs.mkdir(opts.out, { recursive: true });
   await writeFileAtomic(join(opts.out, PHANTOM_LICENSE_FILE), new TextEncoder().encode(PHANTOM_LICENSE));
 
+  // Worker threads generate while this thread writes; at most two cases per worker wait, which bounds memory.
+  const workers = Math.max(1, Math.min(4, availableParallelism(), jobs.length));
+  const pool = new PhantomPool({ tissues, source: SRI24_TISSUES_PATH, shape: opts.shape, spacing: opts.spacing, workers });
   const bar = new SingleBar({ format: 'phantom [{bar}] {value}/{total} cases  {id}', stream: process.stderr }, Presets.shades_classic);
   bar.start(jobs.length, 0, { id: '' });
   const records: Record<string, unknown>[] = [];
-  let generateSeconds = 0, writeSeconds = 0;
+  const started = performance.now();
+  let writeSeconds = 0;
   try {
-    for (const [done, { style, index }] of jobs.entries()) {
-      let started = performance.now();
-      const phantom = generator.generate(opts.seed, index, style);
-      generateSeconds += (performance.now() - started) / 1000;
-      started = performance.now();
+    const queued: Promise<PhantomCase>[] = [];
+    let next = 0;
+    const refill = () => {
+      for (; next < jobs.length && queued.length < 2 * workers; next++) {
+        const job = jobs[next];
+        const phantom = pool.generate(opts.seed, job.index, job.style);
+        // Awaited in turn below; this only keeps a failure of a case not yet reached from being reported as unhandled.
+        phantom.catch(() => undefined);
+        queued.push(phantom);
+      }
+    };
+    for (let done = 0; done < jobs.length; done++) {
+      refill();
+      const phantom = await queued.shift()!;
+      const writing = performance.now();
       for (const file of phantomCaseFiles(phantom)) {
-        const path = join(folderOf(style), file.path);
+        const path = join(folderOf(phantom.style), file.path);
         await fs.mkdir(dirname(path), { recursive: true });
         await writeNifti(path, file.volume, {
           datatype: file.datatype, overwrite: opts.overwrite,
-          description: `mrsynth phantom seed ${opts.seed} ${style} case ${index} (SRI24, CC BY-SA 3.0)`,
+          description: `mrsynth phantom seed ${opts.seed} ${phantom.style} case ${phantom.index} (SRI24, CC BY-SA 3.0)`,
         });
       }
-      writeSeconds += (performance.now() - started) / 1000;
+      writeSeconds += (performance.now() - writing) / 1000;
       records.push(phantomCaseRecord(phantom));
       bar.update(done + 1, { id: phantom.id });
     }
   } finally {
     bar.stop();
+    await pool.close();
   }
   const parameters = {
     seed: opts.seed, shape: opts.shape, spacing: opts.spacing, styles, licence: PHANTOM_LICENSE_FILE, cases: records,
   };
   await writeFileAtomic(join(opts.out, PARAMETERS_FILE), new TextEncoder().encode(`${JSON.stringify(parameters, null, 1)}\n`));
-  return { cases: jobs.length, generateSeconds, writeSeconds };
+  return { cases: jobs.length, seconds: (performance.now() - started) / 1000, writeSeconds, workers };
 }
 
 async function exists(path: string): Promise<boolean> {
