@@ -1,8 +1,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseNifti } from '../io/nifti/index.js';
 import { identityAffine } from '../volume/affine.js';
 import type { Shape3 } from '../volume/volume.js';
-import { anatomyFromVolume, brainVoxelsInBox, stripExtracerebralCsf } from './anatomy.js';
+import { anatomyFromVolume, brainVoxelsInBox, SRI24_TISSUES_PATH, stripExtracerebralCsf } from './anatomy.js';
 import { Random } from './random.js';
 
 function labelVolume(shape: Shape3, label: (i: number, j: number, k: number) => number) {
@@ -12,6 +14,19 @@ function labelVolume(shape: Shape3, label: (i: number, j: number, k: number) => 
   }
   return { data, shape, affine: identityAffine() };
 }
+
+describe('the shipped SRI24 tissue map', () => {
+  test('is the 240 x 240 x 155 LAS atlas grid with CSF, GM and WM', () => {
+    const anatomy = anatomyFromVolume(parseNifti(readFileSync(SRI24_TISSUES_PATH), SRI24_TISSUES_PATH).volume, SRI24_TISSUES_PATH);
+    assert.deepEqual(anatomy.shape, [240, 240, 155]);
+    assert.deepEqual(anatomy.centre, [-119.5, 119.5, 77]);
+    const counts = [0, 0, 0, 0];
+    for (const label of anatomy.labels) counts[label]++;
+    // About 1.45 litres of brain, a fifth of it CSF, and more GM than WM.
+    const brain = counts[1] + counts[2] + counts[3];
+    assert.ok(brain > 1.3e6 && brain < 1.6e6 && counts[1] / brain > 0.1 && counts[2] > counts[3], `counts ${counts}`);
+  });
+});
 
 describe('anatomyFromVolume', () => {
   test('counts brain voxels in any box like a brute-force count', () => {

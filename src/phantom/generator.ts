@@ -34,7 +34,7 @@ export interface PhantomParameters {
   readonly field: FieldStrength;
   readonly relaxation: TissueRelaxation;
   readonly sequences: Readonly<Partial<Record<Weighting, Sequence>>>;
-  /** Scanner gain per contrast: stored value = gain · signal (T1ce shares T1's). */
+  /** Scanner gain per contrast: stored value = gain · bias · signal (T1ce: T1's, less its residual bias's brain mean). */
   readonly gain: Readonly<Partial<Record<Contrast, number>>>;
   /** Slice thickness per contrast, mm: the through-plane blur of the acquisition. */
   readonly sliceThickness: Readonly<Partial<Record<Contrast, number>>>;
@@ -103,7 +103,9 @@ export interface ContrastAgent {
  * Per case: (1) deform the anatomy by a random global affine plus a smooth displacement and resample its
  * one-hot tissue maps trilinearly, giving partial-volume tissue fractions per voxel; (2) BraTS style: grow a
  * lesion in white matter; (3) draw relaxation parameters, sequences, texture, bias and noise; (4) evaluate
- * the signal equations per tissue and mix them by fraction. Only brain voxels are visited after step 1.
+ * the signal equations per tissue and mix them by fraction; (5) per contrast apply bias and gain, the slice
+ * profile of thick 2D acquisitions, Rician noise, and round to int16. Only brain voxels are visited after
+ * step 1. The template's extracerebral CSF is first trimmed to a 1 mm rim, as skull stripping leaves it.
  */
 export class PhantomGenerator {
   private readonly voxels = new BrainVoxels();
