@@ -81,11 +81,6 @@ export class Random {
     return u * m;
   }
 
-  /** Normal deviate with the given mean and standard deviation. */
-  gaussian(mean: number, sd: number): number {
-    return mean + sd * this.normal();
-  }
-
   /**
    * Fills `out` with independent standard normal deviates by Marsaglia's polar method: a uniform point (u, v)
    * in the unit disc, s = u² + v², gives the pair (u, v)·√(−2 ln s / s). It needs no sine or cosine, which
