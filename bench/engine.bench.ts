@@ -30,8 +30,13 @@ function opOverhead(): number {
 const inputShape = [1, 64, 48, 48, 36];
 const forwardFlop = 2 * 64 * 64 * 27 * 48 * 48 * 36;
 
-function tsConv(dtype: DType, backward: boolean): number {
-  const times: number[] = [];
+/**
+ * One TypeScript iteration and one C++ iteration alternate, so that whatever else the machine does affects
+ * both sides alike and the ratio stays meaningful on a busy machine.
+ */
+function convPair(dtype: DType, backward: boolean): { ts: number; cpp: number } {
+  const ts: number[] = [];
+  const cpp: number[] = [];
   tidy(() => {
     const input = randn(inputShape, { dtype });
     const weight = randn([64, 64, 3, 3, 3], { dtype }).mul(0.05).requiresGrad_(backward);
@@ -46,15 +51,15 @@ function tsConv(dtype: DType, backward: boolean): number {
           bias.grad = null;
         }
       });
-      if (i >= 2) times.push(Number(process.hrtime.bigint() - started) / 1e9);
+      const tsSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const cppSeconds = native.benchConv3d(inputShape, 64, SCALAR_TYPE_CODE[dtype], backward, 1)[0];
+      if (i >= 2) {
+        ts.push(tsSeconds);
+        cpp.push(cppSeconds);
+      }
     }
   });
-  return median(times);
-}
-
-function cppConv(dtype: DType, backward: boolean): number {
-  const times = native.benchConv3d(inputShape, 64, SCALAR_TYPE_CODE[dtype], backward, iterations + 2);
-  return median(times.subarray(2));
+  return { ts: median(ts), cpp: median(cpp) };
 }
 
 const info = runtimeInfo();
@@ -66,8 +71,7 @@ console.log('dtype     pass              TypeScript                C++ loop     
 for (const dtype of ['float32', 'bfloat16'] as const) {
   for (const backward of [false, true]) {
     const flop = forwardFlop * (backward ? 3 : 1);
-    const ts = tsConv(dtype, backward);
-    const cpp = cppConv(dtype, backward);
+    const { ts, cpp } = convPair(dtype, backward);
     const fmt = (s: number) => `${(s * 1000).toFixed(1).padStart(7)} ms ${(flop / s / 1e9).toFixed(1).padStart(6)} GFLOP/s`;
     console.log(`${dtype.padEnd(9)} ${(backward ? 'forward+backward' : 'forward').padEnd(17)} ${fmt(ts)}   ${fmt(cpp)}   ${(100 * cpp / ts).toFixed(1)} %`);
   }
