@@ -1,0 +1,48 @@
+/**
+ * What the loss cannot show: one validation case synthesised end to end (DDIM, a few steps, fixed seed) and
+ * scored inside the brain against its real target, in the model's [0, 1] units on the model grid.
+ */
+import { regionMasks } from '../metrics/masks.js';
+import { scoreRegions } from '../metrics/regionScores.js';
+import type { CwdmPipeline } from '../pipelines/cwdm/index.js';
+import { tensorToVolumeData } from '../runs/index.js';
+import { DDIMScheduler, parseDDIMSchedulerConfig } from '../schedulers/index.js';
+import type { RunSchedule } from '../runs/index.js';
+import { Generator } from '../tensor/index.js';
+import type { Volume } from '../volume/volume.js';
+import type { TrainingCase } from './trainingCases.js';
+
+export interface SampledCaseScores {
+  readonly case: string;
+  /** Brain-masked PSNR (dB, data range 1) and SSIM. */
+  readonly psnr: number;
+  readonly ssim: number;
+}
+
+/** Samples `trainingCase` with the model's current weights (the caller swaps in the EMA ones) and scores it. */
+export function sampledCaseScores(
+  pipeline: CwdmPipeline, trainingCase: TrainingCase, schedule: RunSchedule, options: { steps: number; seed: number },
+): SampledCaseScores {
+  const scheduler = new DDIMScheduler(parseDDIMSchedulerConfig({ ...schedule }), {
+    clipPredX0: (x) => pipeline.codec.clipInImageSpace(x),
+  });
+  scheduler.setTimesteps(options.steps);
+  const generator = new Generator(options.seed);
+  const wasTraining = pipeline.model.training;
+  pipeline.model.eval();
+  let predicted: Float32Array;
+  try {
+    const sample = pipeline.sample(trainingCase.batch.conditions, scheduler, { generator });
+    predicted = tensorToVolumeData(sample);
+    sample.dispose();
+  } finally {
+    pipeline.model.train(wasTraining);
+    generator.dispose();
+  }
+  const grid = (data: Float32Array): Volume => ({ data, shape: trainingCase.shape, affine: new Float64Array(16) });
+  const reference = tensorToVolumeData(trainingCase.batch.target);
+  // Skull-stripped data normalised to [0, 1] keeps its background at exactly 0: the brain is the nonzero target.
+  const masks = regionMasks(['brain'], reference, undefined, `sampledCaseScores(${trainingCase.id})`);
+  const brain = scoreRegions(grid(predicted), grid(reference), masks, { dataRange: 1 }).get('brain')!;
+  return { case: trainingCase.id, psnr: brain.psnr, ssim: brain.ssim };
+}

@@ -1,0 +1,351 @@
+/**
+ * `trainCwdm`: trains a cWDM model for one target contrast into a run folder (see src/runs), the reference's
+ * training loop (spec §6) with what it lacks: validation, EMA weights, atomic checkpoints and exact resumption.
+ *
+ * Determinism: the network is initialised from `manualSeed(seed)`; the data order (a permutation per epoch), the
+ * draws of t and ε, and the global generator (dropout) each have their own generator, and all three states,
+ * the data-order position, AdamW's moments and the EMA go into every checkpoint. A run resumed from step k
+ * therefore continues bit for bit like the uninterrupted run at the same thread count.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { freemem, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { discoverDataset, splitCases, type Contrast } from '../data/index.js';
+import { encodeTrainingCheckpoint, moduleToRaw, restoreTrainingCheckpoint } from '../io/checkpoint/index.js';
+import { loadSafetensors, saveSafetensors, saveSafetensorsSync, type RawTensor } from '../io/safetensors/index.js';
+import { CwdmUNet, cwdmSpatialMultiple, parseCwdmUNetConfig } from '../models/wdm/index.js';
+import { AdamW, EMA, clipGradNorm_ } from '../optim/index.js';
+import { CwdmPipeline, type CwdmBatch } from '../pipelines/cwdm/index.js';
+import {
+  RUN_FILES, RUN_FORMAT, RUN_FORMAT_VERSION, configDifferences, configHash, parseRunConfig, readRunConfig, runWeightsMetadata,
+  writeRunConfig, type RunConfig,
+} from '../runs/index.js';
+import { DDPMScheduler, parseDDPMSchedulerConfig } from '../schedulers/index.js';
+import { F, Generator, manualSeed, runtimeInfo, tidy } from '../tensor/index.js';
+import { assert, fmtShape } from '../util/assert.js';
+import { packageRoot } from '../util/packageRoot.js';
+import { WaveletCodec } from '../wavelets/index.js';
+import { DataOrder, type DataOrderState } from './dataOrder.js';
+import { FixedValidationSet } from './fixedValidationSet.js';
+import { sampledCaseScores } from './sampledCaseScores.js';
+import { TrainingLog, type TrainStepEntry, type ValidationEntry } from './trainingLog.js';
+import { checkTrainingMemory, estimateTrainingMemory, formatGiB, type TrainingMemoryEstimate } from './trainingMemory.js';
+import { trainingPreprocessConfig } from './trainingPreprocess.js';
+import {
+  checkCasesHaveRoles, cwdmRoles, disposeTrainingCases, loadTrainingCase, type CwdmRoles, type TrainingCase,
+} from './trainingCases.js';
+
+export const TRAIN_PRESETS = ['tiny', 'cpu', 'paper'] as const;
+export type TrainPreset = (typeof TRAIN_PRESETS)[number];
+
+/**
+ * AdamW learning rates by network. The reference's 1e-5 (paper) goes with 1.2 M steps of a 81 M-parameter
+ * network; runs of the smaller ones are thousands of steps, where 1e-5 barely moves the weights. `cpu`
+ * (3.2 M parameters) takes 2e-4, what DDPM trained its 36 M-parameter U-Net with; `tiny` (56 k parameters, test
+ * and demo runs of hundreds of steps) takes Adam's customary 1e-3, stable here because every ResBlock's last
+ * convolution and the head start at zero.
+ */
+export const DEFAULT_LEARNING_RATES: Readonly<Record<TrainPreset, number>> = { tiny: 1e-3, cpu: 2e-4, paper: 1e-5 };
+
+/** The fixed parts of a new run (the reference's: linear schedule over 1000 steps, Adam without decay, batch 1). */
+const DEFAULTS = {
+  schedule: { betaSchedule: 'linear', numTrainTimesteps: 1000 },
+  weightDecay: 0, batchSize: 1, emaDecay: 0.9999, seed: 0, splitSeed: 0,
+  valEvery: 200, checkpointEvery: 1000, valTriples: 8, valSampleSteps: 10,
+} as const;
+
+export interface TrainCwdmOptions {
+  /** The run folder to write (created if needed). */
+  readonly out: string;
+  /**
+   * Continue the run in `out` from its checkpoint. Options not given take the run's values; options given must
+   * agree with them (all but `steps`, which may grow), or the run is refused, naming what differs.
+   */
+  readonly resume?: boolean;
+  /** Train to this many steps in all. */
+  readonly steps: number;
+  /** The data set folder or manifest; required for a new run. */
+  readonly data?: string;
+  /** The contrast to synthesise; required for a new run. */
+  readonly target?: Contrast;
+  /** Network preset; default `tiny` for a new run. */
+  readonly config?: TrainPreset;
+  /** Default: {@link DEFAULT_LEARNING_RATES} of the preset. */
+  readonly lr?: number;
+  readonly weightDecay?: number;
+  readonly batchSize?: number;
+  readonly emaDecay?: number;
+  readonly seed?: number;
+  readonly gradClip?: number;
+  /** Seed of the train/validation split by subject (and of the validation draws); default 0. */
+  readonly splitSeed?: number;
+  /** What `parsePreprocessConfig` accepts; default the `cwdm` preset (see trainingPreprocessConfig). */
+  readonly preprocess?: unknown;
+  /** Resample to this isotropic voxel size in mm. */
+  readonly spacing?: number;
+  /** Validate every this many steps (and at the start and the end); default 200. */
+  readonly valEvery?: number;
+  /** Checkpoint every this many steps (and at the end); default 1000. */
+  readonly checkpointEvery?: number;
+  /** Number of fixed (case, t, noise) validation triples; default 8. */
+  readonly valTriples?: number;
+  /** DDIM steps for the sampled validation case; 0 turns it off; default 10. */
+  readonly valSampleSteps?: number;
+  /** Memory the run may use, in bytes; default the machine's total memory. */
+  readonly memoryLimit?: number;
+  /** Aborting finishes the current step, writes a checkpoint synchronously and returns (Ctrl-C). */
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainStartInfo {
+  readonly config: RunConfig;
+  readonly startStep: number;
+  readonly trainCases: number;
+  readonly validationCases: number;
+  readonly grid: readonly number[];
+  readonly memory: TrainingMemoryEstimate;
+}
+
+export interface TrainCwdmCallbacks {
+  onStart?(info: TrainStartInfo): void;
+  onStep?(entry: TrainStepEntry): void;
+  onValidation?(entry: ValidationEntry): void;
+  onCheckpoint?(step: number): void;
+  /** Things a user should know that do not stop the run. */
+  onNotice?(message: string): void;
+}
+
+export interface TrainCwdmResult {
+  readonly config: RunConfig;
+  /** Steps completed in all. */
+  readonly step: number;
+  /** Whether the run stopped early on `signal`. */
+  readonly interrupted: boolean;
+  readonly lastValidation?: ValidationEntry;
+}
+
+/** Extra `__metadata__` of checkpoint.safetensors, next to what encodeTrainingCheckpoint writes. */
+const CHECKPOINT_METADATA = { dataOrder: 'data_order', trainCases: 'train_cases', configHash: 'config_hash' } as const;
+
+export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmCallbacks = {}): Promise<TrainCwdmResult> {
+  const out = resolve(options.out);
+  const paths = { config: join(out, RUN_FILES.config), checkpoint: join(out, RUN_FILES.checkpoint), weights: join(out, RUN_FILES.weights), log: join(out, RUN_FILES.log) };
+  let saved: RunConfig | undefined;
+  if (options.resume) {
+    saved = await readRunConfig(out);
+    assert(existsSync(paths.checkpoint), () => `trainCwdm: ${out} has no ${RUN_FILES.checkpoint} to resume from`);
+  } else {
+    assert(!existsSync(paths.config), () => `trainCwdm: ${out} already holds a run (${RUN_FILES.config}); resume it or choose another output folder`);
+  }
+  const dataPath = options.data !== undefined ? resolve(options.data) : saved?.data.path;
+  const target = options.target ?? saved?.target;
+  assert(dataPath !== undefined && target !== undefined, () => 'trainCwdm: a new run needs the data set (data) and the target contrast (target)');
+
+  const dataset = await discoverDataset(dataPath);
+  const roles = cwdmRoles(dataset, target);
+  const config = runConfigFor(options, roles, dataPath, saved);
+  if (saved !== undefined) {
+    const differences = configDifferences(saved, config);
+    assert(configHash(saved) === configHash(config), () => `trainCwdm: the run in ${out} was trained with another configuration `
+      + `(hash ${configHash(saved!)}, now ${configHash(config)}); it differs in ${differences.join('; ')}. Start a new run instead.`);
+  }
+
+  const splits = splitCases(dataset.cases, { seed: config.data.splitSeed });
+  assert(splits.train.length > 0, () => `trainCwdm: the split (seed ${config.data.splitSeed}) leaves no training case among the ${dataset.cases.length} of ${dataPath}`);
+  checkCasesHaveRoles([...splits.train, ...splits.val], roles);
+
+  // Only one case is loaded before the memory check: it fixes the grid, and the check refuses before the rest is read.
+  const first = await loadTrainingCase(splits.train[0], roles, config.preprocess);
+  const trainCases: TrainingCase[] = [first];
+  const validationCases: TrainingCase[] = [];
+  manualSeed(config.training.seed);
+  const model = new CwdmUNet(config.modelConfig);
+  const codec = new WaveletCodec({ latentMultiple: cwdmSpatialMultiple(config.modelConfig) });
+  const pipeline = new CwdmPipeline(model, codec);
+  const generators = { data: new Generator(config.training.seed + 1), noise: new Generator(config.training.seed + 2), global: Generator.global() };
+  let optimizer: AdamW | undefined;
+  let ema: EMA | undefined;
+  try {
+    const valuesPerCase = first.batch.conditions.numel + first.batch.target.numel;
+    const memory = estimateTrainingMemory(config.modelConfig, {
+      parameterCount: model.numParameters(), imageShape: first.shape, batchSize: config.training.batchSize,
+      cachedValues: valuesPerCase * (splits.train.length + splits.val.length),
+    });
+    const limit = options.memoryLimit ?? totalmem();
+    checkTrainingMemory(memory, limit, `training ${config.modelConfig.modelChannels}-channel cWDM on a ${fmtShape(first.shape)} grid `
+      + `with batch ${config.training.batchSize} and ${splits.train.length + splits.val.length} cached cases`);
+    if (memory.total > freemem()) {
+      callbacks.onNotice?.(`the run needs about ${formatGiB(memory.total)} but only ${formatGiB(freemem())} is free now; other processes may have to give way`);
+    }
+    for (const c of splits.train.slice(1)) trainCases.push(await loadTrainingCase(c, roles, config.preprocess));
+    for (const c of splits.val) validationCases.push(await loadTrainingCase(c, roles, config.preprocess));
+    if (config.training.batchSize > 1) {
+      const odd = trainCases.find((c) => fmtShape(c.shape) !== fmtShape(first.shape));
+      assert(odd === undefined, () => `trainCwdm: batches of ${config.training.batchSize} need one grid for all cases, but ${first.id} `
+        + `is ${fmtShape(first.shape)} and ${odd!.id} is ${fmtShape(odd!.shape)}; pad to a fixed shape or use batch size 1`);
+    }
+    if (validationCases.length === 0) {
+      callbacks.onNotice?.(`the split (seed ${config.data.splitSeed}) has no validation case; validating on the training cases`);
+    }
+
+    optimizer = new AdamW(model.namedParameters(), { lr: config.training.lr, weightDecay: config.training.weightDecay });
+    ema = new EMA(model, { decay: config.training.emaDecay });
+    const components = { model, optimizer, ema, generators };
+    const order = new DataOrder(trainCases.length, generators.data);
+    const trainIds = trainCases.map((c) => c.id);
+    let step = 0;
+    let log: TrainingLog;
+    await writeRunConfig(out, config);
+    if (saved !== undefined) {
+      const contents = await loadSafetensors(paths.checkpoint);
+      step = restoreTrainingCheckpoint(contents, components, paths.checkpoint).step;
+      const savedIds = JSON.parse(contents.metadata[CHECKPOINT_METADATA.trainCases] ?? '[]') as string[];
+      assert(savedIds.join('\n') === trainIds.join('\n'), () => `trainCwdm: the training cases of ${dataPath} changed since the checkpoint `
+        + `(${savedIds.length} then, ${trainIds.length} now; first difference at ${savedIds.find((id, i) => id !== trainIds[i]) ?? trainIds[savedIds.length]})`);
+      order.restore(JSON.parse(contents.metadata[CHECKPOINT_METADATA.dataOrder] ?? 'null') as DataOrderState, paths.checkpoint);
+      log = await TrainingLog.resume(paths.log, step);
+    } else {
+      log = await TrainingLog.create(paths.log);
+    }
+
+    const scheduler = new DDPMScheduler(parseDDPMSchedulerConfig({ ...config.schedule }));
+    const validationSet = new FixedValidationSet(validationCases.length > 0 ? validationCases : trainCases,
+      options.valTriples ?? DEFAULTS.valTriples, config.data.splitSeed + 1);
+    const baselineLoss = validationSet.meanCoefficientLoss(pipeline, trainCases);
+    const valSampleSteps = options.valSampleSteps ?? DEFAULTS.valSampleSteps;
+    const valEvery = options.valEvery ?? DEFAULTS.valEvery;
+    const checkpointEvery = options.checkpointEvery ?? DEFAULTS.checkpointEvery;
+    callbacks.onStart?.({ config, startStep: step, trainCases: trainCases.length, validationCases: validationCases.length, grid: first.shape, memory });
+
+    let lastValidation: ValidationEntry | undefined;
+    const validate = () => {
+      const started = performance.now();
+      const loss = validationSet.loss(pipeline, scheduler);
+      const lossEma = ema!.withAveragedWeights(() => validationSet.loss(pipeline, scheduler));
+      const sample = valSampleSteps > 0
+        ? ema!.withAveragedWeights(() => sampledCaseScores(pipeline, validationSet.cases[0], config.schedule,
+          { steps: valSampleSteps, seed: config.data.splitSeed + 2 }))
+        : undefined;
+      lastValidation = { kind: 'validation', step, loss, lossEma, baselineLoss, ...(sample && { sample }), seconds: (performance.now() - started) / 1000 };
+      log.append(lastValidation);
+      callbacks.onValidation?.(lastValidation);
+    };
+    let checkpointed = saved !== undefined ? step : -1;
+    const checkpoint = async (sync: boolean) => {
+      const files = checkpointFiles(components, config, step, order.state, trainIds);
+      if (sync) {
+        saveSafetensorsSync(paths.checkpoint, files.checkpoint.tensors, files.checkpoint.metadata);
+        saveSafetensorsSync(paths.weights, files.weights.tensors, files.weights.metadata);
+      } else {
+        await saveSafetensors(paths.checkpoint, files.checkpoint.tensors, files.checkpoint.metadata);
+        await saveSafetensors(paths.weights, files.weights.tensors, files.weights.metadata);
+      }
+      checkpointed = step;
+      callbacks.onCheckpoint?.(step);
+    };
+
+    if (step >= config.training.steps) {
+      callbacks.onNotice?.(`the run is at step ${step} already, not below the ${config.training.steps} asked for; nothing to train`);
+      return { config, step, interrupted: false };
+    }
+    if (step === 0) validate();
+    model.train();
+    const { batchSize, gradClip } = config.training;
+    while (step < config.training.steps) {
+      const started = performance.now();
+      const picked = order.next(batchSize).map((i) => trainCases[i].batch);
+      const { loss, gradNorm } = tidy(() => {
+        const batch: CwdmBatch = picked.length === 1 ? picked[0] : {
+          conditions: F.cat(picked.map((b) => b.conditions), 0), target: F.cat(picked.map((b) => b.target), 0),
+        };
+        const lossTensor = pipeline.trainingLoss(batch, scheduler, generators.noise);
+        lossTensor.backward();
+        const norm = gradClip !== undefined ? clipGradNorm_(model.parameters(), gradClip) : undefined;
+        optimizer!.step();
+        optimizer!.zeroGrad();
+        return { loss: lossTensor.item(), gradNorm: norm };
+      });
+      ema.update();
+      step += 1;
+      const entry: TrainStepEntry = {
+        kind: 'train', step, epoch: order.state.epoch, loss, lr: optimizer.lr, ...(gradNorm !== undefined && { gradNorm }),
+        seconds: (performance.now() - started) / 1000,
+      };
+      log.append(entry);
+      callbacks.onStep?.(entry);
+      if (step % valEvery === 0 || step === config.training.steps) validate();
+      if (step % checkpointEvery === 0 || step === config.training.steps) await checkpoint(false);
+      // Lets a pending Ctrl-C (or any abort) be seen between steps; the steps themselves are synchronous.
+      await new Promise((done) => setImmediate(done));
+      if (options.signal?.aborted && step < config.training.steps) {
+        if (checkpointed !== step) await checkpoint(true);
+        return { config, step, interrupted: true, lastValidation };
+      }
+    }
+    return { config, step, interrupted: false, lastValidation };
+  } finally {
+    disposeTrainingCases([...trainCases, ...validationCases]);
+    ema?.dispose();
+    optimizer?.dispose();
+    model.dispose();
+    generators.data.dispose();
+    generators.noise.dispose();
+  }
+}
+
+/** The run's config from the options, falling back to the resumed run's values and then to the defaults. */
+function runConfigFor(options: TrainCwdmOptions, roles: CwdmRoles, dataPath: string, saved: RunConfig | undefined): RunConfig {
+  const preset = options.config ?? (saved === undefined ? 'tiny' : undefined);
+  assert(preset === undefined || TRAIN_PRESETS.includes(preset),
+    () => `trainCwdm: config must be one of ${TRAIN_PRESETS.join(', ')}, got ${JSON.stringify(preset)}`);
+  const modelConfig = preset !== undefined ? parseCwdmUNetConfig({ preset, conditions: roles.conditions.length }) : saved!.modelConfig;
+  const preprocess = options.preprocess !== undefined || options.spacing !== undefined || saved === undefined
+    ? trainingPreprocessConfig(options.preprocess, { spacing: options.spacing, imageMultiple: 2 * cwdmSpatialMultiple(modelConfig) })
+    : saved.preprocess;
+  const pick = <T>(given: T | undefined, fromRun: T | undefined, fallback: T): T => given ?? fromRun ?? fallback;
+  const previous = saved?.training;
+  const gradClip = options.gradClip ?? previous?.gradClip;
+  return parseRunConfig({
+    format: RUN_FORMAT,
+    formatVersion: RUN_FORMAT_VERSION,
+    model: 'cwdm',
+    target: roles.target,
+    conditions: roles.conditions,
+    modelConfig,
+    preprocess,
+    schedule: saved?.schedule ?? DEFAULTS.schedule,
+    training: {
+      lr: pick(options.lr, previous?.lr, DEFAULT_LEARNING_RATES[preset ?? 'tiny']),
+      weightDecay: pick(options.weightDecay, previous?.weightDecay, DEFAULTS.weightDecay),
+      batchSize: pick(options.batchSize, previous?.batchSize, DEFAULTS.batchSize),
+      emaDecay: pick(options.emaDecay, previous?.emaDecay, DEFAULTS.emaDecay),
+      seed: pick(options.seed, previous?.seed, DEFAULTS.seed),
+      steps: options.steps,
+      ...(gradClip !== undefined && { gradClip }),
+    },
+    data: { path: dataPath, splitSeed: pick(options.splitSeed, saved?.data.splitSeed, DEFAULTS.splitSeed) },
+    createdWith: { mrsynth: packageVersion(), libtorch: runtimeInfo().torchVersion },
+  });
+}
+
+/** The two files a checkpoint writes: the full training state, and the EMA weights completion samples with. */
+function checkpointFiles(
+  components: { model: CwdmUNet; optimizer: AdamW; ema: EMA; generators: Record<string, Generator> },
+  config: RunConfig, step: number, order: DataOrderState, trainIds: readonly string[],
+): Record<'checkpoint' | 'weights', { tensors: Record<string, RawTensor>; metadata: Record<string, string> }> {
+  const { tensors, metadata } = encodeTrainingCheckpoint(components, { step, config });
+  return {
+    checkpoint: {
+      tensors,
+      metadata: {
+        ...metadata, [CHECKPOINT_METADATA.configHash]: configHash(config), [CHECKPOINT_METADATA.dataOrder]: JSON.stringify(order),
+        [CHECKPOINT_METADATA.trainCases]: JSON.stringify(trainIds),
+      },
+    },
+    weights: { tensors: components.ema.withAveragedWeights(() => moduleToRaw(components.model)), metadata: runWeightsMetadata(config, step) },
+  };
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}

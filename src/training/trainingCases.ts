@@ -1,0 +1,71 @@
+/**
+ * The cases a cWDM model learns from: which contrasts are target and conditions, the check that every case
+ * has them, and each case read, preprocessed once and kept in memory as model-ready tensors.
+ */
+import { canonicalOrder, type Case, type Contrast, type Dataset } from '../data/index.js';
+import { readNifti } from '../io/nifti/index.js';
+import type { CwdmBatch } from '../pipelines/cwdm/index.js';
+import { volumesToTensor } from '../runs/index.js';
+import { keep } from '../tensor/index.js';
+import { preprocess } from '../transforms/preprocess.js';
+import type { PreprocessConfig } from '../transforms/preprocessConfig.js';
+import { assert } from '../util/assert.js';
+import type { Shape3, Volume } from '../volume/volume.js';
+
+export interface CwdmRoles {
+  readonly target: Contrast;
+  /** The model's condition channels, in order. */
+  readonly conditions: readonly Contrast[];
+}
+
+/** A preprocessed case: its tensors are kept (outside every scope) until {@link disposeTrainingCases}. */
+export interface TrainingCase {
+  readonly id: string;
+  /** The model grid, (nx, ny, nz). */
+  readonly shape: Shape3;
+  readonly batch: CwdmBatch;
+}
+
+/** The target and the N − 1 other contrasts of the data set, in canonical order (BraTS: 3 conditions, IXI: 2). */
+export function cwdmRoles(dataset: Pick<Dataset, 'root' | 'contrasts'>, target: Contrast): CwdmRoles {
+  assert(dataset.contrasts.includes(target), () =>
+    `cwdmRoles: target '${target}' is not a contrast of ${dataset.root} (it has ${dataset.contrasts.join(', ')})`);
+  const conditions = canonicalOrder(dataset.contrasts.filter((c) => c !== target));
+  assert(conditions.length > 0, () => `cwdmRoles: ${dataset.root} has only '${target}'; cWDM needs at least one other contrast to condition on`);
+  return { target, conditions };
+}
+
+/** Refuses, naming each case and the contrasts it lacks, when any case cannot serve as a training example. */
+export function checkCasesHaveRoles(cases: readonly Case[], roles: CwdmRoles): void {
+  const lacking = cases.flatMap((c) => {
+    const missing = [roles.target, ...roles.conditions].filter((contrast) => c.contrasts[contrast] === undefined);
+    return missing.length > 0 ? [`${c.id} lacks ${missing.join(', ')}`] : [];
+  });
+  assert(lacking.length === 0, () => `checkCasesHaveRoles: every case needs the target ${roles.target} and the conditions `
+    + `${roles.conditions.join(', ')}, but ${lacking.length} do not: ${lacking.slice(0, 10).join('; ')}${lacking.length > 10 ? '; …' : ''}`);
+}
+
+/** Reads a case's contrasts and preprocesses them together (one grid, one crop), as the model will see them. */
+export async function loadTrainingCase(c: Case, roles: CwdmRoles, config: PreprocessConfig): Promise<TrainingCase> {
+  const contrasts = [...roles.conditions, roles.target];
+  const volumes: Record<string, Volume> = {};
+  for (const contrast of contrasts) volumes[contrast] = (await readNifti(c.contrasts[contrast]!)).volume;
+  let result;
+  try {
+    result = preprocess(volumes, config).volumes;
+  } catch (error) {
+    throw new Error(`loadTrainingCase(${c.id}): ${(error as Error).message}`, { cause: error });
+  }
+  const batch: CwdmBatch = {
+    conditions: keep(volumesToTensor(roles.conditions.map((contrast) => result[contrast]))),
+    target: keep(volumesToTensor([result[roles.target]])),
+  };
+  return { id: c.id, shape: result[roles.target].shape, batch };
+}
+
+export function disposeTrainingCases(cases: readonly TrainingCase[]): void {
+  for (const c of cases) {
+    c.batch.conditions.dispose();
+    c.batch.target.dispose();
+  }
+}

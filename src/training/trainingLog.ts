@@ -1,0 +1,62 @@
+/**
+ * The run's log.jsonl: one JSON object per training step and per validation, appended as they happen and
+ * written with one system call per line, so a killed process leaves everything up to its last step. On resume, lines past
+ * the checkpoint's step are dropped: the resumed run writes those steps again.
+ */
+import { appendFileSync, promises as fs } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { SampledCaseScores } from './sampledCaseScores.js';
+
+export interface TrainStepEntry {
+  readonly kind: 'train';
+  readonly step: number;
+  readonly epoch: number;
+  readonly loss: number;
+  readonly lr: number;
+  /** Global gradient norm before clipping; only when clipping is on. */
+  readonly gradNorm?: number;
+  readonly seconds: number;
+}
+
+export interface ValidationEntry {
+  readonly kind: 'validation';
+  readonly step: number;
+  /** Mean loss on the fixed (case, t, noise) triples with the trained weights, and with the EMA weights. */
+  readonly loss: number;
+  readonly lossEma: number;
+  /** The same triples' loss when predicting every band's mean coefficient (see FixedValidationSet). */
+  readonly baselineLoss: number;
+  /** One validation case sampled with the EMA weights, scored inside the brain. */
+  readonly sample?: SampledCaseScores;
+  readonly seconds: number;
+}
+
+export type TrainingLogEntry = TrainStepEntry | ValidationEntry;
+
+export class TrainingLog {
+  private constructor(readonly path: string) {}
+
+  /** A new, empty log (replacing any file at `path`). */
+  static async create(path: string): Promise<TrainingLog> {
+    await writeFileAtomic(path, new Uint8Array());
+    return new TrainingLog(path);
+  }
+
+  /** An existing log cut back to the entries of steps ≤ `step`; a missing log starts empty. */
+  static async resume(path: string, step: number): Promise<TrainingLog> {
+    const text = await fs.readFile(path, 'utf8').catch(() => '');
+    const kept = text.split('\n').filter((line) => line.trim() !== '' && (JSON.parse(line) as TrainingLogEntry).step <= step);
+    await writeFileAtomic(path, new TextEncoder().encode(kept.map((line) => `${line}\n`).join('')));
+    return new TrainingLog(path);
+  }
+
+  /** Every entry, in order. */
+  static async read(path: string): Promise<TrainingLogEntry[]> {
+    const text = await fs.readFile(path, 'utf8');
+    return text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as TrainingLogEntry);
+  }
+
+  append(entry: TrainingLogEntry): void {
+    appendFileSync(this.path, `${JSON.stringify(entry)}\n`);
+  }
+}
