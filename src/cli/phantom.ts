@@ -12,6 +12,7 @@ import { BRATS_SHAPE, phantomGrid } from '../phantom/grid.js';
 import { PHANTOM_LICENSE, PHANTOM_LICENSE_FILE } from '../phantom/license.js';
 import { PhantomPool } from '../phantom/phantomPool.js';
 import type { Shape3 } from '../volume/volume.js';
+import { pathExists as exists } from '../io/pathExists.js';
 
 const STYLE_CHOICES = [...PHANTOM_STYLES, 'both'] as const;
 const PARAMETERS_FILE = 'phantom-parameters.json';
@@ -117,14 +118,6 @@ async function writePhantoms(opts: PhantomOptions): Promise<{ cases: number; sec
   return { cases: jobs.length, seconds: (performance.now() - started) / 1000, writeSeconds, workers };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await fs.access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function parseCount(value: string): number {
   const n = Number(value);

@@ -7,6 +7,7 @@ import { absoluteError } from '../viz/absolute-error.js';
 import { DEFAULT_WINDOW, parseWindowSpec, type WindowSpec } from '../viz/intensity-window.js';
 import { renderSlices, type SlicePanel } from '../viz/render-slices.js';
 import { parseSlicePoint } from '../viz/slice-point.js';
+import { pathExists as exists } from '../io/pathExists.js';
 
 interface ViewOptions {
   out: string;
@@ -86,12 +87,3 @@ function parseWindowOption(value: string): WindowSpec {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await fs.lstat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}

@@ -1,4 +1,5 @@
 import { assert } from '../util/assert.js';
+import { mulberry32 } from '../util/mulberry32.js';
 
 /** Mean, sample standard deviation and a bootstrap confidence interval of per-case values. */
 export interface Summary {
@@ -68,14 +69,3 @@ function sortedQuantile(sorted: Float64Array, q: number): number {
   return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
 }
 
-/** mulberry32: a tiny 32-bit generator, ample for resampling indices; uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -5,6 +5,7 @@ import {
   type Matrix3,
 } from './affine.js';
 import type { NiftiHeader } from './header.js';
+import { mulberry32 as seeded } from '../../util/mulberry32.js';
 
 function header(overrides: Partial<NiftiHeader>): NiftiHeader {
   return {
@@ -34,16 +35,6 @@ function axisAngle(n: [number, number, number], angle: number): Matrix3 {
   ];
 }
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('quaternionToRotation', () => {
   test('180° about z (b = c = 0, d = 1, so a = 0) is diag(−1, −1, 1), as BraTS headers store it', () => {

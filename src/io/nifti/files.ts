@@ -5,6 +5,7 @@ import { encodeNifti, type NiftiWriteOptions } from './encode.js';
 import { gunzipHead, isGzip } from './gzip.js';
 import { MAX_HEADER_BYTES, parseHeaderDetailed, type NiftiHeader } from './header.js';
 import { MAX_NIFTI_BYTES, parseNifti, type NiftiImage } from './image.js';
+import { pathExists as exists } from '../pathExists.js';
 
 /** The file-system edge of the NIfTI code: everything else here works on bytes. */
 
@@ -60,15 +61,6 @@ export async function writeNifti(path: string, volume: Volume, options: NiftiWri
   });
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await fs.lstat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
 
 /** Runs a file-system step, prefixing any error with the function and path. */
 async function withPath<T>(who: string, step: () => Promise<T>): Promise<T> {

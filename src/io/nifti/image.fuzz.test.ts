@@ -8,6 +8,7 @@ import { encodeNifti } from './encode.js';
 import { parseNiftiHeader } from './header.js';
 import { parseNifti } from './image.js';
 import { NIFTI1_LAYOUT, NIFTI2_LAYOUT, type HeaderFieldName, type HeaderLayout } from './layout.js';
+import { mulberry32 as seeded } from '../../util/mulberry32.js';
 
 /**
  * Corrupt, truncated, random and hostile inputs (seeded, several hundred): each must either parse into a
@@ -15,16 +16,6 @@ import { NIFTI1_LAYOUT, NIFTI2_LAYOUT, type HeaderFieldName, type HeaderLayout }
  * allocation the header merely claims.
  */
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = seeded(20240607);
 const randomInt = (n: number) => Math.floor(random() * n);
 const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => randomInt(256));
