@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readNifti } from '../io/nifti/index.js';
