@@ -1,0 +1,226 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { orientationCodes, readNifti, readNiftiHeader } from '../io/nifti/index.js';
+import { runtimeInfo } from '../tensor/index.js';
+import { packageVersion } from '../util/packageRoot.js';
+import { caseSeed } from './caseSeed.js';
+import { completeCases, type CaseOutcome, type CompleteCasesOptions } from './completeCases.js';
+import { writeCase, writeRun } from './completionFixtures.testSupport.js';
+import type { SynthesisSidecar } from './synthesisSidecar.js';
+
+// Two reverse steps of a tiny network on a 24×24×16 model grid: every path through sampling, in seconds.
+const sampler = { kind: 'ddim', steps: 2, eta: 0 } as const;
+
+let root: string;
+let runs: { t1ce: string; flair: string };
+
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'mrsynth-complete-'));
+  runs = {
+    t1ce: await writeRun(join(root, 'run-t1ce'), 't1ce', ['t1', 't2', 'flair'], 1),
+    flair: await writeRun(join(root, 'run-flair'), 'flair', ['t1', 't1ce', 't2'], 2),
+  };
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const complete = (options: Omit<CompleteCasesOptions, 'sampler'>) => completeCases({ sampler, ...options });
+const statusOf = (outcomes: readonly CaseOutcome[]) => Object.fromEntries(outcomes.map((o) => [o.caseId, o.status]));
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const readSidecar = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as SynthesisSidecar;
+
+describe('completeCases: one missing contrast (BraTS 2021 naming, stored LPS)', () => {
+  let data: string;
+  let dir: string;
+  const output = () => join(dir, 'Ph_001_t1ce.nii.gz');
+
+  before(async () => {
+    data = join(root, 'one');
+    dir = await writeCase(data, 'brats2021', 'Ph_001', 0, ['t1', 't2', 'flair']);
+  });
+
+  test('writes <case>_t1ce.nii.gz on the inputs\' grid and header geometry, float32, marked synthetic, masked', async () => {
+    const outcomes = await complete({ input: data, runs: [runs.t1ce] });
+    assert.deepEqual(statusOf(outcomes), { Ph_001: 'completed' });
+    const input = await readNifti(join(dir, 'Ph_001_t1.nii.gz'));
+    const out = await readNifti(output());
+    assert.equal(orientationCodes(input.volume.affine), 'LPS');
+    assert.deepEqual(out.volume.shape, input.volume.shape);
+    assert.deepEqual(Array.from(out.volume.affine), Array.from(input.volume.affine));
+    for (const key of ['qform_code', 'sform_code', 'quatern_b', 'quatern_c', 'quatern_d', 'qoffset_x', 'qoffset_y', 'qoffset_z',
+      'srow_x', 'srow_y', 'srow_z', 'pixdim', 'xyzt_units'] as const) {
+      assert.deepEqual(out.header[key], input.header[key], key);
+    }
+    assert.equal(out.header.datatype, 'float32');
+    assert.equal(out.header.descrip, 'mrsynth cWDM synthetic t1ce, [0,1] units');
+    const inputs = await Promise.all(['t1', 't2', 'flair'].map((c) => readNifti(join(dir, `Ph_001_${c}.nii.gz`))));
+    let brain = 0;
+    out.volume.data.forEach((value, v) => {
+      assert.ok(value >= 0 && value <= 1, `voxel ${v} = ${value} is outside [0, 1]`);
+      if (inputs.every((i) => i.volume.data[v] === 0)) assert.equal(value, 0, `background voxel ${v}`);
+      else if (value > 0) brain += 1;
+    });
+    assert.ok(brain > 100, `only ${brain} brain voxels are nonzero`);
+    assert.ok(!readdirSync(dir).includes('Ph_001_t1ce_std.nii.gz'), 'one sample writes no std map');
+  });
+
+  test('the sidecar names the model, sampler, seed, versions and the inputs by checksum', () => {
+    const sidecar = readSidecar(join(dir, 'Ph_001_t1ce.json'));
+    assert.equal(sidecar.format, 'mrsynth-synthesis');
+    assert.equal(sidecar.synthetic, true);
+    assert.equal(sidecar.case, 'Ph_001');
+    assert.equal(sidecar.contrast, 't1ce');
+    assert.deepEqual(sidecar.files, { image: 'Ph_001_t1ce.nii.gz' });
+    assert.match(sidecar.units, /\[0, 1\]/);
+    assert.equal(sidecar.model.weightsSha256, sha256(join(runs.t1ce, 'weights.safetensors')));
+    assert.equal(sidecar.model.config.target, 't1ce');
+    assert.match(sidecar.model.configHash, /^[0-9a-f]{16}$/);
+    assert.deepEqual(sidecar.sampler, sampler);
+    assert.deepEqual(sidecar.seed, { base: 0, derived: caseSeed(0, 'Ph_001', 't1ce').toString() });
+    assert.equal(sidecar.samples, 1);
+    assert.deepEqual(sidecar.order, ['t1ce']);
+    assert.deepEqual(sidecar.conditions, [
+      { contrast: 't1', from: 'input' }, { contrast: 't2', from: 'input' }, { contrast: 'flair', from: 'input' }]);
+    assert.equal(sidecar.placeholder, null);
+    assert.deepEqual(sidecar.inputs, ['t1', 't2', 'flair'].map((c) => ({
+      contrast: c, path: `Ph_001_${c}.nii.gz`, sha256: sha256(join(dir, `Ph_001_${c}.nii.gz`)),
+    })));
+    assert.equal(sidecar.geometryFrom, 'Ph_001_t1.nii.gz');
+    assert.deepEqual(sidecar.preprocess.original.shape, [20, 24, 16]);
+    assert.deepEqual(sidecar.versions, { mrsynth: packageVersion(), libtorch: runtimeInfo().torchVersion, node: process.version });
+  });
+
+  test('a second run skips the case as already done and leaves the file alone; --force redoes it to the same bytes', async () => {
+    const bytes = readFileSync(output());
+    const modified = statSync(output()).mtimeMs;
+    const again = await complete({ input: data, runs: [runs.t1ce] });
+    assert.deepEqual(again, [{ caseId: 'Ph_001', status: 'already-done', outputs: [output()] }]);
+    assert.equal(statSync(output()).mtimeMs, modified);
+    const forced = await complete({ input: data, runs: [runs.t1ce], force: true });
+    assert.equal(forced[0].status, 'completed');
+    assert.deepEqual(forced[0].status === 'completed' && forced[0].replaced, [output()]);
+    assert.deepEqual(readFileSync(output()), bytes);
+  });
+
+  test('a file in the way that mrsynth did not write is never replaced, not even with force', async () => {
+    const out = join(root, 'elsewhere');
+    await writeCase(out, 'brats2021', 'Ph_001', 1, ['t1ce']);
+    const before = sha256(join(out, 'Ph_001', 'Ph_001_t1ce.nii.gz'));
+    // Mirroring a case folder given on its own puts its outputs straight into `out`, so point `out` at the foreign file's folder.
+    const [outcome] = await complete({ input: dir, runs: [runs.t1ce], out: join(out, 'Ph_001'), force: true });
+    assert.equal(outcome.status, 'refused');
+    assert.match(outcome.status === 'refused' ? outcome.reason : '', /was not written by mrsynth.*never replaced, not even with --force/);
+    assert.equal(sha256(join(out, 'Ph_001', 'Ph_001_t1ce.nii.gz')), before);
+  });
+});
+
+describe('completeCases: two, zero and three missing contrasts (BraTS 2023 naming)', () => {
+  let data: string;
+  let outcomes: CaseOutcome[];
+
+  before(async () => {
+    data = join(root, 'many');
+    await writeCase(data, 'brats2023', 'BraTS-GLI-00001-000', 0, ['t1', 't2']);
+    await writeCase(data, 'brats2023', 'BraTS-GLI-00002-000', 1, ['t1', 't1ce', 't2', 'flair']);
+    await writeCase(data, 'brats2023', 'BraTS-GLI-00003-000', 2, ['t2']);
+    outcomes = await complete({ input: data, runs: [runs.t1ce, runs.flair] });
+  });
+
+  test('a complete case has nothing to do and a single-contrast case is refused, saying why', () => {
+    assert.deepEqual(statusOf(outcomes),
+      { 'BraTS-GLI-00001-000': 'completed', 'BraTS-GLI-00002-000': 'nothing-to-do', 'BraTS-GLI-00003-000': 'refused' });
+    const refused = outcomes[2];
+    assert.match(refused.status === 'refused' ? refused.reason : '', /only one real contrast \(t2\); completing t1, t1ce, flair needs at least two/);
+    assert.deepEqual(readdirSync(join(data, 'BraTS-GLI-00003-000')), ['BraTS-GLI-00003-000-t2w.nii.gz']);
+  });
+
+  test('two missing: written as -t1c and -t2f, in a fixed order, the first on a placeholder and the second on the first', () => {
+    const dir = join(data, 'BraTS-GLI-00001-000');
+    assert.deepEqual(readdirSync(dir).sort(), ['BraTS-GLI-00001-000-t1c.json', 'BraTS-GLI-00001-000-t1c.nii.gz', 'BraTS-GLI-00001-000-t1n.nii.gz',
+      'BraTS-GLI-00001-000-t2f.json', 'BraTS-GLI-00001-000-t2f.nii.gz', 'BraTS-GLI-00001-000-t2w.nii.gz']);
+    const t1ce = readSidecar(join(dir, 'BraTS-GLI-00001-000-t1c.json'));
+    const flair = readSidecar(join(dir, 'BraTS-GLI-00001-000-t2f.json'));
+    assert.deepEqual(t1ce.order, ['t1ce', 'flair']);
+    assert.deepEqual(flair.order, ['t1ce', 'flair']);
+    assert.deepEqual(t1ce.conditions.map((c) => c.from), ['input', 'input', 'placeholder']);
+    assert.equal(t1ce.placeholder, 'mean-of-available');
+    assert.deepEqual(flair.conditions, [{ contrast: 't1', from: 'input' }, { contrast: 't1ce', from: 'synthesised' }, { contrast: 't2', from: 'input' }]);
+    assert.equal(flair.placeholder, null);
+    assert.equal(flair.model.weightsSha256, sha256(join(runs.flair, 'weights.safetensors')));
+  });
+
+  test('the completed case now counts as done, and its syntheses are never taken for inputs', async () => {
+    const again = await complete({ input: data, runs: [runs.t1ce, runs.flair] });
+    assert.deepEqual(statusOf(again),
+      { 'BraTS-GLI-00001-000': 'already-done', 'BraTS-GLI-00002-000': 'nothing-to-do', 'BraTS-GLI-00003-000': 'refused' });
+  });
+});
+
+describe('completeCases: seeds, samples and explicit files', () => {
+  test('per-case seeds: completing A then B gives the same bytes as B then A', async () => {
+    const data = join(root, 'order');
+    const a = await writeCase(data, 'brats2021', 'Ph_00A', 3, ['t1', 't2', 'flair']);
+    const b = await writeCase(data, 'brats2021', 'Ph_00B', 4, ['t1', 't2', 'flair']);
+    const together = join(root, 'order-ab');
+    const apart = join(root, 'order-ba');
+    assert.deepEqual(statusOf(await complete({ input: data, runs: [runs.t1ce], out: together })), { Ph_00A: 'completed', Ph_00B: 'completed' });
+    await complete({ input: b, runs: [runs.t1ce], out: join(apart, 'Ph_00B') });
+    await complete({ input: a, runs: [runs.t1ce], out: join(apart, 'Ph_00A') });
+    const imageA = readFileSync(join(together, 'Ph_00A', 'Ph_00A_t1ce.nii.gz'));
+    assert.deepEqual(readFileSync(join(apart, 'Ph_00A', 'Ph_00A_t1ce.nii.gz')), imageA);
+    assert.deepEqual(readFileSync(join(apart, 'Ph_00B', 'Ph_00B_t1ce.nii.gz')), readFileSync(join(together, 'Ph_00B', 'Ph_00B_t1ce.nii.gz')));
+    assert.notDeepEqual(readFileSync(join(together, 'Ph_00B', 'Ph_00B_t1ce.nii.gz')), imageA);
+    assert.deepEqual(readdirSync(a).sort(), ['Ph_00A_flair.nii.gz', 'Ph_00A_t1.nii.gz', 'Ph_00A_t2.nii.gz'], '--out leaves the case folder alone');
+  });
+
+  test('--samples 2 writes the mean and a _std map beside it; sample 1 of the mean is the single-sample result', async () => {
+    const data = join(root, 'samples');
+    const dir = await writeCase(data, 'brats2021', 'Ph_005', 5, ['t1', 't2', 'flair']);
+    const single = join(root, 'samples-one');
+    await complete({ input: dir, runs: [runs.t1ce], out: single });
+    const [outcome] = await complete({ input: dir, runs: [runs.t1ce], samples: 2 });
+    assert.equal(outcome.status, 'completed');
+    const mean = await readNifti(join(dir, 'Ph_005_t1ce.nii.gz'));
+    const std = await readNifti(join(dir, 'Ph_005_t1ce_std.nii.gz'));
+    const first = (await readNifti(join(single, 'Ph_005_t1ce.nii.gz'))).volume.data;
+    assert.equal(mean.header.descrip, 'mrsynth cWDM synthetic t1ce, mean of 2 samples, [0,1] units');
+    assert.equal(std.header.descrip, 'mrsynth cWDM synthetic t1ce, std of 2 samples, [0,1] units');
+    assert.deepEqual(Array.from(std.volume.affine), Array.from(mean.volume.affine));
+    // For two samples x₁, x₂: mean m and std s = |x₁ − x₂|/√2, so x₁ = m ± s/√2.
+    let spread = 0;
+    mean.volume.data.forEach((m, v) => {
+      const s = std.volume.data[v];
+      assert.ok(Math.min(Math.abs(first[v] - (m + s / Math.SQRT2)), Math.abs(first[v] - (m - s / Math.SQRT2))) < 1e-5, `voxel ${v}`);
+      spread = Math.max(spread, s);
+    });
+    assert.ok(spread > 1e-3, `two samples should differ somewhere, largest std ${spread}`);
+    const sidecar = readSidecar(join(dir, 'Ph_005_t1ce.json'));
+    assert.equal(sidecar.samples, 2);
+    assert.deepEqual(sidecar.files, { image: 'Ph_005_t1ce.nii.gz', std: 'Ph_005_t1ce_std.nii.gz' });
+  });
+
+  test('explicit files: the run\'s target is written to the given file, named by it, with its sidecar', async () => {
+    const dir = await writeCase(join(root, 'explicit'), 'brats2021', 'Ph_006', 6, ['t1', 't2', 'flair']);
+    const out = join(root, 'explicit-out', 'guess.nii.gz');
+    const files = { t1: join(dir, 'Ph_006_t1.nii.gz'), t2: join(dir, 'Ph_006_t2.nii.gz'), flair: join(dir, 'Ph_006_flair.nii.gz') };
+    const [outcome] = await complete({ files, runs: [runs.t1ce], out });
+    assert.equal(outcome.status, 'completed');
+    assert.equal(readSidecar(join(root, 'explicit-out', 'guess.json')).case, 'guess');
+    assert.equal((await readNiftiHeader(out)).descrip, 'mrsynth cWDM synthetic t1ce, [0,1] units');
+    await assert.rejects(complete({ files: { t1: files.t1, t2: files.t2 }, runs: [runs.t1ce, runs.flair], out }),
+      /with explicit files \(t1, t2\) one contrast is synthesised into .*guess\.nii\.gz, but the runs synthesise t1ce, flair; give exactly one run/);
+  });
+
+  test('refuses two runs for one target; an unreadable file fails its own case, by name', async () => {
+    const data = join(root, 'broken');
+    const dir = await writeCase(data, 'brats2021', 'Ph_007', 0, ['t1', 't2']);
+    await assert.rejects(complete({ input: data, runs: [runs.t1ce, runs.t1ce] }), /both synthesise t1ce; give one run per contrast/);
+    writeFileSync(join(dir, 'Ph_007_flair.nii.gz'), 'not a NIfTI file');
+    const [outcome] = await complete({ input: data, runs: [runs.t1ce] });
+    assert.equal(outcome.status, 'failed');
+    assert.match(outcome.status === 'failed' ? outcome.reason : '', /Ph_007_flair\.nii\.gz/);
+  });
+});

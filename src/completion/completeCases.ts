@@ -1,0 +1,300 @@
+/**
+ * Automatic missing-contrast synthesis (spec §8, with the gaps of §13 closed): for every case of a data set (or
+ * one set of explicit files), find what is missing, pick the run that synthesises it, sample, map the result
+ * back onto the case's own grid and header geometry, and write it in the case's naming with a sidecar.
+ *
+ * Where outputs go: by default into the case's own folder, next to its inputs and named as the data set names
+ * that contrast (`<case>_t1ce.nii.gz`, `<case>-t1c.nii.gz`): the BraSyn convention, which makes the completed
+ * folder a complete case for every downstream tool. Inputs are never modified and no existing file is replaced
+ * unless it is an earlier synthesis and `force` is given. `out` writes to another folder instead, mirroring the
+ * case folders below the data set's root.
+ */
+import { promises as fs } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { assert } from '../util/assert.js';
+import { packageVersion } from '../util/packageRoot.js';
+import { canonicalOrder, type Contrast } from '../data/contrast.js';
+import type { Case } from '../data/dataset.js';
+import { discoverDataset } from '../data/discover.js';
+import { contrastFileName } from '../data/naming.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { readNifti, writeNifti, type NiftiImage } from '../io/nifti/index.js';
+import { configHash, tensorToVolumeData, volumesToTensor } from '../runs/index.js';
+import { Generator, runtimeInfo, tidy } from '../tensor/index.js';
+import { invertPreprocess, preprocess } from '../transforms/index.js';
+import type { Volume } from '../volume/volume.js';
+import { caseSeed } from './caseSeed.js';
+import { planCompletion, type CompletionPlan, type PlannedTarget } from './completionPlan.js';
+import { loadRun, type LoadedRun } from './loadedRun.js';
+import { placeholderVolume, type Placeholder } from './placeholder.js';
+import { buildScheduler, parseSamplerSpec, resolveSampler, type SamplerSpec } from './samplerSpec.js';
+import { sha256File } from './sha256File.js';
+import { syntheticDescription } from './syntheticFiles.js';
+import {
+  SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, SYNTHESIS_MASK, SYNTHESIS_UNITS, type SynthesisSidecar,
+} from './synthesisSidecar.js';
+
+export interface CompleteCasesOptions {
+  /** A case folder, a data set folder or a manifest; every case found is completed. Give this or `files`. */
+  readonly input?: string;
+  /** Explicit inputs (contrast → file) of one case; then `out` names the output file and exactly one contrast is synthesised. */
+  readonly files?: Readonly<Partial<Record<Contrast, string>>>;
+  /** Run folders; at most one per target contrast. */
+  readonly runs: readonly string[];
+  /** With `input`: a folder to write into instead of the case folders (mirrored below it). With `files`: the output file. */
+  readonly out?: string;
+  /** Default DDIM, 50 steps, η 0. */
+  readonly sampler?: SamplerSpec;
+  /** Default 0. Each (case, contrast) samples from its own generator seeded from (seed, case id, contrast). */
+  readonly seed?: number;
+  /** Samples per contrast; with more than one, their mean and standard deviation are written. Default 1. */
+  readonly samples?: number;
+  /** Default 'mean-of-available'. */
+  readonly placeholder?: Placeholder;
+  /** Replace earlier syntheses (never any other file). Default false. */
+  readonly force?: boolean;
+  readonly onProgress?: (event: CompletionEvent) => void;
+}
+
+export type CaseOutcome =
+  | { readonly caseId: string; readonly status: 'completed'; readonly order: readonly PlannedTarget[]; readonly written: readonly string[];
+    readonly replaced: readonly string[] }
+  | { readonly caseId: string; readonly status: 'nothing-to-do' }
+  | { readonly caseId: string; readonly status: 'already-done'; readonly outputs: readonly string[] }
+  | { readonly caseId: string; readonly status: 'refused' | 'failed'; readonly reason: string };
+
+export type CompletionEvent =
+  /** Sampling of a case begins: `index` (from 1) of `of` cases that need work. */
+  | { readonly kind: 'case'; readonly caseId: string; readonly index: number; readonly of: number; readonly order: readonly Contrast[];
+    readonly samples: number }
+  /** One reverse step of sample `sample` (from 0) of `contrast` is done. */
+  | { readonly kind: 'step'; readonly caseId: string; readonly contrast: Contrast; readonly sample: number; readonly step: number;
+    readonly steps: number }
+  /** A case is settled (every case gets exactly one, in data set order for cases needing no work, else as they finish). */
+  | { readonly kind: 'outcome'; readonly outcome: CaseOutcome };
+
+interface Settings {
+  readonly sampler: SamplerSpec;
+  readonly seed: number;
+  readonly samples: number;
+  readonly placeholder: Placeholder;
+  readonly emit: (event: CompletionEvent) => void;
+}
+
+/** Completes every case of `options.input` (or the explicit `files`); returns one outcome per case, in data set order. */
+export async function completeCases(options: CompleteCasesOptions): Promise<CaseOutcome[]> {
+  const fn = 'completeCases';
+  assert((options.input === undefined) !== (options.files === undefined),
+    () => `${fn}: give exactly one of input (a case or data set) and files (explicit contrasts), got ${options.input === undefined ? 'neither' : 'both'}`);
+  assert(options.runs.length > 0, () => `${fn}: runs must name at least one run folder, got none`);
+  const seed = options.seed ?? 0;
+  assert(Number.isSafeInteger(seed) && seed >= 0, () => `${fn}: seed must be a non-negative integer, got ${seed}`);
+  const samples = options.samples ?? 1;
+  assert(Number.isInteger(samples) && samples >= 1, () => `${fn}: samples must be a positive integer, got ${samples}`);
+  const settings: Settings = {
+    sampler: options.sampler ?? parseSamplerSpec(),
+    seed,
+    samples,
+    placeholder: options.placeholder ?? 'mean-of-available',
+    emit: options.onProgress ?? (() => {}),
+  };
+
+  const runs: LoadedRun[] = [];
+  try {
+    for (const dir of options.runs) runs.push(await loadRun(dir));
+    const targets = runs.map((run) => run.config.target);
+    const twice = targets.find((t, i) => targets.indexOf(t) !== i);
+    assert(twice === undefined, () => `${fn}: runs ${runs.filter((r) => r.config.target === twice).map((r) => r.dir).join(' and ')} both `
+      + `synthesise ${twice}; give one run per contrast`);
+    const work = options.files !== undefined ? explicitWork(options.files, options.out, runs) : await datasetWork(options.input!, options.out);
+    const plans: (CompletionPlan | CaseOutcome)[] = [];
+    for (const { c, expected, outputPath } of work) {
+      // One unreadable or off-grid case must not cost the rest of a data set; it is reported and the run fails at the end.
+      plans.push(await planCompletion(c, { expected, outputPath, runs, force: options.force ?? false })
+        .catch((error: unknown) => failed(c.id, error)));
+    }
+
+    const outcomes = new Map<string, CaseOutcome>();
+    for (const plan of plans) {
+      if (plan.status === 'todo') continue;
+      outcomes.set(plan.caseId, plan);
+      settings.emit({ kind: 'outcome', outcome: plan });
+    }
+    const todo = plans.filter((plan): plan is TodoPlan => plan.status === 'todo');
+    for (const [index, plan] of todo.entries()) {
+      settings.emit({ kind: 'case', caseId: plan.caseId, index: index + 1, of: todo.length, order: plan.order.map((t) => t.contrast), samples });
+      let outcome: CaseOutcome;
+      try {
+        const written = await completeCase(plan, settings);
+        outcome = { caseId: plan.caseId, status: 'completed', order: plan.order, written, replaced: plan.replaces };
+      } catch (error) {
+        outcome = failed(plan.caseId, error);
+      }
+      outcomes.set(plan.caseId, outcome);
+      settings.emit({ kind: 'outcome', outcome });
+    }
+    return plans.map((plan) => outcomes.get(plan.caseId)!);
+  } finally {
+    for (const run of runs) run.pipeline.model.dispose();
+  }
+}
+
+function failed(caseId: string, error: unknown): CaseOutcome {
+  return { caseId, status: 'failed', reason: error instanceof Error ? error.message : String(error) };
+}
+
+interface CaseWork {
+  readonly c: Case;
+  readonly expected: readonly Contrast[];
+  readonly outputPath: (contrast: Contrast) => string;
+}
+
+async function datasetWork(input: string, out: string | undefined): Promise<CaseWork[]> {
+  const dataset = await discoverDataset(input);
+  const base = dataset.format === 'manifest' ? dirname(dataset.root) : dataset.root;
+  if (out !== undefined) await fs.mkdir(out, { recursive: true });
+  return dataset.cases.map((c) => {
+    const inputs = canonicalOrder(Object.keys(c.contrasts) as Contrast[]);
+    const caseDir = inputs.length > 0 ? dirname(c.contrasts[inputs[0]]!) : base;
+    const rel = relative(base, caseDir);
+    // A case outside the data set's folder (a manifest may point anywhere) gets a folder named after it.
+    const mirrored = rel.startsWith('..') || isAbsolute(rel) ? c.id : rel;
+    const dir = out === undefined ? caseDir : join(resolve(out), mirrored);
+    return { c, expected: dataset.contrasts, outputPath: (contrast) => join(dir, contrastFileName(c, contrast)) };
+  });
+}
+
+/**
+ * The explicit form: the given files are the case's real contrasts, and the one contrast to synthesise is the
+ * target of the run that is not among them. The case id, which seeds the sampling, is the output file's stem.
+ */
+function explicitWork(files: Readonly<Partial<Record<Contrast, string>>>, out: string | undefined, runs: readonly LoadedRun[]): CaseWork[] {
+  const fn = 'completeCases';
+  assert(out !== undefined && /\.nii(\.gz)?$/i.test(out), () => `${fn}: with explicit files, out must name the output .nii or .nii.gz file, got ${String(out)}`);
+  const given = canonicalOrder(Object.keys(files) as Contrast[]);
+  const targets = runs.map((run) => run.config.target).filter((t) => !given.includes(t));
+  assert(targets.length === 1, () => `${fn}: with explicit files (${given.join(', ')}) one contrast is synthesised into ${out}, but the runs `
+    + `synthesise ${targets.length === 0 ? 'only contrasts that are given' : targets.join(', ')}; give exactly one run for a contrast not given`);
+  const id = basename(out).replace(/\.nii(\.gz)?$/i, '');
+  const c: Case = { id, subject: id, format: 'manifest', contrasts: files };
+  return [{ c, expected: canonicalOrder([...given, targets[0]]), outputPath: () => resolve(out) }];
+}
+
+type TodoPlan = Extract<CompletionPlan, { status: 'todo' }>;
+
+/** Samples every target of the plan (all samples, in its order), then writes each; returns the files written. */
+async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[]> {
+  const contrasts = canonicalOrder(Object.keys(plan.inputs) as Contrast[]);
+  const images = new Map<Contrast, NiftiImage>();
+  for (const contrast of contrasts) images.set(contrast, await readNifti(plan.inputs[contrast]!));
+  const inputs = await Promise.all(contrasts.map(async (contrast) => ({
+    contrast, path: plan.inputs[contrast]!, sha256: await sha256File(plan.inputs[contrast]!),
+  })));
+  // Every run of a case shares one preprocessing (checked by the plan), so one model grid serves the whole order.
+  const { volumes, record } = preprocess(Object.fromEntries(contrasts.map((k) => [k, images.get(k)!.volume])), plan.order[0].run.config.preprocess);
+  const grid = volumes[contrasts[0]];
+  const real = contrasts.map((k) => volumes[k].data);
+  const background = backgroundMask(real);
+  const placeholder = placeholderVolume(settings.placeholder, real);
+
+  const drawn = new Map<Contrast, Float32Array[]>(plan.order.map((t) => [t.contrast, []]));
+  const seeds = new Map(plan.order.map((t) => [t.contrast, caseSeed(settings.seed, plan.caseId, t.contrast)]));
+  const generators = new Map(plan.order.map((t) => [t.contrast, new Generator(seeds.get(t.contrast)!)]));
+  try {
+    // Sample k of every target is drawn before sample k + 1 of any, so a later contrast is conditioned on the
+    // same sample k of the earlier ones: each k is one joint draw of all the case's missing contrasts.
+    for (let k = 0; k < settings.samples; k++) {
+      for (const target of plan.order) {
+        const { pipeline } = target.run;
+        const scheduler = buildScheduler(settings.sampler, target.run.config.schedule, (x) => pipeline.codec.clipInImageSpace(x));
+        const conditions: Volume[] = target.sources.map(({ contrast, from }) => ({
+          ...grid,
+          data: from === 'input' ? volumes[contrast].data : from === 'synthesised' ? drawn.get(contrast)![k] : placeholder,
+        }));
+        const sample = tidy(() => tensorToVolumeData(pipeline.sample(volumesToTensor(conditions), scheduler, {
+          generator: generators.get(target.contrast)!,
+          onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, contrast: target.contrast, sample: k, step, steps }),
+        })));
+        for (let v = 0; v < sample.length; v++) if (background[v]) sample[v] = 0;
+        drawn.get(target.contrast)!.push(sample);
+      }
+    }
+  } finally {
+    for (const generator of generators.values()) generator.dispose();
+  }
+
+  const like = images.get(contrasts[0])!;
+  const written: string[] = [];
+  const versions = { mrsynth: packageVersion(), libtorch: runtimeInfo().torchVersion, node: process.version };
+  for (const target of plan.order) {
+    const { mean, std } = meanAndStd(drawn.get(target.contrast)!);
+    const { files } = target;
+    // The plan refused any image in the way that is not an earlier synthesis, and without force any earlier one.
+    const write = async (path: string, data: Float32Array, map: 'image' | 'std') => {
+      const volume = invertPreprocess(record, data, { contrast: target.contrast });
+      await fs.mkdir(dirname(path), { recursive: true });
+      await writeNifti(path, volume, {
+        like: like.header, datatype: 'float32', overwrite: map === 'std' || plan.replaces.includes(path),
+        description: syntheticDescription(target.contrast, map, settings.samples),
+      });
+      written.push(path);
+    };
+    const here = dirname(files.sidecar);
+    const rel = (path: string) => relative(here, path);
+    const placeholderUsed = target.sources.some(({ from }) => from === 'placeholder');
+    const sidecar: SynthesisSidecar = {
+      format: SIDECAR_FORMAT,
+      formatVersion: SIDECAR_FORMAT_VERSION,
+      synthetic: true,
+      case: plan.caseId,
+      contrast: target.contrast,
+      files: { image: rel(files.image), ...(std === undefined ? {} : { std: rel(files.std) }) },
+      units: SYNTHESIS_UNITS,
+      mask: SYNTHESIS_MASK,
+      model: { run: resolve(target.run.dir), weightsSha256: target.run.weightsSha256, configHash: configHash(target.run.config), config: target.run.config },
+      sampler: resolveSampler(settings.sampler, target.run.config.schedule),
+      seed: { base: settings.seed, derived: seeds.get(target.contrast)!.toString() },
+      samples: settings.samples,
+      order: plan.order.map((t) => t.contrast),
+      conditions: target.sources,
+      placeholder: placeholderUsed ? settings.placeholder : null,
+      inputs: inputs.map((i) => ({ ...i, path: rel(i.path) })),
+      geometryFrom: rel(like.source),
+      preprocess: record,
+      versions,
+      createdAt: new Date().toISOString(),
+    };
+    // The image goes last: it is what marks the contrast as done, so an interrupted case never looks complete.
+    if (std !== undefined) await write(files.std, std, 'std');
+    await fs.mkdir(here, { recursive: true });
+    await writeFileAtomic(files.sidecar, new TextEncoder().encode(`${JSON.stringify(sidecar, null, 2)}\n`));
+    written.push(files.sidecar);
+    await write(files.image, mean, 'image');
+  }
+  return written;
+}
+
+/** 1 where every (normalised) input is 0. */
+function backgroundMask(real: readonly Float32Array[]): Uint8Array {
+  const mask = new Uint8Array(real[0].length).fill(1);
+  for (const data of real) for (let v = 0; v < data.length; v++) if (data[v] !== 0) mask[v] = 0;
+  return mask;
+}
+
+/** Voxel-wise mean and, for two or more samples, sample standard deviation (N − 1), accumulated in float64. */
+function meanAndStd(samples: readonly Float32Array[]): { mean: Float32Array; std?: Float32Array } {
+  if (samples.length === 1) return { mean: samples[0] };
+  const n = samples.length;
+  const mean = new Float32Array(samples[0].length);
+  const std = new Float32Array(samples[0].length);
+  for (let v = 0; v < mean.length; v++) {
+    let sum = 0;
+    for (const s of samples) sum += s[v];
+    const m = sum / n;
+    let squares = 0;
+    for (const s of samples) squares += (s[v] - m) ** 2;
+    mean[v] = m;
+    std[v] = Math.sqrt(squares / (n - 1));
+  }
+  return { mean, std };
+}

@@ -1,0 +1,73 @@
+/**
+ * Test data for completion: small phantom cases written as BraTS 2021 or 2023 folders (stored LPS, as BraTS
+ * is), and run folders holding a tiny cWDM whose zero-initialised head is given random weights, so that its
+ * output depends on the conditions and the noise (an untouched new network outputs zeros, which would make
+ * every byte comparison pass trivially).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Contrast } from '../data/contrast.js';
+import { contrastFileName } from '../data/naming.js';
+import { saveModule } from '../io/checkpoint/index.js';
+import { parseNifti, writeNifti } from '../io/nifti/index.js';
+import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
+import { anatomyFromVolume, PhantomGenerator, phantomGrid, SRI24_TISSUES_PATH, type PhantomCase } from '../phantom/index.js';
+import { parseRunConfig, runWeightsMetadata, writeRunConfig } from '../runs/index.js';
+import { Generator, randn, tidy } from '../tensor/index.js';
+import { parsePreprocessConfig } from '../transforms/index.js';
+
+/** Reorient, normalise, crop, and pad to multiples of 8: what the tiny network (two halvings after the DWT) needs. */
+export const TEST_PREPROCESS = parsePreprocessConfig({
+  steps: [{ kind: 'reorient' }, { kind: 'intensity', preset: 'cwdm' }, { kind: 'crop' }, { kind: 'pad', multiple: [8, 8, 8] }],
+});
+
+let generator: PhantomGenerator | undefined;
+
+/** Phantom case `index` on a 20×24×16 grid of 9 mm voxels (about 2 s for the anatomy, once per process). */
+export function phantom(index: number): PhantomCase {
+  if (generator === undefined) {
+    const anatomy = anatomyFromVolume(parseNifti(readFileSync(SRI24_TISSUES_PATH), SRI24_TISSUES_PATH).volume, SRI24_TISSUES_PATH);
+    generator = new PhantomGenerator(anatomy, phantomGrid(anatomy, [20, 24, 16], 9));
+  }
+  return generator.generate(7, index, 'brats');
+}
+
+/** Writes `contrasts` of phantom `index` as case `id` into `root/id/`, named as `format` names them; returns the folder. */
+export async function writeCase(root: string, format: 'brats2021' | 'brats2023', id: string, index: number,
+  contrasts: readonly Contrast[]): Promise<string> {
+  const dir = join(root, id);
+  mkdirSync(dir, { recursive: true });
+  const p = phantom(index);
+  for (const contrast of contrasts) {
+    await writeNifti(join(dir, contrastFileName({ id, format }, contrast)), p.contrasts[contrast]!, { datatype: 'int16' });
+  }
+  return dir;
+}
+
+/** A run folder for `target` from `conditions` with a tiny network whose head is random (seeded by `seed`). */
+export async function writeRun(dir: string, target: Contrast, conditions: readonly Contrast[], seed = 1): Promise<string> {
+  const modelConfig = parseCwdmUNetConfig({ preset: 'tiny', conditions: conditions.length });
+  const config = parseRunConfig({
+    format: 'mrsynth-run', formatVersion: 1, model: 'cwdm', target, conditions, modelConfig, preprocess: TEST_PREPROCESS,
+    schedule: { betaSchedule: 'linear', numTrainTimesteps: 1000 },
+    training: { lr: 1e-3, weightDecay: 0, batchSize: 1, emaDecay: 0.999, seed, steps: 1 },
+    data: { path: '/data/phantoms', splitSeed: 0 }, createdWith: { mrsynth: '0.1.0', libtorch: 'test' },
+  });
+  const model = new CwdmUNet(modelConfig);
+  const random = new Generator(seed);
+  try {
+    tidy(() => {
+      const state = model.stateDict();
+      const head = Object.fromEntries(Object.entries(state)
+        .filter(([, t]) => t.abs().max().item() === 0)
+        .map(([key, t]) => [key, randn(t.shape, { generator: random }).mul(0.1)]));
+      model.loadStateDict(head, { strict: false });
+    });
+    await writeRunConfig(dir, config);
+    await saveModule(join(dir, 'weights.safetensors'), model, runWeightsMetadata(config, 1));
+  } finally {
+    random.dispose();
+    model.dispose();
+  }
+  return dir;
+}

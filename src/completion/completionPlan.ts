@@ -1,0 +1,140 @@
+/**
+ * What completing one case means, decided before any sampling: which contrasts are real, which are missing,
+ * which run synthesises each, in which order, and whether the outputs are already there. Everything a case
+ * can be refused for is found here, so a refusal costs no model evaluations and never leaves a partial case.
+ */
+import { promises as fs } from 'node:fs';
+import { canonicalOrder, type Contrast } from '../data/contrast.js';
+import type { Case } from '../data/dataset.js';
+import { readNiftiHeader } from '../io/nifti/index.js';
+import type { LoadedRun } from './loadedRun.js';
+import { isSyntheticHeader, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
+
+/** One contrast to synthesise: its run, where it goes, and where each of the run's conditions comes from. */
+export interface PlannedTarget {
+  readonly contrast: Contrast;
+  readonly run: LoadedRun;
+  readonly files: SyntheticFiles;
+  /** Per condition of the run, in model input order. */
+  readonly sources: readonly ConditionSource[];
+}
+
+/** 'input': a real file of the case; 'synthesised': a contrast synthesised earlier in the order; 'placeholder': neither yet. */
+export interface ConditionSource {
+  readonly contrast: Contrast;
+  readonly from: 'input' | 'synthesised' | 'placeholder';
+}
+
+export type CompletionPlan =
+  | { readonly status: 'nothing-to-do'; readonly caseId: string }
+  | { readonly status: 'already-done'; readonly caseId: string; readonly outputs: readonly string[] }
+  | { readonly status: 'refused'; readonly caseId: string; readonly reason: string }
+  | {
+    readonly status: 'todo';
+    readonly caseId: string;
+    /** The real contrasts (canonical order) and their files. */
+    readonly inputs: Readonly<Partial<Record<Contrast, string>>>;
+    /** The fixed completion order. */
+    readonly order: readonly PlannedTarget[];
+    /** Outputs of an earlier completion that this one replaces (only with `force`). */
+    readonly replaces: readonly string[];
+  };
+
+export interface PlanOptions {
+  /** What a complete case has (the dataset's contrasts). */
+  readonly expected: readonly Contrast[];
+  /** Where the image for `contrast` is written. */
+  readonly outputPath: (contrast: Contrast) => string;
+  readonly runs: readonly LoadedRun[];
+  readonly force: boolean;
+}
+
+/**
+ * Plans the completion of `c`. A contrast file whose header carries the synthetic mark is an earlier output,
+ * not an input. At least two real contrasts are needed: with one, the model would see placeholders for all its
+ * other conditions and the result would be the placeholder's echo, not a synthesis.
+ *
+ * Order: repeatedly the missing contrast whose run needs the fewest conditions that are neither real nor already
+ * synthesised (ties in canonical contrast order); each later contrast is conditioned on the earlier syntheses.
+ */
+export async function planCompletion(c: Case, options: PlanOptions): Promise<CompletionPlan> {
+  const caseId = c.id;
+  const refuse = (reason: string): CompletionPlan => ({ status: 'refused', caseId, reason });
+  const inputs: Partial<Record<Contrast, string>> = {};
+  for (const contrast of canonicalOrder(Object.keys(c.contrasts) as Contrast[])) {
+    const path = c.contrasts[contrast]!;
+    if (!isSyntheticHeader(await readNiftiHeader(path))) inputs[contrast] = path;
+  }
+  const real = canonicalOrder(Object.keys(inputs) as Contrast[]);
+  const missing = options.expected.filter((contrast) => !(contrast in inputs));
+  if (missing.length === 0) return { status: 'nothing-to-do', caseId };
+  if (real.length < 2) {
+    return refuse(`has ${real.length === 0 ? 'no real contrast' : `only one real contrast (${real[0]})`}; completing ${missing.join(', ')} `
+      + 'needs at least two, since a model conditioned on placeholders alone would only echo the placeholder');
+  }
+
+  const runOf = new Map(options.runs.map((run) => [run.config.target, run]));
+  const noRun = missing.filter((contrast) => !runOf.has(contrast));
+  if (noRun.length > 0) {
+    const targets = options.runs.map((run) => run.config.target).join(', ');
+    return refuse(`is missing ${missing.join(', ')}, but no run given synthesises ${noRun.join(', ')} (the runs synthesise ${targets})`);
+  }
+  for (const contrast of missing) {
+    const run = runOf.get(contrast)!;
+    const unknown = run.config.conditions.filter((k) => !real.includes(k) && !missing.includes(k));
+    if (unknown.length > 0) {
+      return refuse(`needs run ${run.dir} (→ ${contrast}), which is conditioned on ${unknown.join(', ')}, not a contrast of this `
+        + `${c.format} case (${options.expected.join(', ')})`);
+    }
+  }
+  const preprocessOf = (contrast: Contrast) => JSON.stringify(runOf.get(contrast)!.config.preprocess);
+  const different = missing.find((contrast) => preprocessOf(contrast) !== preprocessOf(missing[0]));
+  if (different !== undefined) {
+    // Later contrasts are conditioned on earlier syntheses on the model grid, so all of a case's runs must share it.
+    return refuse(`needs runs ${runOf.get(missing[0])!.dir} (→ ${missing[0]}) and ${runOf.get(different)!.dir} (→ ${different}), which `
+      + 'preprocess differently; a case completed by several runs needs runs trained with one preprocessing');
+  }
+
+  const order: PlannedTarget[] = [];
+  const done = new Set<Contrast>(real);
+  const pending = [...missing];
+  while (pending.length > 0) {
+    const unmet = (contrast: Contrast) => runOf.get(contrast)!.config.conditions.filter((k) => !done.has(k)).length;
+    const next = pending.reduce((best, contrast) => (unmet(contrast) < unmet(best) ? contrast : best));
+    const run = runOf.get(next)!;
+    order.push({
+      contrast: next,
+      run,
+      files: syntheticFiles(options.outputPath(next)),
+      sources: run.config.conditions.map((k) => ({
+        contrast: k, from: real.includes(k) ? 'input' : done.has(k) ? 'synthesised' : 'placeholder',
+      })),
+    });
+    done.add(next);
+    pending.splice(pending.indexOf(next), 1);
+  }
+
+  const existing: string[] = [];
+  for (const { files } of order) {
+    if (!await pathExists(files.image)) continue;
+    if (!isSyntheticHeader(await readNiftiHeader(files.image))) {
+      return refuse(`would write ${files.image}, which exists and was not written by mrsynth (its header has no synthetic mark); `
+        + 'it is never replaced, not even with --force');
+    }
+    existing.push(files.image);
+  }
+  if (!options.force && existing.length === order.length) return { status: 'already-done', caseId, outputs: existing };
+  if (!options.force && existing.length > 0) {
+    return refuse(`is partly completed: ${existing.join(', ')} exist(s) from an earlier run but ${
+      order.filter(({ files }) => !existing.includes(files.image)).map(({ contrast }) => contrast).join(', ')} do(es) not; `
+      + 'pass --force to redo the case');
+  }
+  return { status: 'todo', caseId, inputs, order, replaces: existing };
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  return fs.lstat(path).then(() => true, (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return false;
+    throw error;
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * The JSON sidecar written next to every synthesised volume: enough to know that it is synthetic, in which
+ * units, from exactly which model and inputs, and to reproduce it (sampler, steps, noise settings, seeds,
+ * completion order, placeholders, software versions). Paths are relative to the sidecar's own folder, so a
+ * case folder can be moved with its sidecars.
+ */
+import type { Contrast } from '../data/contrast.js';
+import type { RunConfig } from '../runs/index.js';
+import type { InverseRecord } from '../transforms/index.js';
+import type { Placeholder } from './placeholder.js';
+import type { SamplerSpec } from './samplerSpec.js';
+
+export const SIDECAR_FORMAT = 'mrsynth-synthesis';
+export const SIDECAR_FORMAT_VERSION = 1;
+
+/** Units of every synthesised volume, stated once here and in each sidecar. */
+export const SYNTHESIS_UNITS = 'normalised intensities in [0, 1], the units of the run\'s preprocessing (per-contrast percentile '
+  + 'normalisation); the scanner intensity scale is not restored';
+
+/** Voxels set to 0 after sampling, as the reference's sampling script does with its first condition. */
+export const SYNTHESIS_MASK = 'voxels where every input contrast is 0 after normalisation (the background of skull-stripped '
+  + 'data) are set to 0';
+
+export interface SidecarInput {
+  readonly contrast: Contrast;
+  readonly path: string;
+  readonly sha256: string;
+}
+
+export interface SidecarCondition {
+  readonly contrast: Contrast;
+  /** 'input': the case's file; 'synthesised': the synthesis of that contrast made earlier in `order` (the same sample); 'placeholder'. */
+  readonly from: 'input' | 'synthesised' | 'placeholder';
+}
+
+export interface SynthesisSidecar {
+  readonly format: typeof SIDECAR_FORMAT;
+  readonly formatVersion: typeof SIDECAR_FORMAT_VERSION;
+  readonly synthetic: true;
+  readonly case: string;
+  readonly contrast: Contrast;
+  readonly files: { readonly image: string; readonly std?: string };
+  readonly units: string;
+  readonly mask: string;
+  readonly model: { readonly run: string; readonly weightsSha256: string; readonly configHash: string; readonly config: RunConfig };
+  /** As run: DDPM's default step count is resolved to the run's chain length. */
+  readonly sampler: SamplerSpec;
+  /** The user's seed and the generator seed derived from (seed, case, contrast), as a decimal string (64-bit). */
+  readonly seed: { readonly base: number; readonly derived: string };
+  /** Samples drawn; with more than one, `files.image` holds their mean and `files.std` their sample standard deviation (N − 1). */
+  readonly samples: number;
+  /** Every contrast this completion synthesised for the case, in the order it did. */
+  readonly order: readonly Contrast[];
+  /** The model's conditions in input order and where each came from. */
+  readonly conditions: readonly SidecarCondition[];
+  /** What stood in for conditions that were neither real nor synthesised yet; null when none was needed. */
+  readonly placeholder: Placeholder | null;
+  readonly inputs: readonly SidecarInput[];
+  /** The file whose header geometry (qform, sform, pixdim) the output carries. */
+  readonly geometryFrom: string;
+  /** The preprocessing as applied to this case: the model grid and every step's parameters, from which the output was mapped back. */
+  readonly preprocess: InverseRecord;
+  readonly versions: { readonly mrsynth: string; readonly libtorch: string; readonly node: string };
+  readonly createdAt: string;
+}

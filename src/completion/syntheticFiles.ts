@@ -1,0 +1,36 @@
+/**
+ * How a synthesised volume is recognised and named. The mark lives in the NIfTI header's descrip, inside the
+ * file itself, so a synthetic volume is never taken for an acquired one — by a later `mrsynth complete` (which
+ * must not condition on it as if it were real) or by a person opening it in a viewer — even after the sidecar
+ * has been lost.
+ */
+import { assert } from '../util/assert.js';
+import type { NiftiHeader } from '../io/nifti/index.js';
+
+const MARK = /^mrsynth \S+ synthetic /;
+
+/** descrip of a synthesised volume (≤ 80 characters): model, contrast, what the voxels are, and the units. */
+export function syntheticDescription(contrast: string, map: 'image' | 'std', samples: number): string {
+  const what = samples === 1 ? '' : map === 'image' ? `mean of ${samples} samples, ` : `std of ${samples} samples, `;
+  return `mrsynth cWDM synthetic ${contrast}, ${what}[0,1] units`;
+}
+
+export function isSyntheticHeader(header: NiftiHeader): boolean {
+  return MARK.test(header.descrip);
+}
+
+/** The files written for one synthesised contrast at `image` (a .nii.gz path). */
+export interface SyntheticFiles {
+  readonly image: string;
+  /** Per-voxel standard deviation over the samples; written only with more than one sample. */
+  readonly std: string;
+  /** The JSON sidecar: same stem, `.json`, as BIDS sidecars are. */
+  readonly sidecar: string;
+}
+
+export function syntheticFiles(image: string): SyntheticFiles {
+  const match = /^(.*?)(\.nii(?:\.gz)?)$/i.exec(image);
+  assert(match !== null, () => `syntheticFiles: an output image must end in .nii or .nii.gz, got ${image}`);
+  const [, stem, extension] = match;
+  return { image, std: `${stem}_std${extension}`, sidecar: `${stem}.json` };
+}
