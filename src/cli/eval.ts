@@ -18,7 +18,7 @@ import { parsePredictionName, type PredictionName } from '../metrics/predictionN
 import { METRICS, scoreRegions, type MetricScores } from '../metrics/regionScores.js';
 import { renderScoreMatrix } from '../metrics/scoreMatrix.js';
 import { SSIM_WINDOWS, type SsimWindow } from '../metrics/ssim.js';
-import { comparePaired, describeRow, summariseScores, type ScoreSummary } from '../metrics/summariseScores.js';
+import { comparePaired, summariseScores, type ScoreSummary } from '../metrics/summariseScores.js';
 
 export interface EvalOptions {
   pred?: string;

@@ -191,14 +191,14 @@ function drawPicture(panels: readonly RasPanel[], g: Geometry): RenderedSlices {
   const height = footerTop + footer.length * LINE_ADVANCE + MARGIN;
 
   const canvas = new Canvas(width, height, BACKGROUND);
-  VIEWS.forEach((v, row) => {
+  VIEWS.forEach((_, row) => {
     rowLabels[row].forEach((line, n) => canvas.drawText(line, MARGIN, rowTops[row] + GUTTER + n * LINE_ADVANCE, TEXT));
   });
   const placements: PanelPlacement[] = [];
   panels.forEach((panel, column) => {
     const left = MARGIN + rowLabelWidth + column * columnWidth;
     drawHeader(canvas, panel.name, left, MARGIN, columnWidth - COLUMN_GAP);
-    VIEWS.forEach((v, row) => {
+    VIEWS.forEach((_, row) => {
       const { width: w, height: h } = sizes[row];
       const x = left + GUTTER + Math.floor((panelColumnWidth - w) / 2);
       const top = rowTops[row] + GUTTER;
