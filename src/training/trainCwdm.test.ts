@@ -1,0 +1,111 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { discoverDataset, splitCases } from '../data/index.js';
+import { loadModule } from '../io/checkpoint/index.js';
+import { CwdmUNet } from '../models/wdm/index.js';
+import { RUN_FILES, configHash, readRun } from '../runs/index.js';
+import { memory, setNumThreads } from '../tensor/index.js';
+import { writePhantomDataset } from './phantomDataset.testSupport.js';
+import { trainCwdm, type TrainCwdmOptions } from './trainCwdm.js';
+import { TrainingLog, type TrainingLogEntry, type ValidationEntry } from './trainingLog.js';
+
+// One thread: bit-exact comparisons need a fixed thread count, and on a loaded 2-core machine it is also the fastest.
+setNumThreads(1);
+
+/** Model grid of the phantoms as they are: reoriented, normalised, no crop, so every case is 24³ (8 mm voxels). */
+const PREPROCESS = { preset: 'custom', steps: [{ kind: 'reorient' }, { kind: 'intensity', preset: 'cwdm' }, { kind: 'pad', multiple: [8, 8, 8] }] };
+
+describe('trainCwdm', () => {
+  let root: string;
+  let data: string;
+  const options = (out: string, extra: Partial<TrainCwdmOptions> = {}): TrainCwdmOptions => ({
+    out: join(root, out), data, target: 't1ce', config: 'tiny', steps: 8, preprocess: PREPROCESS, valSampleSteps: 0, ...extra,
+  });
+  const withoutTimes = (entries: TrainingLogEntry[]) => entries.map(({ seconds: _time, ...rest }) => rest);
+
+  before(async () => {
+    root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-train-'));
+    data = join(root, 'data');
+    await writePhantomDataset(data, { cases: 6, shape: [24, 24, 24], spacing: 8, seed: 1 });
+  });
+  after(async () => { await fs.rm(root, { recursive: true, force: true }); });
+
+  test('a tiny model more than halves the fixed validation loss and ends below the mean-coefficient baseline', async () => {
+    const before = memory().numTensors;
+    const validations: ValidationEntry[] = [];
+    const result = await trainCwdm(options('learn', { steps: 120, valEvery: 60, valSampleSteps: 4 }), {
+      onValidation: (entry) => validations.push(entry),
+    });
+    assert.equal(memory().numTensors, before, 'trainCwdm leaves no tensors behind');
+    assert.deepEqual(validations.map((v) => v.step), [0, 60, 120]);
+    const [first, , last] = validations;
+    assert.ok(last.loss <= 0.5 * first.loss, `validation loss ${first.loss.toFixed(5)} → ${last.loss.toFixed(5)} should at least halve`);
+    assert.ok(last.lossEma < last.baselineLoss && last.loss < last.baselineLoss,
+      `final loss ${last.loss.toFixed(5)} (EMA ${last.lossEma.toFixed(5)}) should be below the mean-coefficient baseline ${last.baselineLoss.toFixed(5)}`);
+    assert.ok(last.sample !== undefined && last.sample.psnr > first.sample!.psnr && last.sample.ssim > first.sample!.ssim,
+      `sampled case should improve: ${JSON.stringify(first.sample)} → ${JSON.stringify(last.sample)}`);
+
+    // The run folder: config, EMA weights that load into the network it describes, one log line per step.
+    const run = await readRun(join(root, 'learn'));
+    assert.deepEqual(run.config, result.config);
+    assert.deepEqual(run.config.conditions, ['t1', 't2', 'flair']);
+    const model = new CwdmUNet(run.config.modelConfig);
+    const { metadata } = await loadModule(run.weightsPath, model);
+    model.dispose();
+    assert.equal(metadata.step, '120');
+    assert.equal(metadata.config_hash, configHash(run.config));
+    const log = await TrainingLog.read(join(root, 'learn', RUN_FILES.log));
+    assert.equal(log.filter((e) => e.kind === 'train').length, 120);
+  });
+
+  test('stopping at step k and resuming to 2k matches the uninterrupted run bit for bit', async () => {
+    const schedule = { valEvery: 3, checkpointEvery: 100, valSampleSteps: 0 };
+    const common = { steps: 8, batchSize: 2, gradClip: 0.5, ...schedule };
+    await trainCwdm(options('straight', common));
+
+    const controller = new AbortController();
+    const stopped = await trainCwdm(options('resumed', { ...common, signal: controller.signal }), {
+      onStep: (entry) => { if (entry.step === 4) controller.abort(); },
+    });
+    assert.deepEqual({ step: stopped.step, interrupted: stopped.interrupted }, { step: 4, interrupted: true });
+    // Steps past the checkpoint that reached the log before a crash are dropped on resume.
+    await fs.appendFile(join(root, 'resumed', RUN_FILES.log), `${JSON.stringify({ kind: 'train', step: 5, loss: 1 })}\n`);
+    // Only the step count and the (unrecorded) validation and checkpoint schedule are given; the rest comes from run.json.
+    const resumed = await trainCwdm({ out: join(root, 'resumed'), resume: true, steps: 8, ...schedule });
+    assert.deepEqual({ step: resumed.step, interrupted: resumed.interrupted }, { step: 8, interrupted: false });
+
+    for (const file of [RUN_FILES.checkpoint, RUN_FILES.weights, RUN_FILES.config]) {
+      assert.ok(readFileSync(join(root, 'straight', file)).equals(readFileSync(join(root, 'resumed', file))), `${file} differs`);
+    }
+    const straightLog = await TrainingLog.read(join(root, 'straight', RUN_FILES.log));
+    assert.deepEqual(withoutTimes(await TrainingLog.read(join(root, 'resumed', RUN_FILES.log))), withoutTimes(straightLog));
+    assert.deepEqual(straightLog.filter((e) => e.kind === 'validation').map((e) => e.step), [0, 3, 6, 8]);
+  });
+
+  test('resuming with a changed configuration is refused, naming what differs', async () => {
+    await trainCwdm(options('changed', { steps: 2 }));
+    await assert.rejects(trainCwdm({ out: join(root, 'changed'), resume: true, steps: 4, lr: 2e-4, seed: 5 }),
+      /trainCwdm: the run in .*changed was trained with another configuration \(hash [0-9a-f]{16}, now [0-9a-f]{16}\); it differs in training.lr: 0.001 → 0.0002; training.seed: 0 → 5/);
+    await assert.rejects(trainCwdm(options('changed', { steps: 4 })), /trainCwdm: .*changed already holds a run \(run.json\); resume it/);
+  });
+
+  test('a case without a needed contrast is refused by name', async () => {
+    const gappy = join(root, 'gappy');
+    await fs.cp(data, gappy, { recursive: true });
+    const dataset = await discoverDataset(gappy);
+    const victim = splitCases(dataset.cases, { seed: 0 }).train[1];
+    await fs.rm(victim.contrasts.t2!);
+    await assert.rejects(trainCwdm(options('gappy-run', { data: gappy })),
+      new RegExp(`checkCasesHaveRoles: every case needs the target t1ce and the conditions t1, t2, flair, but 1 do not: ${victim.id} lacks t2`));
+    await assert.rejects(trainCwdm(options('pd-run', { target: 'pd' })),
+      /cwdmRoles: target 'pd' is not a contrast of .*data \(it has t1, t1ce, t2, flair\)/);
+  });
+
+  test('a run that would not fit in memory is refused with both numbers', async () => {
+    await assert.rejects(trainCwdm(options('huge', { memoryLimit: 2 ** 28 })),
+      /checkTrainingMemory: training 4-channel cWDM on a \[24,24,24\] grid with batch 1 and \d+ cached cases would need about 0\.\d\d GiB \(weights .*\), but only 0\.25 GiB is available/);
+  });
+});
