@@ -44,7 +44,7 @@ export interface SynthesisSidecar {
   readonly mask: string;
   readonly model: { readonly run: string; readonly weightsSha256: string; readonly configHash: string; readonly config: RunConfig };
   /** As run: DDPM's default step count is resolved to the run's chain length. */
-  readonly sampler: SamplerSpec;
+  readonly sampler: SamplerSpec & { readonly steps: number };
   /** The user's seed and the generator seed derived from (seed, case, contrast), as a decimal string (64-bit). */
   readonly seed: { readonly base: number; readonly derived: string };
   /** Samples drawn; with more than one, `files.image` holds their mean and `files.std` their sample standard deviation (N − 1). */

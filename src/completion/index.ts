@@ -1,0 +1,16 @@
+/** Missing-contrast completion with trained runs: plan per case, sample, write on the case's grid with sidecars. */
+export { completeCases } from './completeCases.js';
+export type { CaseOutcome, CompleteCasesOptions, CompletionEvent } from './completeCases.js';
+export { planCompletion } from './completionPlan.js';
+export type { CompletionPlan, ConditionSource, PlanOptions, PlannedTarget } from './completionPlan.js';
+export { loadRun } from './loadedRun.js';
+export type { LoadedRun } from './loadedRun.js';
+export { PLACEHOLDERS, parsePlaceholder, placeholderVolume } from './placeholder.js';
+export type { Placeholder } from './placeholder.js';
+export { DEFAULT_DDIM_STEPS, SAMPLER_KINDS, buildScheduler, describeSampler, parseSamplerSpec, resolveSampler } from './samplerSpec.js';
+export type { SamplerKind, SamplerSpec } from './samplerSpec.js';
+export { caseSeed } from './caseSeed.js';
+export { isSyntheticHeader, syntheticDescription, syntheticFiles } from './syntheticFiles.js';
+export type { SyntheticFiles } from './syntheticFiles.js';
+export { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, SYNTHESIS_MASK, SYNTHESIS_UNITS } from './synthesisSidecar.js';
+export type { SidecarCondition, SidecarInput, SynthesisSidecar } from './synthesisSidecar.js';
