@@ -198,7 +198,7 @@ function drawPicture(panels: readonly RasPanel[], g: Geometry): RenderedSlices {
   panels.forEach((panel, column) => {
     const left = MARGIN + rowLabelWidth + column * columnWidth;
     drawHeader(canvas, panel.name, left, MARGIN, columnWidth - COLUMN_GAP);
-    VIEWS.forEach((_, row) => {
+    VIEWS.forEach((v, row) => {
       const { width: w, height: h } = sizes[row];
       const x = left + GUTTER + Math.floor((panelColumnWidth - w) / 2);
       const top = rowTops[row] + GUTTER;
