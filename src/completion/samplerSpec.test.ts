@@ -1,10 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DDIMScheduler, DDPMScheduler } from '../schedulers/index.js';
+import type { Tensor } from '../tensor/index.js';
 import { buildScheduler, describeSampler, parseSamplerSpec, resolveSampler } from './samplerSpec.js';
 
 const schedule = { betaSchedule: 'linear', numTrainTimesteps: 1000 } as const;
-const identity = (x: never) => x;
+const identity = (x: Tensor) => x;
 
 describe('parseSamplerSpec', () => {
   test('defaults: DDIM, 50 steps, η 0; DDPM runs the whole chain with variance beta', () => {
