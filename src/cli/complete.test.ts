@@ -1,0 +1,74 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { writeCase, writeRun } from '../completion/completionFixtures.testSupport.js';
+import { registerCompleteCommand } from './complete.js';
+
+/** Runs `mrsynth complete …` in-process; returns what it printed on stdout and the exit code it set. */
+async function completeCli(...args: string[]): Promise<{ stdout: string; exitCode: number | undefined }> {
+  const program = new Command('mrsynth').exitOverride();
+  registerCompleteCommand(program);
+  const lines: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  // The command writes strings; the test runner's own reports to the parent process are bytes and pass through.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    if (typeof chunk !== 'string') return write(chunk, ...rest);
+    lines.push(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(['complete', ...args], { from: 'user' });
+  } finally {
+    process.stdout.write = write;
+  }
+  const exitCode = process.exitCode as number | undefined;
+  process.exitCode = undefined;
+  return { stdout: lines.join(''), exitCode };
+}
+
+describe('mrsynth complete', () => {
+  let root: string;
+  let data: string;
+  let run: string;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'mrsynth-complete-cli-'));
+    data = join(root, 'data');
+    await writeCase(data, 'brats2021', 'Ph_010', 0, ['t1', 't2', 'flair']);
+    await writeCase(data, 'brats2021', 'Ph_011', 1, ['t1']);
+    run = await writeRun(join(root, 'run'), 't1ce', ['t1', 't2', 'flair']);
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  test('completes a data set, says per case what it did, and fails for the refused case', async () => {
+    const { stdout, exitCode } = await completeCli(data, '--models', run, '--steps', '2', '--seed', '4');
+    assert.match(stdout, /^sampler: DDIM, 2 steps, η 0, seed 4, 1 sample\(s\) per contrast$/m);
+    assert.match(stdout, /^Ph_010: synthesised t1ce → .*Ph_010_t1ce\.nii\.gz$/m);
+    assert.match(stdout, /^Ph_011: refused: it has only one real contrast \(t1\)/m);
+    assert.match(stdout, /^2 case\(s\): 1 completed, 0 already done, 0 with nothing to do, 1 refused, 0 failed$/m);
+    assert.equal(exitCode, 1);
+    const sidecar = JSON.parse(readFileSync(join(data, 'Ph_010', 'Ph_010_t1ce.json'), 'utf8')) as { seed: { base: number } };
+    assert.equal(sidecar.seed.base, 4);
+    const again = await completeCli(join(data, 'Ph_010'), '--models', run, '--steps', '2');
+    assert.match(again.stdout, /^Ph_010: already done \(.*Ph_010_t1ce\.nii\.gz\); pass --force to redo it$/m);
+    assert.equal(again.exitCode, undefined);
+  });
+
+  test('explicit files write the one given output', async () => {
+    const dir = join(data, 'Ph_010');
+    const out = join(root, 'explicit', 'Ph_010_t1ce.nii.gz');
+    const { exitCode } = await completeCli('--t1', join(dir, 'Ph_010_t1.nii.gz'), '--t2', join(dir, 'Ph_010_t2.nii.gz'),
+      '--flair', join(dir, 'Ph_010_flair.nii.gz'), '--out', out, '--models', run, '--steps', '2');
+    assert.equal(exitCode, undefined);
+    assert.deepEqual(readdirSync(join(root, 'explicit')).sort(), ['Ph_010_t1ce.json', 'Ph_010_t1ce.nii.gz']);
+  });
+
+  test('refuses a path together with explicit files, and options of the other sampler', async () => {
+    await assert.rejects(completeCli(data, '--t1', 'x.nii.gz', '--models', run), /give either a case or data set path, or explicit files .* got both/);
+    await assert.rejects(completeCli(data, '--models', run, '--sampler', 'ddpm', '--eta', '1'), /eta 1 is a DDIM option/);
+  });
+});
