@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { orientationCodes, readNifti, readNiftiHeader } from '../io/nifti/index.js';
-import { runtimeInfo } from '../tensor/index.js';
+import { memory, runtimeInfo } from '../tensor/index.js';
 import { packageVersion } from '../util/packageRoot.js';
 import { caseSeed } from './caseSeed.js';
 import { completeCases, type CaseOutcome, type CompleteCasesOptions } from './completeCases.js';
@@ -99,7 +99,9 @@ describe('completeCases: one missing contrast (BraTS 2021 naming, stored LPS)', 
     const again = await complete({ input: data, runs: [runs.t1ce] });
     assert.deepEqual(again, [{ caseId: 'Ph_001', status: 'already-done', outputs: [output()] }]);
     assert.equal(statSync(output()).mtimeMs, modified);
+    const tensors = memory().numTensors;
     const forced = await complete({ input: data, runs: [runs.t1ce], force: true });
+    assert.equal(memory().numTensors, tensors, 'completion frees every tensor it makes, the loaded networks included');
     assert.equal(forced[0].status, 'completed');
     assert.deepEqual(forced[0].status === 'completed' && forced[0].replaced, [output()]);
     assert.deepEqual(readFileSync(output()), bytes);
