@@ -1,0 +1,91 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { loadSafetensors } from '../io/safetensors/index.js';
+import { packageRoot } from '../util/packageRoot.js';
+import { RUN_FILES, readRunConfig } from '../runs/index.js';
+import { setNumThreads } from '../tensor/index.js';
+import { writePhantomDataset } from '../training/phantomDataset.testSupport.js';
+import { TrainingLog } from '../training/trainingLog.js';
+import { registerTrainCommand } from './train.js';
+
+setNumThreads(1);
+
+const PREPROCESS = JSON.stringify({ preset: 'custom', steps: [{ kind: 'reorient' }, { kind: 'intensity', preset: 'cwdm' }, { kind: 'pad', multiple: [8, 8, 8] }] });
+
+/** Runs `mrsynth train …` in-process; returns the exit code it set, then restores the previous one (the runner's). */
+async function trainCli(...args: string[]): Promise<number> {
+  const program = new Command('mrsynth').exitOverride();
+  registerTrainCommand(program);
+  const previous = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(['train', 'cwdm', ...args], { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } finally {
+    process.exitCode = previous;
+  }
+}
+
+async function trainSteps(run: string): Promise<number[]> {
+  return (await TrainingLog.read(join(run, RUN_FILES.log))).filter((e) => e.kind === 'train').map((e) => e.step);
+}
+
+describe('mrsynth train cwdm', () => {
+  let root: string;
+  let data: string;
+  before(async () => {
+    root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-train-cli-'));
+    data = join(root, 'data');
+    await writePhantomDataset(data, { cases: 4, shape: [16, 16, 16], spacing: 10, seed: 2 });
+  });
+  after(async () => { await fs.rm(root, { recursive: true, force: true }); });
+
+  test('trains a new run, then --resume extends it', async () => {
+    const run = join(root, 'run');
+    assert.equal(await trainCli('--data', data, '--target', 'T2', '--config', 'tiny', '--steps', '3', '--out', run,
+      '--preprocess', PREPROCESS, '--val-every', '2', '--val-sample-steps', '2', '--lr', '0.002'), 0);
+    const config = await readRunConfig(run);
+    assert.deepEqual({ target: config.target, conditions: config.conditions, lr: config.training.lr }, { target: 't2', conditions: ['t1', 't1ce', 'flair'], lr: 0.002 });
+    assert.deepEqual(await trainSteps(run), [1, 2, 3]);
+    assert.equal(await trainCli('--resume', run, '--steps', '5', '--val-sample-steps', '0'), 0);
+    assert.deepEqual(await trainSteps(run), [1, 2, 3, 4, 5]);
+    await assert.rejects(trainCli('--resume', run, '--steps', '6', '--batch-size', '2'), /differs in training.batchSize: 1 → 2/);
+  });
+
+  test('flags that name no run, or two, are refused', async () => {
+    await assert.rejects(trainCli('--data', data, '--target', 't2', '--steps', '1'), /mrsynth train cwdm: give --out RUN for a new run or --resume RUN/);
+    await assert.rejects(trainCli('--resume', join(root, 'a'), '--out', join(root, 'b'), '--steps', '1'), /--resume .*a continues that run in place; --out .*b names another folder/);
+    await assert.rejects(trainCli('--data', data, '--target', 't2', '--steps', '0', '--out', join(root, 'c')), /--steps must be a positive integer, got '0'/);
+  });
+
+  test('Ctrl-C finishes the step, checkpoints it and exits with 130', async () => {
+    const run = join(root, 'interrupted');
+    const script = `import { Command } from 'commander'; import { registerTrainCommand } from './src/cli/train.ts';
+      const program = new Command('mrsynth'); registerTrainCommand(program); await program.parseAsync(process.argv.slice(1), { from: 'user' });`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, 'train', 'cwdm', '--data', data,
+      '--target', 't2', '--steps', '100000', '--checkpoint-every', '100000', '--val-sample-steps', '0', '--out', run, '--preprocess', PREPROCESS],
+    { cwd: packageRoot(), env: { ...process.env, MRSYNTH_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    let running = true;
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => { running = false; done(code); }));
+    // Interrupt once a few steps are logged.
+    for (let waited = 0; (await trainSteps(run).catch(() => [])).length < 3; waited += 100) {
+      assert.ok(running && waited < 60_000, `no training steps after ${waited / 1000} s: ${output}`);
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, output);
+    const steps = await trainSteps(run);
+    const { metadata } = await loadSafetensors(join(run, RUN_FILES.checkpoint));
+    assert.equal(metadata.step, String(steps.at(-1)));
+    assert.match(output, /stopping after this step and writing a checkpoint/);
+    assert.match(output, new RegExp(`stopped at step ${steps.at(-1)} of 100000`));
+  });
+});

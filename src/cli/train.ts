@@ -1,0 +1,157 @@
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
+import { parseContrast, type Contrast } from '../data/contrast.js';
+import { RUN_FILES } from '../runs/index.js';
+import { TRAIN_PRESETS, trainCwdm, type TrainPreset } from '../training/trainCwdm.js';
+import { formatGiB } from '../training/trainingMemory.js';
+import type { ValidationEntry } from '../training/trainingLog.js';
+
+interface TrainCwdmFlags {
+  data?: string;
+  target?: Contrast;
+  config?: TrainPreset;
+  steps: number;
+  out?: string;
+  resume?: string;
+  lr?: number;
+  weightDecay?: number;
+  batchSize?: number;
+  emaDecay?: number;
+  gradClip?: number;
+  seed?: number;
+  splitSeed?: number;
+  valEvery?: number;
+  valSampleSteps?: number;
+  checkpointEvery?: number;
+  preprocess?: unknown;
+  spacing?: number;
+  maxMemory?: number;
+}
+
+/** Exit status of a run stopped by Ctrl-C after writing its checkpoint: the shell's 128 + SIGINT, so scripts see it did not finish. */
+const INTERRUPTED_EXIT_CODE = 130;
+
+/**
+ * `mrsynth train cwdm`: trains one target contrast's cWDM model into a run folder (run.json, checkpoint, EMA
+ * weights, log.jsonl), with a progress bar on stderr. Ctrl-C finishes the step, checkpoints and exits; a second
+ * Ctrl-C exits at once.
+ */
+export function registerTrainCommand(program: Command): void {
+  const train = program.command('train').description('train synthesis models');
+  train.command('cwdm')
+    .description('train a conditional wavelet diffusion model (cWDM) that synthesises --target from the other contrasts of the '
+      + 'data set (in canonical order); writes RUN/run.json, RUN/checkpoint.safetensors, RUN/weights.safetensors (EMA) and RUN/log.jsonl')
+    .option('--data <dir>', 'data set folder or manifest (required for a new run)')
+    .option('--target <contrast>', 'contrast to synthesise: t1, t1ce, t2, flair or pd (required for a new run)', (v) => parseContrast(v, '--target'))
+    .addOption(new Option('--config <name>', 'network size (default tiny for a new run)').choices(TRAIN_PRESETS))
+    .requiredOption('--steps <n>', 'train to this many steps in all', positiveInteger('--steps'))
+    .option('--out <dir>', 'run folder to create')
+    .option('--resume <dir>', 'continue this run folder from its checkpoint; flags given must match the run, except --steps')
+    .option('--lr <x>', 'AdamW learning rate (default: 1e-3 tiny, 2e-4 cpu, 1e-5 paper)', positiveNumber('--lr'))
+    .option('--weight-decay <x>', 'AdamW decoupled weight decay (default 0, as the reference)', nonNegativeNumber('--weight-decay'))
+    .option('--batch-size <n>', 'cases per step (default 1, as the reference)', positiveInteger('--batch-size'))
+    .option('--ema-decay <x>', 'EMA decay approached after warm-up (default 0.9999)', nonNegativeNumber('--ema-decay'))
+    .option('--grad-clip <x>', 'clip the global gradient norm to this (default: no clipping, as the reference)', positiveNumber('--grad-clip'))
+    .option('--seed <n>', 'seed of initialisation, data order and noise (default 0)', nonNegativeInteger('--seed'))
+    .option('--split-seed <n>', 'seed of the train/validation split by subject and of the validation draws (default 0)', nonNegativeInteger('--split-seed'))
+    .option('--val-every <n>', 'validate every n steps, and at the start and the end (default 200)', positiveInteger('--val-every'))
+    .option('--val-sample-steps <n>', 'DDIM steps for the sampled validation case, 0 for none (default 10)', nonNegativeInteger('--val-sample-steps'))
+    .option('--checkpoint-every <n>', 'checkpoint every n steps, and at the end (default 1000)', positiveInteger('--checkpoint-every'))
+    .option('--preprocess <preset|json>', 'cwdm (default), reference, or a preprocessing config as JSON', parsePreprocess)
+    .option('--spacing <mm>', 'resample to this isotropic voxel size first (e.g. 2 for the cpu network)', positiveNumber('--spacing'))
+    .option('--max-memory <GiB>', 'refuse to start if the estimated need exceeds this (default: the machine\'s memory)', positiveNumber('--max-memory'))
+    .action(async (flags: TrainCwdmFlags) => runTrainCwdm(flags));
+}
+
+async function runTrainCwdm(flags: TrainCwdmFlags): Promise<void> {
+  const who = 'mrsynth train cwdm';
+  if (flags.out === undefined && flags.resume === undefined) throw new Error(`${who}: give --out RUN for a new run or --resume RUN to continue one`);
+  if (flags.out !== undefined && flags.resume !== undefined && resolve(flags.out) !== resolve(flags.resume)) {
+    throw new Error(`${who}: --resume ${flags.resume} continues that run in place; --out ${flags.out} names another folder`);
+  }
+  const out = (flags.resume ?? flags.out)!;
+  const controller = new AbortController();
+  const bar = new SingleBar({
+    format: 'train cwdm [{bar}] {value}/{total} | loss {loss} | {rate} steps/s | val {val}', stream: process.stderr, hideCursor: true,
+  }, Presets.shades_classic);
+  let rate = 0;
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(INTERRUPTED_EXIT_CODE);
+    controller.abort();
+    process.stderr.write(`\n${who}: stopping after this step and writing a checkpoint (Ctrl-C again to quit at once)\n`);
+  };
+  process.on('SIGINT', onInterrupt);
+  let result;
+  try {
+    result = await trainCwdm({
+      out, resume: flags.resume !== undefined, steps: flags.steps, data: flags.data, target: flags.target, config: flags.config,
+      lr: flags.lr, weightDecay: flags.weightDecay, batchSize: flags.batchSize, emaDecay: flags.emaDecay, gradClip: flags.gradClip,
+      seed: flags.seed, splitSeed: flags.splitSeed, valEvery: flags.valEvery, valSampleSteps: flags.valSampleSteps,
+      checkpointEvery: flags.checkpointEvery, preprocess: flags.preprocess, spacing: flags.spacing,
+      memoryLimit: flags.maxMemory === undefined ? undefined : flags.maxMemory * 2 ** 30, signal: controller.signal,
+    }, {
+      onStart: (info) => {
+        process.stderr.write(`${who}: ${info.config.target} from ${info.config.conditions.join(', ')}; ${info.trainCases} training and `
+          + `${info.validationCases} validation cases on a ${info.grid.join('×')} grid; lr ${info.config.training.lr}; `
+          + `about ${formatGiB(info.memory.total)} of memory${info.startStep > 0 ? `; resuming at step ${info.startStep}` : ''}\n`);
+        bar.start(info.config.training.steps, info.startStep, { loss: '-', rate: '-', val: '-' });
+      },
+      onStep: (entry) => {
+        // Smoothed over about 20 steps: single steps vary with validation, checkpoints and machine load.
+        rate = rate === 0 ? 1 / entry.seconds : 0.95 * rate + 0.05 / entry.seconds;
+        bar.update(entry.step, { loss: entry.loss.toFixed(5), rate: rate.toFixed(2) });
+      },
+      onValidation: (entry) => bar.update({ val: describeValidation(entry) }),
+      onNotice: (message) => process.stderr.write(`${who}: ${message}\n`),
+    });
+  } finally {
+    bar.stop();
+    process.off('SIGINT', onInterrupt);
+  }
+  const last = result.lastValidation;
+  process.stdout.write(`${result.interrupted ? 'stopped' : 'trained'} at step ${result.step} of ${result.config.training.steps}`
+    + `${last ? `; validation ${describeValidation(last)}` : ''}\nrun folder: ${resolve(out)} (sampling weights: ${RUN_FILES.weights})\n`);
+  if (result.interrupted) {
+    process.stdout.write(`resume with: mrsynth train cwdm --resume ${out} --steps ${result.config.training.steps}\n`);
+    process.exitCode = INTERRUPTED_EXIT_CODE;
+  }
+}
+
+function describeValidation(entry: ValidationEntry): string {
+  const sample = entry.sample ? `, brain PSNR ${entry.sample.psnr.toFixed(2)} dB SSIM ${entry.sample.ssim.toFixed(3)}` : '';
+  return `loss ${entry.loss.toFixed(5)} (EMA ${entry.lossEma.toFixed(5)}, mean-coefficient baseline ${entry.baselineLoss.toFixed(5)})${sample}`;
+}
+
+function parsePreprocess(value: string): unknown {
+  if (!value.trim().startsWith('{')) return value;
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`--preprocess must be a preset name or JSON, got '${value}' (${(error as Error).message})`);
+  }
+}
+
+function numberFlag(flag: string, ok: (n: number) => boolean, expected: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(`${flag} must be ${expected}, got '${value}'`);
+    return n;
+  };
+}
+
+function positiveInteger(flag: string) {
+  return numberFlag(flag, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
+}
+
+function nonNegativeInteger(flag: string) {
+  return numberFlag(flag, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
+}
+
+function positiveNumber(flag: string) {
+  return numberFlag(flag, (n) => n > 0, 'a number > 0');
+}
+
+function nonNegativeNumber(flag: string) {
+  return numberFlag(flag, (n) => n >= 0, 'a number ≥ 0');
+}
