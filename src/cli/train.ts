@@ -3,9 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { parseContrast, type Contrast } from '../data/contrast.js';
 import { RUN_FILES } from '../runs/index.js';
-import { TRAIN_PRESETS, trainCwdm, type TrainPreset } from '../training/trainCwdm.js';
-import { formatGiB } from '../training/trainingMemory.js';
-import type { ValidationEntry } from '../training/trainingLog.js';
+import { TRAIN_PRESETS, formatGiB, trainCwdm, type TrainPreset, type ValidationEntry } from '../training/index.js';
 
 interface TrainCwdmFlags {
   data?: string;

@@ -87,6 +87,10 @@ describe('trainCwdm', () => {
 
   test('resuming with a changed configuration is refused, naming what differs', async () => {
     await trainCwdm(options('changed', { steps: 2 }));
+    const notices: string[] = [];
+    const idle = await trainCwdm({ out: join(root, 'changed'), resume: true, steps: 2 }, { onNotice: (m) => notices.push(m) });
+    assert.deepEqual({ step: idle.step, steps: idle.config.training.steps }, { step: 2, steps: 2 });
+    assert.match(notices.join('\n'), /the run is at step 2 already, not below the 2 asked for; nothing to train/);
     await assert.rejects(trainCwdm({ out: join(root, 'changed'), resume: true, steps: 4, lr: 2e-4, seed: 5 }),
       /trainCwdm: the run in .*changed was trained with another configuration \(hash [0-9a-f]{16}, now [0-9a-f]{16}\); it differs in training.lr: 0.001 → 0.0002; training.seed: 0 → 5/);
     await assert.rejects(trainCwdm(options('changed', { steps: 4 })), /trainCwdm: .*changed already holds a run \(run.json\); resume it/);

@@ -49,8 +49,10 @@ export const DEFAULT_LEARNING_RATES: Readonly<Record<TrainPreset, number>> = { t
 
 /** The fixed parts of a new run (the reference's: linear schedule over 1000 steps, Adam without decay, batch 1). */
 const DEFAULTS = {
+  preset: 'tiny',
   schedule: { betaSchedule: 'linear', numTrainTimesteps: 1000 },
-  weightDecay: 0, batchSize: 1, emaDecay: 0.9999, seed: 0, splitSeed: 0,
+  training: { weightDecay: 0, batchSize: 1, emaDecay: 0.9999, seed: 0 },
+  splitSeed: 0,
   valEvery: 200, checkpointEvery: 1000, valTriples: 8, valSampleSteps: 10,
 } as const;
 
@@ -195,7 +197,6 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
     const trainIds = trainCases.map((c) => c.id);
     let step = 0;
     let log: TrainingLog;
-    await writeRunConfig(out, config);
     if (saved !== undefined) {
       const contents = await loadSafetensors(paths.checkpoint);
       step = restoreTrainingCheckpoint(contents, components, paths.checkpoint).step;
@@ -203,8 +204,14 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
       assert(savedIds.join('\n') === trainIds.join('\n'), () => `trainCwdm: the training cases of ${dataPath} changed since the checkpoint `
         + `(${savedIds.length} then, ${trainIds.length} now; first difference at ${savedIds.find((id, i) => id !== trainIds[i]) ?? trainIds[savedIds.length]})`);
       order.restore(JSON.parse(contents.metadata[CHECKPOINT_METADATA.dataOrder] ?? 'null') as DataOrderState, paths.checkpoint);
+      if (step >= config.training.steps) {
+        callbacks.onNotice?.(`the run is at step ${step} already, not below the ${config.training.steps} asked for; nothing to train`);
+        return { config: saved, step, interrupted: false };
+      }
+      await writeRunConfig(out, config);
       log = await TrainingLog.resume(paths.log, step);
     } else {
+      await writeRunConfig(out, config);
       log = await TrainingLog.create(paths.log);
     }
 
@@ -244,10 +251,6 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
       callbacks.onCheckpoint?.(step);
     };
 
-    if (step >= config.training.steps) {
-      callbacks.onNotice?.(`the run is at step ${step} already, not below the ${config.training.steps} asked for; nothing to train`);
-      return { config, step, interrupted: false };
-    }
     if (step === 0) validate();
     model.train();
     const { batchSize, gradClip } = config.training;
@@ -293,18 +296,20 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
   }
 }
 
-/** The run's config from the options, falling back to the resumed run's values and then to the defaults. */
+/** The run's config: the options given, over the resumed run's values or, for a new run, the defaults. */
 function runConfigFor(options: TrainCwdmOptions, roles: CwdmRoles, dataPath: string, saved: RunConfig | undefined): RunConfig {
-  const preset = options.config ?? (saved === undefined ? 'tiny' : undefined);
+  const preset = options.config ?? (saved === undefined ? DEFAULTS.preset : undefined);
   assert(preset === undefined || TRAIN_PRESETS.includes(preset),
     () => `trainCwdm: config must be one of ${TRAIN_PRESETS.join(', ')}, got ${JSON.stringify(preset)}`);
   const modelConfig = preset !== undefined ? parseCwdmUNetConfig({ preset, conditions: roles.conditions.length }) : saved!.modelConfig;
   const preprocess = options.preprocess !== undefined || options.spacing !== undefined || saved === undefined
     ? trainingPreprocessConfig(options.preprocess, { spacing: options.spacing, imageMultiple: 2 * cwdmSpatialMultiple(modelConfig) })
     : saved.preprocess;
-  const pick = <T>(given: T | undefined, fromRun: T | undefined, fallback: T): T => given ?? fromRun ?? fallback;
-  const previous = saved?.training;
-  const gradClip = options.gradClip ?? previous?.gradClip;
+  const base = saved?.training ?? { ...DEFAULTS.training, lr: DEFAULT_LEARNING_RATES[preset!] };
+  const given = definedOnly({
+    lr: options.lr, weightDecay: options.weightDecay, batchSize: options.batchSize, emaDecay: options.emaDecay, seed: options.seed,
+    gradClip: options.gradClip,
+  });
   return parseRunConfig({
     format: RUN_FORMAT,
     formatVersion: RUN_FORMAT_VERSION,
@@ -314,18 +319,14 @@ function runConfigFor(options: TrainCwdmOptions, roles: CwdmRoles, dataPath: str
     modelConfig,
     preprocess,
     schedule: saved?.schedule ?? DEFAULTS.schedule,
-    training: {
-      lr: pick(options.lr, previous?.lr, DEFAULT_LEARNING_RATES[preset ?? 'tiny']),
-      weightDecay: pick(options.weightDecay, previous?.weightDecay, DEFAULTS.weightDecay),
-      batchSize: pick(options.batchSize, previous?.batchSize, DEFAULTS.batchSize),
-      emaDecay: pick(options.emaDecay, previous?.emaDecay, DEFAULTS.emaDecay),
-      seed: pick(options.seed, previous?.seed, DEFAULTS.seed),
-      steps: options.steps,
-      ...(gradClip !== undefined && { gradClip }),
-    },
-    data: { path: dataPath, splitSeed: pick(options.splitSeed, saved?.data.splitSeed, DEFAULTS.splitSeed) },
+    training: { ...base, ...given, steps: options.steps },
+    data: { path: dataPath, splitSeed: options.splitSeed ?? saved?.data.splitSeed ?? DEFAULTS.splitSeed },
     createdWith: { mrsynth: packageVersion(), libtorch: runtimeInfo().torchVersion },
   });
+}
+
+function definedOnly<T extends Record<string, unknown>>(record: T): Partial<T> {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The two files a checkpoint writes: the full training state, and the EMA weights completion samples with. */
