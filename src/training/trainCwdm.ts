@@ -156,9 +156,7 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
   assert(splits.train.length > 0, () => `trainCwdm: the split (seed ${config.data.splitSeed}) leaves no training case among the ${dataset.cases.length} of ${dataPath}`);
   checkCasesHaveRoles([...splits.train, ...splits.val], roles);
 
-  // Only one case is loaded before the memory check: it fixes the grid, and the check refuses before the rest is read.
-  const first = await loadTrainingCase(splits.train[0], roles, config.preprocess);
-  const trainCases: TrainingCase[] = [first];
+  const trainCases: TrainingCase[] = [];
   const validationCases: TrainingCase[] = [];
   manualSeed(config.training.seed);
   const model = new CwdmUNet(config.modelConfig);
@@ -168,6 +166,9 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
   let optimizer: AdamW | undefined;
   let ema: EMA | undefined;
   try {
+    // Only one case is loaded before the memory check: it fixes the grid, and the check refuses before the rest is read.
+    const first = await loadTrainingCase(splits.train[0], roles, config.preprocess);
+    trainCases.push(first);
     const valuesPerCase = first.batch.conditions.numel + first.batch.target.numel;
     const memory = estimateTrainingMemory(config.modelConfig, {
       parameterCount: model.numParameters(), imageShape: first.shape, batchSize: config.training.batchSize,
