@@ -7,7 +7,7 @@
  * the data-order position, AdamW's moments and the EMA go into every checkpoint. A run resumed from step k
  * therefore continues bit for bit like the uninterrupted run at the same thread count.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { discoverDataset, splitCases, type Contrast } from '../data/index.js';
@@ -23,7 +23,7 @@ import {
 import { DDPMScheduler, parseDDPMSchedulerConfig } from '../schedulers/index.js';
 import { F, Generator, manualSeed, runtimeInfo, tidy } from '../tensor/index.js';
 import { assert, fmtShape } from '../util/assert.js';
-import { packageRoot } from '../util/packageRoot.js';
+import { packageVersion } from '../util/packageRoot.js';
 import { WaveletCodec } from '../wavelets/index.js';
 import { DataOrder, type DataOrderState } from './dataOrder.js';
 import { FixedValidationSet } from './fixedValidationSet.js';
@@ -346,8 +346,4 @@ function checkpointFiles(
     },
     weights: { tensors: components.ema.withAveragedWeights(() => moduleToRaw(components.model)), metadata: runWeightsMetadata(config, step) },
   };
-}
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
