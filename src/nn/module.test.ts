@@ -172,6 +172,20 @@ describe('Module', () => {
     assert.ok(net.parameters().every((p) => p.isDisposed));
   });
 
+  test("to('bfloat16') converts floating-point parameters (still trainable), keeps integer buffers, frees the old tensors", () => {
+    const net = new Net();
+    const old = net.parameters();
+    const before = memory().numTensors;
+    assert.equal(net.to('bfloat16'), net);
+    assert.equal(memory().numTensors, before);
+    assert.ok(old.every((p) => p.isDisposed));
+    assert.ok(net.parameters().every((p) => p.dtype === 'bfloat16' && p.requiresGrad));
+    assert.equal(net.table.dtype, 'int64');
+    net.to('float32');
+    assert.ok(net.parameters().every((p) => p.dtype === 'float32'));
+    net.dispose();
+  });
+
   test("to('cpu') on a CPU module keeps the same tensors", () => tidy(() => {
     const net = new Net();
     const params = net.parameters();

@@ -5,7 +5,7 @@
  * loading, gradient reset, device moves and disposal. Because the keys and tree walk follow PyTorch, a
  * state dict saved by a PyTorch model of the same structure loads here and vice versa.
  */
-import { Device, Tensor, dispose, isFloatingPoint, keep, noGrad } from '../tensor/index.js';
+import { DTYPES, type DType, Device, Tensor, dispose, isFloatingPoint, keep, noGrad } from '../tensor/index.js';
 import { assert, fmtShape } from '../util/assert.js';
 import { sameShape } from '../util/helpers.js';
 
@@ -228,16 +228,19 @@ export class Module {
   // ---------------------------------------------------------------- devices and lifetime
 
   /**
-   * Moves every parameter and buffer to `device`. Tensors already there are left alone; moved ones are new
+   * Moves every parameter and buffer to `device`, or converts the floating-point ones to `dtype` (integer
+   * buffers keep theirs, as in PyTorch). Tensors already there are left alone; converted ones are new
    * tensors (the old ones are freed), so optimisers and EMA must be created after the move. Gradients are
    * dropped. Returns this.
    */
-  to(device: Device): this {
+  to(target: Device | DType): this {
+    const isDtype = (DTYPES as readonly string[]).includes(target);
     for (const [, module] of this.namedModules()) {
       for (const table of [module.#parameters, module.#buffers]) {
         for (const [name, tensor] of table) {
-          if (tensor === null || sameDevice(tensor.device, device)) continue;
-          const moved = keep(noGrad(() => tensor.to(device)));
+          if (tensor === null) continue;
+          if (isDtype ? tensor.dtype === target || !isFloatingPoint(tensor.dtype) : sameDevice(tensor.device, target as Device)) continue;
+          const moved = keep(noGrad(() => tensor.to(target)));
           if (tensor.requiresGrad) moved.requiresGrad_(true);
           table.set(name, moved);
           tensor.dispose();
