@@ -78,22 +78,28 @@ export class AdamW {
    */
   step(): void {
     const { beta1, beta2, eps, lr, weightDecay } = this;
-    tidy('AdamW.step', () => noGrad(() => {
+    // One scope per parameter: the denominator is as large as the parameter, and holding every one until
+    // the end of the loop would add a whole model's worth of memory to the peak of a training step.
+    noGrad(() => {
       for (const [name, param] of this.#parameters) {
-        const grad = param.grad;
-        if (grad === null) continue;
-        const state = this.#stateFor(name, param);
-        state.step += 1;
-        param.mul_(1 - lr * weightDecay);
-        state.expAvg.mul_(beta1).add_(grad, 1 - beta1);
-        state.expAvgSq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-        const biasCorrection1 = 1 - beta1 ** state.step;
-        const biasCorrection2 = 1 - beta2 ** state.step;
-        const stepSize = lr / biasCorrection1;
-        const denom = state.expAvgSq.sqrt().div(Math.sqrt(biasCorrection2)).add_(eps);
-        param.addcdiv_(state.expAvg, denom, -stepSize);
+        tidy('AdamW.step', () => {
+          const grad = param.grad;
+          if (grad === null) return;
+          const state = this.#stateFor(name, param);
+          state.step += 1;
+          param.mul_(1 - lr * weightDecay);
+          state.expAvg.mul_(beta1).add_(grad, 1 - beta1);
+          state.expAvgSq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+          const biasCorrection1 = 1 - beta1 ** state.step;
+          const biasCorrection2 = 1 - beta2 ** state.step;
+          const stepSize = lr / biasCorrection1;
+          // In place after the one copy that sqrt makes; the same kernels, so the same rounding as PyTorch's
+          // out-of-place division.
+          const denom = state.expAvgSq.sqrt().div_(Math.sqrt(biasCorrection2)).add_(eps);
+          param.addcdiv_(state.expAvg, denom, -stepSize);
+        });
       }
-    }));
+    });
   }
 
   #stateFor(name: string, param: Tensor): AdamWParameterState {
