@@ -9,12 +9,13 @@
  * predicted clean target bands, in the LLL/3 convention (spec §4.4).
  */
 import { F, Tensor, tidy } from '../../tensor/index.js';
-import { Conv, GroupNorm, Linear, Module, ModuleList, Sequential, SiLU } from '../../nn/index.js';
+import { Conv, Linear, Module, ModuleList, Sequential, SiLU } from '../../nn/index.js';
 import { assert, fmtShape } from '../../util/assert.js';
 import { type CwdmUNetConfig, WAVELET_BANDS, cwdmInChannels, cwdmSpatialMultiple } from './cwdmUNetConfig.js';
 import { EmbedSequential } from './embedSequential.js';
 import { ResBlock } from './resBlock.js';
 import { timestepEmbedding } from './timestepEmbedding.js';
+import { GroupNorm32 } from './groupNorm32.js';
 import { zeroInit } from './zeroInit.js';
 
 /** The time embedding is this many times `modelChannels` wide, as in guided-diffusion. */
@@ -26,6 +27,8 @@ export class CwdmUNet extends Module {
   /** Every spatial axis of the input must divide by this. */
   readonly spatialMultiple: number;
   readonly #timeEmbed: Sequential;
+  /** The time embedding's first layer, whose weight tells the dtype the network runs in (see `Module.to`). */
+  readonly #embedIn: Linear;
   readonly #inputBlocks: ModuleList<EmbedSequential>;
   readonly #middleBlock: EmbedSequential;
   readonly #outputBlocks: ModuleList<EmbedSequential>;
@@ -44,8 +47,8 @@ export class CwdmUNet extends Module {
     const resBlock = (inChannels: number, outChannels: number, resample?: 'down' | 'up') =>
       new ResBlock({ inChannels, outChannels, embChannels, numGroups, dropout, resample });
 
-    this.#timeEmbed = this.registerModule('time_embed',
-      new Sequential(new Linear(modelChannels, embChannels), new SiLU(), new Linear(embChannels, embChannels)));
+    this.#embedIn = new Linear(modelChannels, embChannels);
+    this.#timeEmbed = this.registerModule('time_embed', new Sequential(this.#embedIn, new SiLU(), new Linear(embChannels, embChannels)));
 
     // Way down: every block's output is a skip, so record each one's width for the way up.
     let ch = modelChannels * channelMult[0];
@@ -80,7 +83,7 @@ export class CwdmUNet extends Module {
       }
     }
 
-    this.#out = this.registerModule('out', new Sequential(new GroupNorm(numGroups, ch), new SiLU(),
+    this.#out = this.registerModule('out', new Sequential(new GroupNorm32(numGroups, ch), new SiLU(),
       zeroInit(new Conv({ spatialDims: 3, inChannels: ch, outChannels: this.outChannels, kernelSize: 3, padding: 1 }))));
   }
 
@@ -91,7 +94,8 @@ export class CwdmUNet extends Module {
   forward(x: Tensor, t: Tensor): Tensor {
     const { conditions } = this.config;
     assert(x.ndim === 5, () => `CwdmUNet.forward: x must be rank 5 (N, C, D, H, W), got shape ${fmtShape(x.shape)}`);
-    assert(x.dtype === 'float32', () => `CwdmUNet.forward: x must be float32 like the weights, got ${x.dtype}`);
+    const dtype = this.#embedIn.weight.dtype;
+    assert(x.dtype === dtype, () => `CwdmUNet.forward: x must be ${dtype} like the weights, got ${x.dtype}`);
     const channels = x.shape[1];
     assert(channels === this.inChannels, () => {
       const given = (channels - WAVELET_BANDS) / WAVELET_BANDS;
@@ -107,7 +111,8 @@ export class CwdmUNet extends Module {
       () => `CwdmUNet.forward: t must hold one timestep per sample, shape [${x.shape[0]}], got shape ${fmtShape(t.shape)}`);
 
     return tidy('CwdmUNet.forward', () => {
-      const emb = this.#timeEmbed.forward(timestepEmbedding(t, this.config.modelChannels));
+      // The sinusoids are computed in float32 whatever the network runs in, as the reference does under fp16.
+      const emb = this.#timeEmbed.forward(timestepEmbedding(t, this.config.modelChannels).to(dtype));
       const skips: Tensor[] = [];
       let h = x;
       for (const block of this.#inputBlocks) {

@@ -6,8 +6,9 @@
  * (a 1×1×1 conv when the channel count changes; no parameters otherwise).
  */
 import { F, Tensor, tidy } from '../../tensor/index.js';
-import { Conv, Dropout, GroupNorm, Identity, Linear, Module, Sequential, SiLU } from '../../nn/index.js';
+import { Conv, Dropout, Identity, Linear, Module, Sequential, SiLU } from '../../nn/index.js';
 import { assert, fmtShape } from '../../util/assert.js';
+import { GroupNorm32 } from './groupNorm32.js';
 import { zeroInit } from './zeroInit.js';
 
 export interface ResBlockOptions {
@@ -25,7 +26,7 @@ export class ResBlock extends Module {
   readonly inChannels: number;
   readonly outChannels: number;
   readonly resample: 'down' | 'up' | undefined;
-  readonly #inNorm: GroupNorm;
+  readonly #inNorm: GroupNorm32;
   readonly #inConv: Conv;
   readonly #embLayers: Sequential;
   readonly #outLayers: Sequential;
@@ -41,12 +42,12 @@ export class ResBlock extends Module {
     this.outChannels = outChannels;
     this.resample = resample;
     const conv3 = (cin: number, cout: number) => new Conv({ spatialDims: 3, inChannels: cin, outChannels: cout, kernelSize: 3, padding: 1 });
-    this.#inNorm = new GroupNorm(numGroups, inChannels);
+    this.#inNorm = new GroupNorm32(numGroups, inChannels);
     this.#inConv = conv3(inChannels, outChannels);
     this.registerModule('in_layers', new Sequential(this.#inNorm, new SiLU(), this.#inConv));
     this.#embLayers = this.registerModule('emb_layers', new Sequential(new SiLU(), new Linear(embChannels, outChannels)));
     this.#outLayers = this.registerModule('out_layers',
-      new Sequential(new GroupNorm(numGroups, outChannels), new SiLU(), new Dropout(dropout), zeroInit(conv3(outChannels, outChannels))));
+      new Sequential(new GroupNorm32(numGroups, outChannels), new SiLU(), new Dropout(dropout), zeroInit(conv3(outChannels, outChannels))));
     this.#skip = this.registerModule('skip_connection', inChannels === outChannels
       ? new Identity()
       : new Conv({ spatialDims: 3, inChannels, outChannels, kernelSize: 1 }));
@@ -73,5 +74,7 @@ export class ResBlock extends Module {
 }
 
 function resample2x(x: Tensor, direction: 'down' | 'up'): Tensor {
-  return direction === 'down' ? F.avgPool3d(x, 2) : F.interpolate(x, { scaleFactor: 2, mode: 'nearest' });
+  if (direction === 'up') return F.interpolate(x, { scaleFactor: 2, mode: 'nearest' });
+  // libtorch 1.13 has no bfloat16 avg_pool3d on the CPU; a mean of 8 values loses nothing in float32.
+  return x.dtype === 'bfloat16' ? F.avgPool3d(x.float(), 2).to('bfloat16') : F.avgPool3d(x, 2);
 }
