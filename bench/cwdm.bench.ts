@@ -1,0 +1,231 @@
+/**
+ * cWDM benchmark against the reference's CPU anchor (spec §15): the `paper` network, batch 1, at three image
+ * sizes, a training step (forward, MSE, backward, AdamW) and a denoising step (one forward without gradients
+ * plus the DDPM reverse step with the reference's image-space x̂₀ clipping). Each measurement runs in a fresh
+ * child process, so peak RSS is that task's alone and no allocator state carries over between sizes.
+ *
+ * Two precisions:
+ *   fp32 — the reference's settings, for the like-for-like comparison;
+ *   bf16 — the network runs in bfloat16 (Module.to('bfloat16'), inputs cast on the way in, output cast back
+ *          for the float32 scheduler). Training keeps float32 master weights for AdamW (lr 1e-5 steps are
+ *          far below bfloat16's resolution): gradients are copied up, the step is taken in float32, and the
+ *          result is copied down into the bfloat16 working copy.
+ *
+ * Wall times are medians; the machine may be shared, so each child also reports its CPU time divided by the
+ * thread count, which estimates the wall time the same work takes on idle cores.
+ *
+ *   npm run bench:cwdm [-- --repeats 5] [--threads 2] [--sizes 64x64x64,96x96x64] [--full]
+ * --full adds a denoising step at the full 224x224x160 (about 10 GB) and projects whole-volume times.
+ */
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+type Task = 'train' | 'denoise';
+type Precision = 'fp32' | 'bf16';
+
+interface Job {
+  image: [number, number, number];
+  task: Task;
+  precision: Precision;
+  repeats: number;
+}
+
+interface Measurement {
+  /** Wall seconds per step, in order. */
+  seconds: number[];
+  /** Process CPU seconds (user + system) per step divided by the intra-op thread count. */
+  cpuSeconds: number[];
+  maxRssBytes: number;
+  threads: number;
+}
+
+/** Spec §15, reference PyTorch 1.13 on a 2-core CPU, 2 threads: seconds, and peak RSS of training in GB. */
+const REFERENCE: Record<string, { train: number; denoise: number; rssGb: number }> = {
+  '64x64x64': { train: 5.0, denoise: 1.68, rssGb: 2.3 },
+  '96x96x64': { train: 11.4, denoise: 3.88, rssGb: 3.5 },
+  '128x128x96': { train: 29.1, denoise: 9.36, rssGb: 5.5 },
+};
+const FULL: [number, number, number] = [224, 224, 160];
+const REFERENCE_FULL_DENOISE = 49;
+const PRECISIONS: Precision[] = ['fp32', 'bf16'];
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const sizeName = (image: readonly number[]) => image.join('x');
+
+// ---------------------------------------------------------------- child: one task at one size
+
+async function measure(job: Job): Promise<Measurement> {
+  const { CwdmUNet, parseCwdmUNetConfig } = await import('../src/models/wdm/index.js');
+  const { AdamW } = await import('../src/optim/index.js');
+  const { DDPMScheduler } = await import('../src/schedulers/index.js');
+  const { WaveletCodec } = await import('../src/wavelets/index.js');
+  const { F, Generator, getNumThreads, manualSeed, noGrad, randint, randn, tensor, tidy } = await import('../src/tensor/index.js');
+
+  manualSeed(0);
+  const config = parseCwdmUNetConfig('paper');
+  const model = new CwdmUNet(config);
+  const wavelet = job.image.map((s) => s / 2);
+  const bf16 = job.precision === 'bf16';
+  // The network that runs: `model` itself, or its bfloat16 copy (for training, `model` stays the float32
+  // master that the optimiser updates).
+  const net = bf16 ? new CwdmUNet(config) : model;
+  if (bf16) {
+    noGrad(() => tidy(() => net.loadStateDict(model.stateDict())));
+    net.to('bfloat16');
+  }
+
+  const trainStep = () => {
+    const optimizer = new AdamW(model.namedParameters(), { lr: 1e-5, weightDecay: 0 });
+    const masters = model.parameters();
+    const workers = net.parameters();
+    const x = randn([1, net.inChannels, ...wavelet]);
+    const target = randn([1, net.outChannels, ...wavelet]);
+    return () => tidy(() => {
+      const out = net.forward(bf16 ? x.to('bfloat16') : x, randint(0, 1000, [1]));
+      F.mseLoss(bf16 ? out.float() : out, target).backward();
+      if (bf16) {
+        noGrad(() => workers.forEach((w, i) => {
+          masters[i].grad = w.grad!.float();
+          w.grad = null;
+        }));
+      }
+      optimizer.step();
+      optimizer.zeroGrad();
+      if (bf16) noGrad(() => workers.forEach((w, i) => w.copy_(masters[i])));
+    });
+  };
+
+  const denoiseStep = () => {
+    net.eval();
+    const codec = new WaveletCodec();
+    const scheduler = new DDPMScheduler(undefined, { clipPredX0: (x0) => codec.clipInImageSpace(x0) });
+    scheduler.setTimesteps(1000);
+    const generator = new Generator(0);
+    const condition = codec.encode(randn([1, config.conditions, ...job.image]).clamp(0, 1));
+    const sample = randn([1, net.outChannels, ...wavelet]);
+    let k = 0;
+    return () => noGrad(() => tidy(() => {
+      const t = scheduler.timesteps[k++];
+      const input = F.cat([sample, condition], 1);
+      const out = net.forward(bf16 ? input.to('bfloat16') : input, tensor([t], { dtype: 'int64' }));
+      scheduler.step(bf16 ? out.float() : out, t, sample, { generator });
+    }));
+  };
+
+  const step = job.task === 'train' ? trainStep() : denoiseStep();
+  const threads = getNumThreads();
+  const seconds: number[] = [];
+  const cpuSeconds: number[] = [];
+  for (let i = 0; i < job.repeats; i++) {
+    const cpu = process.cpuUsage();
+    const started = process.hrtime.bigint();
+    step();
+    seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
+    const used = process.cpuUsage(cpu);
+    cpuSeconds.push((used.user + used.system) / 1e6 / threads);
+  }
+  return { seconds, cpuSeconds, maxRssBytes: process.resourceUsage().maxRSS * 1024, threads };
+}
+
+// ---------------------------------------------------------------- parent: spawn, collect, print
+
+function runChild(job: Job, threads: number): Measurement {
+  process.stderr.write(`  ${sizeName(job.image)} ${job.task} ${job.precision} … `);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(job)], {
+    encoding: 'utf8', env: { ...process.env, MRSYNTH_THREADS: String(threads) }, maxBuffer: 16 * 1024 * 1024,
+  });
+  const last = child.stdout.trim().split('\n').pop() ?? '';
+  if (child.status !== 0 || !last.startsWith('{')) {
+    throw new Error(`bench:cwdm: the child for ${JSON.stringify(job)} failed (exit ${child.status}, signal ${child.signal}):\n${child.stderr}`);
+  }
+  const result = JSON.parse(last) as Measurement;
+  process.stderr.write(`${median(result.seconds).toFixed(2)} s\n`);
+  return result;
+}
+
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? undefined : process.argv[at + 1];
+}
+
+function positiveInt(name: string, fallback: number): number {
+  const value = option(name);
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`bench:cwdm: ${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const childJob = option('--child');
+  if (childJob !== undefined) {
+    console.log(JSON.stringify(await measure(JSON.parse(childJob) as Job)));
+    return;
+  }
+  const repeats = positiveInt('--repeats', 5);
+  const threads = positiveInt('--threads', 2);
+  const sizes = (option('--sizes') ?? Object.keys(REFERENCE).join(',')).split(',');
+  for (const size of sizes) {
+    if (!Object.hasOwn(REFERENCE, size)) {
+      throw new Error(`bench:cwdm: --sizes takes a list of ${Object.keys(REFERENCE).join(', ')}, got '${size}'`);
+    }
+  }
+  const full = process.argv.includes('--full');
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+
+  console.log(`cWDM paper network (81,511,048 parameters), batch 1, ${threads} intra-op threads, median of ${repeats}; `
+    + `each task in a fresh process. Load average at start: ${load()}`);
+  const results = new Map<string, Measurement>();
+  const key = (image: readonly number[], task: Task, precision: Precision) => `${sizeName(image)}/${task}/${precision}`;
+  for (const size of sizes) {
+    const image = size.split('x').map(Number) as [number, number, number];
+    for (const task of ['train', 'denoise'] as const) {
+      for (const precision of PRECISIONS) results.set(key(image, task, precision), runChild({ image, task, precision, repeats }, threads));
+    }
+  }
+  if (full) {
+    for (const precision of PRECISIONS) {
+      results.set(key(FULL, 'denoise', precision), runChild({ image: FULL, task: 'denoise', precision, repeats }, threads));
+    }
+  }
+
+  const seconds = (m: Measurement) => `${median(m.seconds).toFixed(2).padStart(6)} s (cpu ${median(m.cpuSeconds).toFixed(2).padStart(6)})`;
+  const ratio = (m: Measurement, reference: number, target: number) => {
+    const r = median(m.seconds) / reference;
+    return `${r.toFixed(2)}x ${r <= target ? 'ok' : 'over'}`;
+  };
+  const gb = (m: Measurement) => (m.maxRssBytes / 1e9).toFixed(2);
+  console.log(`\nLoad average at end: ${load()}. Times: median wall (median CPU time / threads, the idle-machine estimate). `
+    + 'Targets: fp32 ≤ 1.00x the reference, bf16 ≤ 0.80x; peak RSS ≤ reference + 5 %. GB = 10^9 bytes.\n');
+  console.log(`${'image (wavelet)'.padEnd(22)}${'task'.padEnd(9)}${'reference'.padStart(10)}   ${'fp32'.padEnd(33)}${'bf16'.padEnd(33)}`
+    + 'peak RSS GB: ref / fp32 / bf16');
+  for (const size of sizes) {
+    const image = size.split('x').map(Number);
+    const reference = REFERENCE[size];
+    for (const task of ['train', 'denoise'] as const) {
+      const [fp32, bf16] = PRECISIONS.map((p) => results.get(key(image, task, p))!);
+      const refRss = task === 'train' ? `${reference.rssGb.toFixed(2)} ${fp32.maxRssBytes / 1e9 <= reference.rssGb * 1.05 ? '(ok)' : '(over)'}` : '   –';
+      console.log(`${`${size} (${image.map((s) => s / 2).join('x')})`.padEnd(22)}${task.padEnd(9)}${`${reference[task].toFixed(2)} s`.padStart(10)}   `
+        + `${`${seconds(fp32)} ${ratio(fp32, reference[task], 1)}`.padEnd(33)}${`${seconds(bf16)} ${ratio(bf16, reference[task], 0.8)}`.padEnd(33)}`
+        + `${refRss} / ${gb(fp32)} / ${gb(bf16)}`);
+    }
+  }
+  if (full) {
+    console.log(`\nFull size ${sizeName(FULL)} (wavelet ${FULL.map((s) => s / 2).join('x')}), one denoising step; reference ${REFERENCE_FULL_DENOISE} s `
+      + `(≈ ${(REFERENCE_FULL_DENOISE * 1000 / 3600).toFixed(1)} h for DDPM-1000):`);
+    for (const precision of PRECISIONS) {
+      const m = results.get(key(FULL, 'denoise', precision))!;
+      const step = median(m.seconds);
+      const idle = median(m.cpuSeconds);
+      console.log(`  ${precision}: ${step.toFixed(1)} s per step (cpu/threads ${idle.toFixed(1)} s), peak RSS ${gb(m)} GB; `
+        + `DDIM-50 ${(50 * step / 60).toFixed(1)} min (${(50 * idle / 60).toFixed(1)} idle), `
+        + `DDPM-1000 ${(1000 * step / 3600).toFixed(1)} h (${(1000 * idle / 3600).toFixed(1)} idle)`);
+    }
+  }
+}
+
+await main();
