@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Generator, arange, dispose, full, keep, linspace, manualSeed, memory, ones, rand, randint, randn, tensor, tidy, zeros,
+  Generator, arange, dispose, empty, full, keep, linspace, manualSeed, memory, ones, rand, randint, randn, tensor, tidy, zeros,
 } from './index.js';
 
 describe('creation and data', () => {
@@ -67,6 +67,13 @@ describe('creation and data', () => {
     const picked = t.index([null, tensor(new BigInt64Array([2n, 0n]))]);
     assert.deepEqual(picked.shape, [2, 2, 4]);
     assert.equal(picked.select(1, 0).select(0, 0).select(0, 0).item(), 8);
+  }));
+
+  test('an allocation that cannot succeed is a JS error, and the process goes on', () => tidy(() => {
+    // 16 TB and 4 TB: far beyond any machine, so the allocator refuses instead of the kernel's OOM killer.
+    assert.throws(() => empty([1e6, 1e6, 4]), /aten::empty.memory_format: .*can't allocate memory: you tried to allocate 16000000000000 bytes/);
+    assert.throws(() => zeros([2 ** 40]), /aten::zeros: .*can't allocate memory/);
+    assert.equal(ones([2]).sum().item(), 2);
   }));
 
   test('a wrong dtype gives a JS error with libtorch\'s message', () => tidy(() => {
