@@ -5,10 +5,15 @@
  */
 import { Command } from 'commander';
 import { registerBaselineCommand } from './baseline.js';
+import { registerCompleteCommand } from './complete.js';
+import { registerConvertCommand } from './convert.js';
 import { registerDataCommand } from './data.js';
+import { registerDemoCommand } from './demo.js';
 import { registerEvalCommand } from './eval.js';
 import { registerInfoCommand } from './info.js';
+import { registerModelsCommand } from './models.js';
 import { registerPhantomCommand } from './phantom.js';
+import { registerTrainCommand } from './train.js';
 import { registerViewCommand } from './view.js';
 import { packageVersion } from './version.js';
 
@@ -18,11 +23,16 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError();
   registerInfoCommand(program);
+  registerDemoCommand(program);
   registerPhantomCommand(program);
   registerDataCommand(program);
+  registerTrainCommand(program);
+  registerCompleteCommand(program);
   registerBaselineCommand(program);
   registerEvalCommand(program);
   registerViewCommand(program);
+  registerModelsCommand(program);
+  registerConvertCommand(program);
   return program;
 }
 
