@@ -3,12 +3,12 @@
  * which run synthesises each, in which order, and whether the outputs are already there. Everything a case
  * can be refused for is found here, so a refusal costs no model evaluations and never leaves a partial case.
  */
-import { promises as fs } from 'node:fs';
 import { canonicalOrder, type Contrast } from '../data/contrast.js';
 import type { Case } from '../data/dataset.js';
 import { readNiftiHeader } from '../io/nifti/index.js';
 import type { LoadedRun } from './loadedRun.js';
 import { isSyntheticHeader, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
+import { pathExists } from '../io/pathExists.js';
 
 /** One contrast to synthesise: its run, where it goes, and where each of the run's conditions comes from. */
 export interface PlannedTarget {
@@ -130,11 +130,4 @@ export async function planCompletion(c: Case, options: PlanOptions): Promise<Com
       + 'pass --force to redo the case');
   }
   return { status: 'todo', caseId, inputs, order, replaces: existing };
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  return fs.lstat(path).then(() => true, (error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return false;
-    throw error;
-  });
 }
