@@ -6,6 +6,7 @@ import type { CaseOutcome, CompletionEvent } from '../completion/completeCases.j
 import { PLACEHOLDERS, type Placeholder } from '../completion/placeholder.js';
 import { DDPM_VARIANCES } from '../schedulers/index.js';
 import { SAMPLER_KINDS, describeSampler, parseSamplerSpec } from '../completion/samplerSpec.js';
+import { formatRoundTripError } from '../transforms/roundTripError.js';
 
 interface CompleteFlags {
   models: string[];
@@ -98,6 +99,9 @@ class Progress {
         this.#steps.update(event.step, { label });
         break;
       }
+      case 'roundTrip':
+        this.#print(`${event.caseId}: the run resamples; a round trip of the inputs loses\n${formatRoundTripError(event.error)}`);
+        break;
       case 'outcome':
         if (event.outcome.status === 'completed' || event.outcome.status === 'failed') this.#cases?.increment();
         this.#print(describeOutcome(event.outcome));

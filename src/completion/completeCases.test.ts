@@ -8,7 +8,8 @@ import { orientationCodes, readNifti, readNiftiHeader } from '../io/nifti/index.
 import { memory, runtimeInfo } from '../tensor/index.js';
 import { packageVersion } from '../util/packageRoot.js';
 import { caseSeed } from './caseSeed.js';
-import { completeCases, type CaseOutcome, type CompleteCasesOptions } from './completeCases.js';
+import { completeCases, type CaseOutcome, type CompleteCasesOptions, type CompletionEvent } from './completeCases.js';
+import { parsePreprocessConfig } from '../transforms/index.js';
 import { writeCase, writeRun } from './completionFixtures.testSupport.js';
 import type { SynthesisSidecar } from './synthesisSidecar.js';
 
@@ -214,6 +215,24 @@ describe('completeCases: seeds, samples and explicit files', () => {
     assert.equal((await readNiftiHeader(out)).descrip, 'mrsynth cWDM synthetic t1ce, [0,1] units');
     await assert.rejects(complete({ files: { t1: files.t1, t2: files.t2 }, runs: [runs.t1ce, runs.flair], out }),
       /with explicit files \(t1, t2\) one contrast is synthesised into .*guess\.nii\.gz, but the runs synthesise t1ce, flair; give exactly one run/);
+  });
+
+  test('a run that resamples reports what the round trip of the inputs loses, as an event and in the sidecar', async () => {
+    const resampling = parsePreprocessConfig({ steps: [{ kind: 'reorient' }, { kind: 'resample', spacing: [18, 18, 18], interpolation: 'linear' },
+      { kind: 'intensity', preset: 'cwdm' }, { kind: 'crop' }, { kind: 'pad', multiple: [8, 8, 8] }] });
+    const run = await writeRun(join(root, 'run-t1ce-18mm'), 't1ce', ['t1', 't2', 'flair'], 3, resampling);
+    const dir = await writeCase(join(root, 'resampled'), 'brats2021', 'Ph_008', 2, ['t1', 't2', 'flair']);
+    const events: CompletionEvent[] = [];
+    const [outcome] = await complete({ input: join(root, 'resampled'), runs: [run], onProgress: (e) => events.push(e) });
+    assert.equal(outcome.status, 'completed');
+    const reported = events.filter((e) => e.kind === 'roundTrip');
+    assert.equal(reported.length, 1);
+    const error = (reported[0] as Extract<CompletionEvent, { kind: 'roundTrip' }>).error;
+    assert.deepEqual(Object.keys(error).sort(), ['flair', 't1', 't2']);
+    // Halving the resolution of a textured phantom cannot be undone exactly, but it keeps the bulk of the signal.
+    for (const e of Object.values(error)) assert.ok(e.maxAbs > 0 && e.maxRelative < 1 && e.rms > 0, JSON.stringify(e));
+    assert.deepEqual(readSidecar(join(dir, 'Ph_008_t1ce.json')).roundTripError, error);
+    assert.equal(readSidecar(join(root, 'explicit-out', 'guess.json')).roundTripError, null);
   });
 
   test('refuses two runs for one target; an unreadable file fails its own case, by name', async () => {

@@ -21,7 +21,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { readNifti, writeNifti, type NiftiImage } from '../io/nifti/index.js';
 import { configHash, tensorToVolumeData, volumesToTensor } from '../runs/index.js';
 import { Generator, runtimeInfo, tidy } from '../tensor/index.js';
-import { invertPreprocess, preprocess } from '../transforms/index.js';
+import { invertPreprocess, preprocess, roundTripError, type RoundTripError } from '../transforms/index.js';
 import type { Volume } from '../volume/volume.js';
 import { caseSeed } from './caseSeed.js';
 import { planCompletion, type CompletionPlan, type PlannedTarget } from './completionPlan.js';
@@ -70,6 +70,11 @@ export type CompletionEvent =
   /** One reverse step of sample `sample` (from 0) of `contrast` is done. */
   | { readonly kind: 'step'; readonly caseId: string; readonly contrast: Contrast; readonly sample: number; readonly step: number;
     readonly steps: number }
+  /**
+   * The run's preprocessing resamples, so mapping the output back loses detail: this is what a plain round trip
+   * of the case's own inputs through that preprocessing loses, per contrast, in scanner units.
+   */
+  | { readonly kind: 'roundTrip'; readonly caseId: string; readonly error: Record<string, RoundTripError> }
   /** A case is settled (every case gets exactly one, in data set order for cases needing no work, else as they finish). */
   | { readonly kind: 'outcome'; readonly outcome: CaseOutcome };
 
@@ -191,7 +196,12 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
     contrast, path: plan.inputs[contrast]!, sha256: await sha256File(plan.inputs[contrast]!),
   })));
   // Every run of a case shares one preprocessing (checked by the plan), so one model grid serves the whole order.
-  const { volumes, record } = preprocess(Object.fromEntries(contrasts.map((k) => [k, images.get(k)!.volume])), plan.order[0].run.config.preprocess);
+  const config = plan.order[0].run.config.preprocess;
+  const originals = Object.fromEntries(contrasts.map((k) => [k, images.get(k)!.volume]));
+  const { volumes, record } = preprocess(originals, config);
+  const resampling = config.steps.some((step) => step.kind === 'resample');
+  const roundTrip = resampling ? roundTripError(originals, config) : null;
+  if (roundTrip !== null) settings.emit({ kind: 'roundTrip', caseId: plan.caseId, error: roundTrip });
   const grid = volumes[contrasts[0]];
   const real = contrasts.map((k) => volumes[k].data);
   const background = backgroundMask(real);
@@ -261,6 +271,7 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
       inputs: inputs.map((i) => ({ ...i, path: rel(i.path) })),
       geometryFrom: rel(like.source),
       preprocess: record,
+      roundTripError: roundTrip,
       versions,
       createdAt: new Date().toISOString(),
     };

@@ -14,7 +14,7 @@ import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
 import { anatomyFromVolume, PhantomGenerator, phantomGrid, SRI24_TISSUES_PATH, type PhantomCase } from '../phantom/index.js';
 import { parseRunConfig, runWeightsMetadata, writeRunConfig } from '../runs/index.js';
 import { Generator, randn, tidy } from '../tensor/index.js';
-import { parsePreprocessConfig } from '../transforms/index.js';
+import { parsePreprocessConfig, type PreprocessConfig } from '../transforms/index.js';
 
 /** Reorient, normalise, crop, and pad to multiples of 8: what the tiny network (two halvings after the DWT) needs. */
 export const TEST_PREPROCESS = parsePreprocessConfig({
@@ -45,10 +45,11 @@ export async function writeCase(root: string, format: 'brats2021' | 'brats2023',
 }
 
 /** A run folder for `target` from `conditions` with a tiny network whose head is random (seeded by `seed`). */
-export async function writeRun(dir: string, target: Contrast, conditions: readonly Contrast[], seed = 1): Promise<string> {
+export async function writeRun(dir: string, target: Contrast, conditions: readonly Contrast[], seed = 1,
+  preprocess: PreprocessConfig = TEST_PREPROCESS): Promise<string> {
   const modelConfig = parseCwdmUNetConfig({ preset: 'tiny', conditions: conditions.length });
   const config = parseRunConfig({
-    format: 'mrsynth-run', formatVersion: 1, model: 'cwdm', target, conditions, modelConfig, preprocess: TEST_PREPROCESS,
+    format: 'mrsynth-run', formatVersion: 1, model: 'cwdm', target, conditions, modelConfig, preprocess,
     schedule: { betaSchedule: 'linear', numTrainTimesteps: 1000 },
     training: { lr: 1e-3, weightDecay: 0, batchSize: 1, emaDecay: 0.999, seed, steps: 1 },
     data: { path: '/data/phantoms', splitSeed: 0 }, createdWith: { mrsynth: '0.1.0', libtorch: 'test' },

@@ -6,7 +6,7 @@
  */
 import type { Contrast } from '../data/contrast.js';
 import type { RunConfig } from '../runs/index.js';
-import type { InverseRecord } from '../transforms/index.js';
+import type { InverseRecord, RoundTripError } from '../transforms/index.js';
 import type { Placeholder } from './placeholder.js';
 import type { SamplerSpec } from './samplerSpec.js';
 
@@ -60,6 +60,8 @@ export interface SynthesisSidecar {
   readonly geometryFrom: string;
   /** The preprocessing as applied to this case: the model grid and every step's parameters, from which the output was mapped back. */
   readonly preprocess: InverseRecord;
+  /** What the preprocessing's round trip loses on this case's inputs when it resamples (null when it does not). */
+  readonly roundTripError: Record<string, RoundTripError> | null;
   readonly versions: { readonly mrsynth: string; readonly libtorch: string; readonly node: string };
   readonly createdAt: string;
 }
