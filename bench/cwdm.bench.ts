@@ -10,9 +10,14 @@
  *          for the float32 scheduler). Training keeps float32 master weights for AdamW (lr 1e-5 steps are
  *          far below bfloat16's resolution): gradients are copied up, the step is taken in float32, and the
  *          result is copied down into the bfloat16 working copy.
+ * Not a variant: channels-last. libtorch 1.13 accepts channels_last_3d tensors (aten::contiguous with
+ * memory_format 3), but its CPU conv3d hands back a contiguous result and was no faster on them (fp32 slower,
+ * from the conversions), so every following layer would pay for the layout and gain nothing.
  *
- * Wall times are medians; the machine may be shared, so each child also reports its CPU time divided by the
- * thread count, which estimates the wall time the same work takes on idle cores.
+ * Wall times are medians (the fastest repeat is shown too: on a shared machine it comes closest to what an idle
+ * one gives). Each child also reports its CPU time divided by the thread count: on idle cores it
+ * equals the wall time, so a wall time well above it shows that the machine was busy. It is no substitute
+ * for an idle machine: contention slows the work itself too, and waiting OpenMP threads spin on the CPU.
  *
  *   npm run bench:cwdm [-- --repeats 5] [--threads 2] [--sizes 64x64x64,96x96x64] [--full]
  * --full adds a denoising step at the full 224x224x160 (about 10 GB) and projects whole-volume times.
@@ -71,13 +76,14 @@ async function measure(job: Job): Promise<Measurement> {
   const model = new CwdmUNet(config);
   const wavelet = job.image.map((s) => s / 2);
   const bf16 = job.precision === 'bf16';
-  // The network that runs: `model` itself, or its bfloat16 copy (for training, `model` stays the float32
-  // master that the optimiser updates).
-  const net = bf16 ? new CwdmUNet(config) : model;
-  if (bf16) {
-    noGrad(() => tidy(() => net.loadStateDict(model.stateDict())));
-    net.to('bfloat16');
-  }
+  // The network that runs. In bfloat16, denoising converts the model itself; training runs a bfloat16 copy
+  // and keeps `model` as the float32 master that the optimiser updates.
+  const bf16Copy = () => {
+    const copy = new CwdmUNet(config);
+    noGrad(() => tidy(() => copy.loadStateDict(model.stateDict())));
+    return copy.to('bfloat16');
+  };
+  const net = !bf16 ? model : job.task === 'train' ? bf16Copy() : model.to('bfloat16');
 
   const trainStep = () => {
     const optimizer = new AdamW(model.namedParameters(), { lr: 1e-5, weightDecay: 0 });
@@ -193,15 +199,16 @@ async function main(): Promise<void> {
     }
   }
 
-  const seconds = (m: Measurement) => `${median(m.seconds).toFixed(2).padStart(6)} s (cpu ${median(m.cpuSeconds).toFixed(2).padStart(6)})`;
+  const seconds = (m: Measurement) =>
+    `${median(m.seconds).toFixed(2).padStart(6)} s (min ${Math.min(...m.seconds).toFixed(2)}, cpu ${median(m.cpuSeconds).toFixed(2)})`;
   const ratio = (m: Measurement, reference: number, target: number) => {
     const r = median(m.seconds) / reference;
     return `${r.toFixed(2)}x ${r <= target ? 'ok' : 'over'}`;
   };
   const gb = (m: Measurement) => (m.maxRssBytes / 1e9).toFixed(2);
-  console.log(`\nLoad average at end: ${load()}. Times: median wall (median CPU time / threads, the idle-machine estimate). `
+  console.log(`\nLoad average at end: ${load()}. Times: median wall (fastest; median CPU time / threads, equal to the wall time on an idle machine). `
     + 'Targets: fp32 ≤ 1.00x the reference, bf16 ≤ 0.80x; peak RSS ≤ reference + 5 %. GB = 10^9 bytes.\n');
-  console.log(`${'image (wavelet)'.padEnd(22)}${'task'.padEnd(9)}${'reference'.padStart(10)}   ${'fp32'.padEnd(33)}${'bf16'.padEnd(33)}`
+  console.log(`${'image (wavelet)'.padEnd(22)}${'task'.padEnd(9)}${'reference'.padStart(10)}   ${'fp32'.padEnd(45)}${'bf16'.padEnd(45)}`
     + 'peak RSS GB: ref / fp32 / bf16');
   for (const size of sizes) {
     const image = size.split('x').map(Number);
@@ -210,7 +217,7 @@ async function main(): Promise<void> {
       const [fp32, bf16] = PRECISIONS.map((p) => results.get(key(image, task, p))!);
       const refRss = task === 'train' ? `${reference.rssGb.toFixed(2)} ${fp32.maxRssBytes / 1e9 <= reference.rssGb * 1.05 ? '(ok)' : '(over)'}` : '   –';
       console.log(`${`${size} (${image.map((s) => s / 2).join('x')})`.padEnd(22)}${task.padEnd(9)}${`${reference[task].toFixed(2)} s`.padStart(10)}   `
-        + `${`${seconds(fp32)} ${ratio(fp32, reference[task], 1)}`.padEnd(33)}${`${seconds(bf16)} ${ratio(bf16, reference[task], 0.8)}`.padEnd(33)}`
+        + `${`${seconds(fp32)} ${ratio(fp32, reference[task], 1)}`.padEnd(45)}${`${seconds(bf16)} ${ratio(bf16, reference[task], 0.8)}`.padEnd(45)}`
         + `${refRss} / ${gb(fp32)} / ${gb(bf16)}`);
     }
   }
@@ -220,10 +227,8 @@ async function main(): Promise<void> {
     for (const precision of PRECISIONS) {
       const m = results.get(key(FULL, 'denoise', precision))!;
       const step = median(m.seconds);
-      const idle = median(m.cpuSeconds);
-      console.log(`  ${precision}: ${step.toFixed(1)} s per step (cpu/threads ${idle.toFixed(1)} s), peak RSS ${gb(m)} GB; `
-        + `DDIM-50 ${(50 * step / 60).toFixed(1)} min (${(50 * idle / 60).toFixed(1)} idle), `
-        + `DDPM-1000 ${(1000 * step / 3600).toFixed(1)} h (${(1000 * idle / 3600).toFixed(1)} idle)`);
+      console.log(`  ${precision}: ${seconds(m)} per step, peak RSS ${gb(m)} GB; `
+        + `DDIM-50 ${(50 * step / 60).toFixed(1)} min, DDPM-1000 ${(1000 * step / 3600).toFixed(1)} h per volume`);
     }
   }
 }
