@@ -1,24 +1,14 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeNifti } from '../io/nifti/index.js';
 import type { DropoutRecord } from '../data/dropout.js';
 import type { ScanReport } from '../data/scan.js';
+import { commandRunner } from './commandRunner.testSupport.js';
 
-// Runs the commands as a user would, in a fresh process with a fresh commander program.
-const entry = fileURLToPath(new URL('./data.ts', import.meta.url));
-function mrsynth(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const script = `import { Command } from 'commander'; import { registerDataCommand } from ${JSON.stringify(entry)};
-    const program = new Command('mrsynth').exitOverride(); registerDataCommand(program);
-    try { await program.parseAsync(process.argv.slice(1), { from: 'user' }); }
-    catch (error) { if (!error.code) console.error(error.message); process.exitCode = 1; }`;
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const mrsynth = commandRunner(new URL('./data.ts', import.meta.url), 'registerDataCommand');
 
 const LPS = Float64Array.from([-1, 0, 0, 120, 0, -1, 0, 120, 0, 0, 1, -60, 0, 0, 0, 1]);
 let root: string;

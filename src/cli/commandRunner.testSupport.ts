@@ -1,0 +1,26 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * A runner for one command, as a user would run it: a fresh process with a fresh commander program holding
+ * only that command (loading every command would transpile and load the whole tool, libtorch included, per
+ * call). Errors are printed and set exit code 1, as the real entry point does.
+ */
+export function commandRunner(moduleUrl: URL, registerName: string): (...args: string[]) => CliResult {
+  const entry = fileURLToPath(moduleUrl);
+  const script = `import { Command } from 'commander'; import { ${registerName} } from ${JSON.stringify(entry)};
+    const program = new Command('mrsynth').exitOverride(); ${registerName}(program);
+    try { await program.parseAsync(process.argv.slice(1), { from: 'user' }); }
+    catch (error) { if (!error.code) console.error(error.message); process.exitCode = 1; }`;
+  return (...args) => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, ...args],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+}
