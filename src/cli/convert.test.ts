@@ -1,25 +1,15 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadModule } from '../io/checkpoint/index.js';
 import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
 import { tidy } from '../tensor/index.js';
 import { TINY_KEYS, fixturePath, fixtureValues } from '../../test-fixtures/convert/fixtureValues.js';
+import { commandRunner } from './commandRunner.testSupport.js';
 
-// Runs the command as a user would, in a fresh process with a fresh commander program.
-const entry = fileURLToPath(new URL('./convert.ts', import.meta.url));
-function mrsynth(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const script = `import { Command } from 'commander'; import { registerConvertCommand } from ${JSON.stringify(entry)};
-    const program = new Command('mrsynth').exitOverride(); registerConvertCommand(program);
-    try { await program.parseAsync(process.argv.slice(1), { from: 'user' }); }
-    catch (error) { if (!error.code) console.error(error.message); process.exitCode = 1; }`;
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const mrsynth = commandRunner(new URL('./convert.ts', import.meta.url), 'registerConvertCommand');
 
 describe('mrsynth convert --from pytorch', () => {
   let root: string;

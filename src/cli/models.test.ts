@@ -1,18 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { commandRunner } from './commandRunner.testSupport.js';
 
-// Runs the command as a user would, in a fresh process with a fresh commander program.
-const entry = fileURLToPath(new URL('./models.ts', import.meta.url));
-function mrsynth(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const script = `import { Command } from 'commander'; import { registerModelsCommand } from ${JSON.stringify(entry)};
-    const program = new Command('mrsynth').exitOverride(); registerModelsCommand(program);
-    try { await program.parseAsync(process.argv.slice(1), { from: 'user' }); }
-    catch (error) { if (!error.code) console.error(error.message); process.exitCode = 1; }`;
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, ...args], { encoding: 'utf8' });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const mrsynth = commandRunner(new URL('./models.ts', import.meta.url), 'registerModelsCommand');
 
 describe('mrsynth models info', () => {
   test('paper: the reference\'s 81,511,048 parameters, per part, and the config', () => {
