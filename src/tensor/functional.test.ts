@@ -63,6 +63,16 @@ describe('conv3d', () => {
     }));
   }
 
+  test("'same' and 'valid' padding equal the explicit paddings they stand for, in 2D and 3D", () => tidy(() => {
+    const x3 = randn([1, 2, 5, 6, 7], { generator: new Generator(4) }), w3 = randn([3, 2, 3, 3, 3], { generator: new Generator(5) });
+    assert.deepEqual(F.conv3d(x3, w3, null, { padding: 'same' }).toTypedArray(), F.conv3d(x3, w3, null, { padding: 1 }).toTypedArray());
+    assert.deepEqual(F.conv3d(x3, w3, null, { padding: 'valid' }).toTypedArray(), F.conv3d(x3, w3).toTypedArray());
+    const x2 = randn([1, 2, 6, 7], { generator: new Generator(6) }), w2 = randn([3, 2, 3, 3], { generator: new Generator(7) });
+    assert.deepEqual(F.conv2d(x2, w2, null, { padding: 'same' }).shape, [1, 3, 6, 7]);
+    assert.deepEqual(F.conv2d(x2, w2, null, { padding: 'same' }).toTypedArray(), F.conv2d(x2, w2, null, { padding: 1 }).toTypedArray());
+    assert.throws(() => F.conv2d(x3, w2), /conv2d: input must be rank 4 \(N, C, H, W\), got rank 5/);
+  }));
+
   test('rejects a 4D input with a message naming the rank and shape', () => tidy(() => {
     assert.throws(() => F.conv3d(zeros([1, 2, 3, 3]), zeros([1, 2, 3, 3, 3])), /conv3d: input must be rank 5 .* got rank 4 \(shape \[1,2,3,3\]\)/);
   }));

@@ -23,21 +23,28 @@ function checkRank(fn: string, name: string, x: Tensor, rank: number, layout: st
 }
 
 export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions<Triple> = {}): Tensor {
-  checkRank('conv3d', 'input', input, 5, 'N, C, D, H, W');
-  checkRank('conv3d', 'weight', weight, 5, 'Cout, Cin/groups, kD, kH, kW');
-  const { stride = 1, padding = 0, dilation = 1, groups = 1 } = options;
-  return typeof padding === 'string'
-    ? callTensor(OPS.conv3dPadding, input, weight, bias ?? null, stride, padding, dilation, groups)
-    : callTensor(OPS.conv3d, input, weight, bias ?? null, stride, padding, dilation, groups);
+  return convolution('conv3d', 3, input, weight, bias, options);
 }
 
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions<Pair> = {}): Tensor {
-  checkRank('conv2d', 'input', input, 4, 'N, C, H, W');
-  checkRank('conv2d', 'weight', weight, 4, 'Cout, Cin/groups, kH, kW');
+  return convolution('conv2d', 2, input, weight, bias, options);
+}
+
+const CONV_LAYOUT = {
+  2: { input: 'N, C, H, W', weight: 'Cout, Cin/groups, kH, kW' },
+  3: { input: 'N, C, D, H, W', weight: 'Cout, Cin/groups, kD, kH, kW' },
+} as const;
+
+function convolution(fn: string, spatialDims: 2 | 3, input: Tensor, weight: Tensor, bias: Tensor | null | undefined,
+  options: ConvOptions<Triple> | ConvOptions<Pair>): Tensor {
+  checkRank(fn, 'input', input, spatialDims + 2, CONV_LAYOUT[spatialDims].input);
+  checkRank(fn, 'weight', weight, spatialDims + 2, CONV_LAYOUT[spatialDims].weight);
   const { stride = 1, padding = 0, dilation = 1, groups = 1 } = options;
-  return typeof padding === 'string'
-    ? callTensor(OPS.conv2dPadding, input, weight, bias ?? null, stride, padding, dilation, groups)
-    : callTensor(OPS.conv2d, input, weight, bias ?? null, stride, padding, dilation, groups);
+  // 'same' and 'valid' have their own overload; explicit padding the plain one.
+  const operator = typeof padding === 'string'
+    ? (spatialDims === 3 ? OPS.conv3dPadding : OPS.conv2dPadding)
+    : (spatialDims === 3 ? OPS.conv3d : OPS.conv2d);
+  return callTensor(operator, input, weight, bias ?? null, stride, padding, dilation, groups);
 }
 
 export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null,
