@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <ATen/core/Tensor.h>
 
 #include <mutex>
@@ -62,6 +63,12 @@ uint64_t seedArgument(const Napi::Env& env, const Napi::Value& value) {
   fail(env, "generator seed must be a number or bigint");
 }
 
+// Generators are shared with libtorch's kernels, which lock them while drawing; so must we while reseeding.
+void reseed(at::Generator generator, uint64_t seed) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_current_seed(seed);
+}
+
 const at::Generator& defaultFor(const c10::Device& device) {
   return device.is_cpu() ? at::detail::getDefaultCPUGenerator() : at::globalContext().defaultGenerator(device);
 }
@@ -81,10 +88,7 @@ Napi::Value GeneratorCreate(const Napi::CallbackInfo& info) {
     // Cloning the device's default generator gives the right implementation for any backend without
     // linking backend-specific headers (CUDA generators come from the CUDA hooks).
     at::Generator generator = device.is_cpu() ? at::make_generator<at::CPUGeneratorImpl>(seed) : defaultFor(device).clone();
-    {
-      std::lock_guard<std::mutex> lock(generator.mutex());
-      generator.set_current_seed(seed);
-    }
+    reseed(generator, seed);
     return Napi::Number::New(env, generators().add(std::move(generator)));
   });
 }
@@ -109,10 +113,7 @@ Napi::Value GeneratorRelease(const Napi::CallbackInfo& info) {
 Napi::Value GeneratorSeed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, "Generator.manualSeed", [&]() -> Napi::Value {
-    at::Generator generator = generators().get(env, handleArgument(info, 0));
-    uint64_t seed = seedArgument(env, info[1]);
-    std::lock_guard<std::mutex> lock(generator.mutex());
-    generator.set_current_seed(seed);
+    reseed(generators().get(env, handleArgument(info, 0)), seedArgument(env, info[1]));
     return env.Undefined();
   });
 }
@@ -141,6 +142,20 @@ Napi::Value GeneratorSetState(const Napi::CallbackInfo& info) {
     const at::Tensor& state = tensors().get(env, info[1].As<Napi::Number>().Uint32Value(), "Generator.setState");
     std::lock_guard<std::mutex> lock(generator.mutex());
     generator.set_state(state);
+    return env.Undefined();
+  });
+}
+
+Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, "manualSeed", [&]() -> Napi::Value {
+    uint64_t seed = seedArgument(env, info[0]);
+    reseed(at::detail::getDefaultCPUGenerator(), seed);
+    if (at::hasCUDA()) {
+      for (int i = 0; i < at::detail::getCUDAHooks().getNumGPUs(); ++i) {
+        reseed(at::globalContext().defaultGenerator(c10::Device(c10::DeviceType::CUDA, i)), seed);
+      }
+    }
     return env.Undefined();
   });
 }

@@ -27,5 +27,6 @@ Napi::Value GeneratorSeed(const Napi::CallbackInfo& info);       // (handle, see
 Napi::Value GeneratorInitialSeed(const Napi::CallbackInfo& info);  // (handle) → bigint
 Napi::Value GeneratorGetState(const Napi::CallbackInfo& info);   // (handle) → tensor handle (uint8)
 Napi::Value GeneratorSetState(const Napi::CallbackInfo& info);   // (handle, tensor handle)
+Napi::Value ManualSeed(const Napi::CallbackInfo& info);          // (seed: bigint): every default generator, like torch.manual_seed
 
 }  // namespace mrsynth

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "errors.h"
-#include "generators.h"
 #include "tensor_table.h"
 
 namespace mrsynth {
@@ -241,27 +240,6 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
 
 Napi::Value NumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), at::get_num_threads());
-}
-
-Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return guarded(env, "manualSeed", [&]() -> Napi::Value {
-    bool lossless = false;
-    uint64_t seed = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
-    {
-      auto generator = at::detail::getDefaultCPUGenerator();
-      std::lock_guard<std::mutex> lock(generator.mutex());
-      generator.set_current_seed(seed);
-    }
-    if (at::hasCUDA()) {
-      for (int i = 0; i < at::detail::getCUDAHooks().getNumGPUs(); ++i) {
-        auto generator = at::globalContext().defaultGenerator(c10::Device(c10::DeviceType::CUDA, i));
-        std::lock_guard<std::mutex> lock(generator.mutex());
-        generator.set_current_seed(seed);
-      }
-    }
-    return env.Undefined();
-  });
 }
 
 // The reference the TypeScript benchmark is measured against: the same convolution from a plain C++ loop in

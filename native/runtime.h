@@ -28,7 +28,6 @@ Napi::Value SetGradEnabled(const Napi::CallbackInfo& info);
 Napi::Value Info(const Napi::CallbackInfo& info);
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value NumThreads(const Napi::CallbackInfo& info);
-Napi::Value ManualSeed(const Napi::CallbackInfo& info);
 Napi::Value BenchConv3d(const Napi::CallbackInfo& info);
 
 }  // namespace mrsynth
