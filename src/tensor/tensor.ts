@@ -5,7 +5,7 @@
  * the JS object.
  */
 import { assert, fmtShape } from '../util/assert.js';
-import { BYTES_PER_ELEMENT, DType, SCALAR_TYPE_CODE, TypedArrayOf, dtypeFromCode, typedArrayFromBuffer } from './dtype.js';
+import { DType, SCALAR_TYPE_CODE, TypedArrayOf, dtypeFromCode, typedArrayFromBuffer } from './dtype.js';
 import { Op, op } from './dispatch.js';
 import { Handle, native } from './native.js';
 import { Tracked, track } from './scope.js';
@@ -471,10 +471,6 @@ function compare(tensorOp: Op, scalarOp: Op, self: Tensor, other: Tensor | numbe
 
 function dimList(dims: number | readonly number[]): readonly number[] {
   return typeof dims === 'number' ? [dims] : dims;
-}
-
-export function bytesOf(tensor: Tensor): number {
-  return tensor.numel * BYTES_PER_ELEMENT[tensor.dtype];
 }
 
 const OPS = {
