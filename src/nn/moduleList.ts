@@ -4,6 +4,8 @@ import { Module } from './module.js';
 
 export class ModuleList<M extends Module = Module> extends Module implements Iterable<M> {
   readonly #items: M[] = [];
+  /** What the items are called in messages ('modules'; a Sequential's are 'layers'). */
+  protected readonly itemNoun: string = 'modules';
 
   constructor(modules: Iterable<M> = []) {
     super();
@@ -21,7 +23,7 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
 
   at(index: number): M {
     const module = this.#items.at(index);
-    assert(module !== undefined, () => `ModuleList.at: index ${index} out of range for ${this.#items.length} modules`);
+    assert(module !== undefined, () => `${this.constructor.name}.at: index ${index} out of range for ${this.#items.length} ${this.itemNoun}`);
     return module;
   }
 
