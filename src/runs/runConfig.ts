@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { CONTRASTS, type Contrast } from '../data/contrast.js';
 import { parseCwdmUNetConfig, type CwdmUNetConfig } from '../models/wdm/cwdmUNetConfig.js';
+import { parsePrecision, type Precision } from '../models/wdm/precision.js';
 import { BETA_SCHEDULE_NAMES, type BetaScheduleName } from '../schedulers/betaSchedules.js';
 import { parsePreprocessConfig, type PreprocessConfig } from '../transforms/preprocessConfig.js';
 import { assert } from '../util/assert.js';
@@ -32,6 +33,8 @@ export interface RunTraining {
   readonly steps: number;
   /** Max global gradient norm; absent: no clipping (as the reference). */
   readonly gradClip?: number;
+  /** What the network ran in; bf16 keeps float32 master weights. 'fp32' when run.json predates the field. */
+  readonly precision: Precision;
 }
 
 export interface RunData {
@@ -94,7 +97,7 @@ const positiveInteger = (n: number) => Number.isInteger(n) && n > 0;
 
 function parseTraining(raw: unknown, where: string): RunTraining {
   const t = object(raw, where);
-  keys(t, ['lr', 'weightDecay', 'batchSize', 'emaDecay', 'seed', 'steps'], ['gradClip'], where);
+  keys(t, ['lr', 'weightDecay', 'batchSize', 'emaDecay', 'seed', 'steps'], ['gradClip', 'precision'], where);
   const training: RunTraining = {
     lr: number(t.lr, `${where}.lr`, (n) => n > 0, 'a learning rate > 0'),
     weightDecay: number(t.weightDecay, `${where}.weightDecay`, (n) => n >= 0, 'a number ≥ 0'),
@@ -102,6 +105,7 @@ function parseTraining(raw: unknown, where: string): RunTraining {
     emaDecay: number(t.emaDecay, `${where}.emaDecay`, (n) => n >= 0 && n < 1, 'in [0, 1)'),
     seed: number(t.seed, `${where}.seed`, (n) => isInteger(n) && n >= 0, 'a non-negative integer'),
     steps: number(t.steps, `${where}.steps`, positiveInteger, 'a positive integer'),
+    precision: t.precision === undefined ? 'fp32' : parsePrecision(t.precision, `${where}.precision`),
   };
   if (t.gradClip === undefined) return training;
   return { ...training, gradClip: number(t.gradClip, `${where}.gradClip`, (n) => n > 0, 'a number > 0') };
@@ -179,8 +183,9 @@ export function configDifferences(before: RunConfig, after: RunConfig): string[]
 }
 
 function hashedPart(config: RunConfig): unknown {
-  const { createdWith: _provenance, training: { steps: _length, ...training }, ...rest } = config;
-  return { ...rest, training };
+  const { createdWith: _provenance, training: { steps: _length, precision, ...training }, ...rest } = config;
+  // fp32 is left out so that runs written before `precision` existed keep their hash.
+  return { ...rest, training: precision === 'fp32' ? training : { ...training, precision } };
 }
 
 function isPlainObject(value: unknown): value is Raw {

@@ -8,7 +8,7 @@
  * Input: the noisy target's 8 wavelet bands followed by 8 bands per condition contrast. Output: x̂₀, the
  * predicted clean target bands, in the LLL/3 convention (spec §4.4).
  */
-import { F, Tensor, tidy } from '../../tensor/index.js';
+import { type DType, F, Tensor, tidy } from '../../tensor/index.js';
 import { Conv, Linear, Module, ModuleList, Sequential, SiLU } from '../../nn/index.js';
 import { assert, fmtShape } from '../../util/assert.js';
 import { type CwdmUNetConfig, WAVELET_BANDS, cwdmInChannels, cwdmSpatialMultiple } from './cwdmUNetConfig.js';
@@ -87,6 +87,11 @@ export class CwdmUNet extends Module {
       zeroInit(new Conv({ spatialDims: 3, inChannels: ch, outChannels: this.outChannels, kernelSize: 3, padding: 1 }))));
   }
 
+  /** The dtype the network runs in: its weights' (see `Module.to`); inputs must have it. */
+  get dtype(): DType {
+    return this.#embedIn.weight.dtype;
+  }
+
   /**
    * x (N, inChannels, D, H, W): the noisy target bands then the condition bands, concatenated on channels;
    * t (N,): the original timestep indices (0…T−1, integer or float), not rescaled. Returns x̂₀ (N, 8, D, H, W).
@@ -94,7 +99,7 @@ export class CwdmUNet extends Module {
   forward(x: Tensor, t: Tensor): Tensor {
     const { conditions } = this.config;
     assert(x.ndim === 5, () => `CwdmUNet.forward: x must be rank 5 (N, C, D, H, W), got shape ${fmtShape(x.shape)}`);
-    const dtype = this.#embedIn.weight.dtype;
+    const { dtype } = this;
     assert(x.dtype === dtype, () => `CwdmUNet.forward: x must be ${dtype} like the weights, got ${x.dtype}`);
     const channels = x.shape[1];
     assert(channels === this.inChannels, () => {
