@@ -178,14 +178,14 @@ export function configDifferences(before: RunConfig, after: RunConfig): string[]
       out.push(`${path}: ${canonicalJson(a) ?? '(absent)'} → ${canonicalJson(b) ?? '(absent)'}`);
     }
   };
-  walk(hashedPart(before), hashedPart(after), '');
+  walk(hashedPart(before, false), hashedPart(after, false), '');
   return out;
 }
 
-function hashedPart(config: RunConfig): unknown {
+function hashedPart(config: RunConfig, forHash = true): unknown {
   const { createdWith: _provenance, training: { steps: _length, precision, ...training }, ...rest } = config;
-  // fp32 is left out so that runs written before `precision` existed keep their hash.
-  return { ...rest, training: precision === 'fp32' ? training : { ...training, precision } };
+  // For the hash, fp32 is left out so that runs written before `precision` existed keep their hash.
+  return { ...rest, training: forHash && precision === 'fp32' ? training : { ...training, precision } };
 }
 
 function isPlainObject(value: unknown): value is Raw {
