@@ -1,15 +1,41 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
+import { TEST_PREPROCESS, writeCase } from '../completion/completionFixtures.testSupport.js';
+import type { SynthesisSidecar } from '../completion/synthesisSidecar.js';
 import { loadModule } from '../io/checkpoint/index.js';
+import { readNifti } from '../io/nifti/index.js';
 import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
+import { RUN_FILES, readAnyRunConfig } from '../runs/index.js';
+import { parsePreprocessConfig } from '../transforms/preprocessConfig.js';
 import { tidy } from '../tensor/index.js';
 import { TINY_KEYS, fixturePath, fixtureValues } from '../../test-fixtures/convert/fixtureValues.js';
 import { commandRunner } from './commandRunner.testSupport.js';
+import { registerConvertCommand } from './convert.js';
+import { registerTrainCommand } from './train.js';
 
 const mrsynth = commandRunner(new URL('./convert.ts', import.meta.url), 'registerConvertCommand');
+const complete = commandRunner(new URL('./complete.ts', import.meta.url), 'registerCompleteCommand');
+const sha256 = async (path: string) => createHash('sha256').update(await fs.readFile(path)).digest('hex');
+
+/** Runs one command in this process (libtorch is loaded here already); resolves to what it logged, rejects with its error. */
+async function inProcess(register: (program: Command) => void, ...args: string[]): Promise<string> {
+  const program = new Command('mrsynth').exitOverride();
+  register(program);
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...items: unknown[]) => { lines.push(items.join(' ')); };
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } finally {
+    console.log = log;
+  }
+  return lines.join('\n');
+}
 
 describe('mrsynth convert --from pytorch', () => {
   let root: string;
@@ -58,3 +84,78 @@ describe('mrsynth convert --from pytorch', () => {
     await assert.rejects(fs.access(out));
   });
 });
+
+describe('mrsynth convert --run-dir: a checkpoint as a run folder that mrsynth complete samples with', () => {
+  let root: string;
+  before(async () => { root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-convert-run-')); });
+  after(async () => { await fs.rm(root, { recursive: true, force: true }); });
+  const convert = (...args: string[]) => inProcess(registerConvertCommand, 'convert', '--from', 'pytorch', ...args);
+
+  test('converts into an imported run; complete writes on the case grid and the sidecar names the imported origin', async () => {
+    const run = join(root, 'imported-t1ce');
+    const converted = mrsynth('convert', '--from', 'pytorch', fixturePath('tiny-wrapped.pt'), '--model', 'cwdm', '--config', 'tiny',
+      '--run-dir', run, '--target', 't1ce', '--preprocess', JSON.stringify(TEST_PREPROCESS));
+    assert.equal(converted.status, 0, converted.stderr);
+    assert.match(converted.stdout, /\nwrote run folder .*imported-t1ce: 174 tensors, 55,748 parameters, float32, cwdm tiny; synthesises t1ce from t1, t2, flair /);
+    assert.match(converted.stdout, /\nsynthesise with: mrsynth complete CASE --models .*imported-t1ce\n$/);
+    assert.deepEqual((await fs.readdir(run)).sort(), [RUN_FILES.config, RUN_FILES.weights], 'no training checkpoint or log');
+    const config = await readAnyRunConfig(run);
+    assert.deepEqual(config.origin, {
+      kind: 'imported', from: 'pytorch', source: fixturePath('tiny-wrapped.pt'), sourceSha256: await sha256(fixturePath('tiny-wrapped.pt')),
+      sourcePrefix: 'state_dict.module.',
+    });
+    assert.deepEqual([config.target, config.conditions, config.preprocess], ['t1ce', ['t1', 't2', 'flair'], TEST_PREPROCESS]);
+
+    const data = join(root, 'data');
+    const dir = await writeCase(data, 'brats2021', 'Ph_030', 0, ['t1', 't2', 'flair']);
+    const completed = complete('complete', data, '--models', run, '--steps', '2');
+    assert.equal(completed.status, 0, completed.stderr);
+    assert.match(completed.stdout, /^Ph_030: synthesised t1ce → .*Ph_030_t1ce\.nii\.gz$/m);
+    const input = await readNifti(join(dir, 'Ph_030_t1.nii.gz'));
+    const output = await readNifti(join(dir, 'Ph_030_t1ce.nii.gz'));
+    assert.deepEqual(output.volume.shape, input.volume.shape);
+    assert.deepEqual(Array.from(output.volume.affine), Array.from(input.volume.affine));
+    assert.ok(output.volume.data.every((v) => v >= 0 && v <= 1), 'the synthesis is in [0, 1]');
+    const sidecar = JSON.parse(await fs.readFile(join(dir, 'Ph_030_t1ce.json'), 'utf8')) as SynthesisSidecar;
+    assert.deepEqual(sidecar.model.config.origin, config.origin);
+    assert.equal(sidecar.model.weightsSha256, await sha256(join(run, RUN_FILES.weights)));
+  });
+
+  test('defaults to the reference\'s conditions and preprocessing; an existing run is replaced only with --force', async () => {
+    const run = join(root, 'imported-flair');
+    const args = [fixturePath('tiny-state-dict.pt'), '--model', 'cwdm', '--config', 'tiny', '--run-dir', run, '--target', 'flair'];
+    await convert(...args);
+    const first = await readAnyRunConfig(run);
+    assert.deepEqual(first.conditions, ['t1', 't1ce', 't2']);
+    assert.deepEqual(first.preprocess, parsePreprocessConfig('reference'));
+    await assert.rejects(convert(...args), /writeImportedRun: .*imported-flair already holds an imported run .*; pass --force to replace it/);
+    const log = await convert(...args, '--conditions', 't1n,t2w,t1c', '--force');
+    assert.match(log, /synthesises flair from t1, t2, t1ce \(in input-channel order\)/);
+    assert.deepEqual((await readAnyRunConfig(run)).conditions, ['t1', 't2', 't1ce']);
+  });
+
+  test('refuses --out with --run-dir, neither, a run folder without --target or with a number of conditions, run flags with --out', async () => {
+    const base = [fixturePath('tiny-state-dict.pt'), '--model', 'cwdm', '--config', 'tiny'];
+    const out = join(root, 'w.safetensors');
+    const run = join(root, 'refused');
+    await assert.rejects(convert(...base, '--out', out, '--run-dir', run), /^Error: convert: give exactly one of --out FILE \(a weights file\) and --run-dir DIR .* got both$/);
+    await assert.rejects(convert(...base), /convert: give exactly one of --out FILE .* got neither$/);
+    await assert.rejects(convert(...base, '--run-dir', run), /convert: --run-dir needs --target, the contrast the weights synthesise/);
+    await assert.rejects(convert(...base, '--run-dir', run, '--target', 't1ce', '--conditions', '3'),
+      /convert: with --run-dir, --conditions names the contrasts in input-channel order \(e\.g\. t1,t2,flair\), got the number 3/);
+    await assert.rejects(convert(...base, '--run-dir', run, '--target', 'pd'), /referenceConditions: .* not 'pd'; name the conditions/);
+    await assert.rejects(convert(...base, '--out', out, '--target', 't1ce', '--conditions', 't1,t2,flair'),
+      /convert: --target, --conditions t1,t2,flair describe a run folder and need --run-dir/);
+    await assert.rejects(fs.access(out));
+    await assert.rejects(fs.access(run));
+  });
+
+  test('mrsynth train --resume refuses an imported run: it has no training state', async () => {
+    const run = join(root, 'to-resume');
+    await convert(fixturePath('tiny-state-dict.pt'), '--model', 'cwdm', '--config', 'tiny', '--run-dir', run, '--target', 't1ce');
+    await assert.rejects(inProcess(registerTrainCommand, 'train', 'cwdm', '--resume', run, '--steps', '2'),
+      /readRunConfig: .*to-resume is an imported run \(weights converted from the pytorch checkpoint .*tiny-state-dict\.pt .*\), not one trained by mrsynth train: it has no training state \(checkpoint\.safetensors\) to resume or continue/);
+    assert.deepEqual((await fs.readdir(run)).sort(), [RUN_FILES.config, RUN_FILES.weights]);
+  });
+});
+

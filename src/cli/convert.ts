@@ -1,55 +1,144 @@
 import { promises as fs } from 'node:fs';
-import { type Command, Option } from 'commander';
-import { convertTorchCheckpoint } from '../convert/index.js';
+import { resolve } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { convertTorchCheckpoint, type ConvertedWeights } from '../convert/index.js';
+import { parseContrast, type Contrast } from '../data/contrast.js';
 import { saveSafetensors } from '../io/safetensors/safetensorsFile.js';
+import { MODEL_FAMILIES, MODEL_FAMILY_NAMES } from '../models/index.js';
+import { checkImportTarget, importedRunConfig, referenceConditions, writeImportedRun } from '../runs/index.js';
 import { product } from '../util/helpers.js';
-import { type ModelFlags, addModelOptions, modelFromFlags } from './models.js';
+import { modelFromFlags } from './models.js';
 
-interface ConvertFlags extends ModelFlags {
+interface ConvertFlags {
   from: 'pytorch';
-  out: string;
+  model: string;
+  config: string;
+  /** A number (the network's condition count) or contrasts (a run folder's conditions, in input-channel order). */
+  conditions?: number | Contrast[];
+  out?: string;
+  runDir?: string;
+  target?: Contrast;
+  preprocess?: unknown;
   entry?: string;
   force?: boolean;
 }
 
+const PRESETS = MODEL_FAMILY_NAMES.map((name) => `${name}: ${MODEL_FAMILIES[name].presets.join(', ')}`).join('; ');
+
 /**
  * `mrsynth convert`: a PyTorch checkpoint (e.g. the cWDM reference's brats_1200000.pt) to our safetensors
- * weights, checked key by key and shape by shape against the network the flags describe.
+ * weights, checked key by key and shape by shape against the network the flags describe. `--out` writes a bare
+ * weights file; `--run-dir` writes an imported run folder (src/runs/importedRun.ts) that `mrsynth complete
+ * --models` samples with, which is how the reference's published checkpoints are used.
  */
 export function registerConvertCommand(program: Command): void {
-  addModelOptions(program.command('convert')
-    .description('convert trained weights from another framework into a safetensors weights file for the given network; '
-      + 'the checkpoint is read without running any code from it')
+  program.command('convert')
+    .description('convert trained weights from another framework into a safetensors weights file (--out) or into a run folder '
+      + 'that mrsynth complete --models can use (--run-dir); the checkpoint is read without running any code from it')
     .argument('<checkpoint>', 'the checkpoint file')
     .addOption(new Option('--from <format>', 'the checkpoint\'s format (a torch.save file)').choices(['pytorch']).makeOptionMandatory())
-    .requiredOption('--out <file>', 'the weights file to write (.safetensors)'))
+    .addOption(new Option('--model <family>', 'model family').choices(MODEL_FAMILY_NAMES).makeOptionMandatory())
+    .requiredOption('--config <preset>', `config preset of the family (${PRESETS})`)
+    .option('--out <file>', 'write a weights file (.safetensors)')
+    .option('--run-dir <dir>', 'write a run folder (run.json + weights.safetensors) for mrsynth complete --models')
+    .option('--target <contrast>', 'with --run-dir: the contrast the weights synthesise (t1, t1ce, t2, flair, pd; BraTS 2023 names too)',
+      (value) => parseContrast(value, '--target'))
+    .option('--conditions <contrasts|n>', 'with --run-dir: the contrasts the model is conditioned on, in input-channel order (default: '
+      + 'the reference\'s, the other BraTS contrasts in the order t1, t1ce, t2, flair); with --out: their number, if not the '
+      + 'preset\'s (BraTS 3, IXI 2)', parseConditions)
+    .option('--preprocess <preset|json>', 'with --run-dir: the preprocessing the weights were trained with: reference (default: the '
+      + 'reference\'s 224×224×160 window of the 240×240×155 BraTS grid), cwdm, or a preprocessing config as JSON', parsePreprocess)
     .option('--entry <name>', 'read only this top-level entry of the checkpoint (when it holds the weights more than once, e.g. ema)')
-    .option('--force', 'replace the output file if it exists')
+    .option('--force', 'replace the output file, or an earlier imported run folder (never a trained run)')
     .action(async (checkpoint: string, flags: ConvertFlags) => {
-      const { config } = modelFromFlags(flags);
-      // Refused before the (possibly large) read and conversion. Checking and writing are not one atomic step:
-      // a file that appears in between is replaced, whole, by the atomic write.
-      if (!flags.force && await exists(flags.out)) throw new Error(`convert: ${flags.out} exists; pass --force to replace it`);
-      const file = await fs.readFile(checkpoint);
-      const converted = convertTorchCheckpoint(new Uint8Array(file.buffer, file.byteOffset, file.byteLength),
-        { source: checkpoint, model: flags.model, config, entry: flags.entry });
-      await saveSafetensors(flags.out, converted.tensors, converted.metadata);
-
-      const tensors = Object.values(converted.tensors);
-      const parameters = tensors.reduce((sum, t) => sum + product(t.shape), 0);
-      console.log(`read ${checkpoint} (sha256 ${converted.metadata.source_sha256}): `
-        + `${converted.prefix === '' ? 'a bare state dict' : `weights under '${converted.prefix}'`}`);
-      if (converted.outside.length > 0) {
-        console.log(`  left out ${converted.outside.length} other tensor(s): ${converted.outside.slice(0, 5).join(', ')}`
-          + `${converted.outside.length > 5 ? ', …' : ''}`);
+      if ((flags.out === undefined) === (flags.runDir === undefined)) {
+        throw new Error('convert: give exactly one of --out FILE (a weights file) and --run-dir DIR (a run folder for mrsynth complete), '
+          + `got ${flags.out === undefined ? 'neither' : 'both'}`);
       }
-      if (converted.ignored.length > 0) {
-        console.log(`  left out ${converted.ignored.length} non-tensor value(s): ${converted.ignored.slice(0, 5).join(', ')}`
-          + `${converted.ignored.length > 5 ? ', …' : ''}`);
-      }
-      console.log(`wrote ${flags.out}: ${tensors.length} tensors, ${parameters.toLocaleString('en-US')} parameters, float32, `
-        + `${flags.model} ${flags.config}${flags.conditions === undefined ? '' : ` with ${flags.conditions} conditions`}`);
+      if (flags.out !== undefined) await convertToFile(checkpoint, flags.out, flags);
+      else await convertToRunFolder(checkpoint, flags.runDir!, flags);
     });
+}
+
+async function convertToFile(checkpoint: string, out: string, flags: ConvertFlags): Promise<void> {
+  const runOnly = [flags.target !== undefined && '--target', flags.preprocess !== undefined && '--preprocess',
+    Array.isArray(flags.conditions) && `--conditions ${flags.conditions.join(',')}`].filter((flag) => flag !== false);
+  if (runOnly.length > 0) {
+    throw new Error(`convert: ${runOnly.join(', ')} describe a run folder and need --run-dir; a weights file (--out) records only the `
+      + 'network (give --conditions as a number there)');
+  }
+  const { config } = modelFromFlags({ ...flags, conditions: flags.conditions as number | undefined });
+  // Refused before the (possibly large) read and conversion. Checking and writing are not one atomic step:
+  // a file that appears in between is replaced, whole, by the atomic write.
+  if (!flags.force && await exists(out)) throw new Error(`convert: ${out} exists; pass --force to replace it`);
+  const converted = await convert(checkpoint, config, flags);
+  await saveSafetensors(out, converted.tensors, converted.metadata);
+  console.log(`wrote ${out}: ${describeWeights(converted)}, `
+    + `${flags.model} ${flags.config}${flags.conditions === undefined ? '' : ` with ${flags.conditions} conditions`}`);
+}
+
+async function convertToRunFolder(checkpoint: string, dir: string, flags: ConvertFlags): Promise<void> {
+  if (flags.target === undefined) {
+    throw new Error('convert: --run-dir needs --target, the contrast the weights synthesise (the reference has one checkpoint per target)');
+  }
+  if (typeof flags.conditions === 'number') {
+    throw new Error(`convert: with --run-dir, --conditions names the contrasts in input-channel order (e.g. t1,t2,flair), got the number ${flags.conditions}`);
+  }
+  const conditions = flags.conditions ?? referenceConditions(flags.target);
+  const { config } = modelFromFlags({ ...flags, conditions: conditions.length });
+  await checkImportTarget(dir, { force: flags.force });
+  const converted = await convert(checkpoint, config, flags);
+  const run = importedRunConfig({
+    origin: { from: flags.from, source: resolve(checkpoint), sourceSha256: converted.metadata.source_sha256, sourcePrefix: converted.prefix },
+    model: flags.model, target: flags.target, conditions, modelConfig: config, preprocess: flags.preprocess,
+  });
+  await writeImportedRun(dir, run, converted.tensors, { force: flags.force });
+  console.log(`wrote run folder ${dir}: ${describeWeights(converted)}, ${flags.model} ${flags.config}; synthesises ${run.target} from `
+    + `${run.conditions.join(', ')} (in input-channel order); preprocessing ${run.preprocess.preset}`);
+  console.log(`synthesise with: mrsynth complete CASE --models ${dir}`);
+}
+
+/** Reads and converts the checkpoint, and reports where the weights were and what was left out. */
+async function convert(checkpoint: string, config: unknown, flags: ConvertFlags): Promise<ConvertedWeights> {
+  const file = await fs.readFile(checkpoint);
+  const converted = convertTorchCheckpoint(new Uint8Array(file.buffer, file.byteOffset, file.byteLength),
+    { source: checkpoint, model: flags.model, config, entry: flags.entry });
+  console.log(`read ${checkpoint} (sha256 ${converted.metadata.source_sha256}): `
+    + `${converted.prefix === '' ? 'a bare state dict' : `weights under '${converted.prefix}'`}`);
+  for (const [what, keys] of [['other tensor(s)', converted.outside], ['non-tensor value(s)', converted.ignored]] as const) {
+    if (keys.length > 0) console.log(`  left out ${keys.length} ${what}: ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}`);
+  }
+  return converted;
+}
+
+function describeWeights(converted: ConvertedWeights): string {
+  const tensors = Object.values(converted.tensors);
+  const parameters = tensors.reduce((sum, t) => sum + product(t.shape), 0);
+  return `${tensors.length} tensors, ${parameters.toLocaleString('en-US')} parameters, float32`;
+}
+
+/** `--conditions`: a positive integer, or comma-separated contrasts (BraTS 2023 names too: t1n, t1c, t2w, t2f). */
+function parseConditions(value: string): number | Contrast[] {
+  if (/^\s*\d+\s*$/.test(value)) {
+    const n = Number(value);
+    if (n < 1) throw new InvalidArgumentError(`expected a positive integer or contrasts such as t1,t2,flair, got '${value}'`);
+    return n;
+  }
+  const names = value.split(',').map((s) => s.trim());
+  try {
+    return names.map((name) => parseContrast(name, '--conditions'));
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function parsePreprocess(value: string): unknown {
+  if (!value.trim().startsWith('{')) return value;
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`--preprocess must be a preset name or JSON, got '${value}' (${(error as Error).message})`);
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,19 +1,20 @@
 /**
- * A run folder made ready to synthesise: its config (src/runs) and its EMA weights loaded into the network once,
- * for every case, with the SHA-256 of the weights file that names "this model" in sidecars.
+ * A run folder made ready to synthesise: its config (src/runs) and its sampling weights (a trained run's EMA, or
+ * an imported run's converted weights; no training checkpoint is needed) loaded into the network once, for every
+ * case, with the SHA-256 of the weights file that names "this model" in sidecars.
  */
 import { assert } from '../util/assert.js';
 import { loadModule } from '../io/checkpoint/index.js';
 import { CwdmUNet, cwdmSpatialMultiple } from '../models/wdm/index.js';
 import { CwdmPipeline } from '../pipelines/cwdm/index.js';
-import { readRun, type RunConfig } from '../runs/index.js';
+import { readRun, type AnyRunConfig } from '../runs/index.js';
 import { WaveletCodec } from '../wavelets/index.js';
 import { sha256File } from './sha256File.js';
 
 export interface LoadedRun {
   /** The run folder as given. */
   readonly dir: string;
-  readonly config: RunConfig;
+  readonly config: AnyRunConfig;
   readonly weightsPath: string;
   readonly weightsSha256: string;
   readonly pipeline: CwdmPipeline;

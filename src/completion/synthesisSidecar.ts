@@ -5,7 +5,7 @@
  * case folder can be moved with its sidecars.
  */
 import type { Contrast } from '../data/contrast.js';
-import type { RunConfig } from '../runs/index.js';
+import type { AnyRunConfig } from '../runs/index.js';
 import type { InverseRecord, RoundTripError } from '../transforms/index.js';
 import type { Placeholder } from './placeholder.js';
 import type { SamplerSpec } from './samplerSpec.js';
@@ -42,7 +42,7 @@ export interface SynthesisSidecar {
   readonly files: { readonly image: string; readonly std?: string };
   readonly units: string;
   readonly mask: string;
-  readonly model: { readonly run: string; readonly weightsSha256: string; readonly configHash: string; readonly config: RunConfig };
+  readonly model: { readonly run: string; readonly weightsSha256: string; readonly configHash: string; readonly config: AnyRunConfig };
   /** As run: DDPM's default step count is resolved to the run's chain length. */
   readonly sampler: SamplerSpec & { readonly steps: number };
   /** The user's seed and the generator seed derived from (seed, case, contrast), as a decimal string (64-bit). */

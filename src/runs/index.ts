@@ -1,8 +1,15 @@
-/** The run folder of a training run (config, checkpoint, EMA weights, log), shared by training and completion. */
+/** The run folder (config, weights and, for a trained run, checkpoint and log), shared by training, import and completion. */
 export {
-  RUN_FORMAT, RUN_FORMAT_VERSION, RUN_MODELS, configDifferences, configHash, parseRunConfig,
+  IMPORT_FORMATS, RUN_FORMAT, RUN_FORMAT_VERSION, RUN_MODELS, configDifferences, configHash, describeOrigin,
+  parseAnyRunConfig, parseRunConfig,
 } from './runConfig.js';
-export type { RunConfig, RunData, RunModel, RunSchedule, RunTraining } from './runConfig.js';
-export { RUN_FILES, RUN_WEIGHTS_FORMAT, readRun, readRunConfig, runWeightsMetadata, writeRunConfig } from './runFolder.js';
+export type {
+  AnyRunConfig, ImportFormat, ImportedOrigin, ImportedRunConfig, RunConfig, RunData, RunModel, RunSchedule, RunTraining, TrainedOrigin,
+} from './runConfig.js';
+export {
+  RUN_FILES, RUN_WEIGHTS_FORMAT, readAnyRunConfig, readRun, readRunConfig, runWeightsMetadata, writeRunConfig,
+} from './runFolder.js';
 export type { RunFiles } from './runFolder.js';
+export { REFERENCE_SCHEDULE, checkImportTarget, importedRunConfig, referenceConditions, writeImportedRun } from './importedRun.js';
+export type { ImportedRunOptions } from './importedRun.js';
 export { tensorToVolumeData, volumesToTensor } from './volumeTensor.js';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configDifferences, configHash, parseRunConfig, type RunConfig } from './runConfig.js';
+import { configDifferences, configHash, parseAnyRunConfig, parseRunConfig, type RunConfig } from './runConfig.js';
 import { exampleRunConfig } from './runConfig.testSupport.js';
 
 /** A copy of `config` with `edit` applied to its JSON form. */
@@ -37,5 +37,42 @@ describe('RunConfig', () => {
     assert.notEqual(configHash(changed), configHash(config));
     assert.deepEqual(configDifferences(config, changed),
       ['modelConfig.modelChannels: 4 → 8', 'training.gradClip: (absent) → 1', 'training.lr: 0.001 → 0.0002']);
+  });
+
+  test('a run.json without origin (written before it existed) is a trained run and keeps its hash', () => {
+    const config = exampleRunConfig();
+    assert.deepEqual(config.origin, { kind: 'trained' });
+    const { origin: _absent, ...old } = JSON.parse(JSON.stringify(config));
+    assert.deepEqual(parseRunConfig(old), config);
+    // The hash this config had before run.json had an origin (pinned from that build).
+    assert.equal(configHash(config), 'f80bd17c3a875151');
+  });
+});
+
+describe('RunConfig of an imported run', () => {
+  const sha = 'ab'.repeat(32);
+  const imported = () => {
+    const { training: _t, data: _d, ...raw } = JSON.parse(JSON.stringify(exampleRunConfig()));
+    return { ...raw, origin: { kind: 'imported', from: 'pytorch', source: '/ckpt/brats_1200000.pt', sourceSha256: sha, sourcePrefix: '' } };
+  };
+
+  test('round-trips, has no training settings, and its hash names the source checkpoint', () => {
+    const config = parseAnyRunConfig(imported());
+    assert.equal(config.origin.kind, 'imported');
+    assert.ok(!('training' in config) && !('data' in config));
+    assert.deepEqual(parseAnyRunConfig(JSON.parse(JSON.stringify(config))), config);
+    const other = parseAnyRunConfig({ ...imported(), origin: { ...imported().origin, sourceSha256: 'cd'.repeat(32) } });
+    assert.notEqual(configHash(other), configHash(config));
+    assert.deepEqual(configDifferences(config, other), [`origin.sourceSha256: "${sha}" → "${'cd'.repeat(32)}"`]);
+  });
+
+  test('refuses training settings, a bad origin, and training use', () => {
+    assert.throws(() => parseAnyRunConfig({ ...imported(), training: exampleRunConfig().training }),
+      /parseRunConfig \(an imported run has no training settings\): unknown key 'training'/);
+    assert.throws(() => parseAnyRunConfig({ ...imported(), origin: { ...imported().origin, sourceSha256: 'abc' } }),
+      /origin.sourceSha256 must be 64 lower-case hex digits, got "abc"/);
+    assert.throws(() => parseAnyRunConfig({ ...imported(), origin: { kind: 'downloaded' } }), /origin.kind must be "trained" or "imported", got "downloaded"/);
+    assert.throws(() => parseRunConfig(imported()),
+      /parseRunConfig: the run was imported \(weights converted from the pytorch checkpoint \/ckpt\/brats_1200000\.pt \(sha256 abababababab…\)\), not trained/);
   });
 });

@@ -1,9 +1,16 @@
 /**
- * The configuration of a training run, as `run.json` holds it: everything that decides what a run's weights
- * are (model, contrasts, preprocessing, noise schedule, optimisation, data), plus provenance. Completion reads
- * it to rebuild the network and preprocess new cases exactly as the training data was. `parseRunConfig` is the
- * one place raw JSON is checked; `configHash` identifies what was trained, so a resumed run can be refused
- * when its configuration changed.
+ * The configuration of a run, as `run.json` holds it: everything that decides what a run's weights are (model,
+ * contrasts, preprocessing, noise schedule and, for a run trained here, optimisation and data), plus provenance.
+ * Completion reads it to rebuild the network and preprocess new cases exactly as the training data was.
+ *
+ * A run has one of two origins. `trained`: written by `mrsynth train`, with its training settings and a
+ * checkpoint to resume from. `imported`: weights trained elsewhere (the cWDM reference's published
+ * checkpoints) and brought in by `mrsynth convert --run-dir`; it records the source checkpoint instead, and has
+ * nothing to resume. A run.json without `origin` (written before it existed) is a trained run.
+ *
+ * `parseAnyRunConfig` is the one place raw JSON is checked; `parseRunConfig` narrows it to a trained run, which
+ * is what training needs. `configHash` identifies what the weights are, so a resumed run can be refused when
+ * its configuration changed.
  */
 import { createHash } from 'node:crypto';
 import { CONTRASTS, type Contrast } from '../data/contrast.js';
@@ -44,7 +51,29 @@ export interface RunData {
   readonly splitSeed: number;
 }
 
-export interface RunConfig {
+/** Where a run's weights come from: trained by `mrsynth train`. */
+export interface TrainedOrigin {
+  readonly kind: 'trained';
+}
+
+export const IMPORT_FORMATS = ['pytorch'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** Where a run's weights come from: a foreign checkpoint converted by `mrsynth convert --run-dir`. */
+export interface ImportedOrigin {
+  readonly kind: 'imported';
+  /** The checkpoint's format ('pytorch': a `torch.save` file). */
+  readonly from: ImportFormat;
+  /** The checkpoint as given to convert, absolute. */
+  readonly source: string;
+  /** SHA-256 of the checkpoint file, 64 hex digits: names the weights whatever the file is called. */
+  readonly sourceSha256: string;
+  /** Where in the checkpoint the weights were: '' for a bare state dict, e.g. 'state_dict.module.' for a wrapped one. */
+  readonly sourcePrefix: string;
+}
+
+/** What every run has, whatever its origin. */
+interface RunConfigCommon {
   readonly format: typeof RUN_FORMAT;
   readonly formatVersion: typeof RUN_FORMAT_VERSION;
   readonly model: RunModel;
@@ -55,11 +84,24 @@ export interface RunConfig {
   readonly modelConfig: CwdmUNetConfig;
   readonly preprocess: PreprocessConfig;
   readonly schedule: RunSchedule;
-  readonly training: RunTraining;
-  readonly data: RunData;
-  /** Provenance only: not part of the hash. */
+  /** The software that wrote the run (trained or converted it). Provenance only: not part of the hash. */
   readonly createdWith: { readonly mrsynth: string; readonly libtorch: string };
 }
+
+/** A run trained by `mrsynth train`: what training reads and writes, and what a resume must match. */
+export interface RunConfig extends RunConfigCommon {
+  readonly origin: TrainedOrigin;
+  readonly training: RunTraining;
+  readonly data: RunData;
+}
+
+/** A run imported by `mrsynth convert --run-dir`: sampling weights only, no training settings or state. */
+export interface ImportedRunConfig extends RunConfigCommon {
+  readonly origin: ImportedOrigin;
+}
+
+/** What a run.json may hold: what completion samples with. */
+export type AnyRunConfig = RunConfig | ImportedRunConfig;
 
 type Raw = Record<string, unknown>;
 
@@ -111,12 +153,20 @@ function parseTraining(raw: unknown, where: string): RunTraining {
   return { ...training, gradClip: number(t.gradClip, `${where}.gradClip`, (n) => n > 0, 'a number > 0') };
 }
 
-/** Checks every field and cross-field rule of a `run.json` and returns a frozen config equal to what it parsed. */
-export function parseRunConfig(raw: unknown): RunConfig {
+const COMMON_KEYS = ['format', 'formatVersion', 'model', 'target', 'conditions', 'modelConfig', 'preprocess', 'schedule', 'createdWith'];
+const TRAINED_KEYS = ['training', 'data'];
+
+/**
+ * Checks every field and cross-field rule of a `run.json` of either origin and returns a frozen config equal to
+ * what it parsed, with the defaults filled in (no `origin`: trained, as every run.json before it existed and
+ * what `mrsynth train` passes).
+ */
+export function parseAnyRunConfig(raw: unknown): AnyRunConfig {
   const where = 'parseRunConfig';
   const r = object(raw, where);
-  keys(r, ['format', 'formatVersion', 'model', 'target', 'conditions', 'modelConfig', 'preprocess', 'schedule', 'training', 'data',
-    'createdWith'], [], where);
+  const origin = r.origin === undefined ? { kind: 'trained' as const } : parseOrigin(r.origin, `${where}: origin`);
+  keys(r, origin.kind === 'trained' ? [...COMMON_KEYS, ...TRAINED_KEYS] : COMMON_KEYS, ['origin'],
+    origin.kind === 'trained' ? where : `${where} (an imported run has no training settings)`);
   assert(r.format === RUN_FORMAT, () => `${where}: format must be "${RUN_FORMAT}", got ${JSON.stringify(r.format)}`);
   assert(r.formatVersion === RUN_FORMAT_VERSION,
     () => `${where}: formatVersion ${JSON.stringify(r.formatVersion)} is not supported (this build reads ${RUN_FORMAT_VERSION})`);
@@ -134,11 +184,10 @@ export function parseRunConfig(raw: unknown): RunConfig {
   keys(schedule, ['betaSchedule', 'numTrainTimesteps'], [], `${where}: schedule`);
   assert((BETA_SCHEDULE_NAMES as readonly unknown[]).includes(schedule.betaSchedule),
     () => `${where}: schedule.betaSchedule must be one of ${BETA_SCHEDULE_NAMES.join(', ')}, got ${JSON.stringify(schedule.betaSchedule)}`);
-  const data = object(r.data, `${where}: data`);
-  keys(data, ['path', 'splitSeed'], [], `${where}: data`);
-  const createdWith = object(r.createdWith, `${where}: createdWith`);
-  keys(createdWith, ['mrsynth', 'libtorch'], [], `${where}: createdWith`);
-  return deepFreeze({
+  const software = object(r.createdWith, `${where}: createdWith`);
+  keys(software, ['mrsynth', 'libtorch'], [], `${where}: createdWith`);
+  const createdWith = { mrsynth: string(software.mrsynth, `${where}: createdWith.mrsynth`), libtorch: string(software.libtorch, `${where}: createdWith.libtorch`) };
+  const common: Omit<RunConfigCommon, 'createdWith'> = {
     format: RUN_FORMAT,
     formatVersion: RUN_FORMAT_VERSION,
     model: r.model as RunModel,
@@ -150,26 +199,68 @@ export function parseRunConfig(raw: unknown): RunConfig {
       betaSchedule: schedule.betaSchedule as BetaScheduleName,
       numTrainTimesteps: number(schedule.numTrainTimesteps, `${where}: schedule.numTrainTimesteps`, (n) => isInteger(n) && n >= 2, 'an integer ≥ 2'),
     },
+  };
+  if (origin.kind === 'imported') return deepFreeze({ ...common, origin, createdWith });
+  const data = object(r.data, `${where}: data`);
+  keys(data, ['path', 'splitSeed'], [], `${where}: data`);
+  return deepFreeze({
+    ...common,
+    origin,
     training: parseTraining(r.training, `${where}: training`),
     data: {
       path: string(data.path, `${where}: data.path`),
       splitSeed: number(data.splitSeed, `${where}: data.splitSeed`, isInteger, 'an integer'),
     },
-    createdWith: { mrsynth: string(createdWith.mrsynth, `${where}: createdWith.mrsynth`), libtorch: string(createdWith.libtorch, `${where}: createdWith.libtorch`) },
+    createdWith,
   });
 }
 
+/** {@link parseAnyRunConfig} for a run trained here; an imported run is refused, as it has no training settings. */
+export function parseRunConfig(raw: unknown): RunConfig {
+  const config = parseAnyRunConfig(raw);
+  assert(config.origin.kind === 'trained', () => `parseRunConfig: the run was imported (${describeOrigin(config)}), not trained by `
+    + 'mrsynth train: it has no training settings or state');
+  return config as RunConfig;
+}
+
+/** One line on where a run's weights come from, for messages and listings. */
+export function describeOrigin(config: AnyRunConfig): string {
+  const { origin } = config;
+  return origin.kind === 'trained' ? 'trained by mrsynth train'
+    : `weights converted from the ${origin.from} checkpoint ${origin.source} (sha256 ${origin.sourceSha256.slice(0, 12)}…)`;
+}
+
+function parseOrigin(raw: unknown, where: string): TrainedOrigin | ImportedOrigin {
+  const o = object(raw, where);
+  assert(o.kind === 'trained' || o.kind === 'imported', () => `${where}.kind must be "trained" or "imported", got ${JSON.stringify(o.kind)}`);
+  if (o.kind === 'trained') {
+    keys(o, ['kind'], [], where);
+    return { kind: 'trained' };
+  }
+  keys(o, ['kind', 'from', 'source', 'sourceSha256', 'sourcePrefix'], [], where);
+  assert((IMPORT_FORMATS as readonly unknown[]).includes(o.from),
+    () => `${where}.from must be one of ${IMPORT_FORMATS.join(', ')}, got ${JSON.stringify(o.from)}`);
+  assert(typeof o.sourceSha256 === 'string' && /^[0-9a-f]{64}$/.test(o.sourceSha256),
+    () => `${where}.sourceSha256 must be 64 lower-case hex digits, got ${JSON.stringify(o.sourceSha256)}`);
+  assert(typeof o.sourcePrefix === 'string', () => `${where}.sourcePrefix must be a string ('' for a bare state dict), got ${JSON.stringify(o.sourcePrefix)}`);
+  return {
+    kind: 'imported', from: o.from as ImportFormat, source: string(o.source, `${where}.source`), sourceSha256: o.sourceSha256, sourcePrefix: o.sourcePrefix,
+  };
+}
+
 /**
- * What was trained, as 16 hex digits of SHA-256 over the config with sorted keys. Two fields are left out:
+ * What the weights are, as 16 hex digits of SHA-256 over the config with sorted keys. Two fields are left out:
  * `training.steps`, because extending a run (resume to a larger step count) trains the same thing for longer,
- * and `createdWith`, which records the software, not the run.
+ * and `createdWith`, which records the software, not the run. An imported run's hash covers its origin, so it
+ * names the source checkpoint by its SHA-256; a trained run's origin is left out, so runs written before
+ * `origin` existed keep their hash.
  */
-export function configHash(config: RunConfig): string {
+export function configHash(config: AnyRunConfig): string {
   return createHash('sha256').update(canonicalJson(hashedPart(config))).digest('hex').slice(0, 16);
 }
 
 /** Human-readable differences of the hashed parts, one `path: a → b` per leaf, e.g. `training.lr: 0.001 → 0.0002`. */
-export function configDifferences(before: RunConfig, after: RunConfig): string[] {
+export function configDifferences(before: AnyRunConfig, after: AnyRunConfig): string[] {
   const out: string[] = [];
   const walk = (a: unknown, b: unknown, path: string) => {
     if (isPlainObject(a) && isPlainObject(b)) {
@@ -182,8 +273,12 @@ export function configDifferences(before: RunConfig, after: RunConfig): string[]
   return out;
 }
 
-function hashedPart(config: RunConfig, forHash = true): unknown {
-  const { createdWith: _provenance, training: { steps: _length, precision, ...training }, ...rest } = config;
+function hashedPart(config: AnyRunConfig, forHash = true): unknown {
+  if (config.origin.kind === 'imported') {
+    const { createdWith: _provenance, ...rest } = config;
+    return rest;
+  }
+  const { createdWith: _provenance, origin: _trained, training: { steps: _length, precision, ...training }, ...rest } = config as RunConfig;
   // For the hash, fp32 is left out so that runs written before `precision` existed keep their hash.
   return { ...rest, training: forHash && precision === 'fp32' ? training : { ...training, precision } };
 }

@@ -1,17 +1,19 @@
 /**
- * The run folder: what `mrsynth train` writes and `mrsynth complete` reads.
+ * The run folder: what `mrsynth train` (or `mrsynth convert --run-dir`) writes and `mrsynth complete` reads.
  *
- *   RUN/run.json                 the RunConfig (see runConfig.ts)
- *   RUN/checkpoint.safetensors   the full training state, for resuming
- *   RUN/weights.safetensors      the EMA weights under the model's state-dict keys, what completion samples with;
- *                                __metadata__ holds format, step and config_hash
- *   RUN/log.jsonl                one JSON object per logged training step or validation
+ *   RUN/run.json                 the run's config (see runConfig.ts)
+ *   RUN/checkpoint.safetensors   the full training state, for resuming (trained runs only)
+ *   RUN/weights.safetensors      the weights completion samples with, under the model's state-dict keys: the EMA
+ *                                of a trained run (__metadata__: format, step, config_hash), the converted
+ *                                weights of an imported one (__metadata__: format, config_hash, source_sha256,
+ *                                source_prefix; see importedRun.ts)
+ *   RUN/log.jsonl                one JSON object per logged training step or validation (trained runs only)
  */
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { assert } from '../util/assert.js';
-import { configHash, parseRunConfig, type RunConfig } from './runConfig.js';
+import { configHash, describeOrigin, parseAnyRunConfig, type AnyRunConfig, type RunConfig } from './runConfig.js';
 
 export const RUN_FILES = {
   config: 'run.json',
@@ -28,12 +30,13 @@ export function runWeightsMetadata(config: RunConfig, step: number): Record<stri
   return { format: RUN_WEIGHTS_FORMAT, step: String(step), config_hash: configHash(config) };
 }
 
-export async function writeRunConfig(dir: string, config: RunConfig): Promise<void> {
+export async function writeRunConfig(dir: string, config: AnyRunConfig): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
   await writeFileAtomic(join(dir, RUN_FILES.config), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
 }
 
-export async function readRunConfig(dir: string): Promise<RunConfig> {
+/** The config of the run in `dir`, whatever its origin. */
+export async function readAnyRunConfig(dir: string): Promise<AnyRunConfig> {
   const path = join(resolve(dir), RUN_FILES.config);
   const text = await fs.readFile(path, 'utf8').catch((error: Error) => {
     throw new Error(`readRunConfig: ${dir} is not a run folder: cannot read ${path} (${error.message})`);
@@ -45,23 +48,40 @@ export async function readRunConfig(dir: string): Promise<RunConfig> {
     throw new Error(`readRunConfig: ${path} is not JSON (${(error as Error).message})`);
   }
   try {
-    return parseRunConfig(raw);
+    return parseAnyRunConfig(raw);
   } catch (error) {
     throw new Error(`readRunConfig(${path}): ${(error as Error).message}`, { cause: error });
   }
 }
 
+/**
+ * The config of a run trained here, which is what training resumes. An imported run is refused: it has
+ * weights to sample with but no training state (no checkpoint with optimiser moments, EMA, generator states
+ * and data order), so there is nothing to continue exactly.
+ */
+export async function readRunConfig(dir: string): Promise<RunConfig> {
+  const config = await readAnyRunConfig(dir);
+  assert(config.origin.kind === 'trained', () => `readRunConfig: ${dir} is an imported run (${describeOrigin(config)}), not one `
+    + `trained by mrsynth train: it has no training state (${RUN_FILES.checkpoint}) to resume or continue. It can only sample `
+    + '(mrsynth complete --models); to train, start a new run with --out.');
+  return config as RunConfig;
+}
+
 export interface RunFiles {
-  readonly config: RunConfig;
-  /** Absolute path of the EMA weights. */
+  readonly config: AnyRunConfig;
+  /** Absolute path of the sampling weights. */
   readonly weightsPath: string;
 }
 
-/** A finished (or checkpointed) run: its config and where its sampling weights are; refuses a folder without weights. */
+/**
+ * A run to sample with, trained (finished or checkpointed) or imported: its config and where its sampling
+ * weights are; refuses a folder without weights. No training checkpoint is needed.
+ */
 export async function readRun(dir: string): Promise<RunFiles> {
-  const config = await readRunConfig(dir);
+  const config = await readAnyRunConfig(dir);
   const weightsPath = join(resolve(dir), RUN_FILES.weights);
   const present = await fs.access(weightsPath).then(() => true, () => false);
-  assert(present, () => `readRun: ${dir} has ${RUN_FILES.config} but no ${RUN_FILES.weights}; the run has not written a checkpoint yet`);
+  assert(present, () => `readRun: ${dir} has ${RUN_FILES.config} but no ${RUN_FILES.weights}; `
+    + `${config.origin.kind === 'trained' ? 'the run has not written a checkpoint yet' : 'an imported run is written with both, so it was removed since'}`);
   return { config, weightsPath };
 }
