@@ -178,6 +178,31 @@ describe('reference preset (cWDM bratsloader geometry)', () => {
   });
 });
 
+describe('cwdm-brainbox preset', () => {
+  test('a 129×162×131 brain in a 240×240×155 LPS case → 160×192×160 around it, and back onto the case grid', () => {
+    const affine = diag(-1, -1, 1, [0, 239, 0]);
+    // brain voxels i 50..178, j 40..201, k 10..140 (stored LPS): 129×162×131, the size of a shared BraTS case's brain
+    const inBrain = (i: number, j: number, k: number) => i >= 50 && i < 179 && j >= 40 && j < 202 && k >= 10 && k < 141;
+    const v = makeVolume([240, 240, 155], affine, (i, j, k) => (inBrain(i, j, k) ? ((i + 2 * j + 3 * k) % 97) + 1 : 0));
+    const { volumes, record } = preprocess({ t1: v }, parsePreprocessConfig('cwdm-brainbox'));
+    const out = volumes.t1;
+    assert.deepEqual(out.shape, [160, 192, 160]);
+    // Symmetric padding (the extra voxel after): 31 = 15 + 16 on a0, 30 = 15 + 15 on a1, 29 = 14 + 15 on a2.
+    const nonzero = [0, 1, 2].map(() => [Infinity, -Infinity]);
+    for (let k = 0; k < 160; k++) for (let j = 0; j < 192; j++) for (let i = 0; i < 160; i++) {
+      if (out.data[i + 160 * (j + 192 * k)] === 0) continue;
+      [i, j, k].forEach((x, a) => { nonzero[a][0] = Math.min(nonzero[a][0], x); nonzero[a][1] = Math.max(nonzero[a][1], x); });
+    }
+    assert.deepEqual(nonzero, [[15, 143], [15, 176], [14, 144]]);
+    const back = invertPreprocess(record, out, { contrast: 't1', units: 'scanner' });
+    assert.deepEqual(back.shape, [240, 240, 155]);
+    assert.deepEqual(Array.from(back.affine), Array.from(affine));
+    let worst = 0;
+    for (let n = 0; n < v.data.length; n++) worst = Math.max(worst, Math.abs(back.data[n] - v.data[n]) / 97);
+    assert.ok(worst < 1e-6, `round trip off by ${worst} of the range`);
+  });
+});
+
 describe('errors', () => {
   const affine = diag(1, 1, 1, [0, 0, 0]);
   const blob = makeVolume([8, 8, 8], affine, (i, j, k) => (i >= 2 && i < 5 && j >= 1 && j < 7 && k >= 3 && k < 6 ? 1 : 0));

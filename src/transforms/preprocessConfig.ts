@@ -9,7 +9,7 @@ import { INTERPOLATIONS, type Interpolation } from '../volume/resample.js';
 import { assert } from '../util/assert.js';
 import { castTuple } from '../util/helpers.js';
 
-export const PRESET_NAMES = ['cwdm', 'aldm', 'reference', 'custom'] as const;
+export const PRESET_NAMES = ['cwdm', 'cwdm-brainbox', 'aldm', 'reference', 'custom'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 export const STEP_KINDS = ['reorient', 'intensity', 'crop', 'pad', 'window', 'resample'] as const;
@@ -53,6 +53,10 @@ export interface PreprocessConfig {
 
 const PRESET_STEPS: Record<Exclude<PresetName, 'custom'>, readonly unknown[]> = {
   cwdm: [{ kind: 'reorient' }, { kind: 'intensity', preset: 'cwdm' }, { kind: 'crop' }, { kind: 'pad', shape: [224, 224, 160] }],
+  // The brain's own box, padded only to the next multiple of 32 (what the paper network needs): a BraTS brain
+  // gives 160×192×160, 61 % of the 224×224×160 box's voxels and of its compute, at the same resolution.
+  // GroupNorm statistics include the padding, so a model should be sampled with the geometry it was trained on.
+  'cwdm-brainbox': [{ kind: 'reorient' }, { kind: 'intensity', preset: 'cwdm' }, { kind: 'crop' }, { kind: 'pad', multiple: [32, 32, 32] }],
   // ALDM normalises after the crop, over the padded 144×192×144 box including its zero background.
   aldm: [{ kind: 'reorient' }, { kind: 'crop' }, { kind: 'pad', shape: [144, 192, 144] }, { kind: 'intensity', preset: 'aldm' }],
   // cWDM's bratsloader: stored voxel order, normalise, pad a2 155 → 160 at the end, crop a0 and a1 to 8:232.
