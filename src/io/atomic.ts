@@ -6,8 +6,12 @@ import { randomBytes } from 'node:crypto';
  * Writes a file so that readers only ever see the old content or the complete new content: the bytes go to
  * a temporary file in the same folder, are flushed to disk, and the temporary file is renamed over the
  * target (rename is atomic within one file system). A crash mid-write leaves at most a stray `.tmp-*` file.
+ *
+ * With `replace: false` an existing file is never replaced, not even one that appears while the bytes are
+ * written: the temporary file is published with link(2), which fails if the name exists, instead of rename(2).
  */
-export async function writeFileAtomic(path: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
+export async function writeFileAtomic(path: string, bytes: Uint8Array | readonly Uint8Array[],
+  { replace = true }: { replace?: boolean } = {}): Promise<void> {
   const tmp = temporaryNameFor(path);
   const handle = await fs.open(tmp, 'wx');
   try {
@@ -20,11 +24,14 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | readonly
   }
   await handle.close();
   try {
-    await fs.rename(tmp, path);
+    if (replace) await fs.rename(tmp, path);
+    else await fs.link(tmp, path);
   } catch (error) {
     await fs.rm(tmp, { force: true });
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`${path} exists; it is left as it was`, { cause: error });
     throw error;
   }
+  if (!replace) await fs.rm(tmp, { force: true });
   await syncDirectory(dirname(path));
 }
 

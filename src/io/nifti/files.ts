@@ -54,10 +54,11 @@ export async function writeNifti(path: string, volume: Volume, options: NiftiWri
   const who = `writeNifti: ${path}`;
   const bytes = encodeNifti(volume, { ...options, gzip: path.toLowerCase().endsWith('.gz') });
   await withPath(who, async () => {
+    // Checked before the write to fail fast, and again atomically when the file is published.
     if (!options.overwrite && await exists(path)) {
       throw new Error('the file exists; pass overwrite: true to replace it');
     }
-    await writeFileAtomic(path, bytes);
+    await writeFileAtomic(path, bytes, { replace: options.overwrite === true });
   });
 }
 
