@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, Generator, keep, manualSeed, memory, noGrad, tensor, tidy } from '../../tensor/index.js';
+import { F, Generator, keep, manualSeed, memory, noGrad, randint, randn, tensor, tidy } from '../../tensor/index.js';
 import { CwdmUNet, cwdmSpatialMultiple, parseCwdmUNetConfig } from '../../models/wdm/index.js';
 import { DDIMScheduler, DDPMScheduler, parseDDIMSchedulerConfig, parseDDPMSchedulerConfig } from '../../schedulers/index.js';
 import { WaveletCodec } from '../../wavelets/index.js';
@@ -15,6 +15,25 @@ function setup() {
   const model = new CwdmUNet(config);
   const codec = new WaveletCodec({ latentMultiple: cwdmSpatialMultiple(config) });
   return { pipeline: new CwdmPipeline(model, codec), model, codec };
+}
+
+/**
+ * Gives the zero-initialised convolutions (every ResBlock's last one and the head) random weights, so that the
+ * output depends on every layer: an untrained network outputs exactly zero in any precision.
+ */
+function randomiseZeroLayers(model: CwdmUNet, seed: number): void {
+  const generator = new Generator(seed);
+  tidy(() => noGrad(() => {
+    for (const p of model.parameters()) if (p.abs().max().item() === 0) p.copy_(randn(p.shape, { generator }).mul(0.1));
+  }));
+  generator.dispose();
+}
+
+/** A bfloat16 copy of a float32 model (same weights, rounded). */
+function bf16Copy(model: CwdmUNet): CwdmUNet {
+  const copy = new CwdmUNet(model.config).to('bfloat16');
+  tidy(() => copy.loadStateDict(model.stateDict()));
+  return copy;
 }
 
 /** A batch where the target is a fixed function of the conditions (so it is learnable): a smooth blob scaled per condition. */
@@ -77,6 +96,59 @@ describe('CwdmPipeline', () => {
     assert.deepEqual(values, b.toTypedArray());
     a.dispose();
     b.dispose();
+  });
+
+  test('predict runs a bfloat16 network on float32 input: float32 out, within 4 % of the float32 network, gradients reach the weights', () => {
+    const { pipeline, model, codec } = setup();
+    randomiseZeroLayers(model, 11);
+    const bf16 = new CwdmPipeline(bf16Copy(model), codec);
+    assert.equal(bf16.model.dtype, 'bfloat16');
+    tidy(() => {
+      const generator = new Generator(3);
+      const input = randn([2, model.inChannels, 8, 8, 8], { generator });
+      const t = randint(0, 1000, [2], { generator });
+      generator.dispose();
+      const before = memory().numTensors;
+      const expected = noGrad(() => pipeline.predict(input, t));
+      const out = noGrad(() => bf16.predict(input, t));
+      assert.equal(memory().numTensors, before + 2, 'predict leaves only its result');
+      assert.equal(out.dtype, 'float32');
+      // bfloat16 keeps 8 significant bits, so each rounding (of a weight, an input, a layer's output) is off by up
+      // to u = 2^-9 ≈ 0.2 % relative. The tiny network's longest path has 32 convolutions, each adding about three
+      // roundings; of random sign, they add in quadrature to about √(3·32)·u ≈ 1.9 % (measured 1.6 %, relative L2).
+      // 4 % ≈ 20u leaves room for other seeds and CPUs and still fails a network that lost more than bfloat16 does.
+      const error = tidy(() => out.sub(expected).norm(2).item() / expected.norm(2).item());
+      assert.ok(error <= 0.04, `‖bf16 − fp32‖ / ‖fp32‖ = ${error}`);
+      assert.ok(error > 0, 'bfloat16 cannot be exact here; the network must not have run in float32');
+
+      // A float32 loss on the float32 output trains the bfloat16 weights: the casts pass the gradient through.
+      F.mseLoss(bf16.predict(input, t), expected.mul(0)).backward();
+      const grads = bf16.model.parameters().map((p) => p.grad);
+      assert.ok(grads.every((g) => g !== null && g.dtype === 'bfloat16'), 'every bfloat16 weight gets a bfloat16 gradient');
+    });
+  });
+
+  test('sampling in bf16 draws exactly the float32 noise: byte-identical for an untrained network, close for a random one', () => {
+    const { pipeline, model, codec } = setup();
+    const data = batch();
+    const scheduler = new DDPMScheduler(parseDDPMSchedulerConfig({}), { clipPredX0: (x) => codec.clipInImageSpace(x) });
+    scheduler.setTimesteps(8);
+    const sample = (p: CwdmPipeline) => tidy(() => p.sample(data.conditions, scheduler, { generator: new Generator(9) }).toTypedArray<'float32'>());
+    // Untrained, x̂₀ is exactly 0 in both precisions, so every ancestral step is decided by the noise alone:
+    // equal bytes mean equal draws, in number, order, dtype and value.
+    assert.deepEqual(sample(new CwdmPipeline(bf16Copy(model), codec)), sample(pipeline));
+
+    randomiseZeroLayers(model, 12);
+    const fp32 = sample(pipeline);
+    const bf16 = sample(new CwdmPipeline(bf16Copy(model), codec));
+    let squares = 0;
+    for (let v = 0; v < fp32.length; v++) squares += (fp32[v] - bf16[v]) ** 2;
+    const rms = Math.sqrt(squares / fp32.length);
+    // Same noise; x̂₀ off by the network's ~2 % at each of the 8 steps (the last step returns it nearly as it
+    // is). Measured RMS 0.011 in [0, 1] units, the fp32 image's standard deviation being 0.29; single voxels
+    // differ more (max 0.09) where the [0, 1] clipping in image space cuts one precision's value and not the other's.
+    assert.ok(rms <= 0.025, `RMS |bf16 − fp32| = ${rms} in [0, 1] image units`);
+    assert.ok(rms > 0, 'with random weights the network must matter');
   });
 
   test('conditions that do not match the model are refused with their shape', () => tidy(() => {

@@ -7,6 +7,10 @@
  * mapped to wavelet coefficients c = DWT(x) (LLL/3), a timestep t and noise ε are drawn, and the network
  * predicts c₀ from [c_t ‖ c_cond] where c_t = √ᾱ_t c₀ + √(1−ᾱ_t) ε; the loss is the MSE on coefficients.
  * Sampling runs the scheduler's reverse steps from pure noise, with x̂₀ clipped in image space at every step.
+ *
+ * Precision: the network runs in whatever dtype its weights are in (`model.to('bfloat16')` for bf16, see
+ * models/wdm/precision.ts); everything else here — wavelet coefficients, noise, the scheduler, the loss — is
+ * float32. `predict` is the one place where the two meet.
  */
 import { assert, fmtShape } from '../../util/assert.js';
 import { F, Generator, Tensor, noGrad, randint, randn, tensor, tidy } from '../../tensor/index.js';
@@ -42,6 +46,17 @@ export class CwdmPipeline {
     }
   }
 
+  /**
+   * The network's x̂₀ for [c_t ‖ c_cond] in the input's dtype (float32), whatever dtype the network runs in: the
+   * input is cast to the network's dtype on the way in and the output cast back on the way out. Gradients flow
+   * through both casts, so a loss on the float32 output trains a bfloat16 network.
+   */
+  predict(input: Tensor, timesteps: Tensor): Tensor {
+    const { dtype } = this.model;
+    if (input.dtype === dtype) return this.model.forward(input, timesteps);
+    return tidy(() => this.model.forward(input.to(dtype), timesteps).to(input.dtype));
+  }
+
   /** The training objective for one batch: MSE between predicted and true clean coefficients. */
   trainingLoss(batch: CwdmBatch, scheduler: Scheduler, generator: Generator): Tensor {
     this.checkBatch('CwdmPipeline.trainingLoss', batch.conditions, batch.target);
@@ -53,7 +68,7 @@ export class CwdmPipeline {
       const stepList = Array.from(steps.toTypedArray<'int64'>(), Number);
       const noise = randn(clean.shape, { generator, dtype: clean.dtype });
       const noisy = scheduler.addNoise(clean, noise, stepList);
-      const predicted = this.model.forward(F.cat([noisy, condition], 1), steps);
+      const predicted = this.predict(F.cat([noisy, condition], 1), steps);
       return F.mseLoss(predicted, clean);
     });
   }
@@ -74,7 +89,7 @@ export class CwdmPipeline {
       timesteps.forEach((t, index) => {
         const out = tidy(() => {
           const step = tensor(new BigInt64Array(n).fill(BigInt(t)));
-          const modelOutput = this.model.forward(F.cat([x, condition], 1), step);
+          const modelOutput = this.predict(F.cat([x, condition], 1), step);
           return scheduler.step(modelOutput, t, x, { generator: options.generator });
         });
         x.dispose();
