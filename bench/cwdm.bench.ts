@@ -6,10 +6,12 @@
  *
  * Two precisions:
  *   fp32 — the reference's settings, for the like-for-like comparison;
- *   bf16 — the network runs in bfloat16 (Module.to('bfloat16'), inputs cast on the way in, output cast back
- *          for the float32 scheduler). Training keeps float32 master weights for AdamW (lr 1e-5 steps are
- *          far below bfloat16's resolution): gradients are copied up, the step is taken in float32, and the
- *          result is copied down into the bfloat16 working copy.
+ *   bf16 — the network runs in bfloat16, through the same code `train --precision bf16` and `complete
+ *          --precision bf16` use: CwdmPipeline.predict casts the input in and the output back to float32 for
+ *          the scheduler and the loss; training goes through MixedPrecision (src/training/mixedPrecision.ts),
+ *          a bfloat16 working copy with float32 master weights for AdamW (lr 1e-5 steps are far below
+ *          bfloat16's resolution): gradients are copied up, the step is taken in float32, and the result is
+ *          copied down into the working copy.
  * Not a variant: channels-last. libtorch 1.13 accepts channels_last_3d tensors (aten::contiguous with
  * memory_format 3), but its CPU conv3d hands back a contiguous result and was no faster on them (fp32 slower,
  * from the conversions), so every following layer would pay for the layout and gain nothing.
@@ -25,9 +27,9 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { PRECISIONS, type Precision } from '../src/models/wdm/precision.js';
 
 type Task = 'train' | 'denoise';
-type Precision = 'fp32' | 'bf16';
 
 interface Job {
   image: [number, number, number];
@@ -53,7 +55,6 @@ const REFERENCE: Record<string, { train: number; denoise: number; rssGb: number 
 };
 const FULL: [number, number, number] = [224, 224, 160];
 const REFERENCE_FULL_DENOISE = 49;
-const PRECISIONS: Precision[] = ['fp32', 'bf16'];
 
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -65,8 +66,10 @@ const sizeName = (image: readonly number[]) => image.join('x');
 // ---------------------------------------------------------------- child: one task at one size
 
 async function measure(job: Job): Promise<Measurement> {
-  const { CwdmUNet, parseCwdmUNetConfig } = await import('../src/models/wdm/index.js');
+  const { CwdmUNet, PRECISION_DTYPES, parseCwdmUNetConfig } = await import('../src/models/wdm/index.js');
   const { AdamW } = await import('../src/optim/index.js');
+  const { CwdmPipeline } = await import('../src/pipelines/cwdm/index.js');
+  const { MixedPrecision } = await import('../src/training/index.js');
   const { DDPMScheduler } = await import('../src/schedulers/index.js');
   const { WaveletCodec } = await import('../src/wavelets/index.js');
   const { F, Generator, getNumThreads, manualSeed, noGrad, randint, randn, tensor, tidy } = await import('../src/tensor/index.js');
@@ -75,51 +78,34 @@ async function measure(job: Job): Promise<Measurement> {
   const config = parseCwdmUNetConfig('paper');
   const model = new CwdmUNet(config);
   const wavelet = job.image.map((s) => s / 2);
-  const bf16 = job.precision === 'bf16';
-  // The network that runs. In bfloat16, denoising converts the model itself; training runs a bfloat16 copy
-  // and keeps `model` as the float32 master that the optimiser updates.
-  const bf16Copy = () => {
-    const copy = new CwdmUNet(config);
-    noGrad(() => tidy(() => copy.loadStateDict(model.stateDict())));
-    return copy.to('bfloat16');
-  };
-  const net = !bf16 ? model : job.task === 'train' ? bf16Copy() : model.to('bfloat16');
+  const codec = new WaveletCodec();
 
   const trainStep = () => {
+    // `model` is the float32 master; in bf16 the pipeline runs a bfloat16 working copy of it.
+    const weights = new MixedPrecision(model, job.precision, () => new CwdmUNet(config));
+    const pipeline = new CwdmPipeline(weights.network, codec);
     const optimizer = new AdamW(model.namedParameters(), { lr: 1e-5, weightDecay: 0 });
-    const masters = model.parameters();
-    const workers = net.parameters();
-    const x = randn([1, net.inChannels, ...wavelet]);
-    const target = randn([1, net.outChannels, ...wavelet]);
+    const x = randn([1, model.inChannels, ...wavelet]);
+    const target = randn([1, model.outChannels, ...wavelet]);
     return () => tidy(() => {
-      const out = net.forward(bf16 ? x.to('bfloat16') : x, randint(0, 1000, [1]));
-      F.mseLoss(bf16 ? out.float() : out, target).backward();
-      if (bf16) {
-        noGrad(() => workers.forEach((w, i) => {
-          masters[i].grad = w.grad!.float();
-          w.grad = null;
-        }));
-      }
-      optimizer.step();
-      optimizer.zeroGrad();
-      if (bf16) noGrad(() => workers.forEach((w, i) => w.copy_(masters[i])));
+      F.mseLoss(pipeline.predict(x, randint(0, 1000, [1])), target).backward();
+      weights.step(optimizer);
     });
   };
 
   const denoiseStep = () => {
-    net.eval();
-    const codec = new WaveletCodec();
+    model.eval().to(PRECISION_DTYPES[job.precision]);
+    const pipeline = new CwdmPipeline(model, codec);
     const scheduler = new DDPMScheduler(undefined, { clipPredX0: (x0) => codec.clipInImageSpace(x0) });
     scheduler.setTimesteps(1000);
     const generator = new Generator(0);
     const condition = codec.encode(randn([1, config.conditions, ...job.image]).clamp(0, 1));
-    const sample = randn([1, net.outChannels, ...wavelet]);
+    const sample = randn([1, model.outChannels, ...wavelet]);
     let k = 0;
     return () => noGrad(() => tidy(() => {
       const t = scheduler.timesteps[k++];
-      const input = F.cat([sample, condition], 1);
-      const out = net.forward(bf16 ? input.to('bfloat16') : input, tensor([t], { dtype: 'int64' }));
-      scheduler.step(bf16 ? out.float() : out, t, sample, { generator });
+      const out = pipeline.predict(F.cat([sample, condition], 1), tensor([t], { dtype: 'int64' }));
+      scheduler.step(out, t, sample, { generator });
     }));
   };
 

@@ -4,6 +4,8 @@ export type { TrainCwdmCallbacks, TrainCwdmOptions, TrainCwdmResult, TrainPreset
 export { DataOrder } from './dataOrder.js';
 export type { DataOrderState } from './dataOrder.js';
 export { FixedValidationSet } from './fixedValidationSet.js';
+export { MixedPrecision } from './mixedPrecision.js';
+export type { MixedPrecisionStepOptions } from './mixedPrecision.js';
 export type { ValidationTriple } from './fixedValidationSet.js';
 export { sampledCaseScores } from './sampledCaseScores.js';
 export type { SampledCaseScores } from './sampledCaseScores.js';

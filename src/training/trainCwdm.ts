@@ -6,6 +6,10 @@
  * draws of t and ε, and the global generator (dropout) each have their own generator, and all three states,
  * the data-order position, AdamW's moments and the EMA go into every checkpoint. A run resumed from step k
  * therefore continues bit for bit like the uninterrupted run at the same thread count.
+ *
+ * Precision: in bf16 the network runs in bfloat16 while AdamW, clipping, the EMA and checkpoints keep float32
+ * master weights (see mixedPrecision.ts); the loss and everything around the network stay float32. Checkpoints
+ * hold only the masters, from which the bfloat16 copy is rounded again on resume, so resumption stays exact.
  */
 import { existsSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
@@ -13,8 +17,8 @@ import { join, resolve } from 'node:path';
 import { discoverDataset, splitCases, type Contrast } from '../data/index.js';
 import { encodeTrainingCheckpoint, moduleToRaw, restoreTrainingCheckpoint } from '../io/checkpoint/index.js';
 import { loadSafetensors, saveSafetensors, saveSafetensorsSync, type RawTensor } from '../io/safetensors/index.js';
-import { CwdmUNet, cwdmSpatialMultiple, parseCwdmUNetConfig } from '../models/wdm/index.js';
-import { AdamW, EMA, clipGradNorm_ } from '../optim/index.js';
+import { CwdmUNet, cwdmSpatialMultiple, parseCwdmUNetConfig, type Precision } from '../models/wdm/index.js';
+import { AdamW, EMA } from '../optim/index.js';
 import { CwdmPipeline, type CwdmBatch } from '../pipelines/cwdm/index.js';
 import {
   RUN_FILES, RUN_FORMAT, RUN_FORMAT_VERSION, configDifferences, configHash, parseRunConfig, readRunConfig, runWeightsMetadata,
@@ -27,6 +31,7 @@ import { packageVersion } from '../util/packageRoot.js';
 import { WaveletCodec } from '../wavelets/index.js';
 import { DataOrder, type DataOrderState } from './dataOrder.js';
 import { FixedValidationSet } from './fixedValidationSet.js';
+import { MixedPrecision } from './mixedPrecision.js';
 import { sampledCaseScores } from './sampledCaseScores.js';
 import { TrainingLog, type TrainStepEntry, type ValidationEntry } from './trainingLog.js';
 import { checkTrainingMemory, estimateTrainingMemory, formatGiB, type TrainingMemoryEstimate } from './trainingMemory.js';
@@ -79,6 +84,8 @@ export interface TrainCwdmOptions {
   readonly emaDecay?: number;
   readonly seed?: number;
   readonly gradClip?: number;
+  /** What the network runs in (see models/wdm/precision.ts); default fp32 for a new run. */
+  readonly precision?: Precision;
   /** Seed of the train/validation split by subject (and of the validation draws); default 0. */
   readonly splitSeed?: number;
   /** What `parsePreprocessConfig` accepts; default the `cwdm` preset (see trainingPreprocessConfig). */
@@ -161,8 +168,8 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
   manualSeed(config.training.seed);
   const model = new CwdmUNet(config.modelConfig);
   const codec = new WaveletCodec({ latentMultiple: cwdmSpatialMultiple(config.modelConfig) });
-  const pipeline = new CwdmPipeline(model, codec);
   const generators = { data: new Generator(config.training.seed + 1), noise: new Generator(config.training.seed + 2), global: Generator.global() };
+  let weights: MixedPrecision<CwdmUNet> | undefined;
   let optimizer: AdamW | undefined;
   let ema: EMA | undefined;
   try {
@@ -172,7 +179,7 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
     const valuesPerCase = first.batch.conditions.numel + first.batch.target.numel;
     const memory = estimateTrainingMemory(config.modelConfig, {
       parameterCount: model.numParameters(), imageShape: first.shape, batchSize: config.training.batchSize,
-      cachedValues: valuesPerCase * (splits.train.length + splits.val.length),
+      precision: config.training.precision, cachedValues: valuesPerCase * (splits.train.length + splits.val.length),
     });
     const limit = options.memoryLimit ?? totalmem();
     checkTrainingMemory(memory, limit, `training ${config.modelConfig.modelChannels}-channel cWDM on a ${fmtShape(first.shape)} grid `
@@ -191,6 +198,9 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
       callbacks.onNotice?.(`the split (seed ${config.data.splitSeed}) has no validation case; validating on the training cases`);
     }
 
+    // The optimiser and the EMA hold the float32 masters; the pipeline runs the network of the run's precision.
+    weights = new MixedPrecision(model, config.training.precision, () => new CwdmUNet(config.modelConfig));
+    const pipeline = new CwdmPipeline(weights.network, codec);
     optimizer = new AdamW(model.namedParameters(), { lr: config.training.lr, weightDecay: config.training.weightDecay });
     ema = new EMA(model, { decay: config.training.emaDecay });
     const components = { model, optimizer, ema, generators };
@@ -201,6 +211,7 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
     if (saved !== undefined) {
       const contents = await loadSafetensors(paths.checkpoint);
       step = restoreTrainingCheckpoint(contents, components, paths.checkpoint).step;
+      weights.syncNetwork();
       const savedIds = JSON.parse(contents.metadata[CHECKPOINT_METADATA.trainCases] ?? '[]') as string[];
       assert(savedIds.join('\n') === trainIds.join('\n'), () => `trainCwdm: the training cases of ${dataPath} changed since the checkpoint `
         + `(${savedIds.length} then, ${trainIds.length} now; first difference at ${savedIds.find((id, i) => id !== trainIds[i]) ?? trainIds[savedIds.length]})`);
@@ -229,9 +240,9 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
     const validate = () => {
       const started = performance.now();
       const loss = validationSet.loss(pipeline, scheduler);
-      const lossEma = ema!.withAveragedWeights(() => validationSet.loss(pipeline, scheduler));
+      const lossEma = weights!.withAveragedWeights(ema!, () => validationSet.loss(pipeline, scheduler));
       const sample = valSampleSteps > 0
-        ? ema!.withAveragedWeights(() => sampledCaseScores(pipeline, validationSet.cases[0], config.schedule,
+        ? weights!.withAveragedWeights(ema!, () => sampledCaseScores(pipeline, validationSet.cases[0], config.schedule,
           { steps: valSampleSteps, seed: config.data.splitSeed + 2 }))
         : undefined;
       lastValidation = { kind: 'validation', step, loss, lossEma, baselineLoss, ...(sample && { sample }), seconds: (performance.now() - started) / 1000 };
@@ -253,7 +264,7 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
     };
 
     if (step === 0) validate();
-    model.train();
+    weights.network.train();
     const { batchSize, gradClip } = config.training;
     while (step < config.training.steps) {
       const started = performance.now();
@@ -264,9 +275,7 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
         };
         const lossTensor = pipeline.trainingLoss(batch, scheduler, generators.noise);
         lossTensor.backward();
-        const norm = gradClip !== undefined ? clipGradNorm_(model.parameters(), gradClip) : undefined;
-        optimizer!.step();
-        optimizer!.zeroGrad();
+        const norm = weights!.step(optimizer!, { gradClip });
         return { loss: lossTensor.item(), gradNorm: norm };
       });
       ema.update();
@@ -291,6 +300,7 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
     disposeTrainingCases([...trainCases, ...validationCases]);
     ema?.dispose();
     optimizer?.dispose();
+    weights?.dispose();
     model.dispose();
     generators.data.dispose();
     generators.noise.dispose();
@@ -309,7 +319,7 @@ function runConfigFor(options: TrainCwdmOptions, roles: CwdmRoles, dataPath: str
   const base = saved?.training ?? { ...DEFAULTS.training, lr: DEFAULT_LEARNING_RATES[preset!] };
   const given = definedOnly({
     lr: options.lr, weightDecay: options.weightDecay, batchSize: options.batchSize, emaDecay: options.emaDecay, seed: options.seed,
-    gradClip: options.gradClip,
+    gradClip: options.gradClip, precision: options.precision,
   });
   return parseRunConfig({
     format: RUN_FORMAT,

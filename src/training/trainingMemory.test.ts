@@ -27,6 +27,9 @@ describe('training memory', () => {
     assert.equal(double.activations, 2 * small.activations);
     assert.equal(double.data, 4000);
     assert.equal(small.total, small.parameters + small.optimiser + small.activations + small.data + small.runtime);
+    // bf16 adds the bfloat16 working copy and its gradients (2 + 2 bytes a weight); activations stay counted at 4 bytes.
+    const bf16 = estimateTrainingMemory(config, { parameterCount, imageShape: [32, 32, 32], batchSize: 1, cachedValues: 0, precision: 'bf16' });
+    assert.deepEqual({ optimiser: bf16.optimiser, activations: bf16.activations }, { optimiser: 6 * small.parameters, activations: small.activations });
   });
 
   test('an estimate over the limit is refused with both numbers', () => {

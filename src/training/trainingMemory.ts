@@ -3,14 +3,17 @@
  * the machine does not have it. A run that would swap or be killed by the OOM killer hours in is worse than a
  * clear message at the start.
  */
-import { WAVELET_BANDS, type CwdmUNetConfig } from '../models/wdm/index.js';
+import { WAVELET_BANDS, type CwdmUNetConfig, type Precision } from '../models/wdm/index.js';
 import { assert } from '../util/assert.js';
 import type { Shape3 } from '../volume/volume.js';
 
 export interface TrainingMemoryEstimate {
   /** The weights. */
   readonly parameters: number;
-  /** Gradients, AdamW's two moments, the EMA copy and the backup made while validating with EMA weights. */
+  /**
+   * Gradients, AdamW's two moments, the EMA copy and the backup made while validating with EMA weights; in bf16
+   * also the bfloat16 working copy and its gradients.
+   */
   readonly optimiser: number;
   /** What autograd keeps for the backward pass of one batch. */
   readonly activations: number;
@@ -28,11 +31,15 @@ export interface TrainingMemoryInput {
   readonly batchSize: number;
   /** float32 values of every cached case (all contrasts). */
   readonly cachedValues: number;
+  /** Default fp32. */
+  readonly precision?: Precision;
 }
 
 const FLOAT = 4;
 /** Gradient, two AdamW moments, the EMA shadow and its swap-in backup: five more copies of the weights. */
 const WEIGHT_COPIES = 5;
+/** In bf16: the bfloat16 working copy and its gradients, 2 + 2 bytes per weight, one more float32 copy's worth. */
+const BF16_WEIGHT_COPIES = 1;
 /** Node (with tsx) and libtorch after loading, about 240 MiB measured, plus headroom for the heap and thread pools. */
 const RUNTIME_BYTES = 0.5 * 2 ** 30;
 
@@ -83,7 +90,9 @@ export function savedActivationValues(config: CwdmUNetConfig, voxels: number): n
 export function estimateTrainingMemory(config: CwdmUNetConfig, input: TrainingMemoryInput): TrainingMemoryEstimate {
   const voxels = (input.imageShape[0] * input.imageShape[1] * input.imageShape[2]) / 8 * input.batchSize;
   const parameters = input.parameterCount * FLOAT;
-  const optimiser = WEIGHT_COPIES * parameters;
+  const optimiser = (WEIGHT_COPIES + (input.precision === 'bf16' ? BF16_WEIGHT_COPIES : 0)) * parameters;
+  // Counted at 4 bytes in bf16 too: bfloat16 halves most saved activations, but GroupNorm32 saves its float32
+  // inputs, and an estimate should err on the safe side.
   const activations = savedActivationValues(config, voxels) * FLOAT;
   const data = input.cachedValues * FLOAT;
   return { parameters, optimiser, activations, data, runtime: RUNTIME_BYTES, total: parameters + optimiser + activations + data + RUNTIME_BYTES };
