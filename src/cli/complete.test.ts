@@ -46,7 +46,7 @@ describe('mrsynth complete', () => {
 
   test('completes a data set, says per case what it did, and fails for the refused case', async () => {
     const { stdout, exitCode } = await completeCli(data, '--models', run, '--steps', '2', '--seed', '4');
-    assert.match(stdout, /^sampler: DDIM, 2 steps, η 0, seed 4, 1 sample\(s\) per contrast$/m);
+    assert.match(stdout, /^sampler: DDIM, 2 steps, η 0, fp32, seed 4, 1 sample\(s\) per contrast$/m);
     assert.match(stdout, /^Ph_010: synthesised t1ce → .*Ph_010_t1ce\.nii\.gz$/m);
     assert.match(stdout, /^Ph_011: refused: it has only one real contrast \(t1\)/m);
     assert.match(stdout, /^2 case\(s\): 1 completed, 0 already done, 0 with nothing to do, 1 refused, 0 failed$/m);
@@ -58,17 +58,22 @@ describe('mrsynth complete', () => {
     assert.equal(again.exitCode, undefined);
   });
 
-  test('explicit files write the one given output', async () => {
+  test('explicit files write the one given output, here in bf16', async () => {
     const dir = join(data, 'Ph_010');
     const out = join(root, 'explicit', 'Ph_010_t1ce.nii.gz');
-    const { exitCode } = await completeCli('--t1', join(dir, 'Ph_010_t1.nii.gz'), '--t2', join(dir, 'Ph_010_t2.nii.gz'),
-      '--flair', join(dir, 'Ph_010_flair.nii.gz'), '--out', out, '--models', run, '--steps', '2');
+    const { stdout, exitCode } = await completeCli('--t1', join(dir, 'Ph_010_t1.nii.gz'), '--t2', join(dir, 'Ph_010_t2.nii.gz'),
+      '--flair', join(dir, 'Ph_010_flair.nii.gz'), '--out', out, '--models', run, '--steps', '2', '--precision', 'bf16');
     assert.equal(exitCode, undefined);
+    assert.match(stdout, /^sampler: DDIM, 2 steps, η 0, bf16, seed 0/m);
     assert.deepEqual(readdirSync(join(root, 'explicit')).sort(), ['Ph_010_t1ce.json', 'Ph_010_t1ce.nii.gz']);
+    const sidecar = JSON.parse(readFileSync(join(root, 'explicit', 'Ph_010_t1ce.json'), 'utf8')) as { precision: string };
+    assert.equal(sidecar.precision, 'bf16');
   });
 
-  test('refuses a path together with explicit files, and options of the other sampler', async () => {
+  test('refuses a path together with explicit files, options of the other sampler, and an unknown precision', async () => {
     await assert.rejects(completeCli(data, '--t1', 'x.nii.gz', '--models', run), /give either a case or data set path, or explicit files .* got both/);
     await assert.rejects(completeCli(data, '--models', run, '--sampler', 'ddpm', '--eta', '1'), /eta 1 is a DDIM option/);
+    await assert.rejects(completeCli(data, '--models', run, '--precision', 'fp16'),
+      /option '--precision <p>' argument 'fp16' is invalid\. Allowed choices are fp32, bf16\./);
   });
 });

@@ -4,6 +4,7 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { CONTRASTS, type Contrast } from '../data/contrast.js';
 import type { CaseOutcome, CompletionEvent } from '../completion/completeCases.js';
 import { PLACEHOLDERS, type Placeholder } from '../completion/placeholder.js';
+import { PRECISIONS, type Precision } from '../models/wdm/precision.js';
 import { DDPM_VARIANCES } from '../schedulers/index.js';
 import { SAMPLER_KINDS, describeSampler, parseSamplerSpec } from '../completion/samplerSpec.js';
 import { formatRoundTripError } from '../transforms/roundTripError.js';
@@ -15,6 +16,7 @@ interface CompleteFlags {
   steps?: number;
   eta?: number;
   variance?: string;
+  precision: Precision;
   seed: number;
   samples: number;
   placeholder: Placeholder;
@@ -43,6 +45,8 @@ export function registerCompleteCommand(program: Command): void {
     .option('--steps <k>', 'sampling steps (default: DDIM 50, DDPM the run\'s whole chain)', parsePositiveInteger)
     .option('--eta <e>', 'DDIM η: 0 deterministic (default), 1 DDPM-like noise', parseNonNegative)
     .addOption(new Option('--variance <kind>', 'DDPM σ²: beta (the reference\'s, default) or posterior').choices(DDPM_VARIANCES))
+    .addOption(new Option('--precision <p>', 'what the network runs in: bf16 is faster on CPUs with bfloat16 instructions; the noise, '
+      + 'scheduler and clipping stay float32, so a seed draws the same noise in both').choices(PRECISIONS).default('fp32'))
     .option('--seed <n>', 'base seed; each case and contrast samples from a seed derived from (seed, case id, contrast)', parseSeed, 0)
     .option('--samples <n>', 'samples per contrast; with more than one, writes their mean and a <name>_std.nii.gz', parsePositiveInteger, 1)
     .addOption(new Option('--placeholder <kind>', 'with several contrasts missing, what stands in for a missing condition until it is '
@@ -61,13 +65,13 @@ export function registerCompleteCommand(program: Command): void {
     // Loaded here, not at start-up: commands that need no libtorch should not pay for loading it.
     const { completeCases } = await import('../completion/completeCases.js');
     const progress = new Progress();
-    process.stdout.write(`sampler: ${describeSampler(sampler)}, seed ${flags.seed}, ${flags.samples} sample(s) per contrast\n`);
+    process.stdout.write(`sampler: ${describeSampler(sampler)}, ${flags.precision}, seed ${flags.seed}, ${flags.samples} sample(s) per contrast\n`);
     let outcomes: CaseOutcome[];
     try {
       outcomes = await completeCases({
         ...(explicit ? { files } : { input: path }),
-        runs: flags.models, out: flags.out, sampler, seed: flags.seed, samples: flags.samples, placeholder: flags.placeholder,
-        force: flags.force, onProgress: (event) => progress.on(event),
+        runs: flags.models, out: flags.out, sampler, precision: flags.precision, seed: flags.seed, samples: flags.samples,
+        placeholder: flags.placeholder, force: flags.force, onProgress: (event) => progress.on(event),
       });
     } finally {
       progress.stop();

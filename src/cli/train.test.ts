@@ -45,15 +45,17 @@ describe('mrsynth train cwdm', () => {
   });
   after(async () => { await fs.rm(root, { recursive: true, force: true }); });
 
-  test('trains a new run, then --resume extends it', async () => {
+  test('trains a new run in bf16, then --resume extends it in the run\'s precision', async () => {
     const run = join(root, 'run');
     assert.equal(await trainCli('--data', data, '--target', 'T2', '--config', 'tiny', '--steps', '3', '--out', run,
-      '--preprocess', PREPROCESS, '--val-every', '2', '--val-sample-steps', '2', '--lr', '0.002'), 0);
+      '--preprocess', PREPROCESS, '--val-every', '2', '--val-sample-steps', '2', '--lr', '0.002', '--precision', 'bf16'), 0);
     const config = await readRunConfig(run);
-    assert.deepEqual({ target: config.target, conditions: config.conditions, lr: config.training.lr }, { target: 't2', conditions: ['t1', 't1ce', 'flair'], lr: 0.002 });
+    assert.deepEqual({ target: config.target, conditions: config.conditions, lr: config.training.lr, precision: config.training.precision },
+      { target: 't2', conditions: ['t1', 't1ce', 'flair'], lr: 0.002, precision: 'bf16' });
     assert.deepEqual(await trainSteps(run), [1, 2, 3]);
     assert.equal(await trainCli('--resume', run, '--steps', '5', '--val-sample-steps', '0'), 0);
     assert.deepEqual(await trainSteps(run), [1, 2, 3, 4, 5]);
+    await assert.rejects(trainCli('--resume', run, '--steps', '6', '--precision', 'fp32'), /differs in training.precision: "bf16" → "fp32"/);
     await assert.rejects(trainCli('--resume', run, '--steps', '6', '--batch-size', '2'), /differs in training.batchSize: 1 → 2/);
   });
 
@@ -61,6 +63,8 @@ describe('mrsynth train cwdm', () => {
     await assert.rejects(trainCli('--data', data, '--target', 't2', '--steps', '1'), /mrsynth train cwdm: give --out RUN for a new run or --resume RUN/);
     await assert.rejects(trainCli('--resume', join(root, 'a'), '--out', join(root, 'b'), '--steps', '1'), /--resume .*a continues that run in place; --out .*b names another folder/);
     await assert.rejects(trainCli('--data', data, '--target', 't2', '--steps', '0', '--out', join(root, 'c')), /--steps must be a positive integer, got '0'/);
+    await assert.rejects(trainCli('--data', data, '--target', 't2', '--steps', '1', '--out', join(root, 'd'), '--precision', 'fp16'),
+      /option '--precision <p>' argument 'fp16' is invalid\. Allowed choices are fp32, bf16\./);
   });
 
   test('Ctrl-C finishes the step, checkpoints it and exits with 130', async () => {

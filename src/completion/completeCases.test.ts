@@ -80,6 +80,7 @@ describe('completeCases: one missing contrast (BraTS 2021 naming, stored LPS)', 
     assert.equal(sidecar.model.config.target, 't1ce');
     assert.match(sidecar.model.configHash, /^[0-9a-f]{16}$/);
     assert.deepEqual(sidecar.sampler, sampler);
+    assert.equal(sidecar.precision, 'fp32');
     assert.deepEqual(sidecar.seed, { base: 0, derived: caseSeed(0, 'Ph_001', 't1ce').toString() });
     assert.equal(sidecar.samples, 1);
     assert.deepEqual(sidecar.order, ['t1ce']);
@@ -177,6 +178,26 @@ describe('completeCases: seeds, samples and explicit files', () => {
     assert.deepEqual(readFileSync(join(apart, 'Ph_00B', 'Ph_00B_t1ce.nii.gz')), readFileSync(join(together, 'Ph_00B', 'Ph_00B_t1ce.nii.gz')));
     assert.notDeepEqual(readFileSync(join(together, 'Ph_00B', 'Ph_00B_t1ce.nii.gz')), imageA);
     assert.deepEqual(readdirSync(a).sort(), ['Ph_00A_flair.nii.gz', 'Ph_00A_t1.nii.gz', 'Ph_00A_t2.nii.gz'], '--out leaves the case folder alone');
+  });
+
+  test('precision bf16: the same seed gives a volume close to fp32\'s, recorded in the sidecar; fp16 is refused', async () => {
+    const dir = await writeCase(join(root, 'precision'), 'brats2021', 'Ph_009', 7, ['t1', 't2', 'flair']);
+    const volumes: Record<string, Float32Array> = {};
+    for (const precision of ['fp32', 'bf16'] as const) {
+      const out = join(root, `precision-${precision}`);
+      const [outcome] = await complete({ input: dir, runs: [runs.t1ce], out, precision });
+      assert.equal(outcome.status, 'completed');
+      volumes[precision] = (await readNifti(join(out, 'Ph_009_t1ce.nii.gz'))).volume.data;
+      assert.equal(readSidecar(join(out, 'Ph_009_t1ce.json')).precision, precision);
+    }
+    let squares = 0;
+    volumes.fp32.forEach((value, v) => { squares += (value - volumes.bf16[v]) ** 2; });
+    const rms = Math.sqrt(squares / volumes.fp32.length);
+    // The same noise (drawn in float32 from the same seed) through a network whose x̂₀ bfloat16 rounds by about
+    // 2 % (see cwdmPipeline.test.ts); measured RMS 0.0066 in [0, 1] units here.
+    assert.ok(rms > 0 && rms <= 0.025, `RMS |bf16 − fp32| = ${rms}`);
+    await assert.rejects(complete({ input: dir, runs: [runs.t1ce], precision: 'fp16' as never }),
+      /completeCases: precision must be one of fp32, bf16, got "fp16"/);
   });
 
   test('--samples 2 writes the mean and a _std map beside it; sample 1 of the mean is the single-sample result', async () => {

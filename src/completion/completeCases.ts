@@ -19,6 +19,7 @@ import { discoverDataset } from '../data/discover.js';
 import { contrastFileName } from '../data/naming.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readNifti, writeNifti, type NiftiImage } from '../io/nifti/index.js';
+import { PRECISION_DTYPES, parsePrecision, type Precision } from '../models/wdm/index.js';
 import { configHash, tensorToVolumeData, volumesToTensor } from '../runs/index.js';
 import { Generator, runtimeInfo, tidy } from '../tensor/index.js';
 import { invertPreprocess, preprocess, roundTripError, type RoundTripError } from '../transforms/index.js';
@@ -45,6 +46,11 @@ export interface CompleteCasesOptions {
   readonly out?: string;
   /** Default DDIM, 50 steps, η 0. */
   readonly sampler?: SamplerSpec;
+  /**
+   * What the networks run in; default fp32. bf16 converts the loaded weights to bfloat16; noise, the scheduler and
+   * x̂₀ clipping stay float32, so a seed draws the same noise in either precision.
+   */
+  readonly precision?: Precision;
   /** Default 0. Each (case, contrast) samples from its own generator seeded from (seed, case id, contrast). */
   readonly seed?: number;
   /** Samples per contrast; with more than one, their mean and standard deviation are written. Default 1. */
@@ -80,6 +86,7 @@ export type CompletionEvent =
 
 interface Settings {
   readonly sampler: SamplerSpec;
+  readonly precision: Precision;
   readonly seed: number;
   readonly samples: number;
   readonly placeholder: Placeholder;
@@ -98,6 +105,7 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
   assert(Number.isInteger(samples) && samples >= 1, () => `${fn}: samples must be a positive integer, got ${samples}`);
   const settings: Settings = {
     sampler: options.sampler ?? parseSamplerSpec(),
+    precision: parsePrecision(options.precision ?? 'fp32', `${fn}: precision`),
     seed,
     samples,
     placeholder: options.placeholder ?? 'mean-of-available',
@@ -106,7 +114,12 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
 
   const runs: LoadedRun[] = [];
   try {
-    for (const dir of options.runs) runs.push(await loadRun(dir));
+    for (const dir of options.runs) {
+      const run = await loadRun(dir);
+      runs.push(run);
+      // In place: these runs are this call's, and the float32 weights are not needed once converted.
+      run.pipeline.model.to(PRECISION_DTYPES[settings.precision]);
+    }
     const targets = runs.map((run) => run.config.target);
     const twice = targets.find((t, i) => targets.indexOf(t) !== i);
     assert(twice === undefined, () => `${fn}: runs ${runs.filter((r) => r.config.target === twice).map((r) => r.dir).join(' and ')} both `
@@ -263,6 +276,7 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
       mask: SYNTHESIS_MASK,
       model: { run: resolve(target.run.dir), weightsSha256: target.run.weightsSha256, configHash: configHash(target.run.config), config: target.run.config },
       sampler: resolveSampler(settings.sampler, target.run.config.schedule),
+      precision: settings.precision,
       seed: { base: settings.seed, derived: seeds.get(target.contrast)!.toString() },
       samples: settings.samples,
       order: plan.order.map((t) => t.contrast),

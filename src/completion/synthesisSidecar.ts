@@ -5,6 +5,7 @@
  * case folder can be moved with its sidecars.
  */
 import type { Contrast } from '../data/contrast.js';
+import type { Precision } from '../models/wdm/index.js';
 import type { AnyRunConfig } from '../runs/index.js';
 import type { InverseRecord, RoundTripError } from '../transforms/index.js';
 import type { Placeholder } from './placeholder.js';
@@ -45,6 +46,8 @@ export interface SynthesisSidecar {
   readonly model: { readonly run: string; readonly weightsSha256: string; readonly configHash: string; readonly config: AnyRunConfig };
   /** As run: DDPM's default step count is resolved to the run's chain length. */
   readonly sampler: SamplerSpec & { readonly steps: number };
+  /** What the network ran in (the weights file holds float32; bf16 rounds them on loading). */
+  readonly precision: Precision;
   /** The user's seed and the generator seed derived from (seed, case, contrast), as a decimal string (64-bit). */
   readonly seed: { readonly base: number; readonly derived: string };
   /** Samples drawn; with more than one, `files.image` holds their mean and `files.std` their sample standard deviation (N − 1). */
