@@ -60,7 +60,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--val-every <n>', 'validate every n steps, and at the start and the end (default 200)', positiveInteger('--val-every'))
     .option('--val-sample-steps <n>', 'DDIM steps for the sampled validation case, 0 for none (default 10)', nonNegativeInteger('--val-sample-steps'))
     .option('--checkpoint-every <n>', 'checkpoint every n steps, and at the end (default 1000)', positiveInteger('--checkpoint-every'))
-    .option('--preprocess <preset|json>', 'cwdm (default), reference, or a preprocessing config as JSON', parsePreprocess)
+    .option('--preprocess <preset|json>', 'cwdm (default), cwdm-brainbox, reference, or a preprocessing config as JSON', parsePreprocess)
     .option('--spacing <mm>', 'resample to this isotropic voxel size first (e.g. 2 for the cpu network)', positiveNumber('--spacing'))
     .option('--max-memory <GiB>', 'refuse to start if the estimated need exceeds this (default: the machine\'s memory)', positiveNumber('--max-memory'))
     .action(async (flags: TrainCwdmFlags) => runTrainCwdm(flags));
