@@ -8,6 +8,7 @@ import { MODEL_FAMILIES, MODEL_FAMILY_NAMES } from '../models/index.js';
 import { checkImportTarget, importedRunConfig, referenceConditions, writeImportedRun } from '../runs/index.js';
 import { product } from '../util/helpers.js';
 import { modelFromFlags } from './models.js';
+import { parsePreprocessOption } from './preprocessOption.js';
 
 interface ConvertFlags {
   from: 'pytorch';
@@ -47,7 +48,7 @@ export function registerConvertCommand(program: Command): void {
       + 'the reference\'s, the other BraTS contrasts in the order t1, t1ce, t2, flair); with --out: their number, if not the '
       + 'preset\'s (BraTS 3, IXI 2)', parseConditions)
     .option('--preprocess <preset|json>', 'with --run-dir: the preprocessing the weights were trained with: reference (default: the '
-      + 'reference\'s 224×224×160 window of the 240×240×155 BraTS grid), cwdm, or a preprocessing config as JSON', parsePreprocess)
+      + 'reference\'s 224×224×160 window of the 240×240×155 BraTS grid), cwdm, or a preprocessing config as JSON', parsePreprocessOption)
     .option('--entry <name>', 'read only this top-level entry of the checkpoint (when it holds the weights more than once, e.g. ema)')
     .option('--force', 'replace the output file, or an earlier imported run folder (never a trained run)')
     .action(async (checkpoint: string, flags: ConvertFlags) => {
@@ -129,15 +130,6 @@ function parseConditions(value: string): number | Contrast[] {
     return names.map((name) => parseContrast(name, '--conditions'));
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
-  }
-}
-
-function parsePreprocess(value: string): unknown {
-  if (!value.trim().startsWith('{')) return value;
-  try {
-    return JSON.parse(value);
-  } catch (error) {
-    throw new InvalidArgumentError(`--preprocess must be a preset name or JSON, got '${value}' (${(error as Error).message})`);
   }
 }
 

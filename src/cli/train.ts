@@ -5,6 +5,7 @@ import { parseContrast, type Contrast } from '../data/contrast.js';
 import { PRECISIONS, type Precision } from '../models/wdm/precision.js';
 import { RUN_FILES } from '../runs/index.js';
 import { TRAIN_PRESETS, formatGiB, trainCwdm, type TrainPreset, type ValidationEntry } from '../training/index.js';
+import { parsePreprocessOption } from './preprocessOption.js';
 
 interface TrainCwdmFlags {
   data?: string;
@@ -60,7 +61,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--val-every <n>', 'validate every n steps, and at the start and the end (default 200)', positiveInteger('--val-every'))
     .option('--val-sample-steps <n>', 'DDIM steps for the sampled validation case, 0 for none (default 10)', nonNegativeInteger('--val-sample-steps'))
     .option('--checkpoint-every <n>', 'checkpoint every n steps, and at the end (default 1000)', positiveInteger('--checkpoint-every'))
-    .option('--preprocess <preset|json>', 'cwdm (default), cwdm-brainbox, reference, or a preprocessing config as JSON', parsePreprocess)
+    .option('--preprocess <preset|json>', 'cwdm (default), cwdm-brainbox, reference, or a preprocessing config as JSON', parsePreprocessOption)
     .option('--spacing <mm>', 'resample to this isotropic voxel size first (e.g. 2 for the cpu network)', positiveNumber('--spacing'))
     .option('--max-memory <GiB>', 'refuse to start if the estimated need exceeds this (default: the machine\'s memory)', positiveNumber('--max-memory'))
     .action(async (flags: TrainCwdmFlags) => runTrainCwdm(flags));
@@ -123,15 +124,6 @@ async function runTrainCwdm(flags: TrainCwdmFlags): Promise<void> {
 function describeValidation(entry: ValidationEntry): string {
   const sample = entry.sample ? `, brain PSNR ${entry.sample.psnr.toFixed(2)} dB SSIM ${entry.sample.ssim.toFixed(3)}` : '';
   return `loss ${entry.loss.toFixed(5)} (EMA ${entry.lossEma.toFixed(5)}, mean-coefficient baseline ${entry.baselineLoss.toFixed(5)})${sample}`;
-}
-
-function parsePreprocess(value: string): unknown {
-  if (!value.trim().startsWith('{')) return value;
-  try {
-    return JSON.parse(value);
-  } catch (error) {
-    throw new InvalidArgumentError(`--preprocess must be a preset name or JSON, got '${value}' (${(error as Error).message})`);
-  }
 }
 
 function numberFlag(flag: string, ok: (n: number) => boolean, expected: string) {
