@@ -221,6 +221,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     result.Set("buildConfig", at::show_config());
     result.Set("parallelInfo", at::get_parallel_info());
     result.Set("numThreads", at::get_num_threads());
+    result.Set("hostAllocator", hostAllocator);
     result.Set("mkldnn", Napi::Boolean::New(env, at::hasMKLDNN()));
     result.Set("cuda", Napi::Boolean::New(env, at::hasCUDA()));
     result.Set("cudaDevices", at::hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0);

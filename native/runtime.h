@@ -3,6 +3,9 @@
 
 namespace mrsynth {
 
+// How host memory is allocated, as chosen when the addon loaded (addon.cc).
+extern const char* hostAllocator;
+
 // Tensor data in and out.
 Napi::Value FromBuffer(const Napi::CallbackInfo& info);   // (typedArray, shape: number[], dtype: number) → handle
 Napi::Value ToBuffer(const Napi::CallbackInfo& info);     // (handle) → ArrayBuffer (contiguous copy, host)

@@ -22,6 +22,7 @@ export function registerInfoCommand(program: Command): void {
         intraOpThreads: info.numThreads,
         // Set by the tensor module before libtorch loaded, unless the user had set it (src/tensor/native.ts).
         openmpWaitPolicy: process.env.OMP_WAIT_POLICY ?? 'default',
+        hostAllocator: info.hostAllocator,
         devices: info.devices,
         libtorchSource: process.env.LIBTORCH_DIR ?? 'Debian libtorch-dev',
       };
@@ -33,7 +34,7 @@ export function registerInfoCommand(program: Command): void {
         ['mrsynth', summary.mrsynth], ['node', summary.node], ['libtorch', `${summary.libtorch} (${summary.libtorchSource}, C++11 ABI ${summary.cxx11Abi ? 'on' : 'off'})`],
         ['BLAS', summary.blas], ['oneDNN', summary.oneDNN ? 'available' : 'not built'],
         ['intra-op threads', `${summary.intraOpThreads} (set MRSYNTH_THREADS to change)`],
-        ['OpenMP waiting', `${summary.openmpWaitPolicy} (OMP_WAIT_POLICY)`], ['devices', summary.devices.join(', ')],
+        ['OpenMP waiting', `${summary.openmpWaitPolicy} (OMP_WAIT_POLICY)`], ['host memory', `${summary.hostAllocator} (MRSYNTH_HOST_ALLOCATOR)`], ['devices', summary.devices.join(', ')],
       ];
       for (const [key, value] of rows) console.log(`${key.padEnd(17)} ${value}`);
       if (options.buildConfig) console.log(`\n${info.buildConfig}`);

@@ -15,6 +15,8 @@ export interface NativeInfo {
   buildConfig: string;
   parallelInfo: string;
   numThreads: number;
+  /** How the addon set up host memory allocation at load (MRSYNTH_HOST_ALLOCATOR=default opts out). */
+  hostAllocator: string;
   mkldnn: boolean;
   cuda: boolean;
   cudaDevices: number;

@@ -6,6 +6,7 @@ export interface RuntimeInfo {
   torchVersion: string;
   cxx11Abi: boolean;
   numThreads: number;
+  hostAllocator: string;
   blas: string;
   mkldnn: boolean;
   devices: string[];
@@ -31,6 +32,7 @@ export function runtimeInfo(): RuntimeInfo {
     torchVersion: info.torchVersion,
     cxx11Abi: info.cxx11Abi,
     numThreads: native.numThreads(),
+    hostAllocator: info.hostAllocator,
     blas: loadedBlas(info.buildConfig),
     mkldnn: info.mkldnn,
     devices,
