@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The cWDM quality evaluation on phantoms (issue 5): per target, a `cpu` model trained on phantom cases of one
+# seed, then the held-out cases of another seed completed with DDIM-50 (all of them) and DDPM-1000 (the first
+# DDPM_CASES), each scored brain-masked against the real contrast and beside the affine baseline, which is
+# fitted on each held-out case against its own reference.
+#
+#   bash scripts/quality/cwdm-phantom.sh            # all four BraTS targets, 1500 training steps each
+#   TARGETS="t2 flair" STEPS=3000 DDPM_CASES=20 OUT=quality bash scripts/quality/cwdm-phantom.sh
+#
+# Each target writes OUT/<target>-cpu/: the demo's folders (data, run, synth = DDIM-50, baseline, pictures,
+# demo-scores.json), and synth-ddpm/ with eval-ddpm/ (scores.csv, scores.json). A target whose folder holds
+# demo-scores.json already is not trained again.
+# The demo prints the DDIM-50 table (model and baseline per case, wins); eval prints the DDPM-1000 figures.
+# THREADS sets each run's intra-op threads; run several targets side by side with one thread each to use a
+# machine's cores best.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+TARGETS=${TARGETS:-"t1 t1ce t2 flair"}
+STEPS=${STEPS:-1500}
+DDPM_CASES=${DDPM_CASES:-2}
+OUT=${OUT:-quality-output}
+MRSYNTH=${MRSYNTH:-"node dist/cli/main.js"}
+export MRSYNTH_THREADS=${THREADS:-${MRSYNTH_THREADS:-}}
+[ -n "$MRSYNTH_THREADS" ] || unset MRSYNTH_THREADS
+
+for target in $TARGETS; do
+  dir="$OUT/$target-cpu"
+  if [ -f "$dir/demo-scores.json" ]; then
+    echo "== $target: $dir holds a finished training and DDIM-50 evaluation; kept"
+  else
+    echo "== $target: train on 24 phantom cases (seed 7), complete 20 held-out cases (seed 1007) with DDIM-50"
+    $MRSYNTH demo --config cpu --target "$target" --train-cases 24 --test-cases 20 --steps "$STEPS" \
+      --sampler-steps 50 --seed 7 --out "$dir"
+  fi
+
+  echo "== $target: DDPM-1000 on the first $DDPM_CASES held-out case(s)"
+  # Subsets of the held-out inputs and references, as folders of links, so that eval matches every case it sees.
+  rm -rf "$dir/ddpm-input" "$dir/ddpm-ref"
+  mkdir -p "$dir/ddpm-input" "$dir/ddpm-ref"
+  for case_dir in $(ls -d "$dir"/data/heldout-input/*/ | sort | head -n "$DDPM_CASES"); do
+    name=$(basename "$case_dir")
+    ln -s "$(realpath "$case_dir")" "$dir/ddpm-input/$name"
+    ln -s "$(realpath "$dir/data/heldout/$name")" "$dir/ddpm-ref/$name"
+  done
+  $MRSYNTH complete "$dir/ddpm-input" --models "$dir/run" --sampler ddpm --steps 1000 --seed 7 --out "$dir/synth-ddpm"
+  $MRSYNTH eval --pred "$dir/synth-ddpm" --ref "$dir/ddpm-ref" --normalise cwdm --mask brain --out "$dir/eval-ddpm" --force
+  # Side by side with the affine baseline of the same cases, as the demo scored it (in the same [0, 1] units).
+  node -e '
+    const [ddpm, demo] = process.argv.slice(1).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
+    const baseline = new Map(demo.map((r) => [r.case, r.baseline.brain]));
+    let wins = 0;
+    for (const row of ddpm.rows.filter((r) => r.region === "brain")) {
+      const b = baseline.get(row.caseId);
+      wins += row.scores.psnr > b.psnr;
+      console.log(`${row.caseId}  DDPM-1000 PSNR ${row.scores.psnr.toFixed(2)} SSIM ${row.scores.ssim.toFixed(4)}  baseline PSNR ${b.psnr.toFixed(2)} SSIM ${b.ssim.toFixed(4)}`);
+    }
+    console.log(`DDPM-1000 beats the baseline brain PSNR on ${wins} of ${ddpm.rows.filter((r) => r.region === "brain").length} case(s)`);
+  ' "$dir/eval-ddpm/scores.json" "$dir/demo-scores.json"
+done
