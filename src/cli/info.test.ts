@@ -24,9 +24,13 @@ describe('mrsynth info', () => {
     assert.equal(info('ACTIVE').openmpWaitPolicy, 'ACTIVE');
   });
 
-  test('large host blocks come from the heap and are kept for reuse, unless MRSYNTH_HOST_ALLOCATOR=default', () => {
-    assert.equal(info(undefined).hostAllocator, 'glibc heap, freed memory kept for reuse');
-    assert.equal(info(undefined, { MRSYNTH_HOST_ALLOCATOR: 'default' }).hostAllocator, 'glibc default');
+  test('host memory is set up as MRSYNTH_HOST_ALLOCATOR says, balanced when unset; a bad value is a clear error', () => {
+    assert.equal(info(undefined).hostAllocator, 'balanced');
+    for (const choice of ['heap', 'default', 'balanced']) assert.equal(info(undefined, { MRSYNTH_HOST_ALLOCATOR: choice }).hostAllocator, choice);
+    const env = { ...process.env, MRSYNTH_HOST_ALLOCATOR: 'jemalloc' };
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env });
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /MRSYNTH_HOST_ALLOCATOR must be one of balanced, heap, default, got 'jemalloc'/);
   });
 
   test('reports the libtorch it runs on and at least one intra-op thread', () => {

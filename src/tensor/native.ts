@@ -9,14 +9,18 @@ import { packageRoot } from '../util/packageRoot.js';
 
 export type Handle = number;
 
+/** How the addon sets up host memory (MRSYNTH_HOST_ALLOCATOR); `balanced` when unset. */
+export const HOST_ALLOCATORS = ['balanced', 'heap', 'default'] as const;
+export type HostAllocator = (typeof HOST_ALLOCATORS)[number];
+
 export interface NativeInfo {
   torchVersion: string;
   cxx11Abi: boolean;
   buildConfig: string;
   parallelInfo: string;
   numThreads: number;
-  /** How the addon set up host memory allocation at load (MRSYNTH_HOST_ALLOCATOR=default opts out). */
-  hostAllocator: string;
+  /** How the addon set up host memory allocation at load (MRSYNTH_HOST_ALLOCATOR). */
+  hostAllocator: HostAllocator;
   mkldnn: boolean;
   cuda: boolean;
   cudaDevices: number;
@@ -70,6 +74,12 @@ function loadBinding(): NativeBinding {
   // 2 threads, 0.63 s instead of 1.1 s per `cpu` training step and 1.45 s instead of 1.89 s per `paper` denoising
   // step at 64³ (bench:cwdm). A policy the user set is kept.
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  // Read by the addon when it loads (native/addon.cc says what each choice does); checked here, where a bad
+  // value can still be a clear error.
+  const allocator = process.env.MRSYNTH_HOST_ALLOCATOR;
+  if (allocator !== undefined && !(HOST_ALLOCATORS as readonly string[]).includes(allocator)) {
+    throw new Error(`MRSYNTH_HOST_ALLOCATOR must be one of ${HOST_ALLOCATORS.join(', ')}, got '${allocator}'`);
+  }
   const binding = createRequire(import.meta.url)(path) as NativeBinding;
   const threads = process.env.MRSYNTH_THREADS;
   if (threads !== undefined) {

@@ -1,12 +1,12 @@
 /** Runtime facts and settings of the linked libtorch: versions, threads, devices, memory. */
 import { readFileSync } from 'node:fs';
-import { native } from './native.js';
+import { native, type HostAllocator } from './native.js';
 
 export interface RuntimeInfo {
   torchVersion: string;
   cxx11Abi: boolean;
   numThreads: number;
-  hostAllocator: string;
+  hostAllocator: HostAllocator;
   blas: string;
   mkldnn: boolean;
   devices: string[];
