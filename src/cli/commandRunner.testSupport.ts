@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
 
 export interface CliResult {
   readonly status: number | null;
@@ -22,5 +23,25 @@ export function commandRunner(moduleUrl: URL, registerName: string): (...args: s
     const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, ...args],
       { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+}
+
+/**
+ * A runner for one command inside the test's own process (for commands whose work, not their start-up, is under
+ * test): `register` adds the command to a fresh program, `prefix` names it (e.g. ['train', 'cwdm']). Returns the
+ * exit code the command set, then restores the previous one (the test runner's); errors propagate as rejections.
+ */
+export function inProcessCommand(register: (program: Command) => void, ...prefix: string[]): (...args: string[]) => Promise<number> {
+  return async (...args) => {
+    const program = new Command('mrsynth').exitOverride();
+    register(program);
+    const previous = process.exitCode;
+    process.exitCode = undefined;
+    try {
+      await program.parseAsync([...prefix, ...args], { from: 'user' });
+      return Number(process.exitCode ?? 0);
+    } finally {
+      process.exitCode = previous;
+    }
   };
 }

@@ -3,30 +3,19 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { writeNifti } from '../io/nifti/index.js';
 import type { Shape3, Volume } from '../volume/volume.js';
 import { patternVolume } from '../../test-fixtures/metrics/pattern.js';
 import { parseResultsJson } from '../metrics/caseScores.js';
 import { registerEvalCommand } from './eval.js';
+import { inProcessCommand } from './commandRunner.testSupport.js';
 
 const SHAPE: Shape3 = [12, 13, 14];
 const affine = (shift = 0) => new Float64Array([1, 0, 0, shift, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
 const vol = (data: Float32Array, shift = 0): Volume => ({ data, shape: SHAPE, affine: affine(shift) });
 
-/** Runs `mrsynth eval …` in-process; returns the exit code it set, then restores the previous one (the runner's). */
-async function evalCli(...args: string[]): Promise<number> {
-  const program = new Command('mrsynth').exitOverride();
-  registerEvalCommand(program);
-  const previous = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['eval', ...args], { from: 'user' });
-    return Number(process.exitCode ?? 0);
-  } finally {
-    process.exitCode = previous;
-  }
-}
+/** Runs `mrsynth eval …` in-process and returns the exit code it set. */
+const evalCli = inProcessCommand(registerEvalCommand, 'eval');
 
 describe('mrsynth eval', () => {
   let root: string;

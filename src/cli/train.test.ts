@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { loadSafetensors } from '../io/safetensors/index.js';
 import { packageRoot } from '../util/packageRoot.js';
 import { RUN_FILES, readRunConfig } from '../runs/index.js';
@@ -12,24 +11,14 @@ import { setNumThreads } from '../tensor/index.js';
 import { writePhantomDataset } from '../training/phantomDataset.testSupport.js';
 import { TrainingLog } from '../training/trainingLog.js';
 import { registerTrainCommand } from './train.js';
+import { inProcessCommand } from './commandRunner.testSupport.js';
 
 setNumThreads(1);
 
 const PREPROCESS = JSON.stringify({ preset: 'custom', steps: [{ kind: 'reorient' }, { kind: 'intensity', preset: 'cwdm' }, { kind: 'pad', multiple: [8, 8, 8] }] });
 
-/** Runs `mrsynth train …` in-process; returns the exit code it set, then restores the previous one (the runner's). */
-async function trainCli(...args: string[]): Promise<number> {
-  const program = new Command('mrsynth').exitOverride();
-  registerTrainCommand(program);
-  const previous = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['train', 'cwdm', ...args], { from: 'user' });
-    return Number(process.exitCode ?? 0);
-  } finally {
-    process.exitCode = previous;
-  }
-}
+/** Runs `mrsynth train cwdm …` in-process and returns the exit code it set. */
+const trainCli = inProcessCommand(registerTrainCommand, 'train', 'cwdm');
 
 async function trainSteps(run: string): Promise<number[]> {
   return (await TrainingLog.read(join(run, RUN_FILES.log))).filter((e) => e.kind === 'train').map((e) => e.step);
