@@ -15,20 +15,15 @@
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
 
 const PRESETS = ['cwdm-brainbox', 'cwdm'] as const;
 
 // The fastest host memory set-up for full-size volumes (README, "Threads"), unless the caller chose one; read
 // when the addon loads, i.e. on the first import of src/ below.
 process.env.MRSYNTH_HOST_ALLOCATOR ??= 'heap';
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? fallback : process.argv[at + 1];
-}
 
 async function main(): Promise<void> {
   const { discoverDataset } = await import('../src/data/index.js');
@@ -38,16 +33,22 @@ async function main(): Promise<void> {
   const { importedRunConfig, writeImportedRun } = await import('../src/runs/importedRun.js');
   const { getNumThreads, manualSeed } = await import('../src/tensor/index.js');
 
-  const geometry = option('--geometry', 'cwdm-brainbox');
+  const { values: flags } = parseArgs({
+    options: {
+      case: { type: 'string' }, geometry: { type: 'string', default: 'cwdm-brainbox' },
+      precision: { type: 'string', default: 'bf16' }, steps: { type: 'string', default: '50' },
+    },
+  });
+  const geometry = flags.geometry;
   if (!(PRESETS as readonly string[]).includes(geometry)) throw new Error(`bench:cwdm-completion: --geometry takes ${PRESETS.join(' or ')}, got '${geometry}'`);
-  const precision = parsePrecision(option('--precision', 'bf16'), 'bench:cwdm-completion: --precision');
-  const steps = Number(option('--steps', '50'));
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`bench:cwdm-completion: --steps must be a positive integer, got '${option('--steps', '')}'`);
+  const precision = parsePrecision(flags.precision, 'bench:cwdm-completion: --precision');
+  const steps = Number(flags.steps);
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`bench:cwdm-completion: --steps must be a positive integer, got '${flags.steps}'`);
 
   const work = await fs.mkdtemp(join(tmpdir(), 'mrsynth-bench-completion-'));
   try {
-    let caseDir = process.argv.includes('--case') ? option('--case', '') : '';
-    if (caseDir === '') {
+    let caseDir = flags.case;
+    if (caseDir === undefined) {
       const cli = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
       const made = spawnSync(process.execPath, ['--import', 'tsx', cli, 'phantom', '--out', join(work, 'phantom'), '--cases', '1',
         '--seed', '11', '--shape', '240,240,155', '--spacing', '1'], { stdio: ['ignore', 'inherit', 'inherit'] });
