@@ -11,9 +11,10 @@ export interface CliResult {
 /**
  * A runner for one command, as a user would run it: a fresh process with a fresh commander program holding
  * only that command (loading every command would transpile and load the whole tool, libtorch included, per
- * call). Errors are printed and set exit code 1, as the real entry point does.
+ * call). Errors are printed and set exit code 1, as the real entry point does. `env` replaces the environment.
  */
-export function commandRunner(moduleUrl: URL, registerName: string): (...args: string[]) => CliResult {
+export function commandRunner(moduleUrl: URL, registerName: string,
+  options: { env?: NodeJS.ProcessEnv } = {}): (...args: string[]) => CliResult {
   const entry = fileURLToPath(moduleUrl);
   const script = `import { Command } from 'commander'; import { ${registerName} } from ${JSON.stringify(entry)};
     const program = new Command('mrsynth').exitOverride(); ${registerName}(program);
@@ -21,7 +22,7 @@ export function commandRunner(moduleUrl: URL, registerName: string): (...args: s
     catch (error) { if (!error.code) console.error(error.message); process.exitCode = 1; }`;
   return (...args) => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, ...args],
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: options.env ?? process.env });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };
 }
