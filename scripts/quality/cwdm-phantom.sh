@@ -8,8 +8,9 @@
 #   TARGETS="t2 flair" STEPS=3000 DDPM_CASES=20 OUT=quality bash scripts/quality/cwdm-phantom.sh
 #
 # Each target writes OUT/<target>-cpu/: the demo's folders (data, run, synth = DDIM-50, baseline, pictures,
-# demo-scores.json), and synth-ddpm/ with eval-ddpm/ (scores.csv, scores.json). A target whose folder holds
-# demo-scores.json already is not trained again.
+# demo-scores.json), and synth-ddpm/ with eval-ddpm/ (scores.csv, scores.json). A target whose run was trained
+# to STEPS and evaluated since is kept; one trained to fewer steps is trained on from its checkpoint
+# (`mrsynth demo --resume`) and evaluated again, so STEPS=6000 continues an earlier 1500-step evaluation.
 # The demo prints the DDIM-50 table (model and baseline per case, wins); eval prints the DDPM-1000 figures.
 # THREADS sets each run's intra-op threads; run several targets side by side with one thread each to use a
 # machine's cores best.
@@ -26,8 +27,14 @@ export MRSYNTH_THREADS=${THREADS:-${MRSYNTH_THREADS:-}}
 
 for target in $TARGETS; do
   dir="$OUT/$target-cpu"
-  if [ -f "$dir/demo-scores.json" ]; then
-    echo "== $target: $dir holds a finished training and DDIM-50 evaluation; kept"
+  run_steps=0
+  [ -f "$dir/run/run.json" ] && run_steps=$(node -p 'require(process.argv[1]).training.steps' "$(realpath "$dir/run/run.json")")
+  if [ -f "$dir/demo-scores.json" ] && [ "$run_steps" -ge "$STEPS" ] && [ "$dir/demo-scores.json" -nt "$dir/run/weights.safetensors" ]; then
+    echo "== $target: $dir holds a run of $run_steps steps evaluated with DDIM-50 after its last training; kept"
+  elif [ "$run_steps" -gt 0 ]; then
+    echo "== $target: train the run in $dir on to step $STEPS, then complete its 20 held-out cases with DDIM-50 again"
+    $MRSYNTH demo --resume --steps "$STEPS" --sampler-steps 50 --seed 7 --out "$dir"
+    rm -rf "$dir/synth-ddpm"  # sampled by the shorter-trained model
   else
     echo "== $target: train on 24 phantom cases (seed 7), complete 20 held-out cases (seed 1007) with DDIM-50"
     $MRSYNTH demo --config cpu --target "$target" --train-cases 24 --test-cases 20 --steps "$STEPS" \

@@ -13,6 +13,7 @@ import { preprocess } from '../transforms/preprocess.js';
 import { renderSlices } from '../viz/render-slices.js';
 import type { Volume } from '../volume/volume.js';
 import { pathExists as exists } from '../io/pathExists.js';
+import { readRunConfig } from '../runs/runFolder.js';
 
 interface DemoOptions {
   out: string;
@@ -26,6 +27,7 @@ interface DemoOptions {
   shape: string;
   spacing: string;
   force?: boolean;
+  resume?: boolean;
 }
 
 /**
@@ -60,6 +62,8 @@ export function registerDemoCommand(program: Command): void {
     .option('--shape <x,y,z>', 'phantom grid in voxels', '64,64,48')
     .option('--spacing <mm>', 'phantom voxel size in mm', '3')
     .option('--force', 'replace the outputs of an earlier demo in --out')
+    .option('--resume', 'continue the demo in --out: train its run on to --steps, then complete, evaluate and draw its '
+      + 'held-out cases again (replacing those outputs); data, target and network are the run\'s')
     .action(async (options: DemoOptions) => runDemo(options));
 }
 
@@ -70,24 +74,39 @@ async function runDemo(options: DemoOptions): Promise<void> {
     input: join(options.out, 'data', 'heldout-input'), run: join(options.out, 'run'), synth: join(options.out, 'synth'),
     baseline: join(options.out, 'baseline'), pictures: join(options.out, 'pictures'),
   };
-  if (options.force) await fs.rm(options.out, { recursive: true, force: true });
-  else if (await exists(options.out)) {
-    throw new Error(`demo: ${options.out} exists already; pass --force to replace it or choose another --out`);
+  if (options.force && options.resume) throw new Error('demo: --force starts afresh and --resume continues; give one of them');
+  let target = options.target;
+  if (options.resume) {
+    target = (await readRunConfig(dirs.run).catch((error: Error) => {
+      throw new Error(`demo: --resume needs an earlier demo in ${options.out}, but ${error.message}`);
+    })).target;
+    stage(`1/5 phantom data: kept from the earlier demo in ${options.out}`);
+    stage(`2/5 training the run's cWDM on to step ${options.steps}`);
+    mrsynth(['train', 'cwdm', '--resume', dirs.run, '--steps', String(options.steps)]);
+    // Everything below comes from the model; it is redone with the longer-trained one.
+    for (const derived of [dirs.input, dirs.synth, dirs.baseline, dirs.pictures, join(options.out, 'demo-scores.json')]) {
+      await fs.rm(derived, { recursive: true, force: true });
+    }
+  } else {
+    if (options.force) await fs.rm(options.out, { recursive: true, force: true });
+    else if (await exists(options.out)) {
+      throw new Error(`demo: ${options.out} exists already; pass --force to replace it, --resume to continue it, or choose another --out`);
+    }
+    const grid = ['--shape', options.shape, '--spacing', options.spacing];
+
+    stage('1/5 phantom data: training cases, and held-out cases from another seed');
+    mrsynth(['phantom', '--out', dirs.train, '--cases', String(options.trainCases), '--seed', String(options.seed), ...grid]);
+    mrsynth(['phantom', '--out', dirs.heldout, '--cases', String(options.testCases), '--seed', String(options.seed + 1000), ...grid]);
+
+    stage(`2/5 training cWDM (${options.config}) to synthesise ${target} from the other contrasts`);
+    mrsynth(['train', 'cwdm', '--data', dirs.train, '--target', target, '--config', options.config,
+      '--steps', String(options.steps), '--seed', String(options.seed), '--preprocess', JSON.stringify(DEMO_PREPROCESS),
+      '--out', dirs.run]);
   }
-  const grid = ['--shape', options.shape, '--spacing', options.spacing];
 
-  stage('1/5 phantom data: training cases, and held-out cases from another seed');
-  mrsynth(['phantom', '--out', dirs.train, '--cases', String(options.trainCases), '--seed', String(options.seed), ...grid]);
-  mrsynth(['phantom', '--out', dirs.heldout, '--cases', String(options.testCases), '--seed', String(options.seed + 1000), ...grid]);
-
-  stage(`2/5 training cWDM (${options.config}) to synthesise ${options.target} from the other contrasts`);
-  mrsynth(['train', 'cwdm', '--data', dirs.train, '--target', options.target, '--config', options.config,
-    '--steps', String(options.steps), '--seed', String(options.seed), '--preprocess', JSON.stringify(DEMO_PREPROCESS),
-    '--out', dirs.run]);
-
-  stage(`3/5 completing the held-out cases with ${options.target} removed`);
+  stage(`3/5 completing the held-out cases with ${target} removed`);
   const heldout = await discoverDataset(dirs.heldout);
-  await copyWithout(heldout.cases, options.target, dirs.input);
+  await copyWithout(heldout.cases, target, dirs.input);
   mrsynth(['complete', dirs.input, '--models', dirs.run, '--sampler', 'ddim', '--steps', String(options.samplerSteps),
     '--seed', String(options.seed), '--out', dirs.synth]);
 
@@ -95,7 +114,7 @@ async function runDemo(options: DemoOptions): Promise<void> {
   const rows = [];
   await fs.mkdir(dirs.baseline, { recursive: true });
   await fs.mkdir(dirs.pictures, { recursive: true });
-  for (const c of heldout.cases) rows.push(await evaluateCase(c, options.target, dirs));
+  for (const c of heldout.cases) rows.push(await evaluateCase(c, target, dirs));
   printComparison(rows);
 
   stage('5/5 pictures');

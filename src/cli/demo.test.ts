@@ -1,0 +1,71 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../util/packageRoot.js';
+import { RUN_FILES } from '../runs/index.js';
+import { TrainingLog } from '../training/trainingLog.js';
+
+/**
+ * The demo runs each stage as a child `mrsynth` process started like itself, so it is tested through the real
+ * entry point, not a one-command runner. The run is tiny: three 32³ phantoms at 6 mm, two training steps.
+ */
+function demo(...args: string[]) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(packageRoot(), 'src', 'cli', 'main.ts'), 'demo', ...args],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, MRSYNTH_THREADS: '1' } });
+  return { status: result.status, output: result.stdout + result.stderr };
+}
+
+const SMALL = ['--config', 'tiny', '--target', 't2', '--train-cases', '3', '--test-cases', '1', '--sampler-steps', '2',
+  '--shape', '32,32,32', '--spacing', '6'];
+
+async function trainedSteps(run: string): Promise<number[]> {
+  return (await TrainingLog.read(join(run, RUN_FILES.log))).filter((e) => e.kind === 'train').map((e) => e.step);
+}
+
+describe('mrsynth demo', () => {
+  let root: string;
+  before(async () => { root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-demo-')); });
+  after(async () => { await fs.rm(root, { recursive: true, force: true }); });
+
+  test('--resume trains the earlier run on and evaluates its held-out cases again with it', async () => {
+    const out = join(root, 'demo');
+    const first = demo(...SMALL, '--steps', '2', '--out', out);
+    assert.equal(first.status, 0, first.output);
+    assert.deepEqual(await trainedSteps(join(out, 'run')), [1, 2]);
+    const before = JSON.parse(await fs.readFile(join(out, 'demo-scores.json'), 'utf8'));
+
+    const again = demo('--resume', '--steps', '4', '--sampler-steps', '2', '--out', out);
+    assert.equal(again.status, 0, again.output);
+    assert.match(again.output, /kept from the earlier demo/);
+    // The target comes from the run (t2), not from the option's default (t1ce).
+    assert.match(again.output, /completing the held-out cases with t2 removed/);
+    assert.deepEqual(await trainedSteps(join(out, 'run')), [1, 2, 3, 4], 'steps 3 and 4 appended once, after the first two');
+    const after = JSON.parse(await fs.readFile(join(out, 'demo-scores.json'), 'utf8'));
+    assert.equal(after.length, 1);
+    assert.equal(after[0].case, before[0].case);
+    // The baseline does not depend on the model; the synthesis does, and two more steps change it.
+    assert.equal(after[0].baseline.brain.psnr, before[0].baseline.brain.psnr);
+    assert.notEqual(after[0].model.brain.psnr, before[0].model.brain.psnr);
+    await fs.access(join(out, 'pictures', `${after[0].case}.png`));
+  });
+
+  test('refuses a folder it would overwrite, --resume without an earlier demo, and --resume with --force', async () => {
+    const taken = join(root, 'taken');
+    await fs.mkdir(taken);
+    const overwrite = demo(...SMALL, '--steps', '1', '--out', taken);
+    assert.equal(overwrite.status, 1);
+    assert.match(overwrite.output, new RegExp(`demo: ${taken} exists already; pass --force to replace it, --resume to continue it`));
+
+    const nothing = demo('--resume', '--steps', '2', '--out', taken);
+    assert.equal(nothing.status, 1);
+    assert.match(nothing.output, new RegExp(`demo: --resume needs an earlier demo in ${taken}, but .*run\\.json`));
+
+    const both = demo('--resume', '--force', '--steps', '2', '--out', taken);
+    assert.equal(both.status, 1);
+    assert.match(both.output, /demo: --force starts afresh and --resume continues; give one of them/);
+    assert.deepEqual(await fs.readdir(taken), [], 'nothing written into the folder');
+  });
+});
