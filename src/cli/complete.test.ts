@@ -45,11 +45,17 @@ describe('mrsynth complete', () => {
   after(() => rmSync(root, { recursive: true, force: true }));
 
   test('completes a data set, says per case what it did, and fails for the refused case', async () => {
+    const started = performance.now();
     const { stdout, exitCode } = await completeCli(data, '--models', run, '--steps', '2', '--seed', '4');
+    const elapsed = (performance.now() - started) / 1000;
     assert.match(stdout, /^sampler: DDIM, 2 steps, η 0, fp32, seed 4, 1 sample\(s\) per contrast$/m);
-    assert.match(stdout, /^Ph_010: synthesised t1ce → .*Ph_010_t1ce\.nii\.gz$/m);
+    const caseSeconds = Number(/^Ph_010: synthesised t1ce → .*Ph_010_t1ce\.nii\.gz \((\d+\.\d) s\)$/m.exec(stdout)?.[1]);
+    assert.ok(caseSeconds >= 0 && caseSeconds <= elapsed + 0.05, `the case's time ${caseSeconds} s lies within the command's ${elapsed} s`);
     assert.match(stdout, /^Ph_011: refused: it has only one real contrast \(t1\)/m);
     assert.match(stdout, /^2 case\(s\): 1 completed, 0 already done, 0 with nothing to do, 1 refused, 0 failed$/m);
+    // One completed case: its time is the mean, the least and the most.
+    const t = caseSeconds.toFixed(1);
+    assert.match(stdout, new RegExp(`^${t} s per completed case on average \\(${t}–${t} s\\)$`, 'm'));
     assert.equal(exitCode, 1);
     const sidecar = JSON.parse(readFileSync(join(data, 'Ph_010', 'Ph_010_t1ce.json'), 'utf8')) as { seed: { base: number } };
     assert.equal(sidecar.seed.base, 4);

@@ -79,6 +79,11 @@ export function registerCompleteCommand(program: Command): void {
     const count = (status: CaseOutcome['status']) => outcomes.filter((o) => o.status === status).length;
     process.stdout.write(`${outcomes.length} case(s): ${count('completed')} completed, ${count('already-done')} already done, `
       + `${count('nothing-to-do')} with nothing to do, ${count('refused')} refused, ${count('failed')} failed\n`);
+    const seconds = outcomes.flatMap((o) => (o.status === 'completed' ? [o.seconds] : []));
+    if (seconds.length > 0) {
+      const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
+      process.stdout.write(`${mean.toFixed(1)} s per completed case on average (${Math.min(...seconds).toFixed(1)}–${Math.max(...seconds).toFixed(1)} s)\n`);
+    }
     if (count('refused') + count('failed') > 0) process.exitCode = 1;
   });
 }
@@ -138,7 +143,7 @@ export function describeOutcome(outcome: CaseOutcome): string {
         return `${contrast}${from.length > 0 ? ` (conditioned on ${from.join(', ')})` : ''} → ${shortPath(files.image)}`;
       });
       const order = outcome.order.length > 1 ? `in this order: ${steps.join('; then ')}` : steps[0];
-      return `${id}: ${outcome.replaced.length > 0 ? 're' : ''}synthesised ${order}`;
+      return `${id}: ${outcome.replaced.length > 0 ? 're' : ''}synthesised ${order} (${outcome.seconds.toFixed(1)} s)`;
     }
   }
 }

@@ -64,7 +64,9 @@ export interface CompleteCasesOptions {
 
 export type CaseOutcome =
   | { readonly caseId: string; readonly status: 'completed'; readonly order: readonly PlannedTarget[]; readonly written: readonly string[];
-    readonly replaced: readonly string[] }
+    readonly replaced: readonly string[];
+    /** Wall time of the whole case: reading, preprocessing, every sample of every contrast, mapping back and writing. */
+    readonly seconds: number }
   | { readonly caseId: string; readonly status: 'nothing-to-do' }
   | { readonly caseId: string; readonly status: 'already-done'; readonly outputs: readonly string[] }
   | { readonly caseId: string; readonly status: 'refused' | 'failed'; readonly reason: string };
@@ -142,9 +144,11 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
     for (const [index, plan] of todo.entries()) {
       settings.emit({ kind: 'case', caseId: plan.caseId, index: index + 1, of: todo.length, order: plan.order.map((t) => t.contrast), samples });
       let outcome: CaseOutcome;
+      const started = performance.now();
       try {
         const written = await completeCase(plan, settings);
-        outcome = { caseId: plan.caseId, status: 'completed', order: plan.order, written, replaced: plan.replaces };
+        outcome = { caseId: plan.caseId, status: 'completed', order: plan.order, written, replaced: plan.replaces,
+          seconds: (performance.now() - started) / 1000 };
       } catch (error) {
         outcome = failed(plan.caseId, error);
       }
