@@ -55,4 +55,20 @@ describe('mrsynth data', () => {
     assert.match(mrsynth('data', 'dropout', '--in', 'x', '--out', 'y', '--seed', '-3').stderr, /--seed must be an integer in \[0, 4294967295\], got '-3'/);
     assert.match(mrsynth('data', 'dropout', '--in', 'x', '--out', 'y', '--compat', 'brats').stderr, /Allowed choices are none, brasyn/);
   });
+
+  test('resample writes a copy on the new grid that scans as the same cases; bad spacings are refused', async () => {
+    const out = join(root, 'coarse');
+    const run = mrsynth('data', 'resample', '--in', join(root, 'val'), '--out', out, '--spacing', '2', '--interpolation', 'area');
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /wrote 3 case\(s\) to .*coarse at 2x2x2 mm \(area\): \[2,2,2\] → \[1,1,1\]\n/);
+    const rescan = JSON.parse(mrsynth('data', 'scan', '--json', out).stdout) as ScanReport;
+    assert.deepEqual(rescan.cases.map((c) => c.case), ids);
+    assert.deepEqual(rescan.cases[0].files.map((f) => [f.shape, f.spacing]), Array(5).fill([[1, 1, 1], [2, 2, 2]]));
+    assert.deepEqual(rescan.problems, []);
+    for (const bad of ['0', '2,2', '-1,2,2', 'x']) {
+      const refused = mrsynth('data', 'resample', '--in', join(root, 'val'), '--out', join(root, 'never'), '--spacing', bad);
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, new RegExp(`--spacing must be one positive size in mm or three \\(x,y,z\\), got '${bad}'`));
+    }
+  });
 });

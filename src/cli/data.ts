@@ -4,12 +4,18 @@ import { DATASET_FORMATS, type DatasetFormat } from '../data/dataset.js';
 import { discoverDataset, relativeToRoot } from '../data/discover.js';
 import { BRASYN_SEED, DROPOUT_COMPAT, DROPOUT_RECORD, makeDropoutCopy, type DropoutCompat } from '../data/dropout.js';
 import { DEFAULT_GRID_TOLERANCE } from '../data/grid.js';
+import { makeResampledCopy, RESAMPLE_RECORD } from '../data/resampledCopy.js';
 import { describeScanProblem, scanDataset, type ScanReport } from '../data/scan.js';
+import type { Vec3 } from '../volume/affine.js';
+import { INTERPOLATIONS, type Interpolation } from '../volume/resample.js';
 import { fmtShape } from '../util/assert.js';
 
-/** `mrsynth data scan` and `mrsynth data dropout`: look at a dataset, and make a BraSyn-style pseudo-validation copy. */
+/**
+ * `mrsynth data scan`, `dropout` and `resample`: look at a dataset, make a BraSyn-style pseudo-validation copy, or a
+ * copy on another voxel size.
+ */
 export function registerDataCommand(program: Command): void {
-  const data = program.command('data').description('inspect datasets and prepare pseudo-validation copies');
+  const data = program.command('data').description('inspect datasets and prepare pseudo-validation and resampled copies');
 
   data.command('scan')
     .description('list cases, contrasts and grids (shape, spacing, orientation), and report problems: incomplete cases, '
@@ -47,6 +53,29 @@ export function registerDataCommand(program: Command): void {
       for (const s of record.skipped) process.stdout.write(`skipped ${s.case}: ${s.reason}\n`);
       for (const f of record.notCopied) process.stdout.write(`not copied ${f.path}: ${f.reason}\n`);
     });
+
+  data.command('resample')
+    .description('copy a dataset onto grids of another voxel size covering the same field of view (e.g. 1 mm scans for a '
+      + `model trained at 3 mm), names kept; segmentations by nearest label; ${RESAMPLE_RECORD} records each file; the input is never written`)
+    .requiredOption('--in <dir>', 'dataset folder')
+    .requiredOption('--out <dir>', 'new (or empty) folder for the copy, outside the input')
+    .requiredOption('--spacing <mm>', 'voxel size in mm: one size, or x,y,z', parseSpacing)
+    .addOption(new Option('--interpolation <how>', "for the contrasts: 'area' averages whole blocks (integer factors only), as a "
+      + 'thicker acquisition would').choices(INTERPOLATIONS).default('linear'))
+    .action(async (opts: { in: string; out: string; spacing: Vec3; interpolation: Interpolation }) => {
+      const record = await withProgress('resample', undefined, (onProgress) =>
+        makeResampledCopy(opts.in, opts.out, { spacing: opts.spacing, interpolation: opts.interpolation, onProgress }));
+      const grids = [...new Set(record.cases.flatMap((c) => c.files.map((f) => `${fmtShape(f.from)} → ${fmtShape(f.to)}`)))];
+      process.stdout.write(`wrote ${record.cases.length} case(s) to ${opts.out} at ${opts.spacing.join('x')} mm (${opts.interpolation}): ${grids.join(', ')}\n`);
+    });
+}
+
+function parseSpacing(value: string): Vec3 {
+  const sizes = value.split(',').map((v) => Number(v.trim()));
+  if (!(sizes.length === 1 || sizes.length === 3) || sizes.some((s) => !Number.isFinite(s) || s <= 0) || value.trim() === '') {
+    throw new InvalidArgumentError(`--spacing must be one positive size in mm or three (x,y,z), got '${value}'`);
+  }
+  return (sizes.length === 1 ? [sizes[0], sizes[0], sizes[0]] : sizes) as Vec3;
 }
 
 /** Human-readable scan report: one block per case, then the problems. */

@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { assert } from '../util/assert.js';
 import { contrastFromAlias, type Contrast } from './contrast.js';
 import type { Dataset } from './dataset.js';
 import { discoverDataset } from './discover.js';
+import { checkNewOutputFolder } from './outputFolder.js';
 import { compareIds } from './order.js';
 import { NumpyRandomState } from './random-state.js';
 import { stableUnit } from './stable-unit.js';
@@ -63,7 +64,7 @@ export async function makeDropoutCopy(input: string, output: string, options: Dr
   assert(DROPOUT_COMPAT.includes(compat), () => `makeDropoutCopy: unknown compat '${compat}', expected one of ${DROPOUT_COMPAT.join(', ')}`);
   const inDir = resolve(input);
   const outDir = resolve(output);
-  await checkOutputFolder(inDir, outDir);
+  await checkNewOutputFolder(inDir, outDir, 'makeDropoutCopy');
   const plan = compat === 'brasyn' ? await planBrasynDropout(inDir, seed) : planDropout(await discoverDataset(inDir), seed);
   await fs.mkdir(outDir, { recursive: true });
   let done = 0;
@@ -135,25 +136,4 @@ export async function planBrasynDropout(inDir: string, seed: number): Promise<Dr
   }
   assert(cases.length > 0, () => `planBrasynDropout: ${inDir} holds no case folder`);
   return { cases, skipped: [], notCopied: [] };
-}
-
-async function checkOutputFolder(inDir: string, outDir: string): Promise<void> {
-  const realIn = await fs.realpath(inDir).catch((error: Error) => {
-    throw new Error(`makeDropoutCopy: cannot read input ${inDir}: ${error.message}`);
-  });
-  const existing = await fs.readdir(outDir).catch(() => undefined);
-  assert(existing === undefined || existing.length === 0, () =>
-    `makeDropoutCopy: output ${outDir} exists and is not empty (${existing!.length} entries); give a new folder`);
-  // The output may not exist yet, so resolve its nearest existing ancestor instead (symlinks included).
-  const anchor = await nearestExisting(outDir);
-  const realOut = join(await fs.realpath(anchor), relative(anchor, outDir));
-  assert(realOut !== realIn && !realOut.startsWith(realIn + sep), () =>
-    `makeDropoutCopy: output ${outDir} is inside input ${inDir}; the input is never written, give a folder outside it`);
-}
-
-async function nearestExisting(path: string): Promise<string> {
-  for (let p = path; ; p = dirname(p)) {
-    if (await fs.stat(p).then(() => true, () => false)) return p;
-    if (dirname(p) === p) return p;
-  }
 }

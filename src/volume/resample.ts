@@ -25,8 +25,9 @@ export function gridForSpacing(shape: Shape3, affine: Float64Array, spacing: rea
   assert(spacing.length === 3 && spacing.every((s) => s > 0), () => `gridForSpacing: spacing must be 3 positive numbers, got ${fmtShape(spacing)}`);
   const sizes = voxelSizes(affine);
   const factors = sizes.map((s, a) => spacing[a] / s) as Vec3;
-  // A factor within 1e-9 of an integer is that integer, so 2 mm over 1 mm voxels stays an exact 2.
-  for (let a = 0; a < 3; a++) if (Math.abs(factors[a] - Math.round(factors[a])) < 1e-9) factors[a] = Math.round(factors[a]);
+  // A factor within 1e-6 of an integer is that integer, so 2 mm over 1 mm voxels stays an exact 2 even when the
+  // voxel size comes from a rotated affine stored in float32 (column norms off by ~1e-7).
+  for (let a = 0; a < 3; a++) if (Math.abs(factors[a] - Math.round(factors[a])) < 1e-6) factors[a] = Math.round(factors[a]);
   const out = shape.map((n, a) => Math.max(1, Math.ceil(n / factors[a] - 1e-9))) as unknown as Shape3;
   return { shape: out, factors };
 }
