@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { readNifti, writeNifti } from '../io/nifti/index.js';
 import type { Shape3, Volume } from '../volume/volume.js';
 import { patternVolume } from '../../test-fixtures/metrics/pattern.js';
+import { toModelUnits } from '../metrics/intensityRange.js';
 import { registerBaselineCommand } from './baseline.js';
 
 const SHAPE: Shape3 = [9, 10, 11];
@@ -44,6 +45,20 @@ describe('mrsynth baseline affine', () => {
     let worst = 0;
     for (let v = 0; v < t2.length; v++) worst = Math.max(worst, Math.abs(written.volume.data[v] - t2[v]));
     assert.ok(worst < 1e-5, `largest error ${worst}`);
+  });
+
+  test('--normalise cwdm: fitted in [0, 1] units, where t2 = 3·t1 + 2 is still affine, so it is the normalised t2', async () => {
+    // The cWDM map takes 0 (background, the 0.1 percentile) to 0 and each scan's 99.9 percentile to 1, clipping
+    // above: t2's percentile is 3·t1's + 2, so normalised t2 = (3·p·t1n + 2) / (3·p + 2), affine in normalised t1.
+    const out = join(root, 'units');
+    await baselineCli('--case', join(root, 'data', 'P1'), '--target', 't2', '--out', out, '--normalise', 'cwdm');
+    const written = await readNifti(join(out, 'P1_t2_from-t1.nii.gz'));
+    const reference = toModelUnits(vol(t2), 'cwdm').data;
+    let worst = 0;
+    for (let v = 0; v < t2.length; v++) worst = Math.max(worst, Math.abs(written.volume.data[v] - reference[v]));
+    assert.ok(worst < 1e-5, `largest error ${worst}`);
+    assert.ok(written.volume.data.every((v) => v >= 0 && v <= 1));
+    assert.match(written.header.descrip, /^mrsynth affine baseline t2=[\d.]+\*t1\+[\d.e-]+ cwdm units$/);
   });
 
   test('--out FILE for one case and target; an existing output is kept unless --force', async () => {

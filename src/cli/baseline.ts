@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { readNifti, writeNifti, type NiftiImage } from '../io/nifti/index.js';
 import { canonicalOrder, parseContrast, type Contrast } from '../data/contrast.js';
 import type { Case } from '../data/dataset.js';
@@ -8,6 +8,7 @@ import { discoverDataset } from '../data/discover.js';
 import { compareGrids } from '../data/grid.js';
 import { fmtShape } from '../util/assert.js';
 import { fitAffineBaseline } from '../baselines/affineBaseline.js';
+import { NORMALISATIONS, toModelUnits, type Normalisation } from '../metrics/intensityRange.js';
 import { translationFileName } from '../metrics/predictionName.js';
 
 interface AffineOptions {
@@ -16,6 +17,7 @@ interface AffineOptions {
   target?: Contrast[];
   out?: string;
   force?: boolean;
+  normalise?: Normalisation;
 }
 
 /** `mrsynth baseline affine`: the least-squares intensity-map floor, written like any synthesis. */
@@ -30,6 +32,9 @@ export function registerBaselineCommand(program: Command): void {
     .option('--target <contrasts>', 'comma-separated contrasts to predict; default every contrast of each case', parseTargets)
     .option('--out <path>', 'output folder (default: the current folder); with --case and one target, may name the .nii.gz file')
     .option('--force', 'replace output files that exist')
+    .addOption(new Option('--normalise <model>', "fit and write in a model's intensity units: every contrast mapped as that "
+      + "model's loader does (cwdm: 0.1/99.9 percentiles to [0, 1], and the map clipped to [0, 1] as every cWDM synthesis is; "
+      + 'aldm: 0.5/99.5 percentiles to [-1, 1]), so that eval --normalise compares it like a synthesis').choices(NORMALISATIONS))
     .action(async (opts: AffineOptions) => {
       const who = 'mrsynth baseline affine';
       if ((opts.case === undefined) === (opts.data === undefined)) {
@@ -53,6 +58,8 @@ async function baselineCase(c: Case, opts: AffineOptions, outFile: string | unde
   const targets = opts.target ?? present;
   const images = new Map<Contrast, NiftiImage>();
   for (const contrast of present) images.set(contrast, await readNifti(c.contrasts[contrast]!));
+  const units = new Map([...images].map(([contrast, image]) =>
+    [contrast, opts.normalise === undefined ? image.volume.data : toModelUnits(image.volume, opts.normalise).data]));
   for (const target of targets) {
     const targetImage = images.get(target);
     if (targetImage === undefined) {
@@ -62,14 +69,15 @@ async function baselineCase(c: Case, opts: AffineOptions, outFile: string | unde
     const sources = present.filter((s) => s !== target);
     if (sources.length === 0) throw new Error(`${who}: ${target} is its only contrast; there is no source to map from`);
     for (const s of sources) assertSameGrid(images.get(s)!, targetImage, who);
-    const ref = targetImage.volume.data;
-    const mask = new Uint8Array(ref.length);
-    for (let v = 0; v < ref.length; v++) mask[v] = Number(ref[v] !== 0);
-    const fit = fitAffineBaseline(Object.fromEntries(sources.map((s) => [s, images.get(s)!.volume.data])), ref, mask);
+    // The brain is where the scan itself is non-zero, whatever units the fit is made in.
+    const mask = Uint8Array.from(targetImage.volume.data, (v) => Number(v !== 0));
+    const fit = fitAffineBaseline(Object.fromEntries(sources.map((s) => [s, units.get(s)!])), units.get(target)!, mask);
+    const prediction = opts.normalise === 'cwdm' ? fit.prediction.map((v) => Math.min(1, Math.max(0, v))) : fit.prediction;
     const path = outFile ?? join(outDir!, translationFileName(c, target, fit.source));
-    await writeNifti(path, { ...targetImage.volume, data: fit.prediction }, {
+    await writeNifti(path, { ...targetImage.volume, data: prediction }, {
       like: targetImage.header, datatype: 'float32', overwrite: opts.force,
-      description: `mrsynth affine baseline ${target}=${fit.a.toPrecision(6)}*${fit.source}+${fit.b.toPrecision(6)}`.slice(0, 80),
+      description: `mrsynth affine baseline ${target}=${fit.a.toPrecision(6)}*${fit.source}+${fit.b.toPrecision(6)}${
+        opts.normalise === undefined ? '' : ` ${opts.normalise} units`}`.slice(0, 80),
     });
     process.stdout.write(`${c.id} ${target} ← ${fit.source}: a=${fit.a.toPrecision(6)} b=${fit.b.toPrecision(6)} `
       + `rms=${Math.sqrt(fit.residual / Math.max(1, mask.reduce((n, m) => n + m, 0))).toPrecision(4)} → ${path}\n`);

@@ -62,7 +62,7 @@ export function comparableIntensities(pred: Volume, ref: Volume, options: Intens
   assert(normalise === undefined || NORMALISATIONS.includes(normalise), () =>
     `${context}: unknown normalisation '${normalise}', expected one of ${NORMALISATIONS.join(', ')}`);
   const p = valueRange(pred.data, `${context}: the prediction`);
-  const scaled = normalise === undefined ? ref : normaliseReference(ref, normalise);
+  const scaled = normalise === undefined ? ref : toModelUnits(ref, normalise);
   const r = valueRange(scaled.data, `${context}: the reference`);
   const shown = (x: ValueRange) => `[${x.min}, ${x.max}]`;
   if (normalise === 'cwdm') {
@@ -86,7 +86,8 @@ export function comparableIntensities(pred: Volume, ref: Volume, options: Intens
   return { ref: scaled, dataRange: dataRange ?? (normalise === undefined ? 1 : NOMINAL_RANGE[normalise]) };
 }
 
-function normaliseReference(ref: Volume, normalise: Normalisation): Volume {
-  const { volumes } = intensityStep.apply({ reference: ref }, { kind: 'intensity', ...INTENSITY_PRESETS[normalise] });
-  return volumes.reference;
+/** A scan mapped into a model's intensity units, as that model's loader maps each contrast of a case. */
+export function toModelUnits(volume: Volume, normalise: Normalisation): Volume {
+  const { volumes } = intensityStep.apply({ volume }, { kind: 'intensity', ...INTENSITY_PRESETS[normalise] });
+  return volumes.volume;
 }
