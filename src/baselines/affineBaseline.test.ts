@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitAffineBaseline } from './affineBaseline.js';
+import { clipToCwdmRange, fitAffineBaseline } from './affineBaseline.js';
 
 /** Deterministic multiples of 1/16 (so 3·x + 2 is exact in float32) with no linear relation between the seeds. */
 const noisy = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7919 + seed * 104729) % 1009) / 16);
@@ -54,4 +54,8 @@ describe('fitAffineBaseline', () => {
     assert.throws(() => fitAffineBaseline({ t1 }, target, new Uint8Array(n)), /the mask is empty/);
     assert.throws(() => fitAffineBaseline({ t1: t1.subarray(1) }, target, mask), /source 't1' has 399 voxels, the target 400/);
   });
+});
+
+test('clipToCwdmRange: a map in cWDM units is bounded like a cWDM output, values inside are kept exactly', () => {
+  assert.deepEqual([...clipToCwdmRange(Float32Array.from([-0.5, 0, 0.25, 1, 1.75]))], [0, 0, 0.25, 1, 1]);
 });

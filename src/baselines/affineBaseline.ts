@@ -69,3 +69,12 @@ function fitOne(x: Float32Array, y: Float32Array, mask: Uint8Array, source: Cont
   const a = sxx > 0 ? sxy / sxx : 0;
   return { source, a, b: my - a * mx, residual: Math.max(0, syy - a * sxy) };
 }
+
+/**
+ * The baseline as a cWDM synthesis would be: in [0, 1]. Every cWDM output is clipped to that range, so a map in the
+ * same units is clipped alike before the two are compared; otherwise the floor would be lowered by values no model
+ * output can take (a T1 map with a negative offset, for one).
+ */
+export function clipToCwdmRange(prediction: Float32Array): Float32Array {
+  return prediction.map((v) => Math.min(1, Math.max(0, v)));
+}

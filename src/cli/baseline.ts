@@ -7,7 +7,7 @@ import type { Case } from '../data/dataset.js';
 import { discoverDataset } from '../data/discover.js';
 import { compareGrids } from '../data/grid.js';
 import { fmtShape } from '../util/assert.js';
-import { fitAffineBaseline } from '../baselines/affineBaseline.js';
+import { clipToCwdmRange, fitAffineBaseline } from '../baselines/affineBaseline.js';
 import { NORMALISATIONS, toModelUnits, type Normalisation } from '../metrics/intensityRange.js';
 import { translationFileName } from '../metrics/predictionName.js';
 
@@ -72,7 +72,7 @@ async function baselineCase(c: Case, opts: AffineOptions, outFile: string | unde
     // The brain is where the scan itself is non-zero, whatever units the fit is made in.
     const mask = Uint8Array.from(targetImage.volume.data, (v) => Number(v !== 0));
     const fit = fitAffineBaseline(Object.fromEntries(sources.map((s) => [s, units.get(s)!])), units.get(target)!, mask);
-    const prediction = opts.normalise === 'cwdm' ? fit.prediction.map((v) => Math.min(1, Math.max(0, v))) : fit.prediction;
+    const prediction = opts.normalise === 'cwdm' ? clipToCwdmRange(fit.prediction) : fit.prediction;
     const path = outFile ?? join(outDir!, translationFileName(c, target, fit.source));
     await writeNifti(path, { ...targetImage.volume, data: prediction }, {
       like: targetImage.header, datatype: 'float32', overwrite: opts.force,
