@@ -110,7 +110,7 @@ describe('mrsynth convert --run-dir: a checkpoint as a run folder that mrsynth c
     const dir = await writeCase(data, 'brats2021', 'Ph_030', 0, ['t1', 't2', 'flair']);
     const completed = complete('complete', data, '--models', run, '--steps', '2');
     assert.equal(completed.status, 0, completed.stderr);
-    assert.match(completed.stdout, /^Ph_030: synthesised t1ce → .*Ph_030_t1ce\.nii\.gz$/m);
+    assert.match(completed.stdout, /^Ph_030: synthesised t1ce → .*Ph_030_t1ce\.nii\.gz \(\d+\.\d s\)$/m);
     const input = await readNifti(join(dir, 'Ph_030_t1.nii.gz'));
     const output = await readNifti(join(dir, 'Ph_030_t1ce.nii.gz'));
     assert.deepEqual(output.volume.shape, input.volume.shape);
