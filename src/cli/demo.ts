@@ -212,7 +212,8 @@ function printComparison(rows: readonly CaseRow[]): void {
   const wins = rows.filter((r) => r.model.brain.psnr > r.baseline.brain.psnr).length;
   console.log(`cWDM beats the baseline's brain PSNR on ${wins} of ${rows.length} case(s).`);
   console.log('PSNR in dB over brain voxels (data range 1). The baseline is the best single-contrast affine map fitted on each case\n'
-    + 'against its own reference (an oracle floor); a few hundred CPU steps do not train cWDM to beat it — see the README for real runs.');
+    + 'against its own reference (an oracle floor). The default few hundred steps show the path working, not the quality:\n'
+    + 'the README\'s "Quality on phantoms" gives thousands of steps per target, and `demo --resume --steps N` trains on.');
 }
 
 function parsePositive(flag: string) {
