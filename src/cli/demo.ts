@@ -6,10 +6,9 @@ import { fitAffineBaseline } from '../baselines/affineBaseline.js';
 import { discoverDataset, contrastFileName, type Case, type Contrast } from '../data/index.js';
 import { readNifti, writeNifti, type NiftiImage } from '../io/nifti/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { toModelUnits } from '../metrics/intensityRange.js';
 import { regionMasks } from '../metrics/masks.js';
 import { scoreRegions, type MetricScores } from '../metrics/regionScores.js';
-import { parsePreprocessConfig } from '../transforms/preprocessConfig.js';
-import { preprocess } from '../transforms/preprocess.js';
 import { renderSlices } from '../viz/render-slices.js';
 import type { Volume } from '../volume/volume.js';
 import { pathExists as exists } from '../io/pathExists.js';
@@ -164,8 +163,7 @@ async function evaluateCase(c: Case, target: Contrast, dirs: Record<string, stri
   for (const [contrast, path] of Object.entries(c.contrasts) as [string, string][]) images[contrast as Contrast] = await readNifti(path);
   const reference = images[target]!;
   const seg = c.seg ? (await readNifti(c.seg)).volume.data : undefined;
-  const normalised = preprocess(Object.fromEntries(Object.entries(images).map(([k, v]) => [k, v!.volume])),
-    parsePreprocessConfig({ preset: 'custom', steps: [{ kind: 'intensity', preset: 'cwdm' }] })).volumes;
+  const normalised = Object.fromEntries(Object.entries(images).map(([k, v]) => [k, toModelUnits(v!.volume, 'cwdm')]));
   const synth = (await readNifti(join(dirs.synth, c.id, contrastFileName(c, target)))).volume;
 
   const masks = regionMasks(['brain', 'tumour'], reference.volume.data, seg, `demo ${c.id}`);
