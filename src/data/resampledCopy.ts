@@ -60,38 +60,37 @@ export async function makeResampledCopy(input: string, output: string, options: 
   assert(dataset.cases.length > 0, () => `${fn}: ${inDir} holds no case to copy`);
 
   // Planned from the headers first, so that a file the copy cannot be made of stops it before anything is written.
-  const plan: { case: string; files: (ResampledFile & { source: string; grid: ScaledGrid; isSeg: boolean })[] }[] = [];
+  interface PlannedFile { readonly source: string; readonly isSeg: boolean; readonly grid: ScaledGrid; readonly record: ResampledFile }
+  const plan: { case: string; files: PlannedFile[] }[] = [];
   for (const c of dataset.cases) {
-    const jobs: [string, Interpolation][] = [
-      ...Object.values(c.contrasts).map((path): [string, Interpolation] => [path, interpolation]),
-      ...(c.seg ? [[c.seg, 'nearest'] as [string, Interpolation]] : []),
-    ];
-    const files = [];
-    for (const [source, how] of jobs) {
+    const sources = [...Object.values(c.contrasts).map((source) => ({ source, isSeg: false })), ...(c.seg ? [{ source: c.seg, isSeg: true }] : [])];
+    const files: PlannedFile[] = [];
+    for (const { source, isSeg } of sources) {
+      const how: Interpolation = isSeg ? 'nearest' : interpolation;
       const { shape, affine } = gridOfHeader(await readNiftiHeader(source));
       assert(shape.length === 3, () => `${fn}: ${source} has ${shape.length} dimensions (${fmtShape(shape)}); a copy resamples 3D volumes`);
       const grid = gridForSpacing(shape as unknown as Shape3, affine, options.spacing);
       assert(how !== 'area' || grid.factors.every(Number.isInteger), () => `${fn}: ${source} has voxels of `
         + `${fmtShape(voxelSizes(affine).map((v) => +v.toFixed(4)))} mm, so ${fmtShape(options.spacing)} mm means factors `
         + `${fmtShape(grid.factors.map((f) => +f.toFixed(4)))}; 'area' averages whole blocks and needs integer factors, use 'linear'`);
-      files.push({ source, grid, isSeg: source === c.seg, path: relative(inDir, source), from: shape as unknown as Shape3, to: grid.shape, interpolation: how });
+      files.push({ source, isSeg, grid, record: { path: relative(inDir, source), from: shape as unknown as Shape3, to: grid.shape, interpolation: how } });
     }
     plan.push({ case: c.id, files });
   }
 
   for (const [done, c] of plan.entries()) {
-    for (const file of c.files) {
-      const image = await readNifti(file.source);
-      await fs.mkdir(dirname(join(outDir, file.path)), { recursive: true });
-      await writeNifti(join(outDir, file.path), resample(image.volume, file.grid, file.interpolation), {
+    for (const { source, isSeg, grid, record } of c.files) {
+      const image = await readNifti(source);
+      await fs.mkdir(dirname(join(outDir, record.path)), { recursive: true });
+      await writeNifti(join(outDir, record.path), resample(image.volume, grid, record.interpolation), {
         like: image.header,
-        datatype: file.isSeg ? image.header.datatype : 'float32',
-        description: `mrsynth resampled to ${options.spacing.join('x')} mm (${file.interpolation})`,
+        datatype: isSeg ? image.header.datatype : 'float32',
+        description: `mrsynth resampled to ${options.spacing.join('x')} mm (${record.interpolation})`,
       });
     }
     options.onProgress?.(done + 1, plan.length);
   }
-  const cases = plan.map((c) => ({ case: c.case, files: c.files.map(({ path, from, to, interpolation: how }) => ({ path, from, to, interpolation: how })) }));
+  const cases = plan.map((c) => ({ case: c.case, files: c.files.map((f) => f.record) }));
   const record: ResampledCopyRecord = { input: inDir, spacing: options.spacing, interpolation, cases };
   await writeFileAtomic(join(outDir, RESAMPLE_RECORD), new TextEncoder().encode(`${JSON.stringify(record, null, 1)}\n`));
   return record;
