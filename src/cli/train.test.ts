@@ -42,8 +42,12 @@ describe('mrsynth train cwdm', () => {
     assert.deepEqual({ target: config.target, conditions: config.conditions, lr: config.training.lr, precision: config.training.precision },
       { target: 't2', conditions: ['t1', 't1ce', 'flair'], lr: 0.002, precision: 'bf16' });
     assert.deepEqual(await trainSteps(run), [1, 2, 3]);
-    assert.equal(await trainCli('--resume', run, '--steps', '5', '--val-sample-steps', '0'), 0);
+    assert.equal(await trainCli('--resume', run, '--steps', '5', '--val-sample-steps', '0', '--lr-decay', 'linear', '--lr-decay-from', '3'), 0);
     assert.deepEqual(await trainSteps(run), [1, 2, 3, 4, 5]);
+    // The decay's end defaults to --steps and its final rate to 0: the fifth step runs at 0.002 · (1 − 1/2).
+    assert.deepEqual((await readRunConfig(run)).training.lrDecay, { shape: 'linear', from: 3, to: 5, final: 0 });
+    const rates = (await TrainingLog.read(join(run, RUN_FILES.log))).flatMap((e) => (e.kind === 'train' ? [e.lr] : []));
+    assert.deepEqual(rates, [0.002, 0.002, 0.002, 0.002, 0.001]);
     await assert.rejects(trainCli('--resume', run, '--steps', '6', '--precision', 'fp32'), /differs in training.precision: "bf16" → "fp32"/);
     await assert.rejects(trainCli('--resume', run, '--steps', '6', '--batch-size', '2'), /differs in training.batchSize: 1 → 2/);
   });

@@ -3,8 +3,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { parseContrast, type Contrast } from '../data/contrast.js';
 import { PRECISIONS, type Precision } from '../models/wdm/precision.js';
-import { RUN_FILES } from '../runs/index.js';
-import { TRAIN_PRESETS, formatGiB, trainCwdm, type TrainPreset, type ValidationEntry } from '../training/index.js';
+import { LR_DECAY_SHAPES, RUN_FILES, type LearningRateDecayShape } from '../runs/index.js';
+import { TRAIN_PRESETS, describeLearningRate, formatGiB, trainCwdm, type TrainPreset, type ValidationEntry } from '../training/index.js';
 import { parsePreprocessOption } from './preprocessOption.js';
 
 interface TrainCwdmFlags {
@@ -15,6 +15,10 @@ interface TrainCwdmFlags {
   out?: string;
   resume?: string;
   lr?: number;
+  lrDecay?: LearningRateDecayShape;
+  lrDecayFrom?: number;
+  lrDecayTo?: number;
+  lrFinal?: number;
   weightDecay?: number;
   batchSize?: number;
   emaDecay?: number;
@@ -48,8 +52,14 @@ export function registerTrainCommand(program: Command): void {
     .addOption(new Option('--config <name>', 'network size (default tiny for a new run)').choices(TRAIN_PRESETS))
     .requiredOption('--steps <n>', 'train to this many steps in all', positiveInteger('--steps'))
     .option('--out <dir>', 'run folder to create')
-    .option('--resume <dir>', 'continue this run folder from its checkpoint; flags given must match the run, except --steps')
+    .option('--resume <dir>', 'continue this run folder from its checkpoint; flags given must match the run, except --steps '
+      + 'and a learning-rate decay that starts at or after the step the run has reached')
     .option('--lr <x>', 'AdamW learning rate (default: 1e-3 tiny, 2e-4 cpu, 1e-5 paper)', positiveNumber('--lr'))
+    .addOption(new Option('--lr-decay <shape>', 'decay the learning rate from --lr to --lr-final over steps --lr-decay-from to '
+      + '--lr-decay-to (default: constant, as the reference)').choices(LR_DECAY_SHAPES))
+    .option('--lr-decay-from <step>', 'step the decay starts at (default 0)', nonNegativeInteger('--lr-decay-from'))
+    .option('--lr-decay-to <step>', 'step the decay ends at, training on at --lr-final after it (default --steps)', positiveInteger('--lr-decay-to'))
+    .option('--lr-final <x>', 'learning rate the decay ends at (default 0)', nonNegativeNumber('--lr-final'))
     .option('--weight-decay <x>', 'AdamW decoupled weight decay (default 0, as the reference)', nonNegativeNumber('--weight-decay'))
     .option('--batch-size <n>', 'cases per step (default 1, as the reference)', positiveInteger('--batch-size'))
     .option('--ema-decay <x>', 'EMA decay approached after warm-up (default 0.9999)', nonNegativeNumber('--ema-decay'))
@@ -89,14 +99,15 @@ async function runTrainCwdm(flags: TrainCwdmFlags): Promise<void> {
   try {
     result = await trainCwdm({
       out, resume: flags.resume !== undefined, steps: flags.steps, data: flags.data, target: flags.target, config: flags.config,
-      lr: flags.lr, weightDecay: flags.weightDecay, batchSize: flags.batchSize, emaDecay: flags.emaDecay, gradClip: flags.gradClip,
+      lr: flags.lr, lrDecay: { shape: flags.lrDecay, from: flags.lrDecayFrom, to: flags.lrDecayTo, final: flags.lrFinal },
+      weightDecay: flags.weightDecay, batchSize: flags.batchSize, emaDecay: flags.emaDecay, gradClip: flags.gradClip,
       precision: flags.precision, seed: flags.seed, splitSeed: flags.splitSeed, valEvery: flags.valEvery, valSampleSteps: flags.valSampleSteps,
       checkpointEvery: flags.checkpointEvery, preprocess: flags.preprocess, spacing: flags.spacing,
       memoryLimit: flags.maxMemory === undefined ? undefined : flags.maxMemory * 2 ** 30, signal: controller.signal,
     }, {
       onStart: (info) => {
         process.stderr.write(`${who}: ${info.config.target} from ${info.config.conditions.join(', ')}; ${info.trainCases} training and `
-          + `${info.validationCases} validation cases on a ${info.grid.join('×')} grid; lr ${info.config.training.lr}; precision ${info.config.training.precision}; `
+          + `${info.validationCases} validation cases on a ${info.grid.join('×')} grid; lr ${describeLearningRate(info.config.training)}; precision ${info.config.training.precision}; `
           + `about ${formatGiB(info.memory.total)} of memory${info.startStep > 0 ? `; resuming at step ${info.startStep}` : ''}\n`);
         bar.start(info.config.training.steps, info.startStep, { loss: '-', rate: '-', val: '-' });
       },

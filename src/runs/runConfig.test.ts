@@ -28,6 +28,19 @@ describe('RunConfig', () => {
     assert.throws(() => edited(exampleRunConfig(), (r) => { r.formatVersion = 2; }), /formatVersion 2 is not supported \(this build reads 1\)/);
   });
 
+  test('a learning-rate decay round-trips, counts in the hash, and is refused when its window or final rate make no sense', () => {
+    const config = exampleRunConfig();
+    const decayed = edited(config, (r) => { r.training.lrDecay = { shape: 'cosine', from: 100, to: 200, final: 0 }; });
+    assert.deepEqual(parseRunConfig(JSON.parse(JSON.stringify(decayed))), decayed);
+    assert.notEqual(configHash(decayed), configHash(config));
+    const decay = (d: object) => () => edited(config, (r) => { r.training.lrDecay = { shape: 'linear', from: 0, to: 10, final: 0, ...d }; });
+    assert.throws(decay({ shape: 'step' }), /training.lrDecay.shape must be one of linear, cosine, got "step"/);
+    assert.throws(decay({ from: 10 }), /training.lrDecay.to must be a step after from \(10\), got 10/);
+    assert.throws(decay({ from: -1 }), /training.lrDecay.from must be a step ≥ 0, got -1/);
+    assert.throws(decay({ final: 0.5 }), /training.lrDecay.final must be a learning rate in \[0, lr = 0.001\], got 0.5/);
+    assert.throws(decay({ warmup: 5 }), /training.lrDecay: unknown key 'warmup'/);
+  });
+
   test('the hash ignores the step count and the software versions, and names what else changed', () => {
     const config = exampleRunConfig();
     const longer = edited(config, (r) => { r.training.steps = 5000; r.createdWith.mrsynth = '0.2.0'; });

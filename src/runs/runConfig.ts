@@ -42,6 +42,19 @@ export interface RunTraining {
   readonly gradClip?: number;
   /** What the network ran in; bf16 keeps float32 master weights. 'fp32' when run.json predates the field. */
   readonly precision: Precision;
+  /** Absent: the learning rate is `lr` throughout, as the reference's (see training/learningRate.ts). */
+  readonly lrDecay?: LearningRateDecay;
+}
+
+export const LR_DECAY_SHAPES = ['linear', 'cosine'] as const;
+export type LearningRateDecayShape = (typeof LR_DECAY_SHAPES)[number];
+
+/** From step `from` to step `to` the rate goes from `lr` to `final` along `shape`; after `to` it stays `final`. */
+export interface LearningRateDecay {
+  readonly shape: LearningRateDecayShape;
+  readonly from: number;
+  readonly to: number;
+  readonly final: number;
 }
 
 export interface RunData {
@@ -139,7 +152,7 @@ const positiveInteger = (n: number) => Number.isInteger(n) && n > 0;
 
 function parseTraining(raw: unknown, where: string): RunTraining {
   const t = object(raw, where);
-  keys(t, ['lr', 'weightDecay', 'batchSize', 'emaDecay', 'seed', 'steps'], ['gradClip', 'precision'], where);
+  keys(t, ['lr', 'weightDecay', 'batchSize', 'emaDecay', 'seed', 'steps'], ['gradClip', 'precision', 'lrDecay'], where);
   const training: RunTraining = {
     lr: number(t.lr, `${where}.lr`, (n) => n > 0, 'a learning rate > 0'),
     weightDecay: number(t.weightDecay, `${where}.weightDecay`, (n) => n >= 0, 'a number ≥ 0'),
@@ -149,8 +162,22 @@ function parseTraining(raw: unknown, where: string): RunTraining {
     steps: number(t.steps, `${where}.steps`, positiveInteger, 'a positive integer'),
     precision: t.precision === undefined ? 'fp32' : parsePrecision(t.precision, `${where}.precision`),
   };
-  if (t.gradClip === undefined) return training;
-  return { ...training, gradClip: number(t.gradClip, `${where}.gradClip`, (n) => n > 0, 'a number > 0') };
+  return {
+    ...training,
+    ...(t.gradClip !== undefined && { gradClip: number(t.gradClip, `${where}.gradClip`, (n) => n > 0, 'a number > 0') }),
+    ...(t.lrDecay !== undefined && { lrDecay: parseLearningRateDecay(t.lrDecay, training.lr, `${where}.lrDecay`) }),
+  };
+}
+
+function parseLearningRateDecay(raw: unknown, lr: number, where: string): LearningRateDecay {
+  const d = object(raw, where);
+  keys(d, ['shape', 'from', 'to', 'final'], [], where);
+  assert(typeof d.shape === 'string' && (LR_DECAY_SHAPES as readonly string[]).includes(d.shape),
+    () => `${where}.shape must be one of ${LR_DECAY_SHAPES.join(', ')}, got ${JSON.stringify(d.shape)}`);
+  const from = number(d.from, `${where}.from`, (n) => isInteger(n) && n >= 0, 'a step ≥ 0');
+  const to = number(d.to, `${where}.to`, (n) => isInteger(n) && n > from, `a step after from (${from})`);
+  const final = number(d.final, `${where}.final`, (n) => n >= 0 && n <= lr, `a learning rate in [0, lr = ${lr}]`);
+  return { shape: d.shape as LearningRateDecayShape, from, to, final };
 }
 
 const COMMON_KEYS = ['format', 'formatVersion', 'model', 'target', 'conditions', 'modelConfig', 'preprocess', 'schedule', 'createdWith'];

@@ -2,6 +2,7 @@
 export { DEFAULT_LEARNING_RATES, TRAIN_PRESETS, trainCwdm } from './trainCwdm.js';
 export type { TrainCwdmCallbacks, TrainCwdmOptions, TrainCwdmResult, TrainPreset, TrainStartInfo } from './trainCwdm.js';
 export { DataOrder } from './dataOrder.js';
+export { describeLearningRate, firstChangedStep, learningRateAt } from './learningRate.js';
 export type { DataOrderState } from './dataOrder.js';
 export { FixedValidationSet } from './fixedValidationSet.js';
 export { MixedPrecision } from './mixedPrecision.js';

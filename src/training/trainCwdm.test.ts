@@ -113,6 +113,29 @@ describe('trainCwdm', () => {
     assert.deepEqual(straightLog.filter((e) => e.kind === 'validation').map((e) => e.step), [0, 3, 6, 8]);
   });
 
+  test('a learning-rate decay added when resuming gives the run that had it from the start; one that rewrites the past is refused', async () => {
+    const schedule = { valEvery: 100, checkpointEvery: 100, valSampleSteps: 0 };
+    const lrDecay = { shape: 'cosine' as const, from: 4, to: 7, final: 1e-4 };
+    await trainCwdm(options('decay-straight', { ...schedule, steps: 8, lrDecay }));
+    await trainCwdm(options('decay-added', { ...schedule, steps: 4 }));
+    await assert.rejects(trainCwdm({ out: join(root, 'decay-added'), resume: true, steps: 8, ...schedule, lrDecay: { ...lrDecay, from: 2 } }),
+      /trainCwdm: the learning rate asked for \(0\.001, cosine decay to 0\.0001 over steps 2–7\) would change step 3 of the 4 the run in .*decay-added has taken \(0\.001 then, 0\.000\d+ now\); a decay added to a run must start at step 4 or later/);
+    await assert.rejects(trainCwdm({ out: join(root, 'decay-added'), resume: true, steps: 8, lrDecay: { to: 7 } }),
+      /trainCwdm: the decay's steps or final rate were given, but not its shape \(linear or cosine\), and the run has no decay to change/);
+    const notices: string[] = [];
+    await trainCwdm({ out: join(root, 'decay-added'), resume: true, steps: 8, ...schedule, lrDecay }, { onNotice: (m) => notices.push(m) });
+    assert.deepEqual(notices, ['the learning-rate decay ends at step 7; the 1 step(s) after it train at its final rate, 0.0001']);
+
+    for (const file of [RUN_FILES.checkpoint, RUN_FILES.weights, RUN_FILES.config]) {
+      assert.ok(readFileSync(join(root, 'decay-straight', file)).equals(readFileSync(join(root, 'decay-added', file))), `${file} differs`);
+    }
+    const rates = (await TrainingLog.read(join(root, 'decay-added', RUN_FILES.log))).flatMap((e) => (e.kind === 'train' ? [e.lr] : []));
+    // Steps 0–4 at lr; then 1e-4 + 9e-4·(1 + cos(π·k/3))/2 for k = 1, 2; the final rate from step 7 (the log counts from 1).
+    const expected = [1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-4 + 9e-4 * 0.75, 1e-4 + 9e-4 * 0.25, 1e-4];
+    rates.forEach((rate, i) => assert.ok(Math.abs(rate - expected[i]) < 1e-15, `step ${i + 1}: lr ${rate}, expected ${expected[i]}`));
+    assert.equal(rates.length, 8);
+  });
+
   test('resuming with a changed configuration is refused, naming what differs', async () => {
     await trainCwdm(options('changed', { steps: 2 }));
     const notices: string[] = [];

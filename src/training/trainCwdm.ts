@@ -21,8 +21,8 @@ import { CwdmUNet, cwdmSpatialMultiple, parseCwdmUNetConfig, type Precision } fr
 import { AdamW, EMA } from '../optim/index.js';
 import { CwdmPipeline, type CwdmBatch } from '../pipelines/cwdm/index.js';
 import {
-  RUN_FILES, RUN_FORMAT, RUN_FORMAT_VERSION, configDifferences, configHash, parseRunConfig, readRunConfig, runWeightsMetadata,
-  writeRunConfig, type RunConfig,
+  LR_DECAY_SHAPES, RUN_FILES, RUN_FORMAT, RUN_FORMAT_VERSION, configDifferences, configHash, parseRunConfig, readRunConfig,
+  runWeightsMetadata, writeRunConfig, type LearningRateDecay, type RunConfig,
 } from '../runs/index.js';
 import { DDPMScheduler, parseDDPMSchedulerConfig } from '../schedulers/index.js';
 import { F, Generator, manualSeed, runtimeInfo, tidy } from '../tensor/index.js';
@@ -31,6 +31,7 @@ import { packageVersion } from '../util/packageRoot.js';
 import { WaveletCodec } from '../wavelets/index.js';
 import { DataOrder, type DataOrderState } from './dataOrder.js';
 import { FixedValidationSet } from './fixedValidationSet.js';
+import { describeLearningRate, firstChangedStep, learningRateAt } from './learningRate.js';
 import { MixedPrecision } from './mixedPrecision.js';
 import { sampledCaseScores } from './sampledCaseScores.js';
 import { TrainingLog, type TrainStepEntry, type ValidationEntry } from './trainingLog.js';
@@ -79,6 +80,12 @@ export interface TrainCwdmOptions {
   readonly config?: TrainPreset;
   /** Default: {@link DEFAULT_LEARNING_RATES} of the preset. */
   readonly lr?: number;
+  /**
+   * Decay the learning rate (see learningRate.ts); fields not given take the resumed run's decay or, for a new
+   * one, from step 0 to `steps`, down to 0. A resumed run may gain or change a decay only where it leaves the
+   * steps already taken as they were.
+   */
+  readonly lrDecay?: Partial<LearningRateDecay>;
   readonly weightDecay?: number;
   readonly batchSize?: number;
   readonly emaDecay?: number;
@@ -154,9 +161,10 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
   const roles = cwdmRoles(dataset, target);
   const config = runConfigFor(options, roles, dataPath, saved);
   if (saved !== undefined) {
-    const differences = configDifferences(saved, config);
-    assert(configHash(saved) === configHash(config), () => `trainCwdm: the run in ${out} was trained with another configuration `
-      + `(hash ${configHash(saved!)}, now ${configHash(config)}); it differs in ${differences.join('; ')}. Start a new run instead.`);
+    // The decay is checked against the steps taken once the checkpoint says how many (below).
+    const [before, now] = [withoutDecay(saved), withoutDecay(config)];
+    assert(configHash(before) === configHash(now), () => `trainCwdm: the run in ${out} was trained with another configuration `
+      + `(hash ${configHash(before)}, now ${configHash(now)}); it differs in ${configDifferences(before, now).join('; ')}. Start a new run instead.`);
   }
 
   const splits = splitCases(dataset.cases, { seed: config.data.splitSeed });
@@ -216,6 +224,10 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
       assert(savedIds.join('\n') === trainIds.join('\n'), () => `trainCwdm: the training cases of ${dataPath} changed since the checkpoint `
         + `(${savedIds.length} then, ${trainIds.length} now; first difference at ${savedIds.find((id, i) => id !== trainIds[i]) ?? trainIds[savedIds.length]})`);
       order.restore(JSON.parse(contents.metadata[CHECKPOINT_METADATA.dataOrder] ?? 'null') as DataOrderState, paths.checkpoint);
+      const changed = firstChangedStep(saved.training, config.training, step);
+      assert(changed === undefined, () => `trainCwdm: the learning rate asked for (${describeLearningRate(config.training)}) would change `
+        + `step ${changed} of the ${step} the run in ${out} has taken (${learningRateAt(saved!.training, changed!)} then, `
+        + `${learningRateAt(config.training, changed!)} now); a decay added to a run must start at step ${step} or later`);
       if (step >= config.training.steps) {
         callbacks.onNotice?.(`the run is at step ${step} already, not below the ${config.training.steps} asked for; nothing to train`);
         return { config: saved, step, interrupted: false };
@@ -234,6 +246,11 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
     const valSampleSteps = options.valSampleSteps ?? DEFAULTS.valSampleSteps;
     const valEvery = options.valEvery ?? DEFAULTS.valEvery;
     const checkpointEvery = options.checkpointEvery ?? DEFAULTS.checkpointEvery;
+    const decay = config.training.lrDecay;
+    if (decay !== undefined && config.training.steps > decay.to) {
+      callbacks.onNotice?.(`the learning-rate decay ends at step ${decay.to}; the ${config.training.steps - decay.to} step(s) after it `
+        + `train at its final rate, ${decay.final}`);
+    }
     callbacks.onStart?.({ config, startStep: step, trainCases: trainCases.length, validationCases: validationCases.length, grid: first.shape, memory });
 
     let lastValidation: ValidationEntry | undefined;
@@ -269,6 +286,7 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
     while (step < config.training.steps) {
       const started = performance.now();
       const picked = order.next(batchSize).map((i) => trainCases[i].batch);
+      optimizer.lr = learningRateAt(config.training, step);
       const { loss, gradNorm } = tidy(() => {
         const batch: CwdmBatch = picked.length === 1 ? picked[0] : {
           conditions: F.cat(picked.map((b) => b.conditions), 0), target: F.cat(picked.map((b) => b.target), 0),
@@ -319,7 +337,7 @@ function runConfigFor(options: TrainCwdmOptions, roles: CwdmRoles, dataPath: str
   const base = saved?.training ?? { ...DEFAULTS.training, lr: DEFAULT_LEARNING_RATES[preset!] };
   const given = definedOnly({
     lr: options.lr, weightDecay: options.weightDecay, batchSize: options.batchSize, emaDecay: options.emaDecay, seed: options.seed,
-    gradClip: options.gradClip, precision: options.precision,
+    gradClip: options.gradClip, precision: options.precision, lrDecay: lrDecayFor(options, saved),
   });
   return parseRunConfig({
     format: RUN_FORMAT,
@@ -334,6 +352,21 @@ function runConfigFor(options: TrainCwdmOptions, roles: CwdmRoles, dataPath: str
     data: { path: dataPath, splitSeed: options.splitSeed ?? saved?.data.splitSeed ?? DEFAULTS.splitSeed },
     createdWith: { mrsynth: packageVersion(), libtorch: runtimeInfo().torchVersion },
   });
+}
+
+function lrDecayFor(options: TrainCwdmOptions, saved: RunConfig | undefined): LearningRateDecay | undefined {
+  if (options.lrDecay === undefined || Object.values(options.lrDecay).every((v) => v === undefined)) return undefined;
+  const base = saved?.training.lrDecay;
+  const shape = options.lrDecay.shape ?? base?.shape;
+  assert(shape !== undefined, () => `trainCwdm: the decay's steps or final rate were given, but not its shape (${LR_DECAY_SHAPES.join(' or ')}), `
+    + `and the run has no decay to change`);
+  return { shape, from: 0, to: options.steps, final: 0, ...base, ...definedOnly(options.lrDecay) };
+}
+
+/** The config as resuming compares it: everything but the decay, which may change where the past is unaffected. */
+function withoutDecay(config: RunConfig): RunConfig {
+  const { lrDecay: _decay, ...training } = config.training;
+  return { ...config, training };
 }
 
 function definedOnly<T extends Record<string, unknown>>(record: T): Partial<T> {
