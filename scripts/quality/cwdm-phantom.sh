@@ -6,12 +6,15 @@
 #
 #   bash scripts/quality/cwdm-phantom.sh            # all four BraTS targets, 1500 training steps each
 #   TARGETS="t2 flair" STEPS=3000 DDPM_CASES=20 OUT=quality bash scripts/quality/cwdm-phantom.sh
+#   TARGETS=t1 STEPS=7000 LR_DECAY_FROM=5000 bash scripts/quality/cwdm-phantom.sh   # cosine decay over 5000-7000
 #
 # Each target writes OUT/<target>-cpu/: the demo's folders (data, run, synth = DDIM-50, baseline, pictures,
 # demo-scores.json), and synth-ddpm/ with eval-ddpm/ (scores.csv, scores.json). A target whose run was trained
 # to STEPS and evaluated since is kept; one trained to fewer steps is trained on from its checkpoint
 # (`mrsynth demo --resume`) and evaluated again, so STEPS=6000 continues an earlier 1500-step evaluation.
 # The demo prints the DDIM-50 table (model and baseline per case, wins); eval prints the DDPM-1000 figures.
+# LR_DECAY_FROM decays the learning rate along a cosine from that step to STEPS (a run already past that step
+# is refused, naming the step). TRAIN_CASES (default 24) sets the training phantoms of a new run.
 # THREADS sets each run's intra-op threads; run several targets side by side with one thread each to use a
 # machine's cores best.
 set -euo pipefail
@@ -19,6 +22,8 @@ cd "$(dirname "$0")/../.."
 
 TARGETS=${TARGETS:-"t1 t1ce t2 flair"}
 STEPS=${STEPS:-1500}
+TRAIN_CASES=${TRAIN_CASES:-24}
+LR_DECAY_FROM=${LR_DECAY_FROM:-}
 DDPM_CASES=${DDPM_CASES:-2}
 OUT=${OUT:-quality-output}
 MRSYNTH=${MRSYNTH:-"node dist/cli/main.js"}
@@ -29,16 +34,23 @@ for target in $TARGETS; do
   dir="$OUT/$target-cpu"
   run_steps=0
   [ -f "$dir/run/run.json" ] && run_steps=$(node -p 'require(process.argv[1]).training.steps' "$(realpath "$dir/run/run.json")")
-  if [ -f "$dir/demo-scores.json" ] && [ "$run_steps" -ge "$STEPS" ] && [ "$dir/demo-scores.json" -nt "$dir/run/weights.safetensors" ]; then
+  if [ "$run_steps" -eq 0 ]; then
+    # With a decay, the new run trains at the constant rate up to its start and is continued below.
+    first_steps=${LR_DECAY_FROM:-$STEPS}
+    echo "== $target: train on $TRAIN_CASES phantom cases (seed 7) to step $first_steps, complete 20 held-out cases (seed 1007) with DDIM-50"
+    $MRSYNTH demo --config cpu --target "$target" --train-cases "$TRAIN_CASES" --test-cases 20 --steps "$first_steps" \
+      --sampler-steps 50 --seed 7 --out "$dir"
+    run_steps=$first_steps
+  fi
+  if [ "$run_steps" -ge "$STEPS" ] && [ -f "$dir/demo-scores.json" ] && [ "$dir/demo-scores.json" -nt "$dir/run/weights.safetensors" ]; then
     echo "== $target: $dir holds a run of $run_steps steps evaluated with DDIM-50 after its last training; kept"
-  elif [ "$run_steps" -gt 0 ]; then
+  else
     echo "== $target: train the run in $dir on to step $STEPS, then complete its 20 held-out cases with DDIM-50 again"
+    if [ -n "$LR_DECAY_FROM" ]; then
+      $MRSYNTH train cwdm --resume "$dir/run" --steps "$STEPS" --lr-decay cosine --lr-decay-from "$LR_DECAY_FROM"
+    fi
     $MRSYNTH demo --resume --steps "$STEPS" --sampler-steps 50 --seed 7 --out "$dir"
     rm -rf "$dir/synth-ddpm"  # sampled by the shorter-trained model
-  else
-    echo "== $target: train on 24 phantom cases (seed 7), complete 20 held-out cases (seed 1007) with DDIM-50"
-    $MRSYNTH demo --config cpu --target "$target" --train-cases 24 --test-cases 20 --steps "$STEPS" \
-      --sampler-steps 50 --seed 7 --out "$dir"
   fi
 
   echo "== $target: DDPM-1000 on the first $DDPM_CASES held-out case(s)"
