@@ -76,6 +76,17 @@ describe('mrsynth complete', () => {
     assert.equal(sidecar.precision, 'bf16');
   });
 
+  test('a run trained at another resolution is refused for the case, and --allow-voxel-size-mismatch overrides it', async () => {
+    const coarse = await writeRun(join(root, 'run-2mm'), 't1ce', ['t1', 't2', 'flair'], 1, undefined, [2, 2, 2]);
+    const out = join(root, 'mismatch');
+    const refused = await completeCli(join(data, 'Ph_010'), '--models', coarse, '--steps', '2', '--out', out);
+    assert.match(refused.stdout, /^Ph_010: refused: it comes at 9×9×9 mm on the model grid, but run .*run-2mm \(→ t1ce\) was trained on 2×2×2 mm/m);
+    assert.equal(refused.exitCode, 1);
+    const allowed = await completeCli(join(data, 'Ph_010'), '--models', coarse, '--steps', '2', '--out', out, '--allow-voxel-size-mismatch');
+    assert.match(allowed.stdout, /^Ph_010: synthesised t1ce/m);
+    assert.equal(allowed.exitCode, undefined);
+  });
+
   test('refuses a path together with explicit files, options of the other sampler, and an unknown precision', async () => {
     await assert.rejects(completeCli(data, '--t1', 'x.nii.gz', '--models', run), /give either a case or data set path, or explicit files .* got both/);
     await assert.rejects(completeCli(data, '--models', run, '--sampler', 'ddpm', '--eta', '1'), /eta 1 is a DDIM option/);

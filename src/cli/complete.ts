@@ -21,6 +21,7 @@ interface CompleteFlags {
   samples: number;
   placeholder: Placeholder;
   force?: boolean;
+  allowVoxelSizeMismatch?: boolean;
   t1?: string;
   t1ce?: string;
   t2?: string;
@@ -52,7 +53,9 @@ export function registerCompleteCommand(program: Command): void {
     .addOption(new Option('--placeholder <kind>', 'with several contrasts missing, what stands in for a missing condition until it is '
       + 'synthesised (contrasts are completed in a fixed order, each conditioned on the syntheses before it): the voxel-wise mean of '
       + 'the available normalised contrasts, or zeros').choices(PLACEHOLDERS).default('mean-of-available'))
-    .option('--force', 'redo cases already completed, replacing their earlier syntheses');
+    .option('--force', 'redo cases already completed, replacing their earlier syntheses')
+    .option('--allow-voxel-size-mismatch', 'complete cases whose voxel size differs from the training data\'s by more than a '
+      + 'factor 1.25 on an axis (refused by default: a network sees anatomy at another scale as something else)');
   for (const contrast of CONTRASTS) command.option(`--${contrast} <file>`, `explicit form: the ${contrast} input`);
   command.action(async (path: string | undefined, flags: CompleteFlags) => {
     const who = 'mrsynth complete';
@@ -71,7 +74,7 @@ export function registerCompleteCommand(program: Command): void {
       outcomes = await completeCases({
         ...(explicit ? { files } : { input: path }),
         runs: flags.models, out: flags.out, sampler, precision: flags.precision, seed: flags.seed, samples: flags.samples,
-        placeholder: flags.placeholder, force: flags.force, onProgress: (event) => progress.on(event),
+        placeholder: flags.placeholder, force: flags.force, allowVoxelSizeMismatch: flags.allowVoxelSizeMismatch, onProgress: (event) => progress.on(event),
       });
     } finally {
       progress.stop();

@@ -10,7 +10,7 @@ import { packageVersion } from '../util/packageRoot.js';
 import { caseSeed } from './caseSeed.js';
 import { completeCases, type CaseOutcome, type CompleteCasesOptions, type CompletionEvent } from './completeCases.js';
 import { parsePreprocessConfig } from '../transforms/index.js';
-import { writeCase, writeRun } from './completionFixtures.testSupport.js';
+import { TEST_PREPROCESS, writeCase, writeRun } from './completionFixtures.testSupport.js';
 import type { SynthesisSidecar } from './synthesisSidecar.js';
 
 // Two reverse steps of a tiny network on a 24×24×16 model grid: every path through sampling, in seconds.
@@ -241,7 +241,8 @@ describe('completeCases: seeds, samples and explicit files', () => {
   test('a run that resamples reports what the round trip of the inputs loses, as an event and in the sidecar', async () => {
     const resampling = parsePreprocessConfig({ steps: [{ kind: 'reorient' }, { kind: 'resample', spacing: [18, 18, 18], interpolation: 'linear' },
       { kind: 'intensity', preset: 'cwdm' }, { kind: 'crop' }, { kind: 'pad', multiple: [8, 8, 8] }] });
-    const run = await writeRun(join(root, 'run-t1ce-18mm'), 't1ce', ['t1', 't2', 'flair'], 3, resampling);
+    // Trained on an 18 mm model grid: the 9 mm case is resampled to it, so its resolution matches.
+    const run = await writeRun(join(root, 'run-t1ce-18mm'), 't1ce', ['t1', 't2', 'flair'], 3, resampling, [18, 18, 18]);
     const dir = await writeCase(join(root, 'resampled'), 'brats2021', 'Ph_008', 2, ['t1', 't2', 'flair']);
     const events: CompletionEvent[] = [];
     const [outcome] = await complete({ input: join(root, 'resampled'), runs: [run], onProgress: (e) => events.push(e) });
@@ -254,6 +255,19 @@ describe('completeCases: seeds, samples and explicit files', () => {
     for (const e of Object.values(error)) assert.ok(e.maxAbs > 0 && e.maxRelative < 1 && e.rms > 0, JSON.stringify(e));
     assert.deepEqual(readSidecar(join(dir, 'Ph_008_t1ce.json')).roundTripError, error);
     assert.equal(readSidecar(join(root, 'explicit-out', 'guess.json')).roundTripError, null);
+  });
+
+  test('a case at another resolution than the run was trained on is refused before sampling, naming both; allowed, it completes', async () => {
+    const run = await writeRun(join(root, 'run-t1ce-3mm'), 't1ce', ['t1', 't2', 'flair'], 4, TEST_PREPROCESS, [3, 3, 3]);
+    const data = join(root, 'coarse');
+    const dir = await writeCase(data, 'brats2021', 'Ph_009', 3, ['t1', 't2', 'flair']);
+    const [refused] = await complete({ input: data, runs: [run] });
+    assert.equal(refused.status, 'refused');
+    assert.match(refused.status === 'refused' ? refused.reason : '', new RegExp('comes at 9×9×9 mm on the model grid, but run .*run-t1ce-3mm '
+      + '\\(→ t1ce\\) was trained on 3×3×3 mm, .*resample the data \\(mrsynth data resample --spacing 3\\) or pass --allow-voxel-size-mismatch'));
+    assert.deepEqual(readdirSync(dir).sort(), ['Ph_009_flair.nii.gz', 'Ph_009_t1.nii.gz', 'Ph_009_t2.nii.gz']);
+    const [allowed] = await complete({ input: data, runs: [run], allowVoxelSizeMismatch: true });
+    assert.equal(allowed.status, 'completed');
   });
 
   test('refuses two runs for one target; an unreadable file fails its own case, by name', async () => {

@@ -59,6 +59,8 @@ export interface CompleteCasesOptions {
   readonly placeholder?: Placeholder;
   /** Replace earlier syntheses (never any other file). Default false. */
   readonly force?: boolean;
+  /** Complete cases whose voxel size differs from the one a run was trained on (refused by default). */
+  readonly allowVoxelSizeMismatch?: boolean;
   readonly onProgress?: (event: CompletionEvent) => void;
 }
 
@@ -130,8 +132,8 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
     const plans: (CompletionPlan | CaseOutcome)[] = [];
     for (const { c, expected, outputPath } of work) {
       // One unreadable or off-grid case must not cost the rest of a data set; it is reported and the run fails at the end.
-      plans.push(await planCompletion(c, { expected, outputPath, runs, force: options.force ?? false })
-        .catch((error: unknown) => failed(c.id, error)));
+      const planOptions = { expected, outputPath, runs, force: options.force ?? false, allowVoxelSizeMismatch: options.allowVoxelSizeMismatch };
+      plans.push(await planCompletion(c, planOptions).catch((error: unknown) => failed(c.id, error)));
     }
 
     const outcomes = new Map<string, CaseOutcome>();

@@ -44,15 +44,18 @@ export async function writeCase(root: string, format: 'brats2021' | 'brats2023',
   return dir;
 }
 
-/** A run folder for `target` from `conditions` with a tiny network whose head is random (seeded by `seed`). */
+/**
+ * A run folder for `target` from `conditions` with a tiny network whose head is random (seeded by `seed`);
+ * `voxelSize` is the model-grid voxel size the run records for its training data (none by default).
+ */
 export async function writeRun(dir: string, target: Contrast, conditions: readonly Contrast[], seed = 1,
-  preprocess: PreprocessConfig = TEST_PREPROCESS): Promise<string> {
+  preprocess: PreprocessConfig = TEST_PREPROCESS, voxelSize?: readonly number[]): Promise<string> {
   const modelConfig = parseCwdmUNetConfig({ preset: 'tiny', conditions: conditions.length });
   const config = parseRunConfig({
     format: 'mrsynth-run', formatVersion: 1, model: 'cwdm', target, conditions, modelConfig, preprocess,
     schedule: { betaSchedule: 'linear', numTrainTimesteps: 1000 },
     training: { lr: 1e-3, weightDecay: 0, batchSize: 1, emaDecay: 0.999, seed, steps: 1 },
-    data: { path: '/data/phantoms', splitSeed: 0 }, createdWith: { mrsynth: '0.1.0', libtorch: 'test' },
+    data: { path: '/data/phantoms', splitSeed: 0, ...(voxelSize && { voxelSize }) }, createdWith: { mrsynth: '0.1.0', libtorch: 'test' },
   });
   const model = new CwdmUNet(modelConfig);
   const random = new Generator(seed);

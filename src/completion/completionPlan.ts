@@ -5,7 +5,8 @@
  */
 import { canonicalOrder, type Contrast } from '../data/contrast.js';
 import type { Case } from '../data/dataset.js';
-import { readNiftiHeader } from '../io/nifti/index.js';
+import { effectiveAffine, readNiftiHeader } from '../io/nifti/index.js';
+import { formatVoxelSize, modelVoxelSize, sameResolution } from '../transforms/index.js';
 import type { LoadedRun } from './loadedRun.js';
 import { isSyntheticHeader, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
 import { pathExists } from '../io/pathExists.js';
@@ -47,6 +48,8 @@ export interface PlanOptions {
   readonly outputPath: (contrast: Contrast) => string;
   readonly runs: readonly LoadedRun[];
   readonly force: boolean;
+  /** Complete a case even where its voxel size is not the one a run was trained on. */
+  readonly allowVoxelSizeMismatch?: boolean;
 }
 
 /**
@@ -61,9 +64,13 @@ export async function planCompletion(c: Case, options: PlanOptions): Promise<Com
   const caseId = c.id;
   const refuse = (reason: string): CompletionPlan => ({ status: 'refused', caseId, reason });
   const inputs: Partial<Record<Contrast, string>> = {};
+  let affine: Float64Array | undefined;
   for (const contrast of canonicalOrder(Object.keys(c.contrasts) as Contrast[])) {
     const path = c.contrasts[contrast]!;
-    if (!isSyntheticHeader(await readNiftiHeader(path))) inputs[contrast] = path;
+    const header = await readNiftiHeader(path);
+    if (isSyntheticHeader(header)) continue;
+    inputs[contrast] = path;
+    affine ??= effectiveAffine(header);
   }
   const real = canonicalOrder(Object.keys(inputs) as Contrast[]);
   const missing = options.expected.filter((contrast) => !(contrast in inputs));
@@ -85,6 +92,18 @@ export async function planCompletion(c: Case, options: PlanOptions): Promise<Com
     if (unknown.length > 0) {
       return refuse(`needs run ${run.dir} (→ ${contrast}), which is conditioned on ${unknown.join(', ')}, not a contrast of this `
         + `${c.format} case (${options.expected.join(', ')})`);
+    }
+  }
+  for (const contrast of options.allowVoxelSizeMismatch ? [] : missing) {
+    const run = runOf.get(contrast)!;
+    // An imported run records no training data, so its resolution is unknown here.
+    const trained = 'data' in run.config ? run.config.data.voxelSize : undefined;
+    const scan = modelVoxelSize(affine!, run.config.preprocess);
+    if (trained !== undefined && !sameResolution(scan, trained)) {
+      const spacing = trained.every((mm) => mm === trained[0]) ? `${trained[0]}` : trained.join(',');
+      return refuse(`comes at ${formatVoxelSize(scan)} on the model grid, but run ${run.dir} (→ ${contrast}) was trained on ${formatVoxelSize(trained)}, `
+        + `and a network sees anatomy at another scale as something else; resample the data (mrsynth data resample --spacing ${spacing}) `
+        + 'or pass --allow-voxel-size-mismatch to complete it anyway');
     }
   }
   const preprocessOf = (contrast: Contrast) => JSON.stringify(runOf.get(contrast)!.config.preprocess);

@@ -41,10 +41,12 @@ describe('RunConfig', () => {
     assert.throws(decay({ warmup: 5 }), /training.lrDecay: unknown key 'warmup'/);
   });
 
-  test('the hash ignores the step count and the software versions, and names what else changed', () => {
+  test('the hash ignores the step count, the software versions and the data\'s voxel size, and names what else changed', () => {
     const config = exampleRunConfig();
-    const longer = edited(config, (r) => { r.training.steps = 5000; r.createdWith.mrsynth = '0.2.0'; });
+    const longer = edited(config, (r) => { r.training.steps = 5000; r.createdWith.mrsynth = '0.2.0'; r.data.voxelSize = [3, 3, 3]; });
     assert.equal(configHash(longer), configHash(config));
+    assert.deepEqual(longer.data.voxelSize, [3, 3, 3]);
+    assert.throws(() => edited(config, (r) => { r.data.voxelSize = [3, 0, 3]; }), /data.voxelSize must be three voxel sizes in mm > 0, got \[3,0,3\]/);
     assert.match(configHash(config), /^[0-9a-f]{16}$/);
     const changed = edited(config, (r) => { r.training.lr = 2e-4; r.training.gradClip = 1; r.modelConfig.modelChannels = 8; });
     assert.notEqual(configHash(changed), configHash(config));

@@ -62,6 +62,12 @@ export interface RunData {
   readonly path: string;
   /** Seed of `splitCases`: which subjects train and which validate. */
   readonly splitSeed: number;
+  /**
+   * The voxel size in mm of the model grid that every training and validation case shared, so that completion
+   * can refuse scans of another resolution. Absent when the cases differed, or in a run.json written before it
+   * existed. It describes the data rather than choosing anything, so it is not hashed.
+   */
+  readonly voxelSize?: readonly [number, number, number];
 }
 
 /** Where a run's weights come from: trained by `mrsynth train`. */
@@ -229,7 +235,7 @@ export function parseAnyRunConfig(raw: unknown): AnyRunConfig {
   };
   if (origin.kind === 'imported') return deepFreeze({ ...common, origin, createdWith });
   const data = object(r.data, `${where}: data`);
-  keys(data, ['path', 'splitSeed'], [], `${where}: data`);
+  keys(data, ['path', 'splitSeed'], ['voxelSize'], `${where}: data`);
   return deepFreeze({
     ...common,
     origin,
@@ -237,6 +243,7 @@ export function parseAnyRunConfig(raw: unknown): AnyRunConfig {
     data: {
       path: string(data.path, `${where}: data.path`),
       splitSeed: number(data.splitSeed, `${where}: data.splitSeed`, isInteger, 'an integer'),
+      ...(data.voxelSize !== undefined && { voxelSize: voxelSize(data.voxelSize, `${where}: data.voxelSize`) }),
     },
     createdWith,
   });
@@ -276,9 +283,9 @@ function parseOrigin(raw: unknown, where: string): TrainedOrigin | ImportedOrigi
 }
 
 /**
- * What the weights are, as 16 hex digits of SHA-256 over the config with sorted keys. Two fields are left out:
+ * What the weights are, as 16 hex digits of SHA-256 over the config with sorted keys. Three fields are left out:
  * `training.steps`, because extending a run (resume to a larger step count) trains the same thing for longer,
- * and `createdWith`, which records the software, not the run. An imported run's hash covers its origin, so it
+ * `createdWith`, which records the software, not the run, and `data.voxelSize`, which describes the data. An imported run's hash covers its origin, so it
  * names the source checkpoint by its SHA-256; a trained run's origin is left out, so runs written before
  * `origin` existed keep their hash.
  */
@@ -305,9 +312,18 @@ function hashedPart(config: AnyRunConfig, forHash = true): unknown {
     const { createdWith: _provenance, ...rest } = config;
     return rest;
   }
-  const { createdWith: _provenance, origin: _trained, training: { steps: _length, precision, ...training }, ...rest } = config as RunConfig;
+  const {
+    createdWith: _provenance, origin: _trained, training: { steps: _length, precision, ...training }, data: { voxelSize: _described, ...data },
+    ...rest
+  } = config as RunConfig;
   // For the hash, fp32 is left out so that runs written before `precision` existed keep their hash.
-  return { ...rest, training: forHash && precision === 'fp32' ? training : { ...training, precision } };
+  return { ...rest, data, training: forHash && precision === 'fp32' ? training : { ...training, precision } };
+}
+
+function voxelSize(value: unknown, where: string): [number, number, number] {
+  assert(Array.isArray(value) && value.length === 3 && value.every((n) => typeof n === 'number' && Number.isFinite(n) && n > 0),
+    () => `${where} must be three voxel sizes in mm > 0, got ${JSON.stringify(value)}`);
+  return [value[0], value[1], value[2]];
 }
 
 function isPlainObject(value: unknown): value is Raw {

@@ -15,7 +15,7 @@ function randomCase(id: string, seed: number, side = 16): TrainingCase {
     target: keep(rand([1, 1, side, side, side], { generator })),
   };
   generator.dispose();
-  return { id, shape: [side, side, side], batch };
+  return { id, shape: [side, side, side], voxelSize: [1, 1, 1], batch };
 }
 
 describe('FixedValidationSet', () => {

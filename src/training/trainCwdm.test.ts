@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverDataset, splitCases } from '../data/index.js';
 import { loadModule } from '../io/checkpoint/index.js';
+import { readNifti, writeNifti } from '../io/nifti/index.js';
 import { loadSafetensors } from '../io/safetensors/index.js';
 import { CwdmUNet, PRECISIONS } from '../models/wdm/index.js';
 import { RUN_FILES, configHash, readRun, readRunConfig } from '../runs/index.js';
@@ -53,6 +54,7 @@ describe('trainCwdm', () => {
     const run = await readRun(join(root, 'learn'));
     assert.deepEqual(run.config, result.config);
     assert.deepEqual(run.config.conditions, ['t1', 't2', 'flair']);
+    assert.deepEqual(run.config.data.voxelSize, [8, 8, 8], 'the voxel size every case shares, for completion to check scans against');
     const model = new CwdmUNet(run.config.modelConfig);
     const { metadata } = await loadModule(run.weightsPath, model);
     model.dispose();
@@ -167,6 +169,22 @@ describe('trainCwdm', () => {
       new RegExp(`checkCasesHaveRoles: every case needs the target t1ce and the conditions t1, t2, flair, but 1 do not: ${victim.id} lacks t2`));
     await assert.rejects(trainCwdm(options('pd-run', { target: 'pd' })),
       /cwdmRoles: target 'pd' is not a contrast of .*data \(it has t1, t1ce, t2, flair\)/);
+  });
+
+  test('cases at different voxel sizes train, with a notice, and record none', async () => {
+    const mixed = join(root, 'mixed');
+    await fs.cp(data, mixed, { recursive: true });
+    const coarse = splitCases((await discoverDataset(mixed)).cases, { seed: 0 }).train[1];
+    for (const path of Object.values(coarse.contrasts)) {
+      const { volume } = await readNifti(path);
+      const affine = Float64Array.from(volume.affine);
+      for (const i of [0, 1, 2, 4, 5, 6, 8, 9, 10]) affine[i] *= 1.5;
+      await writeNifti(path, { ...volume, affine }, { overwrite: true });
+    }
+    const notices: string[] = [];
+    const result = await trainCwdm(options('mixed-run', { data: mixed, steps: 1 }), { onNotice: (m) => notices.push(m) });
+    assert.match(notices.join('\n'), new RegExp(`the cases come at different voxel sizes \\(.*: 8×8×8 mm, ${coarse.id}: 12×12×12 mm on the model grid\\)`));
+    assert.equal(result.config.data.voxelSize, undefined);
   });
 
   test('a run that would not fit in memory is refused with both numbers', async () => {

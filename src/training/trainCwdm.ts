@@ -28,6 +28,7 @@ import { DDPMScheduler, parseDDPMSchedulerConfig } from '../schedulers/index.js'
 import { F, Generator, manualSeed, runtimeInfo, tidy } from '../tensor/index.js';
 import { assert, fmtShape } from '../util/assert.js';
 import { packageVersion } from '../util/packageRoot.js';
+import { formatVoxelSize, sameResolution } from '../transforms/index.js';
 import { WaveletCodec } from '../wavelets/index.js';
 import { DataOrder, type DataOrderState } from './dataOrder.js';
 import { FixedValidationSet } from './fixedValidationSet.js';
@@ -159,7 +160,7 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
 
   const dataset = await discoverDataset(dataPath);
   const roles = cwdmRoles(dataset, target);
-  const config = runConfigFor(options, roles, dataPath, saved);
+  let config = runConfigFor(options, roles, dataPath, saved);
   if (saved !== undefined) {
     // The decay is checked against the steps taken once the checkpoint says how many (below).
     const [before, now] = [withoutDecay(saved), withoutDecay(config)];
@@ -202,6 +203,7 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
       assert(odd === undefined, () => `trainCwdm: batches of ${config.training.batchSize} need one grid for all cases, but ${first.id} `
         + `is ${fmtShape(first.shape)} and ${odd!.id} is ${fmtShape(odd!.shape)}; pad to a fixed shape or use batch size 1`);
     }
+    config = withVoxelSize(config, [...trainCases, ...validationCases], callbacks);
     if (validationCases.length === 0) {
       callbacks.onNotice?.(`the split (seed ${config.data.splitSeed}) has no validation case; validating on the training cases`);
     }
@@ -361,6 +363,24 @@ function lrDecayFor(options: TrainCwdmOptions, saved: RunConfig | undefined): Le
   assert(shape !== undefined, () => `trainCwdm: the decay's steps or final rate were given, but not its shape (${LR_DECAY_SHAPES.join(' or ')}), `
     + `and the run has no decay to change`);
   return { shape, from: 0, to: options.steps, final: 0, ...base, ...definedOnly(options.lrDecay) };
+}
+
+/**
+ * The config with the voxel size its cases share recorded, for completion to check scans against; when they do
+ * not share one, the config as it is, and a notice, since completion then cannot tell a scan of the wrong
+ * resolution.
+ */
+function withVoxelSize(config: RunConfig, cases: readonly TrainingCase[], callbacks: TrainCwdmCallbacks): RunConfig {
+  const first = cases[0];
+  const odd = cases.find((c) => !sameResolution(c.voxelSize, first.voxelSize, 1 + 1e-3));
+  if (odd !== undefined) {
+    callbacks.onNotice?.(`the cases come at different voxel sizes (${first.id}: ${formatVoxelSize(first.voxelSize)}, ${odd.id}: `
+      + `${formatVoxelSize(odd.voxelSize)} on the model grid); the network learns from both, and completion cannot check a scan's resolution `
+      + 'against them; --spacing resamples every case to one');
+    return config;
+  }
+  const voxelSize = first.voxelSize.map((mm) => Math.round(mm * 1e6) / 1e6);
+  return parseRunConfig({ ...config, data: { ...config.data, voxelSize } });
 }
 
 /** The config as resuming compares it: everything but the decay, which may change where the past is unaffected. */

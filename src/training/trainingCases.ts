@@ -10,6 +10,7 @@ import { keep } from '../tensor/index.js';
 import { preprocess } from '../transforms/preprocess.js';
 import type { PreprocessConfig } from '../transforms/preprocessConfig.js';
 import { assert } from '../util/assert.js';
+import { voxelSizes, type Vec3 } from '../volume/affine.js';
 import type { Shape3, Volume } from '../volume/volume.js';
 
 export interface CwdmRoles {
@@ -23,6 +24,8 @@ export interface TrainingCase {
   readonly id: string;
   /** The model grid, (nx, ny, nz). */
   readonly shape: Shape3;
+  /** Its voxel size in mm per axis. */
+  readonly voxelSize: Vec3;
   readonly batch: CwdmBatch;
 }
 
@@ -60,7 +63,7 @@ export async function loadTrainingCase(c: Case, roles: CwdmRoles, config: Prepro
     conditions: keep(volumesToTensor(roles.conditions.map((contrast) => result[contrast]))),
     target: keep(volumesToTensor([result[roles.target]])),
   };
-  return { id: c.id, shape: result[roles.target].shape, batch };
+  return { id: c.id, shape: result[roles.target].shape, voxelSize: voxelSizes(result[roles.target].affine), batch };
 }
 
 export function disposeTrainingCases(cases: readonly TrainingCase[]): void {

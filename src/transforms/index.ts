@@ -2,3 +2,4 @@
 export * from './preprocessConfig.js';
 export * from './preprocess.js';
 export * from './roundTripError.js';
+export * from './modelVoxelSize.js';
