@@ -86,7 +86,7 @@ async function runTrainCwdm(flags: TrainCwdmFlags): Promise<void> {
   const out = (flags.resume ?? flags.out)!;
   const controller = new AbortController();
   const bar = new SingleBar({
-    format: 'train cwdm [{bar}] {value}/{total} | loss {loss} | {rate} steps/s | val {val}', stream: process.stderr, hideCursor: true,
+    format: 'train cwdm [{bar}] {value}/{total} | loss {loss} | lr {lr} | {rate} steps/s | val {val}', stream: process.stderr, hideCursor: true,
   }, Presets.shades_classic);
   let rate = 0;
   const onInterrupt = () => {
@@ -109,12 +109,12 @@ async function runTrainCwdm(flags: TrainCwdmFlags): Promise<void> {
         process.stderr.write(`${who}: ${info.config.target} from ${info.config.conditions.join(', ')}; ${info.trainCases} training and `
           + `${info.validationCases} validation cases on a ${info.grid.join('×')} grid; lr ${describeLearningRate(info.config.training)}; precision ${info.config.training.precision}; `
           + `about ${formatGiB(info.memory.total)} of memory${info.startStep > 0 ? `; resuming at step ${info.startStep}` : ''}\n`);
-        bar.start(info.config.training.steps, info.startStep, { loss: '-', rate: '-', val: '-' });
+        bar.start(info.config.training.steps, info.startStep, { loss: '-', lr: '-', rate: '-', val: '-' });
       },
       onStep: (entry) => {
         // Smoothed over about 20 steps: single steps vary with validation, checkpoints and machine load.
         rate = rate === 0 ? 1 / entry.seconds : 0.95 * rate + 0.05 / entry.seconds;
-        bar.update(entry.step, { loss: entry.loss.toFixed(5), rate: rate.toFixed(2) });
+        bar.update(entry.step, { loss: entry.loss.toFixed(5), lr: entry.lr.toPrecision(3), rate: rate.toFixed(2) });
       },
       onValidation: (entry) => bar.update({ val: describeValidation(entry) }),
       onNotice: (message) => process.stderr.write(`${who}: ${message}\n`),
