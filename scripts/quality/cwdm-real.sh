@@ -54,20 +54,7 @@ for target in $TARGETS; do
     $MRSYNTH eval --pred "$dir/synth-$kind$steps" --ref "$data" --normalise cwdm --mask brain --out "$dir/eval-$kind$steps" --force
   done
 
-  # One line per method over all cases (eval groups the baseline by its source contrast, which differs per case).
   echo "== $target on the real cases (3 mm), brain-masked, mean ± std (ddof 1) over cases"
-  node -e '
-    for (const file of process.argv.slice(1)) {
-      const rows = JSON.parse(require("fs").readFileSync(file, "utf8")).rows.filter((r) => r.region === "brain");
-      const stats = (key) => {
-        const v = rows.map((r) => r.scores[key]);
-        const mean = v.reduce((a, b) => a + b, 0) / v.length;
-        const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : NaN;
-        return `${mean.toFixed(key === "psnr" ? 2 : 4)} ± ${sd.toFixed(key === "psnr" ? 2 : 4)}`;
-      };
-      const method = require("path").basename(require("path").dirname(file)).replace(/^eval-/, "");
-      const perCase = rows.map((r) => `${r.caseId} ${r.scores.psnr.toFixed(2)}${r.source ? ` (from ${r.source})` : ""}`).join(", ");
-      console.log(`${method.padEnd(9)} PSNR ${stats("psnr")} dB  SSIM ${stats("ssim")}  n=${rows.length}: ${perCase}`);
-    }
-  ' "$dir/eval-baseline/scores.json" $(for sampler in $SAMPLERS; do echo "$dir/eval-${sampler%:*}${sampler#*:}/scores.json"; done)
+  node scripts/quality/summarise-eval.mjs "$dir/eval-baseline/scores.json" \
+    $(for sampler in $SAMPLERS; do echo "$dir/eval-${sampler%:*}${sampler#*:}/scores.json"; done)
 done
