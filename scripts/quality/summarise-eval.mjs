@@ -7,17 +7,16 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+// The mean and ddof-1 spread `mrsynth eval` reports, from the build the quality scripts run (bootstrap.js is pure
+// arithmetic and loads no native code).
+import { mean, sampleStd } from '../../dist/metrics/bootstrap.js';
 
 const { values: flags, positionals: files } = parseArgs({ options: { versus: { type: 'string' } }, allowPositionals: true });
 
 const methodName = (file) => basename(dirname(file)).replace(/^eval-/, '');
 const brainRows = (file) => JSON.parse(readFileSync(file, 'utf8')).rows.filter((row) => row.region === 'brain');
 
-function meanAndStd(values, digits) {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const std = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : NaN;
-  return `${mean.toFixed(digits)} ± ${std.toFixed(digits)}`;
-}
+const meanAndStd = (values, digits) => `${mean(values).toFixed(digits)} ± ${sampleStd(values).toFixed(digits)}`;
 
 const versus = flags.versus === undefined ? undefined : new Map(brainRows(flags.versus).map((row) => [row.caseId, row.scores.psnr]));
 
@@ -29,7 +28,7 @@ for (const file of files) {
   if (versus !== undefined) {
     const differences = rows.filter((row) => versus.has(row.caseId)).map((row) => row.scores.psnr - versus.get(row.caseId));
     const largest = Math.max(...differences.map(Math.abs));
-    line += `  PSNR − ${methodName(flags.versus)} on ${differences.length} shared case(s): mean ${(differences.reduce((a, b) => a + b, 0) / differences.length).toFixed(4)} dB, largest |Δ| ${largest.toFixed(4)} dB`;
+    line += `  PSNR − ${methodName(flags.versus)} on ${differences.length} shared case(s): mean ${mean(differences).toFixed(4)} dB, largest |Δ| ${largest.toFixed(4)} dB`;
   }
   const perCase = rows.map((row) => `${row.caseId} ${row.scores.psnr.toFixed(2)}${row.source ? ` (from ${row.source})` : ''}`).join(', ');
   console.log(`${line}: ${perCase}`);
