@@ -12,7 +12,8 @@
 # demo-scores.json), and synth-ddpm/ with eval-ddpm/ (scores.csv, scores.json). A target whose run was trained
 # to STEPS and evaluated since is kept; one trained to fewer steps is trained on from its checkpoint
 # (`mrsynth demo --resume`) and evaluated again, so STEPS=6000 continues an earlier 1500-step evaluation.
-# The demo prints the DDIM-50 table (model and baseline per case, wins); eval prints the DDPM-1000 figures.
+# The demo prints the DDIM-50 table (model and baseline per case, wins); then each DDPM-1000 case beside its DDIM-50
+# and baseline figures, and the DDPM-1000 mean ± std.
 # LR_DECAY_FROM decays the learning rate along a cosine from that step to STEPS (a run already past that step
 # is refused, naming the step). TRAIN_CASES (default 24) sets the training phantoms of a new run.
 # THREADS sets each run's intra-op threads; run several targets side by side with one thread each to use a
@@ -64,16 +65,22 @@ for target in $TARGETS; do
   done
   $MRSYNTH complete "$dir/ddpm-input" --models "$dir/run" --sampler ddpm --steps 1000 --seed 7 --out "$dir/synth-ddpm"
   $MRSYNTH eval --pred "$dir/synth-ddpm" --ref "$dir/ddpm-ref" --normalise cwdm --mask brain --out "$dir/eval-ddpm" --force
-  # Side by side with the affine baseline of the same cases, as the demo scored it (in the same [0, 1] units).
+  # Side by side with the affine baseline and the DDIM-50 completion of the same cases, as the demo scored them (in
+  # the same [0, 1] units), then the DDPM-1000 figures over these cases.
   node -e '
     const [ddpm, demo] = process.argv.slice(1).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
-    const baseline = new Map(demo.map((r) => [r.case, r.baseline.brain]));
-    let wins = 0;
-    for (const row of ddpm.rows.filter((r) => r.region === "brain")) {
-      const b = baseline.get(row.caseId);
-      wins += row.scores.psnr > b.psnr;
-      console.log(`${row.caseId}  DDPM-1000 PSNR ${row.scores.psnr.toFixed(2)} SSIM ${row.scores.ssim.toFixed(4)}  baseline PSNR ${b.psnr.toFixed(2)} SSIM ${b.ssim.toFixed(4)}`);
+    const byCase = new Map(demo.map((r) => [r.case, r]));
+    const rows = ddpm.rows.filter((r) => r.region === "brain");
+    let wins = 0, largest = 0;
+    for (const row of rows) {
+      const { baseline, model } = byCase.get(row.caseId);
+      wins += row.scores.psnr > baseline.brain.psnr;
+      largest = Math.max(largest, Math.abs(row.scores.psnr - model.brain.psnr));
+      console.log(`${row.caseId}  DDPM-1000 PSNR ${row.scores.psnr.toFixed(2)} SSIM ${row.scores.ssim.toFixed(4)}  ` +
+        `DDIM-50 PSNR ${model.brain.psnr.toFixed(2)}  baseline PSNR ${baseline.brain.psnr.toFixed(2)} SSIM ${baseline.brain.ssim.toFixed(4)}`);
     }
-    console.log(`DDPM-1000 beats the baseline brain PSNR on ${wins} of ${ddpm.rows.filter((r) => r.region === "brain").length} case(s)`);
+    console.log(`DDPM-1000 beats the baseline brain PSNR on ${wins} of ${rows.length} case(s); ` +
+      `its PSNR differs from DDIM-50 by at most ${largest.toFixed(4)} dB on a case`);
   ' "$dir/eval-ddpm/scores.json" "$dir/demo-scores.json"
+  node scripts/quality/summarise-eval.mjs "$dir/eval-ddpm/scores.json"
 done
