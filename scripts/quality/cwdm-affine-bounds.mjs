@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The build the quality scripts run: case discovery, NIfTI reading, the cWDM units, masks, scores and the baseline.
-import { fitAffineBaseline } from '../../dist/baselines/affineBaseline.js';
+import { applyAffineMap, fitAffineBaseline } from '../../dist/baselines/affineBaseline.js';
 import { contrastFileName, discoverDataset } from '../../dist/data/index.js';
 import { readNifti } from '../../dist/io/nifti/index.js';
 import { mean, sampleStd } from '../../dist/metrics/bootstrap.js';
@@ -67,9 +67,7 @@ async function main() {
     const reference = units[target];
     const score = (data) => scoreRegions({ ...reference, data }, reference, masks, { dataRange: 1 }).get('brain');
 
-    const source = units[trainedFit.source].data;
-    const trained = new Float32Array(source.length);
-    for (let v = 0; v < source.length; v++) if (brain[v] !== 0) trained[v] = trainedFit.a * source[v] + trainedFit.b;
+    const trained = applyAffineMap(units[trainedFit.source].data, trainedFit.a, trainedFit.b, brain);
 
     // The one-source form of the baseline fit is exactly the least-squares map of the model's output onto the
     // reference; the output is passed under the target's name only because the fit keys its sources by contrast.

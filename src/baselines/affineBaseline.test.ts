@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { clipToCwdmRange, fitAffineBaseline } from './affineBaseline.js';
+import { applyAffineMap, clipToCwdmRange, fitAffineBaseline } from './affineBaseline.js';
 
 /** Deterministic multiples of 1/16 (so 3·x + 2 is exact in float32) with no linear relation between the seeds. */
 const noisy = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7919 + seed * 104729) % 1009) / 16);
@@ -58,4 +58,15 @@ describe('fitAffineBaseline', () => {
 
 test('clipToCwdmRange: a map in cWDM units is bounded like a cWDM output, values inside are kept exactly', () => {
   assert.deepEqual([...clipToCwdmRange(Float32Array.from([-0.5, 0, 0.25, 1, 1.75]))], [0, 0, 0.25, 1, 1]);
+});
+
+describe('applyAffineMap', () => {
+  test('maps inside the mask and leaves 0 outside: 2·[1, 2, 3, 4] − 1 where the mask is set', () => {
+    const mapped = applyAffineMap(Float32Array.of(1, 2, 3, 4), 2, -1, Uint8Array.of(1, 0, 1, 1));
+    assert.deepEqual([...mapped], [1, 0, 5, 7]);
+  });
+
+  test('refuses a mask on another grid, naming both sizes', () => {
+    assert.throws(() => applyAffineMap(new Float32Array(4), 1, 0, new Uint8Array(3)), /mask has 3 voxels, the volume 4/);
+  });
 });

@@ -35,10 +35,18 @@ export function fitAffineBaseline(
     if (best === undefined || fit.residual < best.residual) best = fit;
   }
   const { source, a, b } = best!;
-  const x = sources[source]!;
-  const prediction = new Float32Array(target.length);
-  for (let v = 0; v < x.length; v++) if (mask[v] !== 0) prediction[v] = a * x[v] + b;
-  return { ...best!, prediction };
+  return { ...best!, prediction: applyAffineMap(sources[source]!, a, b, mask) };
+}
+
+/**
+ * a·x + b inside `mask`, 0 outside: a baseline's map applied to a volume, whether fitted on that very case or on
+ * others (a map fitted once on training cases and applied to held-out ones never reads their reference).
+ */
+export function applyAffineMap(x: Float32Array, a: number, b: number, mask: Uint8Array): Float32Array {
+  assert(mask.length === x.length, () => `applyAffineMap: mask has ${mask.length} voxels, the volume ${x.length}`);
+  const mapped = new Float32Array(x.length);
+  for (let v = 0; v < x.length; v++) if (mask[v] !== 0) mapped[v] = a * x[v] + b;
+  return mapped;
 }
 
 function fitOne(x: Float32Array, y: Float32Array, mask: Uint8Array, source: Contrast): Omit<AffineBaseline, 'prediction'> {
