@@ -148,6 +148,40 @@ describe('PhantomGenerator determinism', () => {
   });
 });
 
+describe('PhantomGenerator T1ce redraws', () => {
+  const own = generator.generate(5, 2, 'brats');
+  const redraws = [1, 2].map((k) => generator.generate(5, 2, 'brats', { t1ceDraw: k }));
+
+  test('keep T1, T2, FLAIR and the labels byte for byte; T1ce and its agent differ from draw to draw', () => {
+    for (const redraw of redraws) {
+      for (const name of ['t1', 't2', 'flair'] as const) assert.deepEqual(redraw.contrasts[name]!.data, own.contrasts[name]!.data, name);
+      assert.deepEqual(redraw.seg!.data, own.seg!.data);
+      assert.notDeepEqual(redraw.contrasts.t1ce!.data, own.contrasts.t1ce!.data);
+      assert.notEqual(redraw.parameters.gadolinium!.rim, own.parameters.gadolinium!.rim);
+    }
+    assert.notDeepEqual(redraws[0].contrasts.t1ce!.data, redraws[1].contrasts.t1ce!.data);
+    assert.deepEqual(generator.generate(5, 2, 'brats', { t1ceDraw: 1 }).contrasts.t1ce!.data, redraws[0].contrasts.t1ce!.data);
+    assert.deepEqual(generator.generate(5, 2, 'brats', { t1ceDraw: 0 }).contrasts.t1ce!.data, own.contrasts.t1ce!.data);
+  });
+
+  test('a redrawn T1ce is still T1w plus gadolinium: the rim enhanced, normal tissue within the residual bias of T1', () => {
+    const seg = own.seg!.data;
+    for (const redraw of redraws) {
+      const rim = (v: number) => seg[v] === 4;
+      const normal = (v: number) => seg[v] === 0 && own.contrasts.t1!.data[v] > 0;
+      assert.ok(meanWhere(redraw.contrasts.t1ce!, rim) / meanWhere(own.contrasts.t1!, rim) >= 1.3);
+      const outside = meanWhere(redraw.contrasts.t1ce!, normal) / meanWhere(own.contrasts.t1!, normal);
+      assert.ok(Math.abs(outside - 1) <= 0.05, `normal tissue T1ce/T1 ${outside}`);
+    }
+  });
+
+  test('refuses a negative or fractional draw, and any redraw of an IXI case', () => {
+    assert.throws(() => generator.generate(5, 2, 'brats', { t1ceDraw: -1 }), /t1ceDraw must be a non-negative integer, got -1/);
+    assert.throws(() => generator.generate(5, 2, 'brats', { t1ceDraw: 1.5 }), /t1ceDraw must be a non-negative integer, got 1.5/);
+    assert.throws(() => generator.generate(5, 2, 'ixi', { t1ceDraw: 1 }), /only BraTS-style cases have; this case is 'ixi'/);
+  });
+});
+
 describe('PhantomGenerator IXI style', () => {
   test('T1, T2 and PD with PD contrast (GM > WM, CSF bright), no lesion and no labels', () => {
     const c = generator.generate(3, 0, 'ixi', { noise: false, fractions: true });

@@ -64,6 +64,13 @@ export interface GenerateOptions {
   readonly noise?: boolean;
   /** Also return the tissue fractions; default false. */
   readonly fractions?: boolean;
+  /**
+   * BraTS style: 0 (default) is the case itself; k ≥ 1 redraws, from a stream of its own, everything only T1ce
+   * shows (gadolinium in the rim and in blood, the blood-volume texture, T1ce's residual bias, noise level, slice
+   * thickness and noise) and keeps every other draw, so T1, T2, FLAIR and the labels are those of draw 0. The
+   * draws are samples of T1ce given the other contrasts: their spread is what no model of those inputs can predict.
+   */
+  readonly t1ceDraw?: number;
 }
 
 /** BraTS 2021-like case id (`Phantom<seed>_<index, 5 digits>`) or IXI-like (`IXI<index + 1, 3 digits>-Phantom-<seed, 4 digits>`). */
@@ -78,6 +85,8 @@ const TEXTURE: Readonly<Record<Tissue, number>> = {
   csf: 0.02, gm: 0.06, wm: 0.05, necrosis: 0.15, enhancing: 0.12, oedema: 0.1,
 };
 const TEXTURE_CHANNELS = 4;
+/** The texture channel of blood volume, which only T1ce shows (see sampleTexture). */
+const BLOOD_VOLUME_CHANNEL = 3;
 const TISSUE_ENHANCING = TISSUES.indexOf('enhancing');
 
 /**
@@ -132,24 +141,38 @@ export class PhantomGenerator {
     assert(Number.isSafeInteger(index) && index >= 0, () => `PhantomGenerator.generate: index must be a non-negative integer, got ${index}`);
     assert((PHANTOM_STYLES as readonly string[]).includes(style), () =>
       `PhantomGenerator.generate: style must be one of ${PHANTOM_STYLES.join(', ')}, got '${style}'`);
+    const t1ceDraw = options.t1ceDraw ?? 0;
+    assert(Number.isSafeInteger(t1ceDraw) && t1ceDraw >= 0, () =>
+      `PhantomGenerator.generate: t1ceDraw must be a non-negative integer, got ${t1ceDraw}`);
+    assert(t1ceDraw === 0 || style === 'brats', () =>
+      `PhantomGenerator.generate: t1ceDraw ${t1ceDraw} redraws T1ce, which only BraTS-style cases have; this case is '${style}'`);
     const styleCode = PHANTOM_STYLES.indexOf(style);
     // Two streams per case, so that the noise-free case is exactly the noisy one without its noise.
     const rng = new Random(seed, index, styleCode, 0);
     const noiseRng = new Random(seed, index, styleCode, 1);
+    // A redraw takes T1ce's own variables from stream 1 + k; the main streams still make every draw of the case,
+    // so the other contrasts come out the same.
+    const t1ceRng = t1ceDraw === 0 ? undefined : new Random(seed, index, styleCode, 1 + t1ceDraw);
     const weightings = STYLE_WEIGHTINGS[style];
 
     const contrasts = STYLE_CONTRASTS[style];
-    this.resampleAnatomy(rng, contrasts);
+    this.resampleAnatomy(rng, contrasts, t1ceRng);
     const voxels = this.voxels;
     voxels.clearLesion();
     const lesion = style === 'brats' ? this.growLesion(rng) : undefined;
     const texture = this.sampleTexture(rng);
+    if (t1ceRng) {
+      const redrawn = this.sampleTexture(t1ceRng);
+      for (let n = BLOOD_VOLUME_CHANNEL; n < texture.length; n += TEXTURE_CHANNELS) texture[n] = redrawn[n];
+    }
 
     const field = sampleFieldStrength(rng);
     const relaxation = sampleRelaxation(rng, field);
     const sequences: Partial<Record<Weighting, Sequence>> = {};
     for (const w of weightings) sequences[w] = sampleSequence(rng, w, relaxation.csf.t1);
-    const gadolinium = style === 'brats' ? { rim: rng.uniform(0.15, 0.5), blood: rng.uniform(0.1, 0.25) } : undefined;
+    const drawAgent = (r: Random): ContrastAgent => ({ rim: r.uniform(0.15, 0.5), blood: r.uniform(0.1, 0.25) });
+    let gadolinium = style === 'brats' ? drawAgent(rng) : undefined;
+    if (t1ceRng) gadolinium = drawAgent(t1ceRng);
 
     const gain: Partial<Record<Contrast, number>> = {};
     const noiseSigma: Partial<Record<Contrast, number>> = {};
@@ -164,17 +187,28 @@ export class PhantomGenerator {
     if (style === 'brats') {
       // Same gain as T1w, corrected for the brain-mean of T1ce's residual bias so the two agree on average.
       gain.t1ce = gain.t1! / this.voxels.meanBiasRatio(contrasts.indexOf('t1ce'), contrasts.indexOf('t1'));
-      noiseSigma.t1ce = noiseSigma.t1! * rng.uniform(0.8, 1.25);
+      const noiseRatio = rng.uniform(0.8, 1.25);
+      noiseSigma.t1ce = noiseSigma.t1! * (t1ceRng ? t1ceRng.uniform(0.8, 1.25) : noiseRatio);
     }
 
     const sliceThickness: Partial<Record<Contrast, number>> = {};
-    for (const c of contrasts) sliceThickness[c] = sampleSliceThickness(rng, style, c);
+    for (const c of contrasts) {
+      sliceThickness[c] = sampleSliceThickness(rng, style, c);
+      if (c === 't1ce' && t1ceRng) sliceThickness[c] = sampleSliceThickness(t1ceRng, style, c);
+    }
 
     const signals = this.synthesise(weightings, sequences as Record<Weighting, Sequence>, relaxation, texture, field, gadolinium);
     const out: Partial<Record<Contrast, Volume>> = {};
     contrasts.forEach((c, channel) => {
       const width = sliceThickness[c]! / this.grid.spacing;
-      out[c] = this.finish(signals[c]!, channel, gain[c]!, width, (options.noise ?? true) ? noiseSigma[c]! : 0, noiseRng);
+      const sigma = (options.noise ?? true) ? noiseSigma[c]! : 0;
+      if (c === 't1ce' && t1ceRng) {
+        // Draw 0's T1ce noise is still taken from the noise stream (and discarded), so the contrasts after it keep theirs.
+        if (sigma > 0) noiseRng.fillNormal(new Float32Array(2 * voxels.count));
+        out[c] = this.finish(signals[c]!, channel, gain[c]!, width, sigma, t1ceRng);
+      } else {
+        out[c] = this.finish(signals[c]!, channel, gain[c]!, width, sigma, noiseRng);
+      }
     });
 
     return {
@@ -192,7 +226,7 @@ export class PhantomGenerator {
    * scale of its nodes). A block whose corners' bounding box holds no brain voxel of the template is skipped
    * whole, which leaves out most of the background. The bias fields share the lattice.
    */
-  private resampleAnatomy(rng: Random, contrasts: readonly Contrast[]): void {
+  private resampleAnatomy(rng: Random, contrasts: readonly Contrast[], t1ceRng: Random | undefined): void {
     const { anatomy, grid } = this;
     const B = this.blockStep;
     const biasChannels = contrasts.length;
@@ -203,7 +237,10 @@ export class PhantomGenerator {
     // acquisition. T1ce is a separate acquisition in the same session: T1w's field times a small residual.
     const biasOf: Partial<Record<Contrast, PlaneWaves[]>> = {};
     for (const c of contrasts) if (c !== 't1ce') biasOf[c] = [randomPlaneWaves(rng, 3, 200, 500, rng.uniform(0.06, 0.14))];
-    if (biasOf.t1) biasOf.t1ce = [...biasOf.t1, randomPlaneWaves(rng, 3, 100, 300, 0.05)];
+    if (biasOf.t1) {
+      const residual = randomPlaneWaves(rng, 3, 100, 300, 0.05);
+      biasOf.t1ce = [...biasOf.t1, t1ceRng ? randomPlaneWaves(t1ceRng, 3, 100, 300, 0.05) : residual];
+    }
     const biasFields = contrasts.map((c) => biasOf[c]!);
     const [na, nb, nc] = lattice.nodes;
     const C = lattice.channels, a = grid.affine, m = toSource, L = lattice.data;
@@ -422,7 +459,7 @@ export class PhantomGenerator {
       sums.fill(0);
       let enhancedSum = 0;
       const tauPd = texture[n * C], tauT1 = texture[n * C + 1], tauT2 = texture[n * C + 2];
-      const bloodVolume = expSecondOrder(BLOOD_VOLUME_TEXTURE * texture[n * C + 3]);
+      const bloodVolume = expSecondOrder(BLOOD_VOLUME_TEXTURE * texture[n * C + BLOOD_VOLUME_CHANNEL]);
       for (let t = 0; t < fractions.length; t++) {
         const f = fractions[t][n];
         if (f === 0) continue;
