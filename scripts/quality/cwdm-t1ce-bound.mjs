@@ -1,0 +1,125 @@
+// The best brain PSNR any model that completes T1ce from T1, T2 and FLAIR can expect on the held-out phantoms of a
+// quality run, set beside the oracle baseline the gate compares with and the run's model.
+//
+// The phantom generator can redraw, per case, everything only T1ce shows (gadolinium uptake in the rim and in blood,
+// the blood-volume texture, T1ce's residual bias, noise level, slice thickness and noise) while every other draw
+// stays, so T1, T2, FLAIR and the labels are the case's own. Each redraw, normalised as the reference is, is a sample
+// of the target given everything the inputs are made from. Per voxel, the mean of the redraws is the best predictor
+// in squared error even for a model that knew all those shared draws, and the brain mean of the redraws' variance,
+// σ², is its expected error. The inputs tell a model at most what the shared draws do, so none can expect a lower
+// MSE, and 10·log10(1 / σ²) bounds the expected brain PSNR of any model on that case (data range 1, the cWDM units).
+// The script prints it per case with two standard errors of σ² either side, the PSNR the mean of the redraws
+// actually reaches on the held-out reference, the oracle baseline and the model. 256 draws take about 15 minutes
+// on one core for 20 cases of 64 x 64 x 48.
+//
+//   node scripts/quality/cwdm-t1ce-bound.mjs QUALITY/t1ce-cpu [DRAWS]     # after cwdm-phantom.sh; DRAWS default 256
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { discoverDataset } from '../../dist/data/index.js';
+import { readNifti } from '../../dist/io/nifti/index.js';
+import { mean, sampleStd } from '../../dist/metrics/bootstrap.js';
+import { toModelUnits } from '../../dist/metrics/intensityRange.js';
+import { regionMasks } from '../../dist/metrics/masks.js';
+import { scoreRegions } from '../../dist/metrics/regionScores.js';
+import { anatomyFromVolume, PhantomGenerator, phantomGrid, SRI24_TISSUES_PATH } from '../../dist/phantom/index.js';
+
+const [runDir, drawsArgument = '256'] = process.argv.slice(2);
+const draws = Number(drawsArgument);
+if (!runDir || !Number.isInteger(draws) || draws < 2) {
+  console.error('usage: node scripts/quality/cwdm-t1ce-bound.mjs QUALITY/t1ce-cpu [DRAWS ≥ 2]');
+  process.exit(2);
+}
+
+/** Seed and index of a phantom case from its id (`Phantom<seed>_<index>`), as `mrsynth phantom` names BraTS-style cases. */
+function phantomKey(id) {
+  const match = /^Phantom(\d+)_(\d+)$/.exec(id);
+  if (!match) throw new Error(`held-out case ${id} is not named Phantom<seed>_<index>: only phantom cases can be redrawn`);
+  return { seed: Number(match[1]), index: Number(match[2]) };
+}
+
+/** A generator on the grid of a stored volume: its shape, and the isotropic spacing its affine's first column gives. */
+async function generatorFor(volume) {
+  const tissues = (await readNifti(SRI24_TISSUES_PATH)).volume;
+  const a = volume.affine;
+  const spacing = Math.hypot(a[0], a[4], a[8]);
+  const anatomy = anatomyFromVolume(tissues, SRI24_TISSUES_PATH);
+  return new PhantomGenerator(anatomy, phantomGrid(anatomy, volume.shape, spacing));
+}
+
+async function main() {
+  const runJson = join(runDir, 'run', 'run.json');
+  const { target } = JSON.parse(readFileSync(runJson, 'utf8'));
+  if (target !== 't1ce') throw new Error(`${runJson} trains a model for ${target}; this bound is for T1ce, so give the t1ce run`);
+  const demo = new Map(JSON.parse(readFileSync(join(runDir, 'demo-scores.json'), 'utf8')).map((row) => [row.case, row]));
+  const heldOut = await discoverDataset(join(runDir, 'data', 'heldout'));
+  let generator;
+  const rows = [];
+  for (const c of heldOut.cases) {
+    if (!c.contrasts.t1ce) throw new Error(`held-out case ${c.id} has no T1ce volume`);
+    const stored = (await readNifti(c.contrasts.t1ce)).volume;
+    generator ??= await generatorFor(stored);
+    const { seed, index } = phantomKey(c.id);
+    // The stored reference must be the generator's draw 0 of this case, or the redraws would belong to another case.
+    const own = generator.generate(seed, index, 'brats').contrasts.t1ce;
+    if (own.data.length !== stored.data.length || own.data.some((x, v) => x !== stored.data[v])) {
+      throw new Error(`${c.contrasts.t1ce} is not what the generator makes for seed ${seed}, case ${index} on its grid; ` +
+        'was it written by another version of mrsynth, or edited?');
+    }
+    const reference = toModelUnits(stored, 'cwdm');
+    const masks = regionMasks(['brain'], stored.data, undefined, c.id);
+    const brain = masks.get('brain');
+
+    // The brain voxels of every normalised redraw, then their per-voxel mean and each draw's mean squared distance
+    // from it, d_k: σ² = Σ d_k / (K − 1), with the standard error the spread of the d_k gives.
+    const inside = [];
+    brain.forEach((m, v) => { if (m) inside.push(v); });
+    const count = inside.length;
+    const samples = new Float32Array(draws * count);
+    for (let k = 0; k < draws; k++) {
+      const sample = toModelUnits(generator.generate(seed, index, 'brats', { t1ceDraw: k + 1 }).contrasts.t1ce, 'cwdm').data;
+      for (let i = 0; i < count; i++) samples[k * count + i] = sample[inside[i]];
+    }
+    const average = new Float64Array(count);
+    for (let k = 0; k < draws; k++) for (let i = 0; i < count; i++) average[i] += samples[k * count + i] / draws;
+    const distance = Array.from({ length: draws }, (_, k) => {
+      let sum = 0;
+      for (let i = 0; i < count; i++) sum += (samples[k * count + i] - average[i]) ** 2;
+      return sum / count;
+    });
+    const variance = (mean(distance) * draws) / (draws - 1);
+    const standardError = (sampleStd(distance) * Math.sqrt(draws)) / (draws - 1);
+    const predictor = Float32Array.from(reference.data);
+    inside.forEach((v, i) => { predictor[v] = average[i]; });
+
+    const scored = demo.get(c.id);
+    if (!scored) throw new Error(`${join(runDir, 'demo-scores.json')} has no row for held-out case ${c.id}`);
+    const reached = scoreRegions({ ...reference, data: predictor }, reference, masks, { dataRange: 1 }).get('brain');
+    const decibels = (mse) => -10 * Math.log10(mse);
+    rows.push({
+      id: c.id, bound: decibels(variance), reached: reached.psnr, oracle: scored.baseline.brain.psnr, model: scored.model.brain.psnr,
+      // Two standard errors of σ² either side, in dB (the upper end of σ² is the lower end of the bound).
+      low: decibels(variance + 2 * standardError), high: decibels(Math.max(variance - 2 * standardError, 1e-12)),
+    });
+  }
+
+  console.log(`${'case'.padEnd(19)}${'bound (± 2 s.e.)'.padStart(22)}${['mean of draws', 'oracle', 'model'].map((k) => k.padStart(15)).join('')}`
+    + `   (brain PSNR dB; ${draws} redraws per case)`);
+  for (const row of rows) {
+    const bound = `${row.bound.toFixed(2)} (${row.low.toFixed(2)}–${row.high.toFixed(2)})`;
+    console.log(`${row.id.padEnd(19)}${bound.padStart(22)}${[row.reached, row.oracle, row.model].map((x) => x.toFixed(2).padStart(15)).join('')}`);
+  }
+  const summary = (label, values) => `${label} ${mean(values).toFixed(2)} ± ${sampleStd(values).toFixed(2)} dB`;
+  const above = (key) => rows.filter((row) => row[key] > row.oracle).length;
+  const below = rows.filter((row) => row.high < row.oracle).length;
+  console.log(`${summary('bound (expected, any model of T1, T2, FLAIR):', rows.map((r) => r.bound))}, above the oracle baseline on ${above('bound')} `
+    + `of ${rows.length}; below it by more than 2 s.e. on ${below}`);
+  console.log(`${summary('mean of the redraws on the held-out reference:', rows.map((r) => r.reached))}, above the oracle baseline on ${above('reached')} of ${rows.length}`);
+  console.log(summary('oracle baseline:', rows.map((r) => r.oracle)));
+  console.log(`${summary('model:', rows.map((r) => r.model))}, above the oracle baseline on ${above('model')} of ${rows.length}`);
+}
+
+// A missing folder or case is a message naming it, not a stack trace.
+main().catch((error) => {
+  console.error(`cwdm-t1ce-bound: ${error.message}`);
+  process.exit(1);
+});
