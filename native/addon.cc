@@ -38,6 +38,17 @@ static const char* TuneHostAllocator() {
 
 const char* hostAllocator = "default";
 
+// Hands the free memory the allocator keeps back to the system. glibc's malloc_trim releases the free pages inside
+// every arena, not only the heap's top, so what stays resident afterwards is memory in use. Returns whether any
+// was released; elsewhere than glibc it releases nothing.
+static Napi::Value ReleaseFreeHostMemory(const Napi::CallbackInfo& info) {
+#ifdef __GLIBC__
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) != 0);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   hostAllocator = TuneHostAllocator();
 
@@ -58,7 +69,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"generatorInitialSeed", GeneratorInitialSeed}, {"generatorGetState", GeneratorGetState},
       {"generatorSetState", GeneratorSetState},
       {"info", Info}, {"setNumThreads", SetNumThreads}, {"numThreads", NumThreads}, {"manualSeed", ManualSeed},
-      {"benchConv3d", BenchConv3d},
+      {"benchConv3d", BenchConv3d}, {"releaseFreeHostMemory", ReleaseFreeHostMemory},
   };
   for (const auto& [name, callback] : functions) exports.Set(name, Napi::Function::New(env, callback, name));
   return exports;

@@ -7,7 +7,7 @@ export { Op, op } from './dispatch.js';
 export { tidy, keep, dispose } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
 export { Generator, manualSeed } from './random.js';
-export { runtimeInfo, setNumThreads, getNumThreads, memory, cudaAvailable } from './runtime.js';
+export { runtimeInfo, setNumThreads, getNumThreads, memory, releaseFreeHostMemory, cudaAvailable } from './runtime.js';
 export type { RuntimeInfo, MemoryInfo } from './runtime.js';
 export * from './creation.js';
 export * as F from './functional.js';

@@ -59,6 +59,7 @@ export interface NativeBinding {
   numThreads(): number;
   manualSeed(seed: bigint): void;
   benchConv3d(inputShape: readonly number[], outChannels: number, dtype: number, backward: boolean, iterations: number): Float64Array;
+  releaseFreeHostMemory(): boolean;
 }
 
 function loadBinding(): NativeBinding {

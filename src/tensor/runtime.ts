@@ -61,6 +61,17 @@ export function memory(): MemoryInfo {
   return { numTensors: native.liveTensors(), externalBytes: native.externalBytes() };
 }
 
+/**
+ * Returns the free host memory the allocator keeps to the system and says whether there was any. The default
+ * (`balanced`) allocator keeps freed blocks for the next step's reuse, so resident memory includes free blocks
+ * whose amount depends on fragmentation; after this call, what stays resident is memory in use. Useful before
+ * measuring memory, or between phases (training, then sampling) of a long-lived process; each call costs the
+ * page faults of bringing released memory back, so not once per step.
+ */
+export function releaseFreeHostMemory(): boolean {
+  return native.releaseFreeHostMemory();
+}
+
 export function cudaAvailable(): boolean {
   return native.info().cuda;
 }

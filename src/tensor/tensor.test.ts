@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Generator, arange, dispose, empty, full, keep, linspace, manualSeed, memory, ones, rand, randint, randn, tensor, tidy, zeros,
+  Generator, arange, dispose, empty, full, keep, linspace, manualSeed, memory, ones, rand, randint, randn, releaseFreeHostMemory,
+  tensor, tidy, zeros,
 } from './index.js';
 
 describe('creation and data', () => {
@@ -124,6 +125,19 @@ describe('memory scopes', () => {
       assert.equal(memory().externalBytes - before, 4000);
     });
     assert.equal(memory().externalBytes, before);
+  });
+
+  test('releaseFreeHostMemory hands back the freed blocks the allocator keeps for reuse', () => {
+    const MB = 1024 * 1024;
+    releaseFreeHostMemory();
+    // 16 blocks of 16 MiB: below the balanced allocator's 32 MiB mmap threshold, so they come from the heap and
+    // stay resident after disposal; ones() writes every page, so all of them are resident first.
+    const blocks = Array.from({ length: 16 }, () => ones([4 * MB]));
+    dispose(blocks);
+    const kept = process.memoryUsage().rss;
+    assert.equal(releaseFreeHostMemory(), true);
+    const dropped = (kept - process.memoryUsage().rss) / MB;
+    assert.ok(dropped > 128, `resident memory fell by ${dropped.toFixed(1)} MB after freeing 256 MB`);
   });
 
   test('a pinned data view stays valid after dispose and shares memory with the tensor', () => {
