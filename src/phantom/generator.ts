@@ -68,7 +68,8 @@ export interface GenerateOptions {
    * BraTS style: 0 (default) is the case itself; k ≥ 1 redraws, from a stream of its own, everything only T1ce
    * shows (gadolinium in the rim and in blood, the blood-volume texture, T1ce's residual bias, noise level, slice
    * thickness and noise) and keeps every other draw, so T1, T2, FLAIR and the labels are those of draw 0. The
-   * draws are samples of T1ce given the other contrasts: their spread is what no model of those inputs can predict.
+   * draws are samples of T1ce given every draw the other contrasts are made from: their spread is what no model of
+   * those contrasts can predict.
    */
   readonly t1ceDraw?: number;
 }
