@@ -18,10 +18,12 @@ import { join } from 'node:path';
 import { discoverDataset } from '../../dist/data/index.js';
 import { readNifti } from '../../dist/io/nifti/index.js';
 import { mean, sampleStd } from '../../dist/metrics/bootstrap.js';
+import { psnrFromMse } from '../../dist/metrics/errorMetrics.js';
 import { toModelUnits } from '../../dist/metrics/intensityRange.js';
 import { regionMasks } from '../../dist/metrics/masks.js';
 import { scoreRegions } from '../../dist/metrics/regionScores.js';
 import { anatomyFromVolume, PhantomGenerator, phantomGrid, SRI24_TISSUES_PATH } from '../../dist/phantom/index.js';
+import { voxelSizes } from '../../dist/volume/affine.js';
 
 const [runDir, drawsArgument = '256'] = process.argv.slice(2);
 const draws = Number(drawsArgument);
@@ -37,13 +39,11 @@ function phantomKey(id) {
   return { seed: Number(match[1]), index: Number(match[2]) };
 }
 
-/** A generator on the grid of a stored volume: its shape, and the isotropic spacing its affine's first column gives. */
+/** A generator on the grid of a stored volume: its shape, and the isotropic spacing of its first axis. */
 async function generatorFor(volume) {
   const tissues = (await readNifti(SRI24_TISSUES_PATH)).volume;
-  const a = volume.affine;
-  const spacing = Math.hypot(a[0], a[4], a[8]);
   const anatomy = anatomyFromVolume(tissues, SRI24_TISSUES_PATH);
-  return new PhantomGenerator(anatomy, phantomGrid(anatomy, volume.shape, spacing));
+  return new PhantomGenerator(anatomy, phantomGrid(anatomy, volume.shape, voxelSizes(volume.affine)[0]));
 }
 
 async function main() {
@@ -94,7 +94,7 @@ async function main() {
     const scored = demo.get(c.id);
     if (!scored) throw new Error(`${join(runDir, 'demo-scores.json')} has no row for held-out case ${c.id}`);
     const reached = scoreRegions({ ...reference, data: predictor }, reference, masks, { dataRange: 1 }).get('brain');
-    const decibels = (mse) => -10 * Math.log10(mse);
+    const decibels = (mse) => psnrFromMse(mse, 1);
     rows.push({
       id: c.id, bound: decibels(variance), reached: reached.psnr, oracle: scored.baseline.brain.psnr, model: scored.model.brain.psnr,
       // Two standard errors of σ² either side, in dB (the upper end of σ² is the lower end of the bound).
