@@ -28,8 +28,9 @@ process.env.MRSYNTH_HOST_ALLOCATOR ??= 'heap';
 async function main(): Promise<void> {
   const { discoverDataset } = await import('../src/data/index.js');
   const { completeCases } = await import('../src/completion/index.js');
-  const { CwdmUNet, parseCwdmUNetConfig, parsePrecision } = await import('../src/models/wdm/index.js');
-  const { moduleToRaw } = await import('../src/io/checkpoint/moduleFile.js');
+  const { CwdmUNet, parseCwdmUNetConfig } = await import('../src/models/wdm/index.js');
+  const { parsePrecision } = await import('../src/nn/index.js');
+  const { moduleToRaw } = await import('../src/nn/moduleFile.js');
   const { importedRunConfig, writeImportedRun } = await import('../src/runs/importedRun.js');
   const { getNumThreads, manualSeed } = await import('../src/tensor/index.js');
 

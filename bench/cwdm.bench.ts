@@ -27,7 +27,7 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PRECISIONS, type Precision } from '../src/models/wdm/precision.js';
+import { PRECISIONS, type Precision } from '../src/nn/precision.js';
 
 type Task = 'train' | 'denoise';
 
@@ -66,12 +66,13 @@ const sizeName = (image: readonly number[]) => image.join('x');
 // ---------------------------------------------------------------- child: one task at one size
 
 async function measure(job: Job): Promise<Measurement> {
-  const { CwdmUNet, PRECISION_DTYPES, parseCwdmUNetConfig } = await import('../src/models/wdm/index.js');
+  const { CwdmUNet, parseCwdmUNetConfig } = await import('../src/models/wdm/index.js');
+  const { PRECISION_DTYPES } = await import('../src/nn/index.js');
   const { AdamW } = await import('../src/optim/index.js');
   const { CwdmPipeline } = await import('../src/pipelines/cwdm/index.js');
   const { MixedPrecision } = await import('../src/training/index.js');
   const { DDPMScheduler } = await import('../src/schedulers/index.js');
-  const { WaveletCodec } = await import('../src/wavelets/index.js');
+  const { WaveletCodec } = await import('../src/codecs/index.js');
   const { F, Generator, getNumThreads, manualSeed, noGrad, randint, randn, tensor, tidy } = await import('../src/tensor/index.js');
 
   manualSeed(0);

@@ -4,7 +4,7 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { CONTRASTS, type Contrast } from '../data/contrast.js';
 import type { CaseOutcome, CompletionEvent } from '../completion/completeCases.js';
 import { PLACEHOLDERS, type Placeholder } from '../completion/placeholder.js';
-import { PRECISIONS, type Precision } from '../models/wdm/precision.js';
+import { PRECISIONS, type Precision } from '../nn/precision.js';
 import { DDPM_VARIANCES } from '../schedulers/index.js';
 import { SAMPLER_KINDS, describeSampler, parseSamplerSpec } from '../completion/samplerSpec.js';
 import { formatRoundTripError } from '../transforms/roundTripError.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { TEST_PREPROCESS, writeCase } from '../completion/completionFixtures.testSupport.js';
 import type { SynthesisSidecar } from '../completion/synthesisSidecar.js';
-import { loadModule } from '../io/checkpoint/index.js';
+import { loadModule } from '../nn/index.js';
 import { readNifti } from '../io/nifti/index.js';
 import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
 import { RUN_FILES, readAnyRunConfig } from '../runs/index.js';

@@ -19,7 +19,7 @@ import { discoverDataset } from '../data/discover.js';
 import { contrastFileName } from '../data/naming.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readNifti, writeNifti, type NiftiImage } from '../io/nifti/index.js';
-import { PRECISION_DTYPES, parsePrecision, type Precision } from '../models/wdm/index.js';
+import { PRECISION_DTYPES, parsePrecision, type Precision } from '../nn/index.js';
 import { configHash, tensorToVolumeData, volumesToTensor } from '../runs/index.js';
 import { Generator, runtimeInfo, tidy } from '../tensor/index.js';
 import { invertPreprocess, preprocess, roundTripError, type RoundTripError } from '../transforms/index.js';

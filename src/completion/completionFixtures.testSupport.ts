@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contrast } from '../data/contrast.js';
 import { contrastFileName } from '../data/naming.js';
-import { saveModule } from '../io/checkpoint/index.js';
+import { saveModule } from '../nn/index.js';
 import { parseNifti, writeNifti } from '../io/nifti/index.js';
 import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
 import { anatomyFromVolume, PhantomGenerator, phantomGrid, SRI24_TISSUES_PATH, type PhantomCase } from '../phantom/index.js';

@@ -4,11 +4,11 @@
  * case, with the SHA-256 of the weights file that names "this model" in sidecars.
  */
 import { assert } from '../util/assert.js';
-import { loadModule } from '../io/checkpoint/index.js';
+import { loadModule } from '../nn/index.js';
 import { CwdmUNet, cwdmSpatialMultiple } from '../models/wdm/index.js';
 import { CwdmPipeline } from '../pipelines/cwdm/index.js';
 import { readRun, type AnyRunConfig } from '../runs/index.js';
-import { WaveletCodec } from '../wavelets/index.js';
+import { WaveletCodec } from '../codecs/index.js';
 import { sha256File } from './sha256File.js';
 
 export interface LoadedRun {

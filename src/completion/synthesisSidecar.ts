@@ -5,7 +5,7 @@
  * case folder can be moved with its sidecars.
  */
 import type { Contrast } from '../data/contrast.js';
-import type { Precision } from '../models/wdm/index.js';
+import type { Precision } from '../nn/index.js';
 import type { AnyRunConfig } from '../runs/index.js';
 import type { InverseRecord, RoundTripError } from '../transforms/index.js';
 import type { Placeholder } from './placeholder.js';

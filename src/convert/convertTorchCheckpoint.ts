@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { loadRawIntoModule, moduleToRaw } from '../io/checkpoint/index.js';
+import { loadRawIntoModule, moduleToRaw } from '../nn/index.js';
 import { decodeTorchCheckpoint } from '../io/pytorch/torchCheckpoint.js';
 import type { RawTensor } from '../io/safetensors/rawTensor.js';
 import { modelFamily } from '../models/index.js';

@@ -17,3 +17,7 @@ export { Dropout } from './dropout.js';
 export { SiLU } from './silu.js';
 export { Identity } from './identity.js';
 export { initKaimingUniform } from './init.js';
+export { PRECISIONS, PRECISION_DTYPES, parsePrecision } from './precision.js';
+export type { Precision } from './precision.js';
+export { moduleToRaw, loadRawIntoModule, saveModule, loadModule } from './moduleFile.js';
+export type { LoadModuleOptions, LoadModuleResult } from './moduleFile.js';

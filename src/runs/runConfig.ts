@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { CONTRASTS, type Contrast } from '../data/contrast.js';
 import { parseCwdmUNetConfig, type CwdmUNetConfig } from '../models/wdm/cwdmUNetConfig.js';
-import { parsePrecision, type Precision } from '../models/wdm/precision.js';
+import { parsePrecision, type Precision } from '../nn/precision.js';
 import { BETA_SCHEDULE_NAMES, type BetaScheduleName } from '../schedulers/betaSchedules.js';
 import { parsePreprocessConfig, type PreprocessConfig } from '../transforms/preprocessConfig.js';
 import { assert } from '../util/assert.js';

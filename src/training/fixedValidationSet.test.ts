@@ -4,7 +4,7 @@ import { CwdmUNet, cwdmSpatialMultiple, parseCwdmUNetConfig } from '../models/wd
 import { CwdmPipeline } from '../pipelines/cwdm/index.js';
 import { DDPMScheduler, parseDDPMSchedulerConfig } from '../schedulers/index.js';
 import { Generator, keep, manualSeed, memory, rand } from '../tensor/index.js';
-import { WaveletCodec } from '../wavelets/index.js';
+import { WaveletCodec } from '../codecs/index.js';
 import { FixedValidationSet } from './fixedValidationSet.js';
 import type { TrainingCase } from './trainingCases.js';
 

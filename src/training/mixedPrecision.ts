@@ -10,7 +10,7 @@
  * training does, so the same loop serves both.
  */
 import type { Module } from '../nn/module.js';
-import { PRECISION_DTYPES, type Precision } from '../models/wdm/index.js';
+import { PRECISION_DTYPES, type Precision } from '../nn/index.js';
 import { type AdamW, type EMA, clipGradNorm_ } from '../optim/index.js';
 import { type DType, Generator, noGrad, tidy, type Tensor } from '../tensor/index.js';
 import { assert } from '../util/assert.js';

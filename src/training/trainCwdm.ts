@@ -15,9 +15,10 @@ import { existsSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { discoverDataset, splitCases, type Contrast } from '../data/index.js';
-import { encodeTrainingCheckpoint, moduleToRaw, restoreTrainingCheckpoint } from '../io/checkpoint/index.js';
+import { moduleToRaw, type Precision } from '../nn/index.js';
+import { encodeTrainingCheckpoint, restoreTrainingCheckpoint } from './trainingCheckpoint.js';
 import { loadSafetensors, saveSafetensors, saveSafetensorsSync, type RawTensor } from '../io/safetensors/index.js';
-import { CwdmUNet, cwdmSpatialMultiple, parseCwdmUNetConfig, type Precision } from '../models/wdm/index.js';
+import { CwdmUNet, cwdmSpatialMultiple, parseCwdmUNetConfig } from '../models/wdm/index.js';
 import { AdamW, EMA } from '../optim/index.js';
 import { CwdmPipeline, type CwdmBatch } from '../pipelines/cwdm/index.js';
 import {
@@ -29,7 +30,7 @@ import { F, Generator, manualSeed, runtimeInfo, tidy } from '../tensor/index.js'
 import { assert, fmtShape } from '../util/assert.js';
 import { packageVersion } from '../util/packageRoot.js';
 import { formatVoxelSize, sameResolution } from '../transforms/index.js';
-import { WaveletCodec } from '../wavelets/index.js';
+import { WaveletCodec } from '../codecs/index.js';
 import { DataOrder, type DataOrderState } from './dataOrder.js';
 import { FixedValidationSet } from './fixedValidationSet.js';
 import { describeLearningRate, firstChangedStep, learningRateAt } from './learningRate.js';

@@ -3,7 +3,8 @@
  * the machine does not have it. A run that would swap or be killed by the OOM killer hours in is worse than a
  * clear message at the start.
  */
-import { WAVELET_BANDS, type CwdmUNetConfig, type Precision } from '../models/wdm/index.js';
+import { WAVELET_BANDS, type CwdmUNetConfig } from '../models/wdm/index.js';
+import type { Precision } from '../nn/index.js';
 import { assert } from '../util/assert.js';
 import type { Shape3 } from '../volume/volume.js';
 

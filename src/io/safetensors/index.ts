@@ -2,3 +2,4 @@
 export * from './rawTensor.js';
 export * from './safetensors.js';
 export * from './safetensorsFile.js';
+export { tensorToRaw, rawToTensor } from './tensorRaw.js';

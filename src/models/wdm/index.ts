@@ -11,5 +11,3 @@ export { EmbedSequential } from './embedSequential.js';
 export type { EmbedLayer } from './embedSequential.js';
 export { timestepEmbedding } from './timestepEmbedding.js';
 export { zeroInit } from './zeroInit.js';
-export { PRECISIONS, PRECISION_DTYPES, parsePrecision } from './precision.js';
-export type { Precision } from './precision.js';

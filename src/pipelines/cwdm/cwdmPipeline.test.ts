@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { F, Generator, keep, manualSeed, memory, noGrad, randint, randn, tensor, tidy } from '../../tensor/index.js';
 import { CwdmUNet, cwdmSpatialMultiple, parseCwdmUNetConfig } from '../../models/wdm/index.js';
 import { DDIMScheduler, DDPMScheduler, parseDDIMSchedulerConfig, parseDDPMSchedulerConfig } from '../../schedulers/index.js';
-import { WaveletCodec } from '../../wavelets/index.js';
+import { WaveletCodec } from '../../codecs/index.js';
 import { AdamW } from '../../optim/index.js';
 import { CwdmPipeline } from './cwdmPipeline.js';
 

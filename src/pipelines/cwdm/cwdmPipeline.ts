@@ -16,7 +16,7 @@ import { assert, fmtShape } from '../../util/assert.js';
 import { F, Generator, Tensor, noGrad, randint, randn, tensor, tidy } from '../../tensor/index.js';
 import type { CwdmUNet } from '../../models/wdm/index.js';
 import type { Scheduler } from '../../schedulers/index.js';
-import type { WaveletCodec } from '../../wavelets/index.js';
+import type { WaveletCodec } from '../../codecs/index.js';
 
 export interface CwdmBatch {
   /** The contrast to synthesise, (N, 1, D, H, W), normalised to [0, 1]. */

@@ -8,7 +8,7 @@ import { Device, Tensor } from '../../tensor/index.js';
 import { DType, SCALAR_TYPE_CODE } from '../../tensor/dtype.js';
 import { native } from '../../tensor/native.js';
 import { assert } from '../../util/assert.js';
-import { type RawTensor, type SafetensorsDtype, checkRawTensor } from '../safetensors/rawTensor.js';
+import { type RawTensor, type SafetensorsDtype, checkRawTensor } from './rawTensor.js';
 
 const SAFETENSORS_DTYPE: Readonly<Record<DType, SafetensorsDtype>> = {
   float32: 'F32', float64: 'F64', bfloat16: 'BF16', float16: 'F16',

@@ -2,11 +2,11 @@
  * A module's weights as a safetensors file, under PyTorch's state-dict keys, so the same file loads into
  * the PyTorch model of the same structure (`safetensors.torch.load_file` + `load_state_dict`) and back.
  */
-import type { LoadStateDictResult, Module } from '../../nn/module.js';
-import { tidy } from '../../tensor/index.js';
-import type { RawTensor } from '../safetensors/rawTensor.js';
-import { loadSafetensors, saveSafetensors } from '../safetensors/safetensorsFile.js';
-import { rawToTensor, tensorToRaw } from './tensorRaw.js';
+import type { LoadStateDictResult, Module } from './module.js';
+import { tidy } from '../tensor/index.js';
+import type { RawTensor } from '../io/safetensors/rawTensor.js';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors/safetensorsFile.js';
+import { rawToTensor, tensorToRaw } from '../io/safetensors/tensorRaw.js';
 
 export interface LoadModuleOptions {
   /** Refuse missing and unexpected keys (default true); shape mismatches are always refused. */

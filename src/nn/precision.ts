@@ -8,8 +8,8 @@
  *          conv3d runs faster (about 2.4× on this project's reference machine, a paper-network step about 0.5–0.7×
  *          the float32 time); elsewhere it can be slower.
  */
-import type { DType } from '../../tensor/index.js';
-import { assert } from '../../util/assert.js';
+import type { DType } from '../tensor/index.js';
+import { assert } from '../util/assert.js';
 
 export const PRECISIONS = ['fp32', 'bf16'] as const;
 export type Precision = (typeof PRECISIONS)[number];

@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Conv } from '../../nn/conv.js';
-import { Dropout } from '../../nn/dropout.js';
-import { GroupNorm } from '../../nn/groupNorm.js';
-import { Sequential } from '../../nn/sequential.js';
-import { SiLU } from '../../nn/silu.js';
-import { AdamW } from '../../optim/adamW.js';
-import { clipGradNorm_ } from '../../optim/clipGradNorm.js';
-import { EMA } from '../../optim/ema.js';
-import { F, Generator, manualSeed, memory, rand, randn, tidy } from '../../tensor/index.js';
+import { Conv } from '../nn/conv.js';
+import { Dropout } from '../nn/dropout.js';
+import { GroupNorm } from '../nn/groupNorm.js';
+import { Sequential } from '../nn/sequential.js';
+import { SiLU } from '../nn/silu.js';
+import { AdamW } from '../optim/adamW.js';
+import { clipGradNorm_ } from '../optim/clipGradNorm.js';
+import { EMA } from '../optim/ema.js';
+import { F, Generator, manualSeed, memory, rand, randn, tidy } from '../tensor/index.js';
 import {
   TRAINING_CHECKPOINT_FORMAT, TrainingComponents, encodeTrainingCheckpoint, loadTrainingCheckpoint, restoreTrainingCheckpoint,
   saveTrainingCheckpoint,

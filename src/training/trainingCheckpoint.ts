@@ -5,16 +5,16 @@
  * `generator.`); everything else is JSON in `__metadata__` next to the format name and version, so the
  * file stays readable by any safetensors tool and the weights by PyTorch.
  */
-import type { Module } from '../../nn/module.js';
-import type { AdamW, AdamWHyperParameters } from '../../optim/adamW.js';
-import type { EMA } from '../../optim/ema.js';
-import { Generator, tidy } from '../../tensor/index.js';
-import { assert } from '../../util/assert.js';
-import type { RawTensor } from '../safetensors/rawTensor.js';
-import type { SafetensorsContents } from '../safetensors/safetensors.js';
-import { loadSafetensors, saveSafetensors, saveSafetensorsSync } from '../safetensors/safetensorsFile.js';
-import { loadRawIntoModule, moduleToRaw } from './moduleFile.js';
-import { rawToTensor, tensorToRaw } from './tensorRaw.js';
+import type { Module } from '../nn/module.js';
+import type { AdamW, AdamWHyperParameters } from '../optim/adamW.js';
+import type { EMA } from '../optim/ema.js';
+import { Generator, tidy } from '../tensor/index.js';
+import { assert } from '../util/assert.js';
+import type { RawTensor } from '../io/safetensors/rawTensor.js';
+import type { SafetensorsContents } from '../io/safetensors/safetensors.js';
+import { loadSafetensors, saveSafetensors, saveSafetensorsSync } from '../io/safetensors/safetensorsFile.js';
+import { loadRawIntoModule, moduleToRaw } from '../nn/moduleFile.js';
+import { rawToTensor, tensorToRaw } from '../io/safetensors/tensorRaw.js';
 
 export const TRAINING_CHECKPOINT_FORMAT = 'mrsynth-training-checkpoint';
 export const TRAINING_CHECKPOINT_VERSION = 1;

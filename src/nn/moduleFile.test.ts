@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Conv } from '../../nn/conv.js';
-import { GroupNorm } from '../../nn/groupNorm.js';
-import { Sequential } from '../../nn/sequential.js';
-import { manualSeed, memory, tidy } from '../../tensor/index.js';
-import { decodeSafetensors } from '../safetensors/safetensors.js';
+import { Conv } from './conv.js';
+import { GroupNorm } from './groupNorm.js';
+import { Sequential } from './sequential.js';
+import { manualSeed, memory, tidy } from '../tensor/index.js';
+import { decodeSafetensors } from '../io/safetensors/safetensors.js';
 import { loadModule, saveModule } from './moduleFile.js';
 
 const model = (outChannels = 4) => new Sequential(
