@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   const { parsePrecision } = await import('../src/nn/index.js');
   const { moduleToRaw } = await import('../src/nn/moduleFile.js');
   const { importedRunConfig, writeImportedRun } = await import('../src/runs/importedRun.js');
+  const { REFERENCE_SCHEDULE, referenceConditions } = await import('../src/methods/cwdm/index.js');
   const { getNumThreads, manualSeed } = await import('../src/tensor/index.js');
 
   const { values: flags } = parseArgs({
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
     const run = join(work, 'run');
     await writeImportedRun(run, importedRunConfig({
       origin: { from: 'pytorch', source: 'bench: the paper network at its initial weights', sourceSha256: '0'.repeat(64), sourcePrefix: '' },
-      model: 'cwdm', target: 't1ce', modelConfig, preprocess: geometry,
+      model: 'cwdm', target: 't1ce', conditions: referenceConditions('t1ce'), modelConfig, preprocess: geometry, schedule: REFERENCE_SCHEDULE,
     }), moduleToRaw(model));
     model.dispose();
 

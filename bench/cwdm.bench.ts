@@ -69,10 +69,10 @@ async function measure(job: Job): Promise<Measurement> {
   const { CwdmUNet, parseCwdmUNetConfig } = await import('../src/models/wdm/index.js');
   const { PRECISION_DTYPES } = await import('../src/nn/index.js');
   const { AdamW } = await import('../src/optim/index.js');
-  const { CwdmPipeline } = await import('../src/pipelines/cwdm/index.js');
+  const { CwdmDenoiser } = await import('../src/methods/cwdm/index.js');
   const { MixedPrecision } = await import('../src/training/index.js');
   const { DDPMScheduler } = await import('../src/schedulers/index.js');
-  const { WaveletCodec } = await import('../src/codecs/index.js');
+  const { WaveletCodec, clipInImageSpace } = await import('../src/codecs/index.js');
   const { F, Generator, getNumThreads, manualSeed, noGrad, randint, randn, tensor, tidy } = await import('../src/tensor/index.js');
 
   manualSeed(0);
@@ -84,20 +84,21 @@ async function measure(job: Job): Promise<Measurement> {
   const trainStep = () => {
     // `model` is the float32 master; in bf16 the pipeline runs a bfloat16 working copy of it.
     const weights = new MixedPrecision(model, job.precision, () => new CwdmUNet(config));
-    const pipeline = new CwdmPipeline(weights.network, codec);
+    const denoiser = new CwdmDenoiser(weights.network);
     const optimizer = new AdamW(model.namedParameters(), { lr: 1e-5, weightDecay: 0 });
-    const x = randn([1, model.inChannels, ...wavelet]);
+    const x = randn([1, model.outChannels, ...wavelet]);
+    const condition = randn([1, model.inChannels - model.outChannels, ...wavelet]);
     const target = randn([1, model.outChannels, ...wavelet]);
     return () => tidy(() => {
-      F.mseLoss(pipeline.predict(x, randint(0, 1000, [1])), target).backward();
+      F.mseLoss(denoiser.predict(x, randint(0, 1000, [1]), condition), target).backward();
       weights.step(optimizer);
     });
   };
 
   const denoiseStep = () => {
     model.eval().to(PRECISION_DTYPES[job.precision]);
-    const pipeline = new CwdmPipeline(model, codec);
-    const scheduler = new DDPMScheduler(undefined, { clipPredX0: (x0) => codec.clipInImageSpace(x0) });
+    const denoiser = new CwdmDenoiser(model);
+    const scheduler = new DDPMScheduler(undefined, { clipPredX0: (x0) => clipInImageSpace(codec, x0, 0, 1) });
     scheduler.setTimesteps(1000);
     const generator = new Generator(0);
     const condition = codec.encode(randn([1, config.conditions, ...job.image]).clamp(0, 1));
@@ -105,7 +106,7 @@ async function measure(job: Job): Promise<Measurement> {
     let k = 0;
     return () => noGrad(() => tidy(() => {
       const t = scheduler.timesteps[k++];
-      const out = pipeline.predict(F.cat([sample, condition], 1), tensor([t], { dtype: 'int64' }));
+      const out = denoiser.predict(sample, tensor([t], { dtype: 'int64' }), condition);
       scheduler.step(out, t, sample, { generator });
     }));
   };

@@ -19,7 +19,10 @@ export { fitAffineBaseline } from './baselines/affineBaseline.js';
 export type { AffineBaseline } from './baselines/affineBaseline.js';
 export { renderSlices } from './viz/render-slices.js';
 export type { SlicePanel, RenderSlicesOptions, RenderedSlices } from './viz/render-slices.js';
+/** The codecs under their name before 0.2.0 (see the README's changelog). */
 export * as wavelets from './codecs/index.js';
 export * as schedulers from './schedulers/index.js';
+export * as pipelines from './pipelines/index.js';
+export * as methods from './methods/index.js';
 export * as cwdm from './models/wdm/index.js';
-export { CwdmPipeline } from './pipelines/cwdm/index.js';
+export { DiffusionPipeline } from './pipelines/index.js';

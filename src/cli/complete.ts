@@ -6,7 +6,7 @@ import type { CaseOutcome, CompletionEvent } from '../completion/completeCases.j
 import { PLACEHOLDERS, type Placeholder } from '../completion/placeholder.js';
 import { PRECISIONS, type Precision } from '../nn/precision.js';
 import { DDPM_VARIANCES } from '../schedulers/index.js';
-import { SAMPLER_KINDS, describeSampler, parseSamplerSpec } from '../completion/samplerSpec.js';
+import { SAMPLER_KINDS, describeSampler, parseSamplerSpec } from '../pipelines/samplerSpec.js';
 import { formatRoundTripError } from '../transforms/roundTripError.js';
 
 interface CompleteFlags {

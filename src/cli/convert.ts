@@ -4,8 +4,8 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { convertTorchCheckpoint, type ConvertedWeights } from '../convert/index.js';
 import { parseContrast, type Contrast } from '../data/contrast.js';
 import { saveSafetensors } from '../io/safetensors/safetensorsFile.js';
-import { MODEL_FAMILIES, MODEL_FAMILY_NAMES } from '../models/index.js';
-import { checkImportTarget, importedRunConfig, referenceConditions, writeImportedRun } from '../runs/index.js';
+import { METHODS, METHOD_NAMES, method } from '../methods/index.js';
+import { checkImportTarget, importedRunConfig, writeImportedRun } from '../runs/index.js';
 import { product } from '../util/helpers.js';
 import { modelFromFlags } from './models.js';
 import { parsePreprocessOption } from './preprocessOption.js';
@@ -24,7 +24,7 @@ interface ConvertFlags {
   force?: boolean;
 }
 
-const PRESETS = MODEL_FAMILY_NAMES.map((name) => `${name}: ${MODEL_FAMILIES[name].presets.join(', ')}`).join('; ');
+const PRESETS = METHOD_NAMES.map((name) => `${name}: ${METHODS[name].presets.join(', ')}`).join('; ');
 
 /**
  * `mrsynth convert`: a PyTorch checkpoint (e.g. the cWDM reference's brats_1200000.pt) to our safetensors
@@ -38,7 +38,7 @@ export function registerConvertCommand(program: Command): void {
       + 'that mrsynth complete --models can use (--run-dir); the checkpoint is read without running any code from it')
     .argument('<checkpoint>', 'the checkpoint file')
     .addOption(new Option('--from <format>', 'the checkpoint\'s format (a torch.save file)').choices(['pytorch']).makeOptionMandatory())
-    .addOption(new Option('--model <family>', 'model family').choices(MODEL_FAMILY_NAMES).makeOptionMandatory())
+    .addOption(new Option('--model <method>', 'synthesis method').choices(METHOD_NAMES).makeOptionMandatory())
     .requiredOption('--config <preset>', `config preset of the family (${PRESETS})`)
     .option('--out <file>', 'write a weights file (.safetensors)')
     .option('--run-dir <dir>', 'write a run folder (run.json + weights.safetensors) for mrsynth complete --models')
@@ -85,13 +85,16 @@ async function convertToRunFolder(checkpoint: string, dir: string, flags: Conver
   if (typeof flags.conditions === 'number') {
     throw new Error(`convert: with --run-dir, --conditions names the contrasts in input-channel order (e.g. t1,t2,flair), got the number ${flags.conditions}`);
   }
-  const conditions = flags.conditions ?? referenceConditions(flags.target);
+  const { reference } = method(flags.model);
+  if (reference === undefined) throw new Error(`convert: --run-dir imports a method's published reference weights, and ${flags.model} has none`);
+  const conditions = flags.conditions ?? reference.conditions(flags.target);
   const { config } = modelFromFlags({ ...flags, conditions: conditions.length });
   await checkImportTarget(dir, { force: flags.force });
   const converted = await convert(checkpoint, config, flags);
   const run = importedRunConfig({
     origin: { from: flags.from, source: resolve(checkpoint), sourceSha256: converted.metadata.source_sha256, sourcePrefix: converted.prefix },
-    model: flags.model, target: flags.target, conditions, modelConfig: config, preprocess: flags.preprocess,
+    model: flags.model, target: flags.target, conditions, modelConfig: config,
+    preprocess: flags.preprocess ?? reference.preprocess, schedule: reference.schedule,
   });
   await writeImportedRun(dir, run, converted.tensors, { force: flags.force });
   console.log(`wrote run folder ${dir}: ${describeWeights(converted)}, ${flags.model} ${flags.config}; synthesises ${run.target} from `
@@ -102,8 +105,16 @@ async function convertToRunFolder(checkpoint: string, dir: string, flags: Conver
 /** Reads and converts the checkpoint, and reports where the weights were and what was left out. */
 async function convert(checkpoint: string, config: unknown, flags: ConvertFlags): Promise<ConvertedWeights> {
   const file = await fs.readFile(checkpoint);
-  const converted = convertTorchCheckpoint(new Uint8Array(file.buffer, file.byteOffset, file.byteLength),
-    { source: checkpoint, model: flags.model, config, entry: flags.entry });
+  const m = method(flags.model);
+  const converted = convertTorchCheckpoint(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), {
+    source: checkpoint, model: flags.model, config, entry: flags.entry,
+    network: () => {
+      // The network a checkpoint of the method holds (cWDM has one); any other the config describes is not wanted here.
+      const networks = Object.entries(m.buildNetworks(config));
+      for (const [, other] of networks.slice(1)) other.dispose();
+      return networks[0][1];
+    },
+  });
   console.log(`read ${checkpoint} (sha256 ${converted.metadata.source_sha256}): `
     + `${converted.prefix === '' ? 'a bare state dict' : `weights under '${converted.prefix}'`}`);
   for (const [what, keys] of [['other tensor(s)', converted.outside], ['non-tensor value(s)', converted.ignored]] as const) {

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { MODEL_FAMILIES, MODEL_FAMILY_NAMES, type ModelFamily, modelFamily } from '../models/index.js';
+import { METHODS, METHOD_NAMES, method, type SynthesisMethod } from '../methods/index.js';
 
 /** The flags that choose a network: `--model`, `--config` and `--conditions`, shared by every command that builds one. */
 export interface ModelFlags {
@@ -8,18 +8,18 @@ export interface ModelFlags {
   conditions?: number;
 }
 
-const PRESETS = MODEL_FAMILY_NAMES.map((name) => `${name}: ${MODEL_FAMILIES[name].presets.join(', ')}`).join('; ');
+const PRESETS = METHOD_NAMES.map((name) => `${name}: ${METHODS[name].presets.join(', ')}`).join('; ');
 
 export function addModelOptions(command: Command): Command {
   return command
-    .addOption(new Option('--model <family>', 'model family').choices(MODEL_FAMILY_NAMES).makeOptionMandatory())
+    .addOption(new Option('--model <method>', 'synthesis method').choices(METHOD_NAMES).makeOptionMandatory())
     .requiredOption('--config <preset>', `config preset of the family (${PRESETS})`)
     .option('--conditions <n>', 'number of condition contrasts, if not the preset\'s (BraTS 3, IXI 2)', parseConditions);
 }
 
 /** The family and its checked config for the flags; the preset with `--conditions` applied. */
-export function modelFromFlags(flags: ModelFlags): { family: ModelFamily; config: unknown } {
-  const family = modelFamily(flags.model);
+export function modelFromFlags(flags: ModelFlags): { family: SynthesisMethod; config: unknown } {
+  const family = method(flags.model);
   const raw = flags.conditions === undefined ? flags.config : { preset: flags.config, conditions: flags.conditions };
   return { family, config: family.parseConfig(raw) };
 }
@@ -33,9 +33,9 @@ export function registerModelsCommand(program: Command): void {
     .action((flags: ModelFlags & { json?: boolean }) => {
       const { family, config } = modelFromFlags(flags);
       // Counted on the built network, not from a formula, so the figures are those of the weights a user trains.
-      const model = family.build(config);
-      const parts = family.parameterCounts(model);
-      model.dispose();
+      const networks = family.buildNetworks(config);
+      const parts = family.parameterCounts(networks);
+      for (const network of Object.values(networks)) network.dispose();
       const total = parts.reduce((sum, { parameters }) => sum + parameters, 0);
       if (flags.json) {
         console.log(JSON.stringify({ model: flags.model, preset: flags.config, config, parameters: { parts, total } }, null, 2));

@@ -4,7 +4,8 @@ import { Presets, SingleBar } from 'cli-progress';
 import { parseContrast, type Contrast } from '../data/contrast.js';
 import { PRECISIONS, type Precision } from '../nn/precision.js';
 import { LR_DECAY_SHAPES, RUN_FILES, type LearningRateDecayShape } from '../runs/index.js';
-import { TRAIN_PRESETS, describeLearningRate, formatGiB, trainCwdm, type TrainPreset, type ValidationEntry } from '../training/index.js';
+import { TRAIN_PRESETS, trainCwdm, type TrainPreset } from '../methods/cwdm/index.js';
+import { describeLearningRate, formatGiB, type ValidationEntry } from '../training/index.js';
 import { parsePreprocessOption } from './preprocessOption.js';
 
 interface TrainCwdmFlags {

@@ -1,4 +1,6 @@
-import type { Tensor } from '../tensor/index.js';
+import type { Module } from '../nn/index.js';
+import { tidy, type Tensor } from '../tensor/index.js';
+import { assert } from '../util/assert.js';
 
 /**
  * The first stage of a latent diffusion model, seen from the sampler (STYLE §4, after MONAI's
@@ -20,4 +22,16 @@ export interface LatentCodec {
   checkImageShape(imageShape: readonly number[]): void;
   encode(image: Tensor): Tensor;
   decode(latent: Tensor): Tensor;
+  /** Learnt weights, if the codec has any (ALDM's VQ-GAN; not the Haar transform), by name: frozen, freed with the pipeline. */
+  readonly networks?: Readonly<Record<string, Module>>;
+}
+
+/**
+ * A latent clipped in image space: decode, clamp to [min, max], encode. With cWDM's codec this is the reference's
+ * x̂₀ clipping (spec §7 step 2, `clip_denoised=True`); handed to a scheduler as `clipPredX0`, it keeps schedulers
+ * ignorant of codecs.
+ */
+export function clipInImageSpace(codec: LatentCodec, latent: Tensor, min: number, max: number): Tensor {
+  assert(min < max, () => `clipInImageSpace: min (${min}) must be below max (${max})`);
+  return tidy(() => codec.encode(codec.decode(latent).clamp(min, max)));
 }

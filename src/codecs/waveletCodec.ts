@@ -71,15 +71,6 @@ export class WaveletCodec implements LatentCodec {
     return tidy(() => haarIdwt(this.#mapLowpass(latent, (low) => low.mul(this.lowpassDivisor))));
   }
 
-  /**
-   * The reference's x̂₀ clipping in image space (spec §7 step 2, `clip_denoised=True`): decode, clamp to
-   * [min, max], encode. Pass it to a scheduler as `clipPredX0`; the schedulers know nothing of wavelets.
-   */
-  clipInImageSpace(latent: Tensor, min = 0, max = 1): Tensor {
-    assert(min < max, () => `WaveletCodec.clipInImageSpace: min (${min}) must be below max (${max})`);
-    return tidy(() => this.encode(this.decode(latent).clamp(min, max)));
-  }
-
   /** Applies `fn` to the lowpass band of every image channel; the reference divides and multiplies (not × 1/3), so do we. */
   #mapLowpass(coefficients: Tensor, fn: (low: Tensor) => Tensor): Tensor {
     const [n, channels, ...spatial] = coefficients.shape;

@@ -18,9 +18,10 @@ import type { Case } from '../data/dataset.js';
 import { discoverDataset } from '../data/discover.js';
 import { contrastFileName } from '../data/naming.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { readNifti, writeNifti, type NiftiImage } from '../io/nifti/index.js';
-import { PRECISION_DTYPES, parsePrecision, type Precision } from '../nn/index.js';
-import { configHash, tensorToVolumeData, volumesToTensor } from '../runs/index.js';
+import { readNiftiWithSha256, writeNifti, type NiftiImage } from '../io/nifti/index.js';
+import { parsePrecision, type Precision } from '../nn/index.js';
+import { parseSamplerSpec, resolveSampler, tensorToVolumeData, volumesToTensor, type SamplerSpec } from '../pipelines/index.js';
+import { configHash } from '../runs/index.js';
 import { Generator, runtimeInfo, tidy } from '../tensor/index.js';
 import { invertPreprocess, preprocess, roundTripError, type RoundTripError } from '../transforms/index.js';
 import type { Volume } from '../volume/volume.js';
@@ -28,8 +29,6 @@ import { caseSeed } from './caseSeed.js';
 import { planCompletion, type CompletionPlan, type PlannedTarget } from './completionPlan.js';
 import { loadRun, type LoadedRun } from './loadedRun.js';
 import { placeholderVolume, type Placeholder } from './placeholder.js';
-import { buildScheduler, parseSamplerSpec, resolveSampler, type SamplerSpec } from './samplerSpec.js';
-import { sha256File } from './sha256File.js';
 import { syntheticDescription } from './syntheticFiles.js';
 import {
   SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, SYNTHESIS_MASK, SYNTHESIS_UNITS, type SynthesisSidecar,
@@ -119,10 +118,7 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
   const runs: LoadedRun[] = [];
   try {
     for (const dir of options.runs) {
-      const run = await loadRun(dir);
-      runs.push(run);
-      // In place: these runs are this call's, and the float32 weights are not needed once converted.
-      run.pipeline.model.to(PRECISION_DTYPES[settings.precision]);
+      runs.push(await loadRun(dir, settings.precision));
     }
     const targets = runs.map((run) => run.config.target);
     const twice = targets.find((t, i) => targets.indexOf(t) !== i);
@@ -159,7 +155,7 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
     }
     return plans.map((plan) => outcomes.get(plan.caseId)!);
   } finally {
-    for (const run of runs) run.pipeline.model.dispose();
+    for (const run of runs) run.pipeline.dispose();
   }
 }
 
@@ -210,10 +206,14 @@ type TodoPlan = Extract<CompletionPlan, { status: 'todo' }>;
 async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[]> {
   const contrasts = canonicalOrder(Object.keys(plan.inputs) as Contrast[]);
   const images = new Map<Contrast, NiftiImage>();
-  for (const contrast of contrasts) images.set(contrast, await readNifti(plan.inputs[contrast]!));
-  const inputs = await Promise.all(contrasts.map(async (contrast) => ({
-    contrast, path: plan.inputs[contrast]!, sha256: await sha256File(plan.inputs[contrast]!),
-  })));
+  const inputs: { contrast: Contrast; path: string; sha256: string }[] = [];
+  for (const contrast of contrasts) {
+    // Each input is read once: the checksum the sidecar records is of the very bytes the synthesis used.
+    const path = plan.inputs[contrast]!;
+    const { image, sha256 } = await readNiftiWithSha256(path);
+    images.set(contrast, image);
+    inputs.push({ contrast, path, sha256 });
+  }
   // Every run of a case shares one preprocessing (checked by the plan), so one model grid serves the whole order.
   const config = plan.order[0].run.config.preprocess;
   const originals = Object.fromEntries(contrasts.map((k) => [k, images.get(k)!.volume]));
@@ -235,14 +235,14 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
     for (let k = 0; k < settings.samples; k++) {
       for (const target of plan.order) {
         const { pipeline } = target.run;
-        const scheduler = buildScheduler(settings.sampler, target.run.config.schedule, (x) => pipeline.codec.clipInImageSpace(x));
+        const scheduler = pipeline.scheduler(settings.sampler);
         const conditions: Volume[] = target.sources.map(({ contrast, from }) => ({
           ...grid,
           data: from === 'input' ? volumes[contrast].data : from === 'synthesised' ? drawn.get(contrast)![k] : placeholder,
         }));
         const sample = tidy(() => tensorToVolumeData(pipeline.sample(volumesToTensor(conditions), scheduler, {
           generator: generators.get(target.contrast)!,
-          onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, contrast: target.contrast, sample: k, step, steps }),
+          onStep: (step: number, steps: number) => settings.emit({ kind: 'step', caseId: plan.caseId, contrast: target.contrast, sample: k, step, steps }),
         })));
         for (let v = 0; v < sample.length; v++) if (background[v]) sample[v] = 0;
         drawn.get(target.contrast)!.push(sample);

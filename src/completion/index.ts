@@ -7,8 +7,6 @@ export { loadRun } from './loadedRun.js';
 export type { LoadedRun } from './loadedRun.js';
 export { PLACEHOLDERS, parsePlaceholder, placeholderVolume } from './placeholder.js';
 export type { Placeholder } from './placeholder.js';
-export { DEFAULT_DDIM_STEPS, SAMPLER_KINDS, buildScheduler, describeSampler, parseSamplerSpec, resolveSampler } from './samplerSpec.js';
-export type { SamplerKind, SamplerSpec } from './samplerSpec.js';
 export { caseSeed } from './caseSeed.js';
 export { isSyntheticHeader, syntheticDescription, syntheticFiles } from './syntheticFiles.js';
 export type { SyntheticFiles } from './syntheticFiles.js';

@@ -9,7 +9,7 @@ import type { Precision } from '../nn/index.js';
 import type { AnyRunConfig } from '../runs/index.js';
 import type { InverseRecord, RoundTripError } from '../transforms/index.js';
 import type { Placeholder } from './placeholder.js';
-import type { SamplerSpec } from './samplerSpec.js';
+import type { SamplerSpec } from '../pipelines/samplerSpec.js';
 
 export const SIDECAR_FORMAT = 'mrsynth-synthesis';
 export const SIDECAR_FORMAT_VERSION = 1;

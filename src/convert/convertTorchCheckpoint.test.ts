@@ -7,8 +7,10 @@ import { TINY_KEYS, fixturePath, fixtureValues } from '../../test-fixtures/conve
 import { convertTorchCheckpoint } from './convertTorchCheckpoint.js';
 
 const read = (name: string) => new Uint8Array(readFileSync(fixturePath(name)));
-const convert = (name: string, options: { config?: unknown; entry?: string } = {}) =>
-  convertTorchCheckpoint(read(name), { source: `/somewhere/${name}`, model: 'cwdm', config: 'tiny', ...options });
+const convert = (name: string, options: { config?: unknown; entry?: string } = {}) => {
+  const config = parseCwdmUNetConfig(options.config ?? 'tiny');
+  return convertTorchCheckpoint(read(name), { source: `/somewhere/${name}`, model: 'cwdm', config, network: () => new CwdmUNet(config), entry: options.entry });
+};
 
 describe('convertTorchCheckpoint', () => {
   test('the fixture was written for the tiny network as it is now', () => {

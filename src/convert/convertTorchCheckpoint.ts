@@ -7,10 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { loadRawIntoModule, moduleToRaw } from '../nn/index.js';
+import { loadRawIntoModule, moduleToRaw, type Module } from '../nn/index.js';
 import { decodeTorchCheckpoint } from '../io/pytorch/torchCheckpoint.js';
 import type { RawTensor } from '../io/safetensors/rawTensor.js';
-import { modelFamily } from '../models/index.js';
 import { tidy } from '../tensor/index.js';
 import { locateStateDict } from './locateStateDict.js';
 
@@ -20,10 +19,12 @@ export const WEIGHTS_FORMAT = 'mrsynth-weights';
 export interface ConvertTorchCheckpointOptions {
   /** The checkpoint's file name, recorded in the metadata and quoted in messages. */
   source: string;
-  /** Model family, as registered in models/index.ts ('cwdm'). */
+  /** The synthesis method the weights are for ('cwdm'), recorded in the metadata. */
   model: string;
-  /** The family's config: a preset name or anything its `parseConfig` accepts. */
+  /** The network's checked config, recorded in the metadata as JSON. */
   config: unknown;
+  /** Builds the network `config` describes, freshly initialised: the weights are checked against it and loaded into it. */
+  network: () => Module;
   /** Read only this top-level entry of the checkpoint (when it holds the weights more than once, e.g. 'ema'). */
   entry?: string;
 }
@@ -43,10 +44,8 @@ export interface ConvertedWeights {
 
 export function convertTorchCheckpoint(bytes: Uint8Array, options: ConvertTorchCheckpointOptions): ConvertedWeights {
   const where = `convert(${options.source})`;
-  const family = modelFamily(options.model);
-  const config = family.parseConfig(options.config);
   const { tensors: found, ignored } = decodeTorchCheckpoint(bytes, options.source, { entry: options.entry });
-  const model = family.build(config);
+  const model = options.network();
   try {
     const expected = tidy(() => new Map(Object.entries(model.stateDict()).map(([key, t]) => [key, t.shape])));
     const { prefix, tensors, outside } = locateStateDict(found, expected, where);
@@ -57,7 +56,7 @@ export function convertTorchCheckpoint(bytes: Uint8Array, options: ConvertTorchC
       metadata: {
         format: WEIGHTS_FORMAT,
         model: options.model,
-        config: JSON.stringify(config),
+        config: JSON.stringify(options.config),
         source: basename(options.source),
         source_sha256: createHash('sha256').update(bytes).digest('hex'),
         source_prefix: entryPrefix + prefix,

@@ -1,13 +1,12 @@
 /**
- * An imported run: weights trained elsewhere (the cWDM reference's published checkpoints, one per target
+ * An imported run: weights trained elsewhere (e.g. the cWDM reference's published checkpoints, one per target
  * contrast) brought in by `mrsynth convert --run-dir` as a run folder that `mrsynth complete` samples with just
  * as with a trained run. The folder holds run.json (origin 'imported', naming the source checkpoint by path and
  * SHA-256) and weights.safetensors; there is no checkpoint or log, so it cannot be resumed (see readRunConfig).
  */
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { canonicalOrder, type Contrast } from '../data/contrast.js';
-import { FORMAT_CONTRASTS } from '../data/dataset.js';
+import type { Contrast } from '../data/contrast.js';
 import type { RawTensor } from '../io/safetensors/rawTensor.js';
 import { saveSafetensors } from '../io/safetensors/safetensorsFile.js';
 import { runtimeInfo } from '../tensor/index.js';
@@ -19,41 +18,23 @@ import {
 } from './runConfig.js';
 import { RUN_FILES, RUN_WEIGHTS_FORMAT, readAnyRunConfig, writeRunConfig } from './runFolder.js';
 
-/** The reference's noise schedule (spec §5: β = linspace(1e-4, 0.02, 1000)); its weights denoise only on this one. */
-export const REFERENCE_SCHEDULE: RunSchedule = Object.freeze({ betaSchedule: 'linear', numTrainTimesteps: 1000 });
-
-/**
- * The conditions the reference stacks on the input channels of its model for `target`, in its fixed order
- * (spec §6): t1n ← t1c, t2w, t2f; t1c ← t1n, t2w, t2f; t2w ← t1n, t1c, t2f; t2f ← t1n, t1c, t2w. That is the
- * other three BraTS contrasts in the order t1n, t1c, t2w, t2f, i.e. our canonical order t1, t1ce, t2, flair,
- * which `mrsynth train` uses too. The weights depend on it: input channels 8–15 take cond_1's eight wavelet
- * bands, 16–23 cond_2's, 24–31 cond_3's; stacked in another order, the model sees the wrong contrasts.
- */
-export function referenceConditions(target: Contrast): Contrast[] {
-  const brats = FORMAT_CONTRASTS.brats2023;
-  assert(brats.includes(target), () => `referenceConditions: the reference trains one model per BraTS contrast (${brats.join(', ')}), `
-    + `not '${target}'; name the conditions the weights were trained with`);
-  return canonicalOrder(brats.filter((c) => c !== target));
-}
-
 export interface ImportedRunOptions {
   /** The checkpoint the weights were converted from. */
   readonly origin: Omit<ImportedOrigin, 'kind'>;
-  /** The model family ('cwdm'). */
+  /** The synthesis method ('cwdm'). */
   readonly model: string;
   readonly target: Contrast;
-  /** In input-channel order. Default: {@link referenceConditions}. */
-  readonly conditions?: readonly Contrast[];
-  /** The network the weights were converted for (a checked config); its `conditions` must be the number of conditions. */
+  /** In input-channel order: the order the weights were trained with. */
+  readonly conditions: readonly Contrast[];
+  /** The networks the weights were converted for (the method's checked config). */
   readonly modelConfig: unknown;
-  /**
-   * Anything parsePreprocessConfig accepts. Default 'reference': the geometry the reference was trained on
-   * (stored voxel order, a 224 × 224 × 160 window of a 240 × 240 × 155 BraTS grid), which its weights expect.
-   */
-  readonly preprocess?: unknown;
+  /** The noise schedule and prediction type the weights were trained with. */
+  readonly schedule: RunSchedule;
+  /** Anything parsePreprocessConfig accepts: the geometry and intensity units the weights expect. */
+  readonly preprocess: unknown;
 }
 
-/** The run.json of an imported run, checked as every run.json is; the schedule is the reference's. */
+/** The run.json of an imported run, checked as every run.json is. */
 export function importedRunConfig(options: ImportedRunOptions): ImportedRunConfig {
   return parseAnyRunConfig({
     format: RUN_FORMAT,
@@ -61,10 +42,10 @@ export function importedRunConfig(options: ImportedRunOptions): ImportedRunConfi
     origin: { kind: 'imported', ...options.origin },
     model: options.model,
     target: options.target,
-    conditions: options.conditions ?? referenceConditions(options.target),
+    conditions: options.conditions,
     modelConfig: options.modelConfig,
-    preprocess: options.preprocess ?? 'reference',
-    schedule: REFERENCE_SCHEDULE,
+    preprocess: options.preprocess,
+    schedule: options.schedule,
     createdWith: { mrsynth: packageVersion(), libtorch: runtimeInfo().torchVersion },
   }) as ImportedRunConfig;
 }

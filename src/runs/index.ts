@@ -1,15 +1,14 @@
 /** The run folder (config, weights and, for a trained run, checkpoint and log), shared by training, import and completion. */
 export {
-  IMPORT_FORMATS, LR_DECAY_SHAPES, RUN_FORMAT, RUN_FORMAT_VERSION, RUN_MODELS, configDifferences, configHash, describeOrigin,
+  IMPORT_FORMATS, LR_DECAY_SHAPES, RUN_FORMAT, RUN_FORMAT_VERSION, configDifferences, configHash, describeOrigin,
   parseAnyRunConfig, parseRunConfig,
 } from './runConfig.js';
 export type {
-  AnyRunConfig, ImportFormat, ImportedOrigin, ImportedRunConfig, LearningRateDecay, LearningRateDecayShape, RunConfig, RunData, RunModel, RunSchedule, RunTraining, TrainedOrigin,
+  AnyRunConfig, ImportFormat, ImportedOrigin, ImportedRunConfig, LearningRateDecay, LearningRateDecayShape, RunConfig, RunData, RunSchedule, RunTraining, TrainedOrigin,
 } from './runConfig.js';
 export {
   RUN_FILES, RUN_WEIGHTS_FORMAT, readAnyRunConfig, readRun, readRunConfig, runWeightsMetadata, writeRunConfig,
 } from './runFolder.js';
 export type { RunFiles } from './runFolder.js';
-export { REFERENCE_SCHEDULE, checkImportTarget, importedRunConfig, referenceConditions, writeImportedRun } from './importedRun.js';
+export { checkImportTarget, importedRunConfig, writeImportedRun } from './importedRun.js';
 export type { ImportedRunOptions } from './importedRun.js';
-export { tensorToVolumeData, volumesToTensor } from './volumeTensor.js';

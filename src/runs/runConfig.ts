@@ -14,20 +14,19 @@
  */
 import { createHash } from 'node:crypto';
 import { CONTRASTS, type Contrast } from '../data/contrast.js';
-import { parseCwdmUNetConfig, type CwdmUNetConfig } from '../models/wdm/cwdmUNetConfig.js';
 import { parsePrecision, type Precision } from '../nn/precision.js';
-import { BETA_SCHEDULE_NAMES, type BetaScheduleName } from '../schedulers/betaSchedules.js';
+import { BETA_SCHEDULE_NAMES, PREDICTION_TYPES, type BetaScheduleName, type PredictionType } from '../schedulers/index.js';
 import { parsePreprocessConfig, type PreprocessConfig } from '../transforms/preprocessConfig.js';
 import { assert } from '../util/assert.js';
 
 export const RUN_FORMAT = 'mrsynth-run';
 export const RUN_FORMAT_VERSION = 1;
-export const RUN_MODELS = ['cwdm'] as const;
-export type RunModel = (typeof RUN_MODELS)[number];
 
 export interface RunSchedule {
   readonly betaSchedule: BetaScheduleName;
   readonly numTrainTimesteps: number;
+  /** What the denoiser predicts; absent in runs written before it was recorded, which predict what their method does. */
+  readonly predictionType?: PredictionType;
 }
 
 export interface RunTraining {
@@ -95,12 +94,14 @@ export interface ImportedOrigin {
 interface RunConfigCommon {
   readonly format: typeof RUN_FORMAT;
   readonly formatVersion: typeof RUN_FORMAT_VERSION;
-  readonly model: RunModel;
+  /** The synthesis method (a name registered in src/methods), which reads `modelConfig`. */
+  readonly model: string;
   /** The contrast the model synthesises. */
   readonly target: Contrast;
   /** The contrasts it is conditioned on, in the order they are stacked on the model's input channels. */
   readonly conditions: readonly Contrast[];
-  readonly modelConfig: CwdmUNetConfig;
+  /** The method's networks and their configs, as JSON; checked by the method (src/methods), not here. */
+  readonly modelConfig: Readonly<Record<string, unknown>>;
   readonly preprocess: PreprocessConfig;
   readonly schedule: RunSchedule;
   /** The software that wrote the run (trained or converted it). Provenance only: not part of the hash. */
@@ -203,18 +204,18 @@ export function parseAnyRunConfig(raw: unknown): AnyRunConfig {
   assert(r.format === RUN_FORMAT, () => `${where}: format must be "${RUN_FORMAT}", got ${JSON.stringify(r.format)}`);
   assert(r.formatVersion === RUN_FORMAT_VERSION,
     () => `${where}: formatVersion ${JSON.stringify(r.formatVersion)} is not supported (this build reads ${RUN_FORMAT_VERSION})`);
-  assert((RUN_MODELS as readonly unknown[]).includes(r.model), () => `${where}: model must be one of ${RUN_MODELS.join(', ')}, got ${JSON.stringify(r.model)}`);
+  const model = string(r.model, `${where}: model`);
   const target = contrast(r.target, `${where}: target`);
   assert(Array.isArray(r.conditions) && r.conditions.length > 0,
     () => `${where}: conditions must be a non-empty list of contrasts, got ${JSON.stringify(r.conditions)}`);
   const conditions = r.conditions.map((c, i) => contrast(c, `${where}: conditions[${i}]`));
   assert(new Set(conditions).size === conditions.length && !conditions.includes(target),
     () => `${where}: conditions ${JSON.stringify(conditions)} must be distinct and must not include the target '${target}'`);
-  const modelConfig = parseCwdmUNetConfig(r.modelConfig);
-  assert(modelConfig.conditions === conditions.length,
-    () => `${where}: modelConfig.conditions is ${modelConfig.conditions} but ${conditions.length} conditions are listed (${conditions.join(', ')})`);
+  const modelConfig = object(r.modelConfig, `${where}: modelConfig`);
   const schedule = object(r.schedule, `${where}: schedule`);
-  keys(schedule, ['betaSchedule', 'numTrainTimesteps'], [], `${where}: schedule`);
+  keys(schedule, ['betaSchedule', 'numTrainTimesteps'], ['predictionType'], `${where}: schedule`);
+  assert(schedule.predictionType === undefined || (PREDICTION_TYPES as readonly unknown[]).includes(schedule.predictionType),
+    () => `${where}: schedule.predictionType must be one of ${PREDICTION_TYPES.join(', ')}, got ${JSON.stringify(schedule.predictionType)}`);
   assert((BETA_SCHEDULE_NAMES as readonly unknown[]).includes(schedule.betaSchedule),
     () => `${where}: schedule.betaSchedule must be one of ${BETA_SCHEDULE_NAMES.join(', ')}, got ${JSON.stringify(schedule.betaSchedule)}`);
   const software = object(r.createdWith, `${where}: createdWith`);
@@ -223,14 +224,15 @@ export function parseAnyRunConfig(raw: unknown): AnyRunConfig {
   const common: Omit<RunConfigCommon, 'createdWith'> = {
     format: RUN_FORMAT,
     formatVersion: RUN_FORMAT_VERSION,
-    model: r.model as RunModel,
+    model,
     target,
     conditions,
-    modelConfig: { ...modelConfig, channelMult: [...modelConfig.channelMult] },
+    modelConfig: JSON.parse(JSON.stringify(modelConfig)) as Record<string, unknown>,
     preprocess: JSON.parse(JSON.stringify(parsePreprocessConfig(r.preprocess))) as PreprocessConfig,
     schedule: {
       betaSchedule: schedule.betaSchedule as BetaScheduleName,
       numTrainTimesteps: number(schedule.numTrainTimesteps, `${where}: schedule.numTrainTimesteps`, (n) => isInteger(n) && n >= 2, 'an integer ≥ 2'),
+      ...(schedule.predictionType !== undefined && { predictionType: schedule.predictionType as PredictionType }),
     },
   };
   if (origin.kind === 'imported') return deepFreeze({ ...common, origin, createdWith });

@@ -1,10 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CwdmUNet, cwdmSpatialMultiple, parseCwdmUNetConfig } from '../models/wdm/index.js';
-import { CwdmPipeline } from '../pipelines/cwdm/index.js';
-import { DDPMScheduler, parseDDPMSchedulerConfig } from '../schedulers/index.js';
+import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
+import { cwdmPipeline } from '../methods/cwdm/index.js';
 import { Generator, keep, manualSeed, memory, rand } from '../tensor/index.js';
-import { WaveletCodec } from '../codecs/index.js';
 import { FixedValidationSet } from './fixedValidationSet.js';
 import type { TrainingCase } from './trainingCases.js';
 
@@ -21,8 +19,7 @@ function randomCase(id: string, seed: number, side = 16): TrainingCase {
 describe('FixedValidationSet', () => {
   manualSeed(4);
   const config = parseCwdmUNetConfig('tiny');
-  const pipeline = new CwdmPipeline(new CwdmUNet(config), new WaveletCodec({ latentMultiple: cwdmSpatialMultiple(config) }));
-  const scheduler = new DDPMScheduler(parseDDPMSchedulerConfig({}));
+  const pipeline = cwdmPipeline(new CwdmUNet(config), { betaSchedule: 'linear', numTrainTimesteps: 1000, predictionType: 'sample' });
 
   test('cycles through its cases and sees the same (t, noise) draws at every evaluation', () => {
     const cases = [randomCase('a', 1), randomCase('b', 2)];
@@ -30,10 +27,10 @@ describe('FixedValidationSet', () => {
     assert.deepEqual(set.triples.map((t) => t.caseIndex), [0, 1, 0, 1, 0]);
     assert.deepEqual(new FixedValidationSet(cases, 5, 7).triples, set.triples);
     const before = memory().numTensors;
-    const first = set.loss(pipeline, scheduler);
-    assert.equal(set.loss(pipeline, scheduler), first);
+    const first = set.loss(pipeline);
+    assert.equal(set.loss(pipeline), first);
     assert.equal(memory().numTensors, before);
-    assert.ok(pipeline.model.training, 'the model is back in training mode');
+    assert.ok(pipeline.training, 'the model is back in training mode');
   });
 
   test('the mean-coefficient baseline is per coefficient on one grid, per band across grids', () => {

@@ -4,8 +4,7 @@
  * own draws of t and ε are the same every time; the seeds themselves come once from a dedicated seeded generator.
  * Without this, the loss would wander with the draw of t alone (x₀ is far easier to predict at small t).
  */
-import type { CwdmPipeline } from '../pipelines/cwdm/index.js';
-import type { Scheduler } from '../schedulers/index.js';
+import type { DiffusionPipeline } from '../pipelines/index.js';
 import { F, Generator, noGrad, randint, tidy } from '../tensor/index.js';
 import { assert } from '../util/assert.js';
 import type { TrainingCase } from './trainingCases.js';
@@ -32,22 +31,22 @@ export class FixedValidationSet {
   }
 
   /** The mean training loss over the triples, without gradients and with the model in eval mode. */
-  loss(pipeline: CwdmPipeline, scheduler: Scheduler): number {
-    const wasTraining = pipeline.model.training;
-    pipeline.model.eval();
+  loss(pipeline: DiffusionPipeline<unknown>): number {
+    const wasTraining = pipeline.training;
+    pipeline.eval();
     try {
       let total = 0;
       for (const { caseIndex, seed } of this.triples) {
         const generator = new Generator(seed);
         try {
-          total += noGrad(() => tidy(() => pipeline.trainingLoss(this.cases[caseIndex].batch, scheduler, generator).item()));
+          total += noGrad(() => tidy(() => pipeline.trainingLoss(this.cases[caseIndex].batch, generator).item()));
         } finally {
           generator.dispose();
         }
       }
       return total / this.triples.length;
     } finally {
-      pipeline.model.train(wasTraining);
+      pipeline.train(wasTraining);
     }
   }
 
@@ -58,18 +57,18 @@ export class FixedValidationSet {
    * band. It does not depend on t or ε, so it is each triple's squared deviation from that mean. A model below
    * it uses its inputs.
    */
-  meanCoefficientLoss(pipeline: CwdmPipeline, trainCases: readonly TrainingCase[]): number {
+  meanCoefficientLoss(pipeline: DiffusionPipeline<unknown>, trainCases: readonly TrainingCase[]): number {
     const shapeOf = (c: TrainingCase) => c.batch.target.shape.join(',');
     const oneGrid = [...trainCases, ...this.cases].every((c) => shapeOf(c) === shapeOf(trainCases[0]));
     return noGrad(() => tidy(() => {
-      const cleans = trainCases.map((c) => pipeline.codec.encode(c.batch.target));
+      const cleans = trainCases.map((c) => pipeline.encode(c.batch.target));
       const mean = oneGrid
         ? F.cat(cleans, 0).mean(0, true)
         : F.stack(cleans.map((c) => c.sum([0, 2, 3, 4])), 0).sum(0)
-          .div(cleans.reduce((n, c) => n + c.numel / c.shape[1], 0)).reshape([1, pipeline.codec.bands, 1, 1, 1]);
+          .div(cleans.reduce((n, c) => n + c.numel / c.shape[1], 0)).reshape([1, cleans[0].shape[1], 1, 1, 1]);
       let total = 0;
       for (const { caseIndex } of this.triples) {
-        const clean = pipeline.codec.encode(this.cases[caseIndex].batch.target);
+        const clean = pipeline.encode(this.cases[caseIndex].batch.target);
         total += F.mseLoss(mean.expand(clean.shape), clean).item();
       }
       return total / this.triples.length;

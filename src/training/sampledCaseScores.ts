@@ -4,10 +4,7 @@
  */
 import { regionMasks } from '../metrics/masks.js';
 import { scoreRegions } from '../metrics/regionScores.js';
-import type { CwdmPipeline } from '../pipelines/cwdm/index.js';
-import { tensorToVolumeData } from '../runs/index.js';
-import { DDIMScheduler, parseDDIMSchedulerConfig } from '../schedulers/index.js';
-import type { RunSchedule } from '../runs/index.js';
+import { parseSamplerSpec, tensorToVolumeData, type DiffusionPipeline } from '../pipelines/index.js';
 import { Generator } from '../tensor/index.js';
 import type { Volume } from '../volume/volume.js';
 import type { TrainingCase } from './trainingCases.js';
@@ -21,22 +18,19 @@ export interface SampledCaseScores {
 
 /** Samples `trainingCase` with the model's current weights (the caller swaps in the EMA ones) and scores it. */
 export function sampledCaseScores(
-  pipeline: CwdmPipeline, trainingCase: TrainingCase, schedule: RunSchedule, options: { steps: number; seed: number },
+  pipeline: DiffusionPipeline<unknown>, trainingCase: TrainingCase, options: { steps: number; seed: number },
 ): SampledCaseScores {
-  const scheduler = new DDIMScheduler(parseDDIMSchedulerConfig({ ...schedule }), {
-    clipPredX0: (x) => pipeline.codec.clipInImageSpace(x),
-  });
-  scheduler.setTimesteps(options.steps);
+  const scheduler = pipeline.scheduler(parseSamplerSpec({ kind: 'ddim', steps: options.steps }));
   const generator = new Generator(options.seed);
-  const wasTraining = pipeline.model.training;
-  pipeline.model.eval();
+  const wasTraining = pipeline.training;
+  pipeline.eval();
   let predicted: Float32Array;
   try {
     const sample = pipeline.sample(trainingCase.batch.conditions, scheduler, { generator });
     predicted = tensorToVolumeData(sample);
     sample.dispose();
   } finally {
-    pipeline.model.train(wasTraining);
+    pipeline.train(wasTraining);
     generator.dispose();
   }
   const grid = (data: Float32Array): Volume => ({ data, shape: trainingCase.shape, affine: new Float64Array(16) });

@@ -1,11 +1,10 @@
 /**
- * The cases a cWDM model learns from: which contrasts are target and conditions, the check that every case
+ * The cases a conditional model learns from: which contrasts are target and conditions, the check that every case
  * has them, and each case read, preprocessed once and kept in memory as model-ready tensors.
  */
-import { canonicalOrder, type Case, type Contrast, type Dataset } from '../data/index.js';
+import type { Case, Contrast } from '../data/index.js';
 import { readNifti } from '../io/nifti/index.js';
-import type { CwdmBatch } from '../pipelines/cwdm/index.js';
-import { volumesToTensor } from '../runs/index.js';
+import { volumesToTensor, type DiffusionBatch } from '../pipelines/index.js';
 import { keep } from '../tensor/index.js';
 import { preprocess } from '../transforms/preprocess.js';
 import type { PreprocessConfig } from '../transforms/preprocessConfig.js';
@@ -13,7 +12,7 @@ import { assert } from '../util/assert.js';
 import { voxelSizes, type Vec3 } from '../volume/affine.js';
 import type { Shape3, Volume } from '../volume/volume.js';
 
-export interface CwdmRoles {
+export interface ConditionalRoles {
   readonly target: Contrast;
   /** The model's condition channels, in order. */
   readonly conditions: readonly Contrast[];
@@ -26,20 +25,11 @@ export interface TrainingCase {
   readonly shape: Shape3;
   /** Its voxel size in mm per axis. */
   readonly voxelSize: Vec3;
-  readonly batch: CwdmBatch;
-}
-
-/** The target and the N − 1 other contrasts of the data set, in canonical order (BraTS: 3 conditions, IXI: 2). */
-export function cwdmRoles(dataset: Pick<Dataset, 'root' | 'contrasts'>, target: Contrast): CwdmRoles {
-  assert(dataset.contrasts.includes(target), () =>
-    `cwdmRoles: target '${target}' is not a contrast of ${dataset.root} (it has ${dataset.contrasts.join(', ')})`);
-  const conditions = canonicalOrder(dataset.contrasts.filter((c) => c !== target));
-  assert(conditions.length > 0, () => `cwdmRoles: ${dataset.root} has only '${target}'; cWDM needs at least one other contrast to condition on`);
-  return { target, conditions };
+  readonly batch: DiffusionBatch;
 }
 
 /** Refuses, naming each case and the contrasts it lacks, when any case cannot serve as a training example. */
-export function checkCasesHaveRoles(cases: readonly Case[], roles: CwdmRoles): void {
+export function checkCasesHaveRoles(cases: readonly Case[], roles: ConditionalRoles): void {
   const lacking = cases.flatMap((c) => {
     const missing = [roles.target, ...roles.conditions].filter((contrast) => c.contrasts[contrast] === undefined);
     return missing.length > 0 ? [`${c.id} lacks ${missing.join(', ')}`] : [];
@@ -49,7 +39,7 @@ export function checkCasesHaveRoles(cases: readonly Case[], roles: CwdmRoles): v
 }
 
 /** Reads a case's contrasts and preprocesses them together (one grid, one crop), as the model will see them. */
-export async function loadTrainingCase(c: Case, roles: CwdmRoles, config: PreprocessConfig): Promise<TrainingCase> {
+export async function loadTrainingCase(c: Case, roles: ConditionalRoles, config: PreprocessConfig): Promise<TrainingCase> {
   const contrasts = [...roles.conditions, roles.target];
   const volumes: Record<string, Volume> = {};
   for (const contrast of contrasts) volumes[contrast] = (await readNifti(c.contrasts[contrast]!)).volume;
@@ -59,7 +49,7 @@ export async function loadTrainingCase(c: Case, roles: CwdmRoles, config: Prepro
   } catch (error) {
     throw new Error(`loadTrainingCase(${c.id}): ${(error as Error).message}`, { cause: error });
   }
-  const batch: CwdmBatch = {
+  const batch: DiffusionBatch = {
     conditions: keep(volumesToTensor(roles.conditions.map((contrast) => result[contrast]))),
     target: keep(volumesToTensor([result[roles.target]])),
   };

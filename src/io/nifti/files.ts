@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../atomic.js';
 import type { Volume } from '../../volume/volume.js';
@@ -13,17 +14,27 @@ import { pathExists as exists } from '../pathExists.js';
 const HEADER_PREFIX_BYTES = 64 * 1024;
 
 export async function readNifti(path: string): Promise<NiftiImage> {
-  const who = `readNifti: ${path}`;
-  const bytes = await withPath(who, async () => {
+  return parseNifti(await readNiftiBytes(path), path);
+}
+
+/**
+ * {@link readNifti} and the SHA-256 (hex) of the file's bytes, read once: the checksum is of the very bytes parsed,
+ * which is what a record of "these inputs made this output" needs.
+ */
+export async function readNiftiWithSha256(path: string): Promise<{ image: NiftiImage; sha256: string }> {
+  const bytes = await readNiftiBytes(path);
+  return { image: parseNifti(bytes, path), sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+async function readNiftiBytes(path: string): Promise<Uint8Array> {
+  return withPath(`readNifti: ${path}`, async () => {
     const { size } = await fs.stat(path);
     // A gzip file is at most as large as what it inflates to, give or take its few header bytes.
     if (size > MAX_NIFTI_BYTES) throw new Error(`${size} bytes exceed the ${MAX_NIFTI_BYTES}-byte limit for one image`);
     return fs.readFile(path);
   });
-  return parseNifti(bytes, path);
 }
 
-/** Reads only the start of the file: enough bytes to inflate (if gzipped) and parse the header. */
 export async function readNiftiHeader(path: string): Promise<NiftiHeader> {
   const who = `readNiftiHeader: ${path}`;
   const handle = await withPath(who, () => fs.open(path, 'r'));

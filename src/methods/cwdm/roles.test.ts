@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Case } from '../data/index.js';
-import { checkCasesHaveRoles, cwdmRoles } from './trainingCases.js';
+import type { Case } from '../../data/index.js';
+import { checkCasesHaveRoles } from '../../training/index.js';
+import { cwdmRoles } from './roles.js';
 
 describe('cWDM roles', () => {
   test('the conditions are the other contrasts in canonical order (BraTS 3, IXI 2)', () => {

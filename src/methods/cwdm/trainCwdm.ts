@@ -14,34 +14,30 @@
 import { existsSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { discoverDataset, splitCases, type Contrast } from '../data/index.js';
-import { moduleToRaw, type Precision } from '../nn/index.js';
-import { encodeTrainingCheckpoint, restoreTrainingCheckpoint } from './trainingCheckpoint.js';
-import { loadSafetensors, saveSafetensors, saveSafetensorsSync, type RawTensor } from '../io/safetensors/index.js';
-import { CwdmUNet, cwdmSpatialMultiple, parseCwdmUNetConfig } from '../models/wdm/index.js';
-import { AdamW, EMA } from '../optim/index.js';
-import { CwdmPipeline, type CwdmBatch } from '../pipelines/cwdm/index.js';
+import { discoverDataset, splitCases, type Contrast } from '../../data/index.js';
+import { loadSafetensors, saveSafetensors, saveSafetensorsSync, type RawTensor } from '../../io/safetensors/index.js';
+import { CwdmUNet, cwdmSpatialMultiple, parseCwdmUNetConfig } from '../../models/wdm/index.js';
+import { moduleToRaw, type Precision } from '../../nn/index.js';
+import { AdamW, EMA } from '../../optim/index.js';
+import type { DiffusionBatch } from '../../pipelines/index.js';
 import {
   LR_DECAY_SHAPES, RUN_FILES, RUN_FORMAT, RUN_FORMAT_VERSION, configDifferences, configHash, parseRunConfig, readRunConfig,
   runWeightsMetadata, writeRunConfig, type LearningRateDecay, type RunConfig,
-} from '../runs/index.js';
-import { DDPMScheduler, parseDDPMSchedulerConfig } from '../schedulers/index.js';
-import { F, Generator, manualSeed, runtimeInfo, tidy } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
-import { packageVersion } from '../util/packageRoot.js';
-import { formatVoxelSize, sameResolution } from '../transforms/index.js';
-import { WaveletCodec } from '../codecs/index.js';
-import { DataOrder, type DataOrderState } from './dataOrder.js';
-import { FixedValidationSet } from './fixedValidationSet.js';
-import { describeLearningRate, firstChangedStep, learningRateAt } from './learningRate.js';
-import { MixedPrecision } from './mixedPrecision.js';
-import { sampledCaseScores } from './sampledCaseScores.js';
-import { TrainingLog, type TrainStepEntry, type ValidationEntry } from './trainingLog.js';
-import { checkTrainingMemory, estimateTrainingMemory, formatGiB, type TrainingMemoryEstimate } from './trainingMemory.js';
-import { trainingPreprocessConfig } from './trainingPreprocess.js';
+} from '../../runs/index.js';
+import { F, Generator, manualSeed, runtimeInfo, tidy } from '../../tensor/index.js';
 import {
-  checkCasesHaveRoles, cwdmRoles, disposeTrainingCases, loadTrainingCase, type CwdmRoles, type TrainingCase,
-} from './trainingCases.js';
+  DataOrder, FixedValidationSet, MixedPrecision, TrainingLog, checkCasesHaveRoles, checkTrainingMemory,
+  describeLearningRate, disposeTrainingCases, encodeTrainingCheckpoint, firstChangedStep, formatGiB, learningRateAt,
+  loadTrainingCase, restoreTrainingCheckpoint, sampledCaseScores, trainingPreprocessConfig, type ConditionalRoles, type DataOrderState,
+  type TrainStepEntry, type TrainingCase, type TrainingMemoryEstimate, type ValidationEntry,
+} from '../../training/index.js';
+import { formatVoxelSize, sameResolution } from '../../transforms/index.js';
+import { assert, fmtShape } from '../../util/assert.js';
+import { packageVersion } from '../../util/packageRoot.js';
+import { cwdmMethod } from './cwdmMethod.js';
+import { cwdmPipeline } from './cwdmPipeline.js';
+import { cwdmRoles } from './roles.js';
+import { estimateCwdmTrainingMemory } from './trainingMemory.js';
 
 export const TRAIN_PRESETS = ['tiny', 'cpu', 'paper'] as const;
 export type TrainPreset = (typeof TRAIN_PRESETS)[number];
@@ -176,8 +172,8 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
   const trainCases: TrainingCase[] = [];
   const validationCases: TrainingCase[] = [];
   manualSeed(config.training.seed);
-  const model = new CwdmUNet(config.modelConfig);
-  const codec = new WaveletCodec({ latentMultiple: cwdmSpatialMultiple(config.modelConfig) });
+  const modelConfig = cwdmMethod.parseConfig(config.modelConfig, config.conditions);
+  const model = new CwdmUNet(modelConfig);
   const generators = { data: new Generator(config.training.seed + 1), noise: new Generator(config.training.seed + 2), global: Generator.global() };
   let weights: MixedPrecision<CwdmUNet> | undefined;
   let optimizer: AdamW | undefined;
@@ -187,12 +183,12 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
     const first = await loadTrainingCase(splits.train[0], roles, config.preprocess);
     trainCases.push(first);
     const valuesPerCase = first.batch.conditions.numel + first.batch.target.numel;
-    const memory = estimateTrainingMemory(config.modelConfig, {
+    const memory = estimateCwdmTrainingMemory(modelConfig, {
       parameterCount: model.numParameters(), imageShape: first.shape, batchSize: config.training.batchSize,
       precision: config.training.precision, cachedValues: valuesPerCase * (splits.train.length + splits.val.length),
     });
     const limit = options.memoryLimit ?? totalmem();
-    checkTrainingMemory(memory, limit, `training ${config.modelConfig.modelChannels}-channel cWDM on a ${fmtShape(first.shape)} grid `
+    checkTrainingMemory(memory, limit, `training ${modelConfig.modelChannels}-channel cWDM on a ${fmtShape(first.shape)} grid `
       + `with batch ${config.training.batchSize} and ${splits.train.length + splits.val.length} cached cases`);
     if (memory.total > freemem()) {
       callbacks.onNotice?.(`the run needs about ${formatGiB(memory.total)} but only ${formatGiB(freemem())} is free now; other processes may have to give way`);
@@ -210,8 +206,8 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
     }
 
     // The optimiser and the EMA hold the float32 masters; the pipeline runs the network of the run's precision.
-    weights = new MixedPrecision(model, config.training.precision, () => new CwdmUNet(config.modelConfig));
-    const pipeline = new CwdmPipeline(weights.network, codec);
+    weights = new MixedPrecision(model, config.training.precision, () => new CwdmUNet(modelConfig));
+    const pipeline = cwdmPipeline(weights.network, { ...config.schedule, predictionType: config.schedule.predictionType ?? cwdmMethod.predictionType });
     optimizer = new AdamW(model.namedParameters(), { lr: config.training.lr, weightDecay: config.training.weightDecay });
     ema = new EMA(model, { decay: config.training.emaDecay });
     const components = { model, optimizer, ema, generators };
@@ -242,7 +238,6 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
       log = await TrainingLog.create(paths.log);
     }
 
-    const scheduler = new DDPMScheduler(parseDDPMSchedulerConfig({ ...config.schedule }));
     const validationSet = new FixedValidationSet(validationCases.length > 0 ? validationCases : trainCases,
       options.valTriples ?? DEFAULTS.valTriples, config.data.splitSeed + 1);
     const baselineLoss = validationSet.meanCoefficientLoss(pipeline, trainCases);
@@ -259,10 +254,10 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
     let lastValidation: ValidationEntry | undefined;
     const validate = () => {
       const started = performance.now();
-      const loss = validationSet.loss(pipeline, scheduler);
-      const lossEma = weights!.withAveragedWeights(ema!, () => validationSet.loss(pipeline, scheduler));
+      const loss = validationSet.loss(pipeline);
+      const lossEma = weights!.withAveragedWeights(ema!, () => validationSet.loss(pipeline));
       const sample = valSampleSteps > 0
-        ? weights!.withAveragedWeights(ema!, () => sampledCaseScores(pipeline, validationSet.cases[0], config.schedule,
+        ? weights!.withAveragedWeights(ema!, () => sampledCaseScores(pipeline, validationSet.cases[0],
           { steps: valSampleSteps, seed: config.data.splitSeed + 2 }))
         : undefined;
       lastValidation = { kind: 'validation', step, loss, lossEma, baselineLoss, ...(sample && { sample }), seconds: (performance.now() - started) / 1000 };
@@ -291,10 +286,10 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
       const picked = order.next(batchSize).map((i) => trainCases[i].batch);
       optimizer.lr = learningRateAt(config.training, step);
       const { loss, gradNorm } = tidy(() => {
-        const batch: CwdmBatch = picked.length === 1 ? picked[0] : {
+        const batch: DiffusionBatch = picked.length === 1 ? picked[0] : {
           conditions: F.cat(picked.map((b) => b.conditions), 0), target: F.cat(picked.map((b) => b.target), 0),
         };
-        const lossTensor = pipeline.trainingLoss(batch, scheduler, generators.noise);
+        const lossTensor = pipeline.trainingLoss(batch, generators.noise);
         lossTensor.backward();
         const norm = weights!.step(optimizer!, { gradClip });
         return { loss: lossTensor.item(), gradNorm: norm };
@@ -329,11 +324,12 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
 }
 
 /** The run's config: the options given, over the resumed run's values or, for a new run, the defaults. */
-function runConfigFor(options: TrainCwdmOptions, roles: CwdmRoles, dataPath: string, saved: RunConfig | undefined): RunConfig {
+function runConfigFor(options: TrainCwdmOptions, roles: ConditionalRoles, dataPath: string, saved: RunConfig | undefined): RunConfig {
   const preset = options.config ?? (saved === undefined ? DEFAULTS.preset : undefined);
   assert(preset === undefined || TRAIN_PRESETS.includes(preset),
     () => `trainCwdm: config must be one of ${TRAIN_PRESETS.join(', ')}, got ${JSON.stringify(preset)}`);
-  const modelConfig = preset !== undefined ? parseCwdmUNetConfig({ preset, conditions: roles.conditions.length }) : saved!.modelConfig;
+  const modelConfig = preset !== undefined ? parseCwdmUNetConfig({ preset, conditions: roles.conditions.length })
+    : cwdmMethod.parseConfig(saved!.modelConfig, saved!.conditions);
   const preprocess = options.preprocess !== undefined || options.spacing !== undefined || saved === undefined
     ? trainingPreprocessConfig(options.preprocess, { spacing: options.spacing, imageMultiple: 2 * cwdmSpatialMultiple(modelConfig) })
     : saved.preprocess;

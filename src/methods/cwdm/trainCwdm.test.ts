@@ -3,17 +3,17 @@ import assert from 'node:assert/strict';
 import { promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { discoverDataset, splitCases } from '../data/index.js';
-import { loadModule } from '../nn/index.js';
-import { readNifti, writeNifti } from '../io/nifti/index.js';
-import { loadSafetensors } from '../io/safetensors/index.js';
-import { CwdmUNet } from '../models/wdm/index.js';
-import { PRECISIONS } from '../nn/index.js';
-import { RUN_FILES, configHash, readRun, readRunConfig } from '../runs/index.js';
-import { memory, setNumThreads } from '../tensor/index.js';
-import { writePhantomDataset } from './phantomDataset.testSupport.js';
+import { discoverDataset, splitCases } from '../../data/index.js';
+import { loadModule } from '../../nn/index.js';
+import { readNifti, writeNifti } from '../../io/nifti/index.js';
+import { loadSafetensors } from '../../io/safetensors/index.js';
+import { CwdmUNet, parseCwdmUNetConfig } from '../../models/wdm/index.js';
+import { PRECISIONS } from '../../nn/index.js';
+import { RUN_FILES, configHash, readRun, readRunConfig } from '../../runs/index.js';
+import { memory, setNumThreads } from '../../tensor/index.js';
+import { writePhantomDataset } from '../../training/phantomDataset.testSupport.js';
 import { trainCwdm, type TrainCwdmOptions } from './trainCwdm.js';
-import { TrainingLog, type TrainingLogEntry, type ValidationEntry } from './trainingLog.js';
+import { TrainingLog, type TrainingLogEntry, type ValidationEntry } from '../../training/trainingLog.js';
 
 // One thread: bit-exact comparisons need a fixed thread count, and on a loaded 2-core machine it is also the fastest.
 setNumThreads(1);
@@ -56,7 +56,7 @@ describe('trainCwdm', () => {
     assert.deepEqual(run.config, result.config);
     assert.deepEqual(run.config.conditions, ['t1', 't2', 'flair']);
     assert.deepEqual(run.config.data.voxelSize, [8, 8, 8], 'the voxel size every case shares, for completion to check scans against');
-    const model = new CwdmUNet(run.config.modelConfig);
+    const model = new CwdmUNet(parseCwdmUNetConfig(run.config.modelConfig));
     const { metadata } = await loadModule(run.weightsPath, model);
     model.dispose();
     assert.equal(metadata.step, '120');

@@ -5,8 +5,15 @@
 import { assert } from '../util/assert.js';
 import { DDIMScheduler, DDPMScheduler, DDPM_VARIANCES, parseDDIMSchedulerConfig, parseDDPMSchedulerConfig, type DDPMVariance,
   type Scheduler } from '../schedulers/index.js';
-import type { RunSchedule } from '../runs/index.js';
+import type { BetaScheduleName, PredictionType } from '../schedulers/index.js';
 import type { Tensor } from '../tensor/index.js';
+
+/** The part of a model's noise schedule a sampler is built over; the prediction type defaults to x₀ ('sample'). */
+export interface SamplerSchedule {
+  readonly betaSchedule: BetaScheduleName;
+  readonly numTrainTimesteps: number;
+  readonly predictionType?: PredictionType;
+}
 
 export const SAMPLER_KINDS = ['ddim', 'ddpm'] as const;
 export type SamplerKind = (typeof SAMPLER_KINDS)[number];
@@ -46,13 +53,14 @@ export function parseSamplerSpec(raw: { kind?: string; steps?: number; eta?: num
 }
 
 /** `spec` with DDPM's default step count resolved against a run's schedule: what a sidecar records. */
-export function resolveSampler(spec: SamplerSpec, schedule: RunSchedule): SamplerSpec & { readonly steps: number } {
+export function resolveSampler(spec: SamplerSpec, schedule: Pick<SamplerSchedule, 'numTrainTimesteps'>): SamplerSpec & { readonly steps: number } {
   return { ...spec, steps: spec.steps ?? schedule.numTrainTimesteps };
 }
 
-/** The scheduler for `spec` over a run's training schedule, its timesteps set, x̂₀ clipped by `clipPredX0`. */
-export function buildScheduler(spec: SamplerSpec, schedule: RunSchedule, clipPredX0: (x: Tensor) => Tensor): Scheduler {
-  const base = { betaSchedule: schedule.betaSchedule, numTrainTimesteps: schedule.numTrainTimesteps, predictionType: 'sample' };
+/** The scheduler for `spec` over a model's training schedule, its timesteps set, x̂₀ clipped by `clipPredX0` if given. */
+export function buildScheduler(spec: SamplerSpec, schedule: SamplerSchedule, clipPredX0?: (x: Tensor) => Tensor): Scheduler {
+  const { betaSchedule, numTrainTimesteps, predictionType = 'sample' } = schedule;
+  const base = { betaSchedule, numTrainTimesteps, predictionType };
   const scheduler = spec.kind === 'ddim'
     ? new DDIMScheduler(parseDDIMSchedulerConfig({ ...base, eta: spec.eta }), { clipPredX0 })
     : new DDPMScheduler(parseDDPMSchedulerConfig({ ...base, variance: spec.variance }), { clipPredX0 });

@@ -1,11 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { F, Generator, keep, manualSeed, memory, noGrad, randint, randn, tensor, tidy } from '../../tensor/index.js';
-import { CwdmUNet, cwdmSpatialMultiple, parseCwdmUNetConfig } from '../../models/wdm/index.js';
-import { DDIMScheduler, DDPMScheduler, parseDDIMSchedulerConfig, parseDDPMSchedulerConfig } from '../../schedulers/index.js';
-import { WaveletCodec } from '../../codecs/index.js';
+import { CwdmUNet, parseCwdmUNetConfig } from '../../models/wdm/index.js';
+import { parseSamplerSpec, type DiffusionPipeline } from '../../pipelines/index.js';
 import { AdamW } from '../../optim/index.js';
-import { CwdmPipeline } from './cwdmPipeline.js';
+import type { Tensor } from '../../tensor/index.js';
+import { CwdmDenoiser } from './cwdmDenoiser.js';
+import { cwdmPipeline } from './cwdmPipeline.js';
 
 const side = 16;
 
@@ -13,9 +14,11 @@ function setup() {
   manualSeed(5);
   const config = parseCwdmUNetConfig('tiny');
   const model = new CwdmUNet(config);
-  const codec = new WaveletCodec({ latentMultiple: cwdmSpatialMultiple(config) });
-  return { pipeline: new CwdmPipeline(model, codec), model, codec };
+  return { pipeline: pipelineOf(model), model };
 }
+
+const SCHEDULE = { betaSchedule: 'linear', numTrainTimesteps: 1000, predictionType: 'sample' } as const;
+const pipelineOf = (model: CwdmUNet): DiffusionPipeline<Tensor> => cwdmPipeline(model, SCHEDULE);
 
 /**
  * Gives the zero-initialised convolutions (every ResBlock's last one and the head) random weights, so that the
@@ -54,16 +57,15 @@ function batch() {
   };
 }
 
-describe('CwdmPipeline', () => {
+describe('the cWDM pipeline', () => {
   test('training on one case lowers the coefficient MSE on a fixed (t, noise) set', () => {
     const { pipeline, model } = setup();
     const data = batch();
-    const scheduler = new DDPMScheduler(parseDDPMSchedulerConfig({}));
     const optimiser = new AdamW(model.namedParameters(), { lr: 3e-3, weightDecay: 0 });
     // The evaluation loss uses a generator re-seeded each time, so it always sees the same (t, noise) draws.
     const evaluate = () => noGrad(() => tidy(() => {
       let total = 0;
-      for (let k = 0; k < 4; k++) total += pipeline.trainingLoss(data, scheduler, new Generator(100 + k)).item();
+      for (let k = 0; k < 4; k++) total += pipeline.trainingLoss(data, new Generator(100 + k)).item();
       return total / 4;
     }));
     const before = evaluate();
@@ -71,7 +73,7 @@ describe('CwdmPipeline', () => {
     for (let step = 0; step < 60; step++) {
       tidy(() => {
         optimiser.zeroGrad();
-        pipeline.trainingLoss(data, scheduler, generator).backward();
+        pipeline.trainingLoss(data, generator).backward();
         optimiser.step();
       });
     }
@@ -80,10 +82,9 @@ describe('CwdmPipeline', () => {
   });
 
   test('sampling returns a [0, 1] volume, is reproducible from its seed and leaks no tensors', () => {
-    const { pipeline, codec } = setup();
+    const { pipeline } = setup();
     const data = batch();
-    const scheduler = new DDIMScheduler(parseDDIMSchedulerConfig({}), { clipPredX0: (x) => codec.clipInImageSpace(x) });
-    scheduler.setTimesteps(5);
+    const scheduler = pipeline.scheduler(parseSamplerSpec({ kind: 'ddim', steps: 5 }));
     const before = memory().numTensors;
     let calls = 0;
     const a = pipeline.sample(data.conditions, scheduler, { generator: new Generator(9), onStep: () => { calls += 1; } });
@@ -99,18 +100,22 @@ describe('CwdmPipeline', () => {
   });
 
   test('predict runs a bfloat16 network on float32 input: float32 out, within 4 % of the float32 network, gradients reach the weights', () => {
-    const { pipeline, model, codec } = setup();
+    const { model } = setup();
     randomiseZeroLayers(model, 11);
-    const bf16 = new CwdmPipeline(bf16Copy(model), codec);
-    assert.equal(bf16.model.dtype, 'bfloat16');
+    const fp32 = new CwdmDenoiser(model);
+    const bf16Model = bf16Copy(model);
+    const bf16 = new CwdmDenoiser(bf16Model);
+    assert.equal(bf16Model.dtype, 'bfloat16');
     tidy(() => {
       const generator = new Generator(3);
       const input = randn([2, model.inChannels, 8, 8, 8], { generator });
       const t = randint(0, 1000, [2], { generator });
       generator.dispose();
+      // The noisy target's 8 bands, then the conditions' bands: the network's input split as predict takes it.
+      const [noisy, condition] = [input.narrow(1, 0, 8), input.narrow(1, 8, model.inChannels - 8)];
       const before = memory().numTensors;
-      const expected = noGrad(() => pipeline.predict(input, t));
-      const out = noGrad(() => bf16.predict(input, t));
+      const expected = noGrad(() => fp32.predict(noisy, t, condition));
+      const out = noGrad(() => bf16.predict(noisy, t, condition));
       assert.equal(memory().numTensors, before + 2, 'predict leaves only its result');
       assert.equal(out.dtype, 'float32');
       // bfloat16 keeps 8 significant bits, so each rounding (of a weight, an input, a layer's output) is off by up
@@ -122,25 +127,24 @@ describe('CwdmPipeline', () => {
       assert.ok(error > 0, 'bfloat16 cannot be exact here; the network must not have run in float32');
 
       // A float32 loss on the float32 output trains the bfloat16 weights: the casts pass the gradient through.
-      F.mseLoss(bf16.predict(input, t), expected.mul(0)).backward();
-      const grads = bf16.model.parameters().map((p) => p.grad);
+      F.mseLoss(bf16.predict(noisy, t, condition), expected.mul(0)).backward();
+      const grads = bf16Model.parameters().map((p) => p.grad);
       assert.ok(grads.every((g) => g !== null && g.dtype === 'bfloat16'), 'every bfloat16 weight gets a bfloat16 gradient');
     });
   });
 
   test('sampling in bf16 draws exactly the float32 noise: byte-identical for an untrained network, close for a random one', () => {
-    const { pipeline, model, codec } = setup();
+    const { pipeline, model } = setup();
     const data = batch();
-    const scheduler = new DDPMScheduler(parseDDPMSchedulerConfig({}), { clipPredX0: (x) => codec.clipInImageSpace(x) });
-    scheduler.setTimesteps(8);
-    const sample = (p: CwdmPipeline) => tidy(() => p.sample(data.conditions, scheduler, { generator: new Generator(9) }).toTypedArray<'float32'>());
+    const scheduler = pipeline.scheduler(parseSamplerSpec({ kind: 'ddpm', steps: 8 }));
+    const sample = (p: DiffusionPipeline<Tensor>) => tidy(() => p.sample(data.conditions, scheduler, { generator: new Generator(9) }).toTypedArray<'float32'>());
     // Untrained, x̂₀ is exactly 0 in both precisions, so every ancestral step is decided by the noise alone:
     // equal bytes mean equal draws, in number, order, dtype and value.
-    assert.deepEqual(sample(new CwdmPipeline(bf16Copy(model), codec)), sample(pipeline));
+    assert.deepEqual(sample(pipelineOf(bf16Copy(model))), sample(pipeline));
 
     randomiseZeroLayers(model, 12);
     const fp32 = sample(pipeline);
-    const bf16 = sample(new CwdmPipeline(bf16Copy(model), codec));
+    const bf16 = sample(pipelineOf(bf16Copy(model)));
     let squares = 0;
     for (let v = 0; v < fp32.length; v++) squares += (fp32[v] - bf16[v]) ** 2;
     const rms = Math.sqrt(squares / fp32.length);
@@ -153,9 +157,8 @@ describe('CwdmPipeline', () => {
 
   test('conditions that do not match the model are refused with their shape', () => tidy(() => {
     const { pipeline } = setup();
-    const scheduler = new DDIMScheduler(parseDDIMSchedulerConfig({}));
-    scheduler.setTimesteps(2);
+    const scheduler = pipeline.scheduler(parseSamplerSpec({ kind: 'ddim', steps: 2 }));
     assert.throws(() => pipeline.sample(F.cat([batch().conditions, batch().conditions], 1), scheduler, { generator: new Generator(1) }),
-      /CwdmPipeline.sample: conditions must be \(N, 3, D, H, W\) for this model, got shape \[1,6,16,16,16\]/);
+      /DiffusionPipeline.sample: conditions must be \(N, 3, D, H, W\) for this model, got shape \[1,6,16,16,16\]/);
   }));
 });

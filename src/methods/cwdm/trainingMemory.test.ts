@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
-import { checkTrainingMemory, estimateTrainingMemory, savedActivationValues } from './trainingMemory.js';
+import { CwdmUNet, parseCwdmUNetConfig } from '../../models/wdm/index.js';
+import { checkTrainingMemory } from '../../training/index.js';
+import { estimateCwdmTrainingMemory as estimateTrainingMemory, savedActivationValues } from './trainingMemory.js';
 
 describe('training memory', () => {
   test('the activation count errs on the safe side of the reference\'s measured peaks (spec §15)', () => {

@@ -1,0 +1,8 @@
+/** cWDM: the method (registered in ../index.ts), its pipeline, training and the reference's conventions. */
+export { cwdmMethod } from './cwdmMethod.js';
+export { CWDM_OUTPUT_RANGE, cwdmPipeline } from './cwdmPipeline.js';
+export { CwdmDenoiser } from './cwdmDenoiser.js';
+export { REFERENCE_PREPROCESS, REFERENCE_SCHEDULE, referenceConditions } from './reference.js';
+export { DEFAULT_LEARNING_RATES, TRAIN_PRESETS, trainCwdm } from './trainCwdm.js';
+export type { TrainCwdmCallbacks, TrainCwdmOptions, TrainCwdmResult, TrainPreset, TrainStartInfo } from './trainCwdm.js';
+export { estimateCwdmTrainingMemory, savedActivationValues } from './trainingMemory.js';

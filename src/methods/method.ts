@@ -1,0 +1,53 @@
+/**
+ * The contract every synthesis method fulfils, so that the layers serving all methods (run folders, completion,
+ * weight import, the command line) handle a method by its name without knowing its networks or codec. A method
+ * lives in its own folder under src/methods/ and is registered in src/methods/index.ts; nothing else changes when
+ * one is added.
+ */
+import type { Contrast } from '../data/index.js';
+import type { RawTensor } from '../io/safetensors/index.js';
+import type { Module } from '../nn/index.js';
+import type { DiffusionPipeline } from '../pipelines/index.js';
+import type { AnyRunConfig, RunSchedule } from '../runs/index.js';
+import type { PredictionType } from '../schedulers/index.js';
+
+/** One part of a network (e.g. its input blocks) and how many parameters it holds. */
+export interface ParameterPart {
+  readonly part: string;
+  readonly parameters: number;
+}
+
+/** What the published reference weights of a method assume, for importing them as a run (`mrsynth convert --run-dir`). */
+export interface ReferenceConventions {
+  /** The conditions, in input-channel order, of the reference's model for `target`. */
+  conditions(target: Contrast): Contrast[];
+  readonly schedule: RunSchedule;
+  /** A preprocessing preset or config (anything parsePreprocessConfig accepts). */
+  readonly preprocess: unknown;
+}
+
+export interface SynthesisMethod<Config = unknown> {
+  readonly name: string;
+  readonly description: string;
+  /** Network config presets (`--config`). */
+  readonly presets: readonly string[];
+  /** What the denoiser predicts, for runs written before run.json recorded it. */
+  readonly predictionType: PredictionType;
+  /**
+   * Checks a network config — a preset name, a config object as run.json's `modelConfig` holds it, or `{ preset,
+   * ...changes }` — and returns it frozen and JSON-serialisable; with `conditions`, also that it takes that many.
+   */
+  parseConfig(raw: unknown, conditions?: readonly Contrast[]): Config;
+  /** The networks a config describes, freshly initialised, by name (the keys of the run's weight files); the first is the denoiser. */
+  buildNetworks(config: Config): Record<string, Module>;
+  /** The weight file in a run folder of each network, by network name (the first is the run's main file, weights.safetensors). */
+  readonly weightFiles: Readonly<Record<string, string>>;
+  /** Parameters per part of the built networks, in the order the reference reports them; every parameter in one part. */
+  parameterCounts(networks: Record<string, Module>): ParameterPart[];
+  /** Refuses a run whose envelope this method cannot serve (e.g. intensity units it was not built for); `where` names the run. */
+  checkRun(config: AnyRunConfig, where: string): void;
+  /** The run's pipeline, each network's weights loaded strictly from `weights` (network name → tensors). */
+  pipeline(config: AnyRunConfig, weights: Readonly<Record<string, Readonly<Record<string, RawTensor>>>>, where: string): DiffusionPipeline<unknown>;
+  /** Conventions of the method's published weights, where it has any. */
+  readonly reference?: ReferenceConventions;
+}

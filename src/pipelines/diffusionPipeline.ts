@@ -1,0 +1,182 @@
+/**
+ * A diffusion model as one object: a method's denoiser, the codec between images and latents, and the run's noise
+ * schedule, with the two loops that use them. Following the diffusers layering, the loops live here, visible, so
+ * that the denoiser, the codec and the scheduler can be swapped and debugged separately (models know nothing of
+ * schedulers; schedulers know nothing of codecs), and one loop serves every method: cWDM (x₀-prediction on Haar
+ * bands, clipped to [0, 1] in image space) and ALDM (ε-prediction on VQ-GAN latents, unclipped) alike.
+ *
+ * Training: the target image is encoded to a clean latent z₀, a timestep t and noise ε are drawn,
+ * z_t = √ᾱ_t z₀ + √(1−ᾱ_t) ε, and the loss is the MSE between the denoiser's prediction and z₀ or ε.
+ * Sampling runs the scheduler's reverse steps from pure noise shaped like the target's latent, then decodes.
+ *
+ * This is the whole interface to a model for the layers above (training, completion): they never reach for the
+ * networks or the codec. Precision: the networks run in whatever dtype `to(precision)` gave them; latents, noise,
+ * the scheduler and the loss stay float32 (the denoiser casts at its boundary).
+ */
+import { clipInImageSpace, type LatentCodec } from '../codecs/index.js';
+import { PRECISION_DTYPES, type Module, type Precision } from '../nn/index.js';
+import {
+  DDPMScheduler, parseDDPMSchedulerConfig, type BetaScheduleName, type PredictionType, type Scheduler,
+} from '../schedulers/index.js';
+import { dispose, F, Generator, noGrad, randint, randn, tensor, tidy, type Tensor } from '../tensor/index.js';
+import { assert, fmtShape } from '../util/assert.js';
+import type { Denoiser } from './denoiser.js';
+import { buildScheduler, type SamplerSpec } from './samplerSpec.js';
+
+/** The noise schedule a model was trained on and what its denoiser predicts: a run's `schedule`. */
+export interface DiffusionSchedule {
+  readonly betaSchedule: BetaScheduleName;
+  readonly numTrainTimesteps: number;
+  readonly predictionType: PredictionType;
+}
+
+export interface DiffusionPipelineOptions {
+  readonly schedule: DiffusionSchedule;
+  /** The image-space range of the method's outputs, which sampling clamps to (cWDM: [0, 1]); absent: unbounded. */
+  readonly outputRange?: readonly [number, number];
+  /** Clip every x̂₀ to `outputRange` in image space (guided-diffusion's `clip_denoised`, which cWDM's reference uses). */
+  readonly clipPredX0?: boolean;
+}
+
+export interface DiffusionBatch {
+  /** The contrast to synthesise, (N, 1, …spatial), in the method's image units. */
+  readonly target: Tensor;
+  /** The available contrasts stacked on channels in the model's condition order, (N, C, …spatial). */
+  readonly conditions: Tensor;
+  /** For a model that serves several targets: which one each sample is, int64 (N,). */
+  readonly classLabels?: Tensor;
+}
+
+export interface SampleOptions {
+  readonly generator: Generator;
+  readonly classLabels?: Tensor;
+  /** Called after every reverse step with (steps done, steps in all). */
+  readonly onStep?: (done: number, total: number) => void;
+}
+
+export class DiffusionPipeline<Condition = Tensor> {
+  readonly schedule: DiffusionSchedule;
+  readonly outputRange?: readonly [number, number];
+  readonly #denoiser: Denoiser<Condition>;
+  readonly #codec: LatentCodec;
+  readonly #clipPredX0: ((x: Tensor) => Tensor) | undefined;
+  #trainingScheduler: DDPMScheduler | undefined;
+  #precision: Precision = 'fp32';
+
+  constructor(denoiser: Denoiser<Condition>, codec: LatentCodec, options: DiffusionPipelineOptions) {
+    assert(!options.clipPredX0 || options.outputRange !== undefined,
+      () => 'DiffusionPipeline: clipPredX0 clips to the output range, but no outputRange was given');
+    this.#denoiser = denoiser;
+    this.#codec = codec;
+    this.schedule = Object.freeze({ ...options.schedule });
+    if (options.outputRange !== undefined) this.outputRange = Object.freeze([...options.outputRange] as [number, number]);
+    const range = this.outputRange;
+    this.#clipPredX0 = options.clipPredX0 && range !== undefined ? (x) => clipInImageSpace(codec, x, range[0], range[1]) : undefined;
+  }
+
+  /** The networks' precision (set with {@link to}). */
+  get precision(): Precision {
+    return this.#precision;
+  }
+
+  /** Converts every network to `precision` in place (weights and activations; everything around them stays float32). */
+  to(precision: Precision): this {
+    for (const network of this.#networks()) network.to(PRECISION_DTYPES[precision]);
+    this.#precision = precision;
+    return this;
+  }
+
+  /** Whether the networks are in training mode (dropout active). */
+  get training(): boolean {
+    return this.#networks().some((network) => network.training);
+  }
+
+  train(mode = true): this {
+    for (const network of this.#networks()) network.train(mode);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** The latent of an image batch, as the denoiser is trained on it. */
+  encode(images: Tensor): Tensor {
+    return this.#codec.encode(images);
+  }
+
+  /** Checks that an image-space batch fits the networks (condition count, axes divisible as the denoiser needs). */
+  checkBatch(fn: string, conditions: Tensor, target?: Tensor): void {
+    this.#denoiser.checkConditions(fn, conditions);
+    this.#codec.checkImageShape(conditions.shape);
+    if (target !== undefined) {
+      const spatial = conditions.shape.slice(2);
+      assert(target.ndim === conditions.ndim && target.shape[1] === 1 && fmtShape(target.shape.slice(2)) === fmtShape(spatial),
+        () => `${fn}: target must be (N, 1, ${spatial.join(', ')}), got shape ${fmtShape(target.shape)}`);
+    }
+  }
+
+  /** The reverse process `spec` asks for over this model's schedule, timesteps set, x̂₀ clipped as the method clips. */
+  scheduler(spec: SamplerSpec): Scheduler {
+    return buildScheduler(spec, this.schedule, this.#clipPredX0);
+  }
+
+  /** The training objective for one batch: MSE between the prediction and z₀ (x₀-prediction) or ε (ε-prediction). */
+  trainingLoss(batch: DiffusionBatch, generator: Generator): Tensor {
+    this.checkBatch('DiffusionPipeline.trainingLoss', batch.conditions, batch.target);
+    const scheduler = this.#trainingScheduler ??= new DDPMScheduler(parseDDPMSchedulerConfig({ ...this.schedule }));
+    return tidy(() => {
+      const clean = this.#codec.encode(batch.target);
+      const condition = this.#denoiser.condition(batch.conditions, this.#codec, batch.classLabels);
+      const n = clean.shape[0];
+      const steps = randint(0, this.schedule.numTrainTimesteps, [n], { generator });
+      const stepList = Array.from(steps.toTypedArray<'int64'>(), Number);
+      const noise = randn(clean.shape, { generator, dtype: clean.dtype });
+      const noisy = scheduler.addNoise(clean, noise, stepList);
+      const predicted = this.#denoiser.predict(noisy, steps, condition);
+      return F.mseLoss(predicted, this.schedule.predictionType === 'sample' ? clean : noise);
+    });
+  }
+
+  /**
+   * Synthesises the target for a batch of condition images: (N, 1, …spatial) in the method's image units, clamped to
+   * its output range if it has one. `scheduler` comes from {@link scheduler}.
+   */
+  sample(conditions: Tensor, scheduler: Scheduler, options: SampleOptions): Tensor {
+    this.checkBatch('DiffusionPipeline.sample', conditions);
+    const timesteps = scheduler.timesteps;
+    assert(timesteps.length > 0, () => 'DiffusionPipeline.sample: the scheduler has no timesteps; call setTimesteps(K) first');
+    return noGrad(() => {
+      const n = conditions.shape[0];
+      const condition = this.#denoiser.condition(conditions, this.#codec, options.classLabels);
+      let x = randn(this.#codec.latentShape([n, 1, ...conditions.shape.slice(2)]), { generator: options.generator, dtype: conditions.dtype });
+      let predX0: Tensor | undefined;
+      timesteps.forEach((t, index) => {
+        const out = tidy(() => {
+          const step = tensor(new BigInt64Array(n).fill(BigInt(t)));
+          return scheduler.step(this.#denoiser.predict(x, step, condition), t, x, { generator: options.generator });
+        });
+        x.dispose();
+        predX0?.dispose();
+        x = out.prevSample;
+        predX0 = out.predX0;
+        options.onStep?.(index + 1, timesteps.length);
+      });
+      predX0?.dispose();
+      dispose(condition);
+      const range = this.outputRange;
+      const image = tidy(() => (range === undefined ? this.#codec.decode(x) : this.#codec.decode(x).clamp(range[0], range[1])));
+      x.dispose();
+      return image;
+    });
+  }
+
+  /** Frees the networks (and a codec's learnt weights, which belong to its networks). */
+  dispose(): void {
+    for (const network of this.#networks()) network.dispose();
+  }
+
+  #networks(): Module[] {
+    return Object.values(this.#denoiser.networks);
+  }
+}
