@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Speed of two builds of mrsynth side by side, through the command line they share (so any two versions compare,
 // whatever their internal API): `node bench/compare-builds.mjs OLD_DIR NEW_DIR [REPEATS]`, each DIR a checkout with
-// dist/ built and the addon in build/. The builds are alternated REPEATS times (default 5) in one run, so drift of
-// the machine's load falls on both; the medians and their ratio are printed per task:
+// dist/ built and the addon in build/. The builds are alternated REPEATS times (default 5) in one run, in ABBA order,
+// so drift of the machine's load falls on both; the medians and their ratio are printed per task:
 //   - training steps: the median seconds per step of log.jsonl (steps 4 on, after warm-up);
 //   - DDIM steps: the wall time of `complete` with K₂ steps minus that with K₁ steps, over K₂ − K₁, which cancels
 //     start-up, reading and writing.
@@ -52,7 +52,8 @@ try {
     const train = { old: [], new: [] };
     const ddim = { old: [], new: [] };
     for (let r = 0; r < repeats; r++) {
-      for (const build of ['old', 'new']) {
+      // ABBA order: neither build always runs first (after a pause, say) or second (after the other's work).
+      for (const build of r % 2 === 0 ? ['old', 'new'] : ['new', 'old']) {
         const run = join(work, `run-${task.config}-${build}-${r}`);
         cli(build, 'train', 'cwdm', '--data', data, '--target', 't1ce', '--config', task.config, '--steps', String(task.trainSteps), '--out', run,
           '--preprocess', preprocess, '--val-every', '100000', '--val-sample-steps', '0', '--checkpoint-every', '100000');

@@ -51,10 +51,10 @@ export type TrainPreset = (typeof TRAIN_PRESETS)[number];
  */
 export const DEFAULT_LEARNING_RATES: Readonly<Record<TrainPreset, number>> = { tiny: 1e-3, cpu: 2e-4, paper: 1e-5 };
 
-/** The fixed parts of a new run (the reference's: linear schedule over 1000 steps, Adam without decay, batch 1). */
+/** The fixed parts of a new run (the reference's: linear schedule over 1000 steps, x₀-prediction, Adam without decay, batch 1). */
 const DEFAULTS = {
   preset: 'tiny',
-  schedule: { betaSchedule: 'linear', numTrainTimesteps: 1000 },
+  schedule: { betaSchedule: 'linear', numTrainTimesteps: 1000, predictionType: 'sample' },
   training: { weightDecay: 0, batchSize: 1, emaDecay: 0.9999, seed: 0 },
   splitSeed: 0,
   valEvery: 200, checkpointEvery: 1000, valTriples: 8, valSampleSteps: 10,
