@@ -6,15 +6,16 @@
 //   - training steps: the median seconds per step of log.jsonl (steps 4 on, after warm-up);
 //   - DDIM steps: the wall time of `complete` with K₂ steps minus that with K₁ steps, over K₂ − K₁, which cancels
 //     start-up, reading and writing.
-// Tasks: the `tiny` network on a 32³ grid and the `cpu` network on a 64³ grid (phantoms of 4 mm voxels).
+// Tasks: the `tiny` network on a 32³ grid and the `cpu` network on a 64³ grid (phantoms of 4 mm voxels); naming
+// some after REPEATS runs only those.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const [oldDir, newDir, repeatsArg] = process.argv.slice(2);
+const [oldDir, newDir, repeatsArg, ...only] = process.argv.slice(2);
 if (!oldDir || !newDir) {
-  console.error('usage: node bench/compare-builds.mjs OLD_DIR NEW_DIR [REPEATS]');
+  console.error('usage: node bench/compare-builds.mjs OLD_DIR NEW_DIR [REPEATS] [tiny|cpu …]');
   process.exit(2);
 }
 const builds = { old: resolve(oldDir), new: resolve(newDir) };
@@ -42,7 +43,7 @@ const tasks = [
 ];
 
 try {
-  for (const task of tasks) {
+  for (const task of tasks.filter((t) => only.length === 0 || only.includes(t.config))) {
     const data = join(work, `data-${task.config}`);
     cli('new', 'phantom', '--out', data, '--cases', '3', '--seed', '1', '--shape', task.shape, '--spacing', '4');
     const caseDir = join(work, `case-${task.config}`);
