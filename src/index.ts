@@ -19,7 +19,7 @@ export { fitAffineBaseline } from './baselines/affineBaseline.js';
 export type { AffineBaseline } from './baselines/affineBaseline.js';
 export { renderSlices } from './viz/render-slices.js';
 export type { SlicePanel, RenderSlicesOptions, RenderedSlices } from './viz/render-slices.js';
-/** The codecs under their name before 0.2.0 (see the README's changelog). */
+/** The codecs under their name in 0.1.0 (see the README's list of changes). */
 export * as wavelets from './codecs/index.js';
 export * as schedulers from './schedulers/index.js';
 export * as pipelines from './pipelines/index.js';
