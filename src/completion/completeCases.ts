@@ -242,7 +242,7 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
         }));
         const sample = tidy(() => tensorToVolumeData(pipeline.sample(volumesToTensor(conditions), scheduler, {
           generator: generators.get(target.contrast)!,
-          onStep: (step: number, steps: number) => settings.emit({ kind: 'step', caseId: plan.caseId, contrast: target.contrast, sample: k, step, steps }),
+          onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, contrast: target.contrast, sample: k, step, steps }),
         })));
         for (let v = 0; v < sample.length; v++) if (background[v]) sample[v] = 0;
         drawn.get(target.contrast)!.push(sample);

@@ -57,6 +57,6 @@ export async function openRun(dir: string, options: { precision?: Precision } = 
     weights[network] = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path).tensors;
   }
   const pipeline = m.pipeline(config, weights, where);
-  if (options.precision !== undefined && options.precision !== 'fp32') pipeline.to(options.precision);
+  if (options.precision !== undefined) pipeline.to(options.precision);
   return { config, weightsPath, weightsSha256: weightFiles[basename(weightsPath)], weightFiles, pipeline };
 }

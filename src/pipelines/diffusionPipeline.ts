@@ -61,7 +61,6 @@ export class DiffusionPipeline<Condition = Tensor> {
   readonly #codec: LatentCodec;
   readonly #clipPredX0: ((x: Tensor) => Tensor) | undefined;
   #trainingScheduler: DDPMScheduler | undefined;
-  #precision: Precision = 'fp32';
 
   constructor(denoiser: Denoiser<Condition>, codec: LatentCodec, options: DiffusionPipelineOptions) {
     assert(!options.clipPredX0 || options.outputRange !== undefined,
@@ -74,15 +73,9 @@ export class DiffusionPipeline<Condition = Tensor> {
     this.#clipPredX0 = options.clipPredX0 && range !== undefined ? (x) => clipInImageSpace(codec, x, range[0], range[1]) : undefined;
   }
 
-  /** The networks' precision (set with {@link to}). */
-  get precision(): Precision {
-    return this.#precision;
-  }
-
   /** Converts every network to `precision` in place (weights and activations; everything around them stays float32). */
   to(precision: Precision): this {
     for (const network of this.#networks()) network.to(PRECISION_DTYPES[precision]);
-    this.#precision = precision;
     return this;
   }
 

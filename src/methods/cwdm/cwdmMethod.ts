@@ -9,7 +9,7 @@ import {
 import { RUN_FILES, type AnyRunConfig } from '../../runs/index.js';
 import { assert } from '../../util/assert.js';
 import type { SynthesisMethod } from '../method.js';
-import { cwdmPipeline } from './cwdmPipeline.js';
+import { CWDM_PREDICTION_TYPE, cwdmPipeline } from './cwdmPipeline.js';
 import { REFERENCE_PREPROCESS, REFERENCE_SCHEDULE, referenceConditions } from './reference.js';
 
 /** The one network of a cWDM run, and the name its weights go by. */
@@ -19,7 +19,7 @@ export const cwdmMethod: SynthesisMethod<CwdmUNetConfig> = {
   name: 'cwdm',
   description: 'cWDM: the 3-D U-Net denoiser over Haar wavelet bands (Friedrich et al.)',
   presets: CWDM_UNET_PRESET_NAMES,
-  predictionType: 'sample',
+  predictionType: CWDM_PREDICTION_TYPE,
 
   parseConfig(raw, conditions) {
     const config = parseCwdmUNetConfig(raw);
@@ -59,7 +59,7 @@ export const cwdmMethod: SynthesisMethod<CwdmUNetConfig> = {
       throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
     }
     unet.eval();
-    return cwdmPipeline(unet, { ...config.schedule, predictionType: config.schedule.predictionType ?? this.predictionType });
+    return cwdmPipeline(unet, config.schedule);
   },
 
   reference: { conditions: referenceConditions, schedule: REFERENCE_SCHEDULE, preprocess: REFERENCE_PREPROCESS },

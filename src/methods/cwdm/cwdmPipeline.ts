@@ -5,14 +5,23 @@
  */
 import { WaveletCodec } from '../../codecs/index.js';
 import { cwdmSpatialMultiple, type CwdmUNet } from '../../models/wdm/index.js';
-import { DiffusionPipeline, type DiffusionSchedule } from '../../pipelines/index.js';
+import { DiffusionPipeline } from '../../pipelines/index.js';
+import type { RunSchedule } from '../../runs/index.js';
+import type { PredictionType } from '../../schedulers/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import { CwdmDenoiser } from './cwdmDenoiser.js';
 
 /** The image range of every cWDM output and input. */
 export const CWDM_OUTPUT_RANGE = [0, 1] as const;
 
-export function cwdmPipeline(unet: CwdmUNet, schedule: DiffusionSchedule): DiffusionPipeline<Tensor> {
+/** What the cWDM U-Net predicts (x₀), and what a run that does not record it is taken to predict. */
+export const CWDM_PREDICTION_TYPE: PredictionType = 'sample';
+
+/** The pipeline of `unet` over a run's schedule; a schedule without a prediction type predicts {@link CWDM_PREDICTION_TYPE}. */
+export function cwdmPipeline(unet: CwdmUNet, schedule: RunSchedule): DiffusionPipeline<Tensor> {
   const codec = new WaveletCodec({ latentMultiple: cwdmSpatialMultiple(unet.config) });
-  return new DiffusionPipeline(new CwdmDenoiser(unet), codec, { schedule, outputRange: CWDM_OUTPUT_RANGE, clipPredX0: true });
+  return new DiffusionPipeline(new CwdmDenoiser(unet), codec, {
+    schedule: { ...schedule, predictionType: schedule.predictionType ?? CWDM_PREDICTION_TYPE },
+    outputRange: CWDM_OUTPUT_RANGE, clipPredX0: true,
+  });
 }

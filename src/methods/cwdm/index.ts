@@ -1,6 +1,6 @@
 /** cWDM: the method (registered in ../index.ts), its pipeline, training and the reference's conventions. */
 export { cwdmMethod } from './cwdmMethod.js';
-export { CWDM_OUTPUT_RANGE, cwdmPipeline } from './cwdmPipeline.js';
+export { CWDM_OUTPUT_RANGE, CWDM_PREDICTION_TYPE, cwdmPipeline } from './cwdmPipeline.js';
 export { CwdmDenoiser } from './cwdmDenoiser.js';
 export { REFERENCE_PREPROCESS, REFERENCE_SCHEDULE, referenceConditions } from './reference.js';
 export { DEFAULT_LEARNING_RATES, TRAIN_PRESETS, trainCwdm } from './trainCwdm.js';

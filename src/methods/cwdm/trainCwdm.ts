@@ -207,7 +207,7 @@ export async function trainCwdm(options: TrainCwdmOptions, callbacks: TrainCwdmC
 
     // The optimiser and the EMA hold the float32 masters; the pipeline runs the network of the run's precision.
     weights = new MixedPrecision(model, config.training.precision, () => new CwdmUNet(modelConfig));
-    const pipeline = cwdmPipeline(weights.network, { ...config.schedule, predictionType: config.schedule.predictionType ?? cwdmMethod.predictionType });
+    const pipeline = cwdmPipeline(weights.network, config.schedule);
     optimizer = new AdamW(model.namedParameters(), { lr: config.training.lr, weightDecay: config.training.weightDecay });
     ema = new EMA(model, { decay: config.training.emaDecay });
     const components = { model, optimizer, ema, generators };
