@@ -72,7 +72,8 @@ async function main(): Promise<void> {
     const run = join(work, 'run');
     await writeImportedRun(run, importedRunConfig({
       origin: { from: 'pytorch', source: 'bench: the paper network at its initial weights', sourceSha256: '0'.repeat(64), sourcePrefix: '' },
-      model: 'cwdm', target: 't1ce', conditions: referenceConditions('t1ce'), modelConfig, preprocess: geometry, schedule: REFERENCE_SCHEDULE,
+      method: 'cwdm', target: 't1ce', conditions: referenceConditions('t1ce'), methodConfig: modelConfig, weights: { unet: 'weights.safetensors' },
+      preprocess: geometry, schedule: REFERENCE_SCHEDULE,
     }), moduleToRaw(model));
     model.dispose();
 

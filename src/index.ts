@@ -24,5 +24,7 @@ export * as wavelets from './codecs/index.js';
 export * as schedulers from './schedulers/index.js';
 export * as pipelines from './pipelines/index.js';
 export * as methods from './methods/index.js';
+export * as training from './training/index.js';
+export * as runs from './runs/index.js';
 export * as cwdm from './models/wdm/index.js';
 export { DiffusionPipeline } from './pipelines/index.js';

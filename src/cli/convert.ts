@@ -93,7 +93,7 @@ async function convertToRunFolder(checkpoint: string, dir: string, flags: Conver
   const converted = await convert(checkpoint, config, flags);
   const run = importedRunConfig({
     origin: { from: flags.from, source: resolve(checkpoint), sourceSha256: converted.metadata.source_sha256, sourcePrefix: converted.prefix },
-    model: flags.model, target: flags.target, conditions, modelConfig: config,
+    method: flags.model, target: flags.target, conditions, methodConfig: config, weights: reference.weights,
     preprocess: flags.preprocess ?? reference.preprocess, schedule: reference.schedule,
   });
   await writeImportedRun(dir, run, converted.tensors, { force: flags.force });

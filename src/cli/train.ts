@@ -3,15 +3,17 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { parseContrast, type Contrast } from '../data/contrast.js';
 import { PRECISIONS, type Precision } from '../nn/precision.js';
-import { LR_DECAY_SHAPES, RUN_FILES, type LearningRateDecayShape } from '../runs/index.js';
-import { TRAIN_PRESETS, trainCwdm, type TrainPreset } from '../methods/cwdm/index.js';
-import { describeLearningRate, formatGiB, type ValidationEntry } from '../training/index.js';
+import { LR_DECAY_SHAPES, RANDOM_STREAMS, type LearningRateDecayShape, type RandomStreams } from '../runs/index.js';
+import { METHODS } from '../methods/index.js';
+import { describeLearningRate, formatGiB, train, type TrainingRecipe, type ValidationEntry } from '../training/index.js';
 import { parsePreprocessOption } from './preprocessOption.js';
 
-interface TrainCwdmFlags {
+interface TrainFlags {
   data?: string;
   target?: Contrast;
-  config?: TrainPreset;
+  config?: string;
+  parent?: string;
+  randomStreams?: RandomStreams;
   steps: number;
   out?: string;
   resume?: string;
@@ -39,18 +41,24 @@ interface TrainCwdmFlags {
 const INTERRUPTED_EXIT_CODE = 130;
 
 /**
- * `mrsynth train cwdm`: trains one target contrast's cWDM model into a run folder (run.json, checkpoint, EMA
- * weights, log.jsonl), with a progress bar on stderr. Ctrl-C finishes the step, checkpoints and exits; a second
- * Ctrl-C exits at once.
+ * `mrsynth train <method>`, one command per registered method that can be trained: trains one target contrast's
+ * model into a run folder (run.json, checkpoint, weights, log.jsonl), with a progress bar on stderr. Ctrl-C
+ * finishes the step, checkpoints and exits; a second Ctrl-C exits at once.
  */
 export function registerTrainCommand(program: Command): void {
-  const train = program.command('train').description('train synthesis models');
-  train.command('cwdm')
-    .description('train a conditional wavelet diffusion model (cWDM) that synthesises --target from the other contrasts of the '
-      + 'data set (in canonical order); writes RUN/run.json, RUN/checkpoint.safetensors, RUN/weights.safetensors (EMA) and RUN/log.jsonl')
+  const command = program.command('train').description('train synthesis models');
+  for (const m of Object.values(METHODS)) {
+    if (m.training !== undefined) registerMethod(command, m.description, m.training);
+  }
+}
+
+function registerMethod(command: Command, description: string, recipe: TrainingRecipe): void {
+  command.command(recipe.method)
+    .description(`train ${description}, synthesising --target from the other contrasts of the data set; writes RUN/run.json, `
+      + 'RUN/checkpoint.safetensors, its weights (EMA) and RUN/log.jsonl')
     .option('--data <dir>', 'data set folder or manifest (required for a new run)')
     .option('--target <contrast>', 'contrast to synthesise: t1, t1ce, t2, flair or pd (required for a new run)', (v) => parseContrast(v, '--target'))
-    .addOption(new Option('--config <name>', 'network size (default tiny for a new run)').choices(TRAIN_PRESETS))
+    .addOption(new Option('--config <name>', `network size (default ${recipe.defaultPreset} for a new run)`).choices(recipe.presets))
     .requiredOption('--steps <n>', 'train to this many steps in all', positiveInteger('--steps'))
     .option('--out <dir>', 'run folder to create')
     .option('--resume <dir>', 'continue this run folder from its checkpoint; flags given must match the run, except --steps '
@@ -68,6 +76,9 @@ export function registerTrainCommand(program: Command): void {
     .addOption(new Option('--precision <p>', 'what the network runs in (default fp32 for a new run): bf16 is faster on CPUs with '
       + 'bfloat16 instructions and keeps float32 master weights for AdamW and the EMA').choices(PRECISIONS))
     .option('--seed <n>', 'seed of initialisation, data order and noise (default 0)', nonNegativeInteger('--seed'))
+    .addOption(new Option('--random-streams <kind>', 'keyed (default for a new run): every sample\'s timestep and noise from its own '
+      + 'generator keyed by the seed and its position, so batch sizes draw alike; sequential: one stream, as runs before mrsynth 0.2').choices(RANDOM_STREAMS))
+    .option('--parent <dir>', 'the run this one is trained on top of, for a method stage that takes networks from an earlier one (new run only)')
     .option('--split-seed <n>', 'seed of the train/validation split by subject and of the validation draws (default 0)', nonNegativeInteger('--split-seed'))
     .option('--val-every <n>', 'validate every n steps, and at the start and the end (default 200)', positiveInteger('--val-every'))
     .option('--val-sample-steps <n>', 'DDIM steps for the sampled validation case, 0 for none (default 10)', nonNegativeInteger('--val-sample-steps'))
@@ -75,11 +86,11 @@ export function registerTrainCommand(program: Command): void {
     .option('--preprocess <preset|json>', 'cwdm (default), cwdm-brainbox, reference, or a preprocessing config as JSON', parsePreprocessOption)
     .option('--spacing <mm>', 'resample to this isotropic voxel size first (e.g. 2 for the cpu network)', positiveNumber('--spacing'))
     .option('--max-memory <GiB>', 'refuse to start if the estimated need exceeds this (default: the machine\'s memory)', positiveNumber('--max-memory'))
-    .action(async (flags: TrainCwdmFlags) => runTrainCwdm(flags));
+    .action(async (flags: TrainFlags) => runTrain(recipe, flags));
 }
 
-async function runTrainCwdm(flags: TrainCwdmFlags): Promise<void> {
-  const who = 'mrsynth train cwdm';
+async function runTrain(recipe: TrainingRecipe, flags: TrainFlags): Promise<void> {
+  const who = `mrsynth train ${recipe.method}`;
   if (flags.out === undefined && flags.resume === undefined) throw new Error(`${who}: give --out RUN for a new run or --resume RUN to continue one`);
   if (flags.out !== undefined && flags.resume !== undefined && resolve(flags.out) !== resolve(flags.resume)) {
     throw new Error(`${who}: --resume ${flags.resume} continues that run in place; --out ${flags.out} names another folder`);
@@ -87,7 +98,7 @@ async function runTrainCwdm(flags: TrainCwdmFlags): Promise<void> {
   const out = (flags.resume ?? flags.out)!;
   const controller = new AbortController();
   const bar = new SingleBar({
-    format: 'train cwdm [{bar}] {value}/{total} | loss {loss} | lr {lr} | {rate} steps/s | val {val}', stream: process.stderr, hideCursor: true,
+    format: `train ${recipe.method} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {rate} steps/s | val {val}`, stream: process.stderr, hideCursor: true,
   }, Presets.shades_classic);
   let rate = 0;
   const onInterrupt = () => {
@@ -98,8 +109,9 @@ async function runTrainCwdm(flags: TrainCwdmFlags): Promise<void> {
   process.on('SIGINT', onInterrupt);
   let result;
   try {
-    result = await trainCwdm({
+    result = await train(recipe, {
       out, resume: flags.resume !== undefined, steps: flags.steps, data: flags.data, target: flags.target, config: flags.config,
+      parent: flags.parent, randomStreams: flags.randomStreams,
       lr: flags.lr, lrDecay: { shape: flags.lrDecay, from: flags.lrDecayFrom, to: flags.lrDecayTo, final: flags.lrFinal },
       weightDecay: flags.weightDecay, batchSize: flags.batchSize, emaDecay: flags.emaDecay, gradClip: flags.gradClip,
       precision: flags.precision, seed: flags.seed, splitSeed: flags.splitSeed, valEvery: flags.valEvery, valSampleSteps: flags.valSampleSteps,
@@ -126,9 +138,9 @@ async function runTrainCwdm(flags: TrainCwdmFlags): Promise<void> {
   }
   const last = result.lastValidation;
   process.stdout.write(`${result.interrupted ? 'stopped' : 'trained'} at step ${result.step} of ${result.config.training.steps}`
-    + `${last ? `; validation ${describeValidation(last)}` : ''}\nrun folder: ${resolve(out)} (sampling weights: ${RUN_FILES.weights})\n`);
+    + `${last ? `; validation ${describeValidation(last)}` : ''}\nrun folder: ${resolve(out)} (sampling weights: ${Object.values(result.config.weights).join(', ')})\n`);
   if (result.interrupted) {
-    process.stdout.write(`resume with: mrsynth train cwdm --resume ${out} --steps ${result.config.training.steps}\n`);
+    process.stdout.write(`resume with: mrsynth train ${recipe.method} --resume ${out} --steps ${result.config.training.steps}\n`);
     process.exitCode = INTERRUPTED_EXIT_CODE;
   }
 }

@@ -52,9 +52,9 @@ export async function writeRun(dir: string, target: Contrast, conditions: readon
   preprocess: PreprocessConfig = TEST_PREPROCESS, voxelSize?: readonly number[]): Promise<string> {
   const modelConfig = parseCwdmUNetConfig({ preset: 'tiny', conditions: conditions.length });
   const config = parseRunConfig({
-    format: 'mrsynth-run', formatVersion: 1, model: 'cwdm', target, conditions, modelConfig, preprocess,
-    schedule: { betaSchedule: 'linear', numTrainTimesteps: 1000 },
-    training: { lr: 1e-3, weightDecay: 0, batchSize: 1, emaDecay: 0.999, seed, steps: 1 },
+    format: 'mrsynth-run', formatVersion: 2, method: 'cwdm', target, conditions, methodConfig: modelConfig, weights: { unet: 'weights.safetensors' },
+    preprocess, schedule: { betaSchedule: 'linear', numTrainTimesteps: 1000, predictionType: 'sample' },
+    training: { lr: 1e-3, weightDecay: 0, batchSize: 1, emaDecay: 0.999, seed, steps: 1, randomStreams: 'keyed' },
     data: { path: '/data/phantoms', splitSeed: 0, ...(voxelSize && { voxelSize }) }, createdWith: { mrsynth: '0.1.0', libtorch: 'test' },
   });
   const model = new CwdmUNet(modelConfig);

@@ -4,7 +4,6 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { decodeSafetensors, type RawTensor } from '../io/safetensors/index.js';
 import type { Precision } from '../nn/index.js';
 import type { DiffusionPipeline } from '../pipelines/index.js';
@@ -15,19 +14,35 @@ import type { SynthesisMethod } from './method.js';
 
 export type { ParameterPart, ReferenceConventions, SynthesisMethod } from './method.js';
 
-export const METHODS: Readonly<Record<string, SynthesisMethod>> = Object.freeze({ cwdm: cwdmMethod as SynthesisMethod });
-export const METHOD_NAMES = Object.keys(METHODS);
+const registry: Record<string, SynthesisMethod> = { cwdm: cwdmMethod as SynthesisMethod };
+
+/** The registered methods by name (a live view: a method registered later shows up). */
+export const METHODS: Readonly<Record<string, SynthesisMethod>> = registry;
+/** The names of the methods built into mrsynth. */
+export const METHOD_NAMES: readonly string[] = Object.freeze(Object.keys(registry));
 
 /** The method registered under `name`; an unknown name is refused with the list of known ones. */
 export function method(name: string): SynthesisMethod {
-  assert(Object.hasOwn(METHODS, name), () => `unknown synthesis method '${name}'; expected one of ${METHOD_NAMES.join(', ')}`);
-  return METHODS[name];
+  assert(Object.hasOwn(registry, name), () => `unknown synthesis method '${name}'; expected one of ${Object.keys(registry).join(', ')}`);
+  return registry[name];
+}
+
+/**
+ * Adds a method defined outside this package (or a test's), so that run folders, completion and training serve it
+ * by name like the built-in ones; a name already taken is refused.
+ */
+export function registerMethod(m: SynthesisMethod<any>): void {
+  assert(/^[a-z][a-z0-9-]*$/.test(m.name), () => `registerMethod: a method's name must be lower-case letters, digits and '-', got ${JSON.stringify(m.name)}`);
+  assert(!Object.hasOwn(registry, m.name), () => `registerMethod: a method named '${m.name}' is registered already`);
+  assert(m.training === undefined || m.training.method === m.name,
+    () => `registerMethod: the training recipe of '${m.name}' records its runs as '${m.training!.method}'`);
+  registry[m.name] = m as SynthesisMethod;
 }
 
 /** A run folder made ready to synthesise with. */
 export interface OpenedRun {
   readonly config: AnyRunConfig;
-  /** The main weights file (weights.safetensors). */
+  /** The main weights file (the first run.json names). */
   readonly weightsPath: string;
   /** SHA-256 of the main weights file: what names "this model" in sidecars. */
   readonly weightsSha256: string;
@@ -41,15 +56,15 @@ export interface OpenedRun {
  * weights loaded strictly, in `precision`. The weights file is read once: its hash comes from the bytes loaded.
  */
 export async function openRun(dir: string, options: { precision?: Precision } = {}): Promise<OpenedRun> {
-  const { config, weightsPath } = await readRun(dir);
+  const { config, weightPaths } = await readRun(dir);
   const where = `openRun(${dir})`;
-  const m = method(config.model);
-  m.parseConfig(config.modelConfig, config.conditions);
+  const m = method(config.method);
+  m.parseConfig(config.methodConfig, config.conditions);
   m.checkRun(config, where);
   const weights: Record<string, Record<string, RawTensor>> = {};
   const weightFiles: Record<string, string> = {};
-  for (const [network, file] of Object.entries(m.weightFiles)) {
-    const path = join(dirname(weightsPath), file);
+  for (const [network, path] of Object.entries(weightPaths)) {
+    const file = config.weights[network];
     const bytes = await readFile(path).catch((error: Error) => {
       throw new Error(`${where}: cannot read the weights of '${network}' (${error.message})`);
     });
@@ -58,5 +73,6 @@ export async function openRun(dir: string, options: { precision?: Precision } = 
   }
   const pipeline = m.pipeline(config, weights, where);
   if (options.precision !== undefined) pipeline.to(options.precision);
-  return { config, weightsPath, weightsSha256: weightFiles[basename(weightsPath)], weightFiles, pipeline };
+  const [main] = Object.values(config.weights);
+  return { config, weightsPath: weightPaths[Object.keys(config.weights)[0]], weightsSha256: weightFiles[main], weightFiles, pipeline };
 }

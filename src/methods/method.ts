@@ -9,7 +9,7 @@ import type { RawTensor } from '../io/safetensors/index.js';
 import type { Module } from '../nn/index.js';
 import type { DiffusionPipeline } from '../pipelines/index.js';
 import type { AnyRunConfig, RunSchedule } from '../runs/index.js';
-import type { PredictionType } from '../schedulers/index.js';
+import type { TrainingRecipe } from '../training/index.js';
 
 /** One part of a network (e.g. its input blocks) and how many parameters it holds. */
 export interface ParameterPart {
@@ -24,6 +24,8 @@ export interface ReferenceConventions {
   readonly schedule: RunSchedule;
   /** A preprocessing preset or config (anything parsePreprocessConfig accepts). */
   readonly preprocess: unknown;
+  /** The network the published weights are of, and the run file they go to (run.json's `weights`). */
+  readonly weights: Readonly<Record<string, string>>;
 }
 
 export interface SynthesisMethod<Config = unknown> {
@@ -31,23 +33,21 @@ export interface SynthesisMethod<Config = unknown> {
   readonly description: string;
   /** Network config presets (`--config`). */
   readonly presets: readonly string[];
-  /** What the denoiser predicts, for runs written before run.json recorded it. */
-  readonly predictionType: PredictionType;
   /**
    * Checks a network config — a preset name, a config object as run.json's `modelConfig` holds it, or `{ preset,
    * ...changes }` — and returns it frozen and JSON-serialisable; with `conditions`, also that it takes that many.
    */
   parseConfig(raw: unknown, conditions?: readonly Contrast[]): Config;
-  /** The networks a config describes, freshly initialised, by name (the keys of the run's weight files); the first is the denoiser. */
+  /** The networks a config describes, freshly initialised, by name (the keys of run.json's `weights`); the first is the main one. */
   buildNetworks(config: Config): Record<string, Module>;
-  /** The weight file in a run folder of each network, by network name (the first is the run's main file, weights.safetensors). */
-  readonly weightFiles: Readonly<Record<string, string>>;
   /** Parameters per part of the built networks, in the order the reference reports them; every parameter in one part. */
   parameterCounts(networks: Record<string, Module>): ParameterPart[];
   /** Refuses a run whose envelope this method cannot serve (e.g. intensity units it was not built for); `where` names the run. */
   checkRun(config: AnyRunConfig, where: string): void;
-  /** The run's pipeline, each network's weights loaded strictly from `weights` (network name → tensors). */
+  /** The run's pipeline, each network's weights loaded strictly from `weights` (network name → tensors, as run.json names them). */
   pipeline(config: AnyRunConfig, weights: Readonly<Record<string, Readonly<Record<string, RawTensor>>>>, where: string): DiffusionPipeline<unknown>;
   /** Conventions of the method's published weights, where it has any. */
   readonly reference?: ReferenceConventions;
+  /** How the method is trained (`mrsynth train <name>`); absent for a method whose runs can only be imported. */
+  readonly training?: TrainingRecipe<Config>;
 }

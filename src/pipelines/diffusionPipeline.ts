@@ -47,6 +47,13 @@ export interface DiffusionBatch {
   readonly classLabels?: Tensor;
 }
 
+/**
+ * Where a training step's timesteps and noise come from. One generator: the whole batch's timesteps, then the whole
+ * batch's noise, as a run with sequential streams draws them. One generator per sample: each sample's timestep,
+ * then its noise, from its own generator, so a sample draws the same whatever batch it is in.
+ */
+export type TrainingDraws = Generator | readonly Generator[];
+
 export interface SampleOptions {
   readonly generator: Generator;
   readonly classLabels?: Tensor;
@@ -115,20 +122,32 @@ export class DiffusionPipeline<Condition = Tensor> {
   }
 
   /** The training objective for one batch: MSE between the prediction and z₀ (x₀-prediction) or ε (ε-prediction). */
-  trainingLoss(batch: DiffusionBatch, generator: Generator): Tensor {
+  trainingLoss(batch: DiffusionBatch, draws: TrainingDraws): Tensor {
     this.checkBatch('DiffusionPipeline.trainingLoss', batch.conditions, batch.target);
     const scheduler = this.#trainingScheduler ??= new DDPMScheduler(parseDDPMSchedulerConfig({ ...this.schedule }));
     return tidy(() => {
       const clean = this.#codec.encode(batch.target);
       const condition = this.#denoiser.condition(batch.conditions, this.#codec, batch.classLabels);
-      const n = clean.shape[0];
-      const steps = randint(0, this.schedule.numTrainTimesteps, [n], { generator });
-      const stepList = Array.from(steps.toTypedArray<'int64'>(), Number);
-      const noise = randn(clean.shape, { generator, dtype: clean.dtype });
-      const noisy = scheduler.addNoise(clean, noise, stepList);
+      const { steps, noise } = this.#drawStepsAndNoise(clean, draws);
+      const noisy = scheduler.addNoise(clean, noise, Array.from(steps.toTypedArray<'int64'>(), Number));
       const predicted = this.#denoiser.predict(noisy, steps, condition);
       return F.mseLoss(predicted, this.schedule.predictionType === 'sample' ? clean : noise);
     });
+  }
+
+  #drawStepsAndNoise(clean: Tensor, draws: TrainingDraws): { steps: Tensor; noise: Tensor } {
+    const n = clean.shape[0];
+    const options = { dtype: clean.dtype };
+    if (draws instanceof Generator) {
+      const steps = randint(0, this.schedule.numTrainTimesteps, [n], { generator: draws });
+      return { steps, noise: randn(clean.shape, { ...options, generator: draws }) };
+    }
+    assert(draws.length === n, () => `DiffusionPipeline.trainingLoss: ${draws.length} generators for a batch of ${n}`);
+    const perSample = draws.map((generator) => ({
+      steps: randint(0, this.schedule.numTrainTimesteps, [1], { generator }),
+      noise: randn([1, ...clean.shape.slice(1)], { ...options, generator }),
+    }));
+    return { steps: F.cat(perSample.map((d) => d.steps), 0), noise: F.cat(perSample.map((d) => d.noise), 0) };
   }
 
   /**

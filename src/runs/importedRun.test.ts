@@ -15,10 +15,10 @@ import { RUN_FILES, RUN_WEIGHTS_FORMAT, readAnyRunConfig, readRun, readRunConfig
 const SHA = '0123456789abcdef'.repeat(4);
 const config = (source = '/ckpt/brats_1200000.pt') => importedRunConfig({
   origin: { from: 'pytorch', source, sourceSha256: SHA, sourcePrefix: 'module.' },
-  model: 'cwdm', target: 't1ce', modelConfig: parseCwdmUNetConfig('tiny'), conditions: ['t1', 't2', 'flair'], preprocess: 'reference',
+  method: 'cwdm', target: 't1ce', methodConfig: parseCwdmUNetConfig('tiny'), weights: { unet: 'weights.safetensors' }, conditions: ['t1', 't2', 'flair'], preprocess: 'reference',
   schedule: REFERENCE_SCHEDULE,
 });
-const REFERENCE_SCHEDULE = { betaSchedule: 'linear', numTrainTimesteps: 1000 } as const;
+const REFERENCE_SCHEDULE = { betaSchedule: 'linear', numTrainTimesteps: 1000, predictionType: 'sample' } as const;
 const tensors = (value: number): Record<string, RawTensor> => ({ w: { dtype: 'F32', shape: [1], data: new Uint8Array(Float32Array.of(value).buffer) } });
 
 describe('imported run folder', () => {

@@ -2,7 +2,7 @@
  * An imported run: weights trained elsewhere (e.g. the cWDM reference's published checkpoints, one per target
  * contrast) brought in by `mrsynth convert --run-dir` as a run folder that `mrsynth complete` samples with just
  * as with a trained run. The folder holds run.json (origin 'imported', naming the source checkpoint by path and
- * SHA-256) and weights.safetensors; there is no checkpoint or log, so it cannot be resumed (see readRunConfig).
+ * SHA-256) and the weights file it names; there is no checkpoint or log, so it cannot be resumed (see readRunConfig).
  */
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -22,12 +22,14 @@ export interface ImportedRunOptions {
   /** The checkpoint the weights were converted from. */
   readonly origin: Omit<ImportedOrigin, 'kind'>;
   /** The synthesis method ('cwdm'). */
-  readonly model: string;
+  readonly method: string;
   readonly target: Contrast;
   /** In input-channel order: the order the weights were trained with. */
   readonly conditions: readonly Contrast[];
   /** The networks the weights were converted for (the method's checked config). */
-  readonly modelConfig: unknown;
+  readonly methodConfig: unknown;
+  /** The network the weights are of, and the file they go to (e.g. `{ unet: 'weights.safetensors' }`). */
+  readonly weights: Readonly<Record<string, string>>;
   /** The noise schedule and prediction type the weights were trained with. */
   readonly schedule: RunSchedule;
   /** Anything parsePreprocessConfig accepts: the geometry and intensity units the weights expect. */
@@ -40,10 +42,11 @@ export function importedRunConfig(options: ImportedRunOptions): ImportedRunConfi
     format: RUN_FORMAT,
     formatVersion: RUN_FORMAT_VERSION,
     origin: { kind: 'imported', ...options.origin },
-    model: options.model,
+    method: options.method,
     target: options.target,
     conditions: options.conditions,
-    modelConfig: options.modelConfig,
+    methodConfig: options.methodConfig,
+    weights: options.weights,
     preprocess: options.preprocess,
     schedule: options.schedule,
     createdWith: { mrsynth: packageVersion(), libtorch: runtimeInfo().torchVersion },
@@ -73,12 +76,13 @@ export async function checkImportTarget(dir: string, options: { force?: boolean 
 }
 
 /**
- * Writes the imported run folder `dir`: weights.safetensors (the converted tensors) and run.json. The folder
+ * Writes the imported run folder `dir`: the weights file of its one network (the converted tensors) and run.json. The folder
  * is built beside `dir` under a hidden name and renamed into place, so `dir` is never seen half written: it
  * holds the earlier run or the complete new one (a crash leaves at most a hidden `.NAME.tmp-*` folder).
  */
 export async function writeImportedRun(dir: string, config: ImportedRunConfig, tensors: Readonly<Record<string, RawTensor>>,
   options: { force?: boolean } = {}): Promise<void> {
+  const where = 'writeImportedRun';
   await checkImportTarget(dir, options);
   const target = resolve(dir);
   await fs.mkdir(dirname(target), { recursive: true });
@@ -88,7 +92,9 @@ export async function writeImportedRun(dir: string, config: ImportedRunConfig, t
       format: RUN_WEIGHTS_FORMAT, config_hash: configHash(config), source_sha256: config.origin.sourceSha256,
       source_prefix: config.origin.sourcePrefix,
     };
-    await saveSafetensors(join(staging, RUN_FILES.weights), { ...tensors }, metadata);
+    const files = Object.values(config.weights);
+    assert(files.length === 1, () => `${where}: an imported run holds the weights of one network, but run.json names ${files.length} (${files.join(', ')})`);
+    await saveSafetensors(join(staging, files[0]), { ...tensors }, metadata);
     await writeRunConfig(staging, config);
     await moveIntoPlace(staging, target);
   } finally {

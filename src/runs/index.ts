@@ -1,10 +1,10 @@
 /** The run folder (config, weights and, for a trained run, checkpoint and log), shared by training, import and completion. */
 export {
-  IMPORT_FORMATS, LR_DECAY_SHAPES, RUN_FORMAT, RUN_FORMAT_VERSION, configDifferences, configHash, describeOrigin,
+  IMPORT_FORMATS, LR_DECAY_SHAPES, RANDOM_STREAMS, RUN_FORMAT, RUN_FORMAT_VERSION, configDifferences, configHash, describeOrigin,
   parseAnyRunConfig, parseRunConfig,
 } from './runConfig.js';
 export type {
-  AnyRunConfig, ImportFormat, ImportedOrigin, ImportedRunConfig, LearningRateDecay, LearningRateDecayShape, RunConfig, RunData, RunSchedule, RunTraining, TrainedOrigin,
+  AnyRunConfig, ImportFormat, ImportedOrigin, ImportedRunConfig, LearningRateDecay, LearningRateDecayShape, ParentRun, RandomStreams, RunConfig, RunData, RunSchedule, RunTraining, TrainedOrigin,
 } from './runConfig.js';
 export {
   RUN_FILES, RUN_WEIGHTS_FORMAT, readAnyRunConfig, readRun, readRunConfig, runWeightsMetadata, writeRunConfig,

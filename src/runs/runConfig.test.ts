@@ -1,5 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../util/packageRoot.js';
 import { configDifferences, configHash, parseAnyRunConfig, parseRunConfig, type RunConfig } from './runConfig.js';
 import { exampleRunConfig } from './runConfig.testSupport.js';
 
@@ -14,7 +17,7 @@ describe('RunConfig', () => {
   test('round-trips through JSON to an equal, frozen config', () => {
     const config = exampleRunConfig();
     assert.deepEqual(parseRunConfig(JSON.parse(JSON.stringify(config))), config);
-    assert.ok(Object.isFrozen(config.training) && Object.isFrozen(config.modelConfig.channelMult));
+    assert.ok(Object.isFrozen(config.training) && Object.isFrozen(config.methodConfig.channelMult));
   });
 
   test('refuses bad fields by name and value', () => {
@@ -23,7 +26,7 @@ describe('RunConfig', () => {
       /conditions \["t1","t1ce"\] must be distinct and must not include the target 't1ce'/);
     assert.throws(() => edited(exampleRunConfig(), (r) => { r.training.lr = 0; }), /training.lr must be a learning rate > 0, got 0/);
     assert.throws(() => edited(exampleRunConfig(), (r) => { r.training.momentum = 0.9; }), /training: unknown key 'momentum'/);
-    assert.throws(() => edited(exampleRunConfig(), (r) => { r.formatVersion = 2; }), /formatVersion 2 is not supported \(this build reads 1\)/);
+    assert.throws(() => edited(exampleRunConfig(), (r) => { r.formatVersion = 3; }), /formatVersion 3 is not supported \(this build reads 1 and 2\)/);
   });
 
   test('a learning-rate decay round-trips, counts in the hash, and is refused when its window or final rate make no sense', () => {
@@ -46,19 +49,41 @@ describe('RunConfig', () => {
     assert.deepEqual(longer.data.voxelSize, [3, 3, 3]);
     assert.throws(() => edited(config, (r) => { r.data.voxelSize = [3, 0, 3]; }), /data.voxelSize must be three voxel sizes in mm > 0, got \[3,0,3\]/);
     assert.match(configHash(config), /^[0-9a-f]{16}$/);
-    const changed = edited(config, (r) => { r.training.lr = 2e-4; r.training.gradClip = 1; r.modelConfig.modelChannels = 8; });
+    const changed = edited(config, (r) => { r.training.lr = 2e-4; r.training.gradClip = 1; r.methodConfig.modelChannels = 8; });
     assert.notEqual(configHash(changed), configHash(config));
     assert.deepEqual(configDifferences(config, changed),
-      ['modelConfig.modelChannels: 4 → 8', 'training.gradClip: (absent) → 1', 'training.lr: 0.001 → 0.0002']);
+      ['methodConfig.modelChannels: 4 → 8', 'training.gradClip: (absent) → 1', 'training.lr: 0.001 → 0.0002']);
   });
 
   test('a run.json without origin (written before it existed) is a trained run and keeps its hash', () => {
-    const config = exampleRunConfig();
+    const config = edited(exampleRunConfig(), (r) => { r.training.randomStreams = 'sequential'; });
     assert.deepEqual(config.origin, { kind: 'trained' });
     const { origin: _absent, ...old } = JSON.parse(JSON.stringify(config));
     assert.deepEqual(parseRunConfig(old), config);
-    // The hash this config had before run.json had an origin (pinned from that build).
+    // The hash this config had before run.json had an origin (pinned from that build, format 1 with sequential streams).
     assert.equal(configHash(config), 'f80bd17c3a875151');
+  });
+
+  test('a format-1 run.json (the committed pinned run) reads as the format-2 config that says the same, with the same hash', () => {
+    const raw = JSON.parse(readFileSync(join(packageRoot(import.meta.url), 'test-fixtures', 'pinned', 'run', 'run.json'), 'utf8'));
+    assert.equal(raw.formatVersion, 1);
+    const config = parseRunConfig(raw);
+    assert.equal(config.formatVersion, 2);
+    assert.equal(config.method, 'cwdm');
+    assert.deepEqual(config.methodConfig, raw.modelConfig);
+    assert.deepEqual(config.weights, { unet: 'weights.safetensors' });
+    assert.deepEqual(config.schedule, { ...raw.schedule, predictionType: 'sample' });
+    assert.deepEqual(config.training, { ...raw.training, randomStreams: 'sequential' });
+    assert.ok(!('model' in config) && !('modelConfig' in config));
+    // Written back and read again, it is the same config; its hash is the one format 1 gave it (see configHash).
+    assert.deepEqual(parseRunConfig(JSON.parse(JSON.stringify(config))), config);
+    assert.equal(configHash(config), configHash(parseRunConfig({ ...raw, createdWith: { mrsynth: '9.9.9', libtorch: 'x' } })));
+    assert.notEqual(configHash(config), configHash(edited(config, (r) => { r.training.randomStreams = 'keyed'; })));
+    assert.throws(() => parseRunConfig({ ...raw, model: 'aldm' }), /a format-1 run.json has model "cwdm", got "aldm"/);
+    assert.throws(() => parseRunConfig({ ...JSON.parse(JSON.stringify(config)), weights: { unet: '../x.safetensors' } }),
+      /weights.unet must be a file name in the run folder like "weights.safetensors", got "..\/x.safetensors"/);
+    assert.throws(() => parseRunConfig({ ...JSON.parse(JSON.stringify(config)), weights: { unet: 'a.safetensors', codec: 'a.safetensors' } }),
+      /two networks share a file/);
   });
 });
 

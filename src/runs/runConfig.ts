@@ -1,7 +1,12 @@
 /**
- * The configuration of a run, as `run.json` holds it: everything that decides what a run's weights are (model,
- * contrasts, preprocessing, noise schedule and, for a run trained here, optimisation and data), plus provenance.
- * Completion reads it to rebuild the network and preprocess new cases exactly as the training data was.
+ * The configuration of a run, as `run.json` holds it: the envelope every method shares (method, contrasts,
+ * preprocessing, noise schedule, named weight files, parent run and, for a run trained here, optimisation and
+ * data), the method's own section (`methodConfig`, checked by the method), and provenance. Completion reads it to
+ * rebuild the networks and preprocess new cases exactly as the training data was.
+ *
+ * Format 2 (this one) added the weight-file map, the parent, the recorded prediction type and random streams, and
+ * renamed `model`/`modelConfig` to `method`/`methodConfig`; a format-1 run.json is read as the format-2 config that
+ * says the same (see {@link fromFormat1}) and written back as format 2 when a resumed run rewrites it.
  *
  * A run has one of two origins. `trained`: written by `mrsynth train`, with its training settings and a
  * checkpoint to resume from. `imported`: weights trained elsewhere (the cWDM reference's published
@@ -20,14 +25,24 @@ import { parsePreprocessConfig, type PreprocessConfig } from '../transforms/prep
 import { assert } from '../util/assert.js';
 
 export const RUN_FORMAT = 'mrsynth-run';
-export const RUN_FORMAT_VERSION = 1;
+export const RUN_FORMAT_VERSION = 2;
 
 export interface RunSchedule {
   readonly betaSchedule: BetaScheduleName;
   readonly numTrainTimesteps: number;
-  /** What the denoiser predicts; absent in runs written before it was recorded, which predict what their method does. */
-  readonly predictionType?: PredictionType;
+  /** What the denoiser predicts: x₀ ('sample') or ε ('epsilon'). */
+  readonly predictionType: PredictionType;
 }
+
+/**
+ * Where the random draws of a training step (timestep, noise, dropout) come from. `keyed`: a generator made afresh for
+ * every sample from (seed, the sample's position in the run), and for every step's dropout from (seed, step), so a
+ * batch of 2 draws the timesteps and noise two batches of 1 would, and no stream state has to be carried across
+ * steps. `sequential`: one noise generator drawn from step after step, and the global generator for dropout, as
+ * every run before format 2 was trained; it cannot be keyed after the fact, so those runs keep it.
+ */
+export const RANDOM_STREAMS = ['keyed', 'sequential'] as const;
+export type RandomStreams = (typeof RANDOM_STREAMS)[number];
 
 export interface RunTraining {
   readonly lr: number;
@@ -43,6 +58,7 @@ export interface RunTraining {
   readonly precision: Precision;
   /** Absent: the learning rate is `lr` throughout, as the reference's (see training/learningRate.ts). */
   readonly lrDecay?: LearningRateDecay;
+  readonly randomStreams: RandomStreams;
 }
 
 export const LR_DECAY_SHAPES = ['linear', 'cosine'] as const;
@@ -90,18 +106,34 @@ export interface ImportedOrigin {
   readonly sourcePrefix: string;
 }
 
+/**
+ * The run this one was trained on top of (e.g. a latent diffusion run on the autoencoder run that made its codec):
+ * where it was, what it was, and the SHA-256 of each of its weight files that this run took over.
+ */
+export interface ParentRun {
+  readonly path: string;
+  readonly configHash: string;
+  readonly weights: Readonly<Record<string, string>>;
+}
+
 /** What every run has, whatever its origin. */
 interface RunConfigCommon {
   readonly format: typeof RUN_FORMAT;
   readonly formatVersion: typeof RUN_FORMAT_VERSION;
-  /** The synthesis method (a name registered in src/methods), which reads `modelConfig`. */
-  readonly model: string;
+  /** The synthesis method (a name registered in src/methods), which reads `methodConfig`. */
+  readonly method: string;
   /** The contrast the model synthesises. */
   readonly target: Contrast;
   /** The contrasts it is conditioned on, in the order they are stacked on the model's input channels. */
   readonly conditions: readonly Contrast[];
   /** The method's networks and their configs, as JSON; checked by the method (src/methods), not here. */
-  readonly modelConfig: Readonly<Record<string, unknown>>;
+  readonly methodConfig: Readonly<Record<string, unknown>>;
+  /**
+   * The weights completion loads, as network name → file in the run folder (e.g. `{ unet: 'weights.safetensors' }`);
+   * the first is the run's main file, whose SHA-256 names the model in sidecars.
+   */
+  readonly weights: Readonly<Record<string, string>>;
+  readonly parent?: ParentRun;
   readonly preprocess: PreprocessConfig;
   readonly schedule: RunSchedule;
   /** The software that wrote the run (trained or converted it). Provenance only: not part of the hash. */
@@ -159,7 +191,7 @@ const positiveInteger = (n: number) => Number.isInteger(n) && n > 0;
 
 function parseTraining(raw: unknown, where: string): RunTraining {
   const t = object(raw, where);
-  keys(t, ['lr', 'weightDecay', 'batchSize', 'emaDecay', 'seed', 'steps'], ['gradClip', 'precision', 'lrDecay'], where);
+  keys(t, ['lr', 'weightDecay', 'batchSize', 'emaDecay', 'seed', 'steps', 'randomStreams'], ['gradClip', 'precision', 'lrDecay'], where);
   const training: RunTraining = {
     lr: number(t.lr, `${where}.lr`, (n) => n > 0, 'a learning rate > 0'),
     weightDecay: number(t.weightDecay, `${where}.weightDecay`, (n) => n >= 0, 'a number ≥ 0'),
@@ -168,6 +200,7 @@ function parseTraining(raw: unknown, where: string): RunTraining {
     seed: number(t.seed, `${where}.seed`, (n) => isInteger(n) && n >= 0, 'a non-negative integer'),
     steps: number(t.steps, `${where}.steps`, positiveInteger, 'a positive integer'),
     precision: t.precision === undefined ? 'fp32' : parsePrecision(t.precision, `${where}.precision`),
+    randomStreams: oneOf(t.randomStreams, RANDOM_STREAMS, `${where}.randomStreams`),
   };
   return {
     ...training,
@@ -187,8 +220,60 @@ function parseLearningRateDecay(raw: unknown, lr: number, where: string): Learni
   return { shape: d.shape as LearningRateDecayShape, from, to, final };
 }
 
-const COMMON_KEYS = ['format', 'formatVersion', 'model', 'target', 'conditions', 'modelConfig', 'preprocess', 'schedule', 'createdWith'];
+const COMMON_KEYS = ['format', 'formatVersion', 'method', 'target', 'conditions', 'methodConfig', 'weights', 'preprocess', 'schedule', 'createdWith'];
 const TRAINED_KEYS = ['training', 'data'];
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], where: string): T {
+  assert((allowed as readonly unknown[]).includes(value), () => `${where} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+/** Network names become key prefixes in checkpoints; file names stay inside the run folder. */
+const NETWORK_NAME = /^[a-z][A-Za-z0-9]*$/;
+const WEIGHTS_FILE = /^[A-Za-z0-9][A-Za-z0-9_-]*\.safetensors$/;
+
+function weightFiles(value: unknown, where: string): Record<string, string> {
+  const map = object(value, where);
+  const entries = Object.entries(map);
+  assert(entries.length > 0, () => `${where} must name at least one network's weights file`);
+  for (const [network, file] of entries) {
+    assert(NETWORK_NAME.test(network), () => `${where}: network name ${JSON.stringify(network)} must match ${NETWORK_NAME}`);
+    assert(typeof file === 'string' && WEIGHTS_FILE.test(file),
+      () => `${where}.${network} must be a file name in the run folder like "weights.safetensors", got ${JSON.stringify(file)}`);
+  }
+  assert(new Set(Object.values(map)).size === entries.length, () => `${where}: two networks share a file (${JSON.stringify(map)})`);
+  return map as Record<string, string>;
+}
+
+function parentRun(value: unknown, where: string): ParentRun {
+  const p = object(value, where);
+  keys(p, ['path', 'configHash', 'weights'], [], where);
+  assert(typeof p.configHash === 'string' && /^[0-9a-f]{16}$/.test(p.configHash),
+    () => `${where}.configHash must be 16 lower-case hex digits, got ${JSON.stringify(p.configHash)}`);
+  const weights = object(p.weights, `${where}.weights`);
+  for (const [file, sha] of Object.entries(weights)) {
+    assert(WEIGHTS_FILE.test(file) && typeof sha === 'string' && /^[0-9a-f]{64}$/.test(sha),
+      () => `${where}.weights must map weight files to SHA-256 digests, got ${JSON.stringify(file)}: ${JSON.stringify(sha)}`);
+  }
+  return { path: string(p.path, `${where}.path`), configHash: p.configHash, weights: weights as Record<string, string> };
+}
+
+/**
+ * A run.json of format 1 as format 2 says the same. Format 1 knew one method, cWDM, whose one network (the U-Net,
+ * 'unet') was in weights.safetensors and predicted x₀, and trained with sequential random streams; it called the
+ * method `model` and its section `modelConfig`.
+ */
+function fromFormat1(r: Raw, where: string): Raw {
+  assert(r.model === 'cwdm', () => `${where}: a format-1 run.json has model "cwdm", got ${JSON.stringify(r.model)}`);
+  const { model, modelConfig, formatVersion: _one, ...rest } = r;
+  const schedule = object(r.schedule, `${where}: schedule`);
+  const migrated: Raw = {
+    ...rest, formatVersion: RUN_FORMAT_VERSION, method: model, methodConfig: modelConfig, weights: { unet: 'weights.safetensors' },
+    schedule: { predictionType: 'sample', ...schedule },
+  };
+  if (r.training !== undefined) migrated.training = { ...object(r.training, `${where}: training`), randomStreams: 'sequential' };
+  return migrated;
+}
 
 /**
  * Checks every field and cross-field rule of a `run.json` of either origin and returns a frozen config equal to
@@ -197,25 +282,24 @@ const TRAINED_KEYS = ['training', 'data'];
  */
 export function parseAnyRunConfig(raw: unknown): AnyRunConfig {
   const where = 'parseRunConfig';
-  const r = object(raw, where);
+  let r = object(raw, where);
+  if (r.format === RUN_FORMAT && r.formatVersion === 1) r = fromFormat1(r, where);
   const origin = r.origin === undefined ? { kind: 'trained' as const } : parseOrigin(r.origin, `${where}: origin`);
-  keys(r, origin.kind === 'trained' ? [...COMMON_KEYS, ...TRAINED_KEYS] : COMMON_KEYS, ['origin'],
+  keys(r, origin.kind === 'trained' ? [...COMMON_KEYS, ...TRAINED_KEYS] : COMMON_KEYS, ['origin', 'parent'],
     origin.kind === 'trained' ? where : `${where} (an imported run has no training settings)`);
   assert(r.format === RUN_FORMAT, () => `${where}: format must be "${RUN_FORMAT}", got ${JSON.stringify(r.format)}`);
   assert(r.formatVersion === RUN_FORMAT_VERSION,
-    () => `${where}: formatVersion ${JSON.stringify(r.formatVersion)} is not supported (this build reads ${RUN_FORMAT_VERSION})`);
-  const model = string(r.model, `${where}: model`);
+    () => `${where}: formatVersion ${JSON.stringify(r.formatVersion)} is not supported (this build reads 1 and ${RUN_FORMAT_VERSION})`);
+  const method = string(r.method, `${where}: method`);
   const target = contrast(r.target, `${where}: target`);
   assert(Array.isArray(r.conditions) && r.conditions.length > 0,
     () => `${where}: conditions must be a non-empty list of contrasts, got ${JSON.stringify(r.conditions)}`);
   const conditions = r.conditions.map((c, i) => contrast(c, `${where}: conditions[${i}]`));
   assert(new Set(conditions).size === conditions.length && !conditions.includes(target),
     () => `${where}: conditions ${JSON.stringify(conditions)} must be distinct and must not include the target '${target}'`);
-  const modelConfig = object(r.modelConfig, `${where}: modelConfig`);
+  const methodConfig = object(r.methodConfig, `${where}: methodConfig`);
   const schedule = object(r.schedule, `${where}: schedule`);
-  keys(schedule, ['betaSchedule', 'numTrainTimesteps'], ['predictionType'], `${where}: schedule`);
-  assert(schedule.predictionType === undefined || (PREDICTION_TYPES as readonly unknown[]).includes(schedule.predictionType),
-    () => `${where}: schedule.predictionType must be one of ${PREDICTION_TYPES.join(', ')}, got ${JSON.stringify(schedule.predictionType)}`);
+  keys(schedule, ['betaSchedule', 'numTrainTimesteps', 'predictionType'], [], `${where}: schedule`);
   assert((BETA_SCHEDULE_NAMES as readonly unknown[]).includes(schedule.betaSchedule),
     () => `${where}: schedule.betaSchedule must be one of ${BETA_SCHEDULE_NAMES.join(', ')}, got ${JSON.stringify(schedule.betaSchedule)}`);
   const software = object(r.createdWith, `${where}: createdWith`);
@@ -224,15 +308,17 @@ export function parseAnyRunConfig(raw: unknown): AnyRunConfig {
   const common: Omit<RunConfigCommon, 'createdWith'> = {
     format: RUN_FORMAT,
     formatVersion: RUN_FORMAT_VERSION,
-    model,
+    method,
     target,
     conditions,
-    modelConfig: JSON.parse(JSON.stringify(modelConfig)) as Record<string, unknown>,
+    methodConfig: JSON.parse(JSON.stringify(methodConfig)) as Record<string, unknown>,
+    weights: weightFiles(r.weights, `${where}: weights`),
+    ...(r.parent !== undefined && { parent: parentRun(r.parent, `${where}: parent`) }),
     preprocess: JSON.parse(JSON.stringify(parsePreprocessConfig(r.preprocess))) as PreprocessConfig,
     schedule: {
       betaSchedule: schedule.betaSchedule as BetaScheduleName,
       numTrainTimesteps: number(schedule.numTrainTimesteps, `${where}: schedule.numTrainTimesteps`, (n) => isInteger(n) && n >= 2, 'an integer ≥ 2'),
-      ...(schedule.predictionType !== undefined && { predictionType: schedule.predictionType as PredictionType }),
+      predictionType: oneOf(schedule.predictionType, PREDICTION_TYPES, `${where}: schedule.predictionType`),
     },
   };
   if (origin.kind === 'imported') return deepFreeze({ ...common, origin, createdWith });
@@ -285,11 +371,14 @@ function parseOrigin(raw: unknown, where: string): TrainedOrigin | ImportedOrigi
 }
 
 /**
- * What the weights are, as 16 hex digits of SHA-256 over the config with sorted keys. Three fields are left out:
- * `training.steps`, because extending a run (resume to a larger step count) trains the same thing for longer,
- * `createdWith`, which records the software, not the run, and `data.voxelSize`, which describes the data. An imported run's hash covers its origin, so it
- * names the source checkpoint by its SHA-256; a trained run's origin is left out, so runs written before
- * `origin` existed keep their hash.
+ * What the weights are, as 16 hex digits of SHA-256 over the config with sorted keys. Left out: `training.steps`,
+ * because extending a run (resume to a larger step count) trains the same thing for longer; `createdWith`, which
+ * records the software, not the run; `data.voxelSize`, which describes the data; `weights`, which names files, not
+ * what is in them. An imported run's hash covers its origin, so it names the source checkpoint by its SHA-256.
+ *
+ * The hash is taken over the config as format 1 wrote it (`model`, `modelConfig`), and what later formats added
+ * counts only where it differs from what format 1 implied (x₀-prediction, sequential streams, fp32, no parent), so
+ * a run keeps its hash, and the sidecars written with it keep naming it, across the migration.
  */
 export function configHash(config: AnyRunConfig): string {
   return createHash('sha256').update(canonicalJson(hashedPart(config))).digest('hex').slice(0, 16);
@@ -305,21 +394,32 @@ export function configDifferences(before: AnyRunConfig, after: AnyRunConfig): st
       out.push(`${path}: ${canonicalJson(a) ?? '(absent)'} → ${canonicalJson(b) ?? '(absent)'}`);
     }
   };
-  walk(hashedPart(before, false), hashedPart(after, false), '');
+  walk(identifyingPart(before), identifyingPart(after), '');
   return out;
 }
 
-function hashedPart(config: AnyRunConfig, forHash = true): unknown {
-  if (config.origin.kind === 'imported') {
-    const { createdWith: _provenance, ...rest } = config;
-    return rest;
-  }
+/** The config less what the hash leaves out, under today's names. */
+function identifyingPart(config: AnyRunConfig): unknown {
+  const { createdWith: _provenance, weights: _files, ...rest } = config;
+  if (config.origin.kind === 'imported') return rest;
+  const { origin: _trained, training: { steps: _length, ...training }, data: { voxelSize: _described, ...data } } = config as RunConfig;
+  return { ...rest, origin: undefined, training, data };
+}
+
+/** {@link identifyingPart} as format 1 wrote it, for the hash (see {@link configHash}). */
+function hashedPart(config: AnyRunConfig): unknown {
   const {
-    createdWith: _provenance, origin: _trained, training: { steps: _length, precision, ...training }, data: { voxelSize: _described, ...data },
-    ...rest
-  } = config as RunConfig;
-  // For the hash, fp32 is left out so that runs written before `precision` existed keep their hash.
-  return { ...rest, data, training: forHash && precision === 'fp32' ? training : { ...training, precision } };
+    createdWith: _provenance, weights: _files, formatVersion: _format, method, methodConfig, schedule: { predictionType, ...schedule }, ...common
+  } = config;
+  const asFormat1 = {
+    ...common, formatVersion: 1, model: method, modelConfig: methodConfig, schedule: predictionType === 'sample' ? schedule : { ...schedule, predictionType },
+  };
+  if (config.origin.kind === 'imported') return asFormat1;
+  const { origin: _trained, training: { steps: _length, precision, randomStreams, ...training }, data: { voxelSize: _described, ...data } } = config as RunConfig;
+  return {
+    ...asFormat1, origin: undefined, data,
+    training: { ...training, ...(precision !== 'fp32' && { precision }), ...(randomStreams !== 'sequential' && { randomStreams }) },
+  };
 }
 
 function voxelSize(value: unknown, where: string): [number, number, number] {

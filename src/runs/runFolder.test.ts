@@ -13,9 +13,9 @@ describe('run folder', () => {
     try {
       await writeRunConfig(dir, exampleRunConfig());
       assert.deepEqual(await readRunConfig(dir), exampleRunConfig());
-      await assert.rejects(readRun(dir), /readRun: .* has run.json but no weights.safetensors/);
+      await assert.rejects(readRun(dir), /readRun: .* has run.json but not weights.safetensors, the weights of 'unet'/);
       writeFileSync(join(dir, RUN_FILES.weights), '');
-      assert.equal((await readRun(dir)).weightsPath, join(dir, RUN_FILES.weights));
+      assert.equal((await readRun(dir)).weightPaths.unet, join(dir, RUN_FILES.weights));
       await assert.rejects(readRunConfig(join(dir, 'nothing')), /readRunConfig: .*nothing is not a run folder/);
       writeFileSync(join(dir, RUN_FILES.config), '{"format": "mrsynth-run"}');
       await assert.rejects(readRunConfig(dir), /readRunConfig\(.*run.json\): parseRunConfig: unknown key|missing 'formatVersion'/);

@@ -1,12 +1,13 @@
 /**
  * The run folder: what `mrsynth train` (or `mrsynth convert --run-dir`) writes and `mrsynth complete` reads.
  *
- *   RUN/run.json                 the run's config (see runConfig.ts)
- *   RUN/checkpoint.safetensors   the full training state, for resuming (trained runs only)
- *   RUN/weights.safetensors      the weights completion samples with, under the model's state-dict keys: the EMA
- *                                of a trained run (__metadata__: format, step, config_hash), the converted
- *                                weights of an imported one (__metadata__: format, config_hash, source_sha256,
- *                                source_prefix; see importedRun.ts)
+ *   RUN/run.json                 the run's config (see runConfig.ts), which names the weight files below
+ *   RUN/checkpoint.safetensors   the full training state, for resuming (trained runs only; see training/)
+ *   RUN/<weights>.safetensors    one file per network completion loads, named in run.json's `weights` (cWDM:
+ *                                `{ unet: 'weights.safetensors' }`), under the network's state-dict keys: the EMA or
+ *                                the trained weights of a trained run (__metadata__: format, step, config_hash), the
+ *                                converted weights of an imported one (__metadata__: format, config_hash,
+ *                                source_sha256, source_prefix; see importedRun.ts)
  *   RUN/log.jsonl                one JSON object per logged training step or validation (trained runs only)
  */
 import { promises as fs } from 'node:fs';
@@ -69,19 +70,21 @@ export async function readRunConfig(dir: string): Promise<RunConfig> {
 
 export interface RunFiles {
   readonly config: AnyRunConfig;
-  /** Absolute path of the sampling weights. */
-  readonly weightsPath: string;
+  /** Absolute path of each network's weights, by network name, in run.json's order (the first is the main file). */
+  readonly weightPaths: Readonly<Record<string, string>>;
 }
 
 /**
- * A run to sample with, trained (finished or checkpointed) or imported: its config and where its sampling
- * weights are; refuses a folder without weights. No training checkpoint is needed.
+ * A run to sample with, trained (finished or checkpointed) or imported: its config and where its weights are;
+ * refuses a folder that lacks any of them. No training checkpoint is needed.
  */
 export async function readRun(dir: string): Promise<RunFiles> {
   const config = await readAnyRunConfig(dir);
-  const weightsPath = join(resolve(dir), RUN_FILES.weights);
-  const present = await fs.access(weightsPath).then(() => true, () => false);
-  assert(present, () => `readRun: ${dir} has ${RUN_FILES.config} but no ${RUN_FILES.weights}; `
-    + `${config.origin.kind === 'trained' ? 'the run has not written a checkpoint yet' : 'an imported run is written with both, so it was removed since'}`);
-  return { config, weightsPath };
+  const weightPaths = Object.fromEntries(Object.entries(config.weights).map(([network, file]) => [network, join(resolve(dir), file)]));
+  for (const [network, path] of Object.entries(weightPaths)) {
+    const present = await fs.access(path).then(() => true, () => false);
+    assert(present, () => `readRun: ${dir} has ${RUN_FILES.config} but not ${config.weights[network]}, the weights of '${network}'; `
+      + `${config.origin.kind === 'trained' ? 'the run has not written a checkpoint yet' : 'an imported run is written with all of them, so it was removed since'}`);
+  }
+  return { config, weightPaths };
 }

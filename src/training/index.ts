@@ -1,7 +1,16 @@
 /**
- * What every method's training shares: data order, validation on fixed draws, learning-rate decay, mixed precision,
- * training checkpoints, the log, the memory check and the cases held in memory.
+ * Training for every method: the generic trainer and the recipe a method gives it, and what they are made of — data
+ * order, random streams, validation on fixed draws, learning-rate decay, mixed precision, training checkpoints, the
+ * log, the memory check and the cases held in memory.
  */
+export { train } from './trainer.js';
+export type { TrainCallbacks, TrainOptions, TrainResult, TrainStartInfo } from './trainer.js';
+export type {
+  StepContext, StepResult, TrainingMemoryInput, TrainingPlan, TrainingRecipe, TrainingSession, ValidationContext, ValidationMeasures,
+  ValidationOptions,
+} from './recipe.js';
+export { diffusionSession } from './diffusionSession.js';
+export { TrainingStreams, streamSeed } from './randomStreams.js';
 export { DataOrder } from './dataOrder.js';
 export type { DataOrderState } from './dataOrder.js';
 export { describeLearningRate, firstChangedStep, learningRateAt } from './learningRate.js';
@@ -16,8 +25,7 @@ export type { TrainStepEntry, TrainingLogEntry, ValidationEntry } from './traini
 export { checkTrainingMemory, formatGiB } from './trainingMemory.js';
 export type { TrainingMemoryEstimate } from './trainingMemory.js';
 export {
-  TRAINING_CHECKPOINT_FORMAT, TRAINING_CHECKPOINT_VERSION, encodeTrainingCheckpoint, loadTrainingCheckpoint, restoreTrainingCheckpoint,
-  saveTrainingCheckpoint, saveTrainingCheckpointSync,
+  TRAINING_CHECKPOINT_FORMAT, TRAINING_CHECKPOINT_VERSION, encodeTrainingCheckpoint, migrateTrainingCheckpoint, restoreTrainingCheckpoint,
 } from './trainingCheckpoint.js';
 export type { TrainingComponents, TrainingProgress } from './trainingCheckpoint.js';
 export { trainingPreprocessConfig } from './trainingPreprocess.js';

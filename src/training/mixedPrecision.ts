@@ -62,6 +62,14 @@ export class MixedPrecision<M extends Module> {
     return norm;
   }
 
+  /** Drops every gradient of the network (and of the masters), so the next backward pass starts from none. */
+  dropGradients(): void {
+    for (const { master, working } of this.#pairs) {
+      working.grad = null;
+      if (master !== working) master.grad = null;
+    }
+  }
+
   /** Rounds the masters into the network: after each step, and after the masters were loaded from a checkpoint. */
   syncNetwork(): void {
     if (this.network === this.master) return;

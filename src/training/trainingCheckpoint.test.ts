@@ -12,13 +12,20 @@ import { AdamW } from '../optim/adamW.js';
 import { clipGradNorm_ } from '../optim/clipGradNorm.js';
 import { EMA } from '../optim/ema.js';
 import { F, Generator, manualSeed, memory, rand, randn, tidy } from '../tensor/index.js';
+import { loadSafetensors, saveSafetensors, type SafetensorsContents } from '../io/safetensors/index.js';
 import {
-  TRAINING_CHECKPOINT_FORMAT, TrainingComponents, encodeTrainingCheckpoint, loadTrainingCheckpoint, restoreTrainingCheckpoint,
-  saveTrainingCheckpoint,
+  TRAINING_CHECKPOINT_FORMAT, encodeTrainingCheckpoint, migrateTrainingCheckpoint, restoreTrainingCheckpoint, type TrainingComponents,
 } from './trainingCheckpoint.js';
 
-/** A small run whose every random draw (init, inputs, dropout masks) comes from a seeded generator. */
-function setUp(seed: number): TrainingComponents & { model: Sequential; noise: Generator } {
+interface Run extends TrainingComponents {
+  model: Sequential;
+  optimizer: AdamW;
+  ema?: EMA;
+  noise: Generator;
+}
+
+/** A small run whose every random draw (init, inputs, dropout masks) comes from a seeded generator; its one network is 'net'. */
+function setUp(seed: number): Run {
   manualSeed(seed);
   const model = new Sequential(
     new Conv({ spatialDims: 2, inChannels: 1, outChannels: 4, kernelSize: 3, padding: 1 }),
@@ -26,10 +33,21 @@ function setUp(seed: number): TrainingComponents & { model: Sequential; noise: G
     new Conv({ spatialDims: 2, inChannels: 4, outChannels: 1, kernelSize: 3, padding: 1 }),
   );
   const noise = new Generator(seed + 1);
+  const optimizer = new AdamW(model.namedParameters(), { lr: 0.01, weightDecay: 0.05 });
+  const ema = new EMA(model, { decay: 0.9 });
   return {
-    model, noise, optimizer: new AdamW(model.namedParameters(), { lr: 0.01, weightDecay: 0.05 }),
-    ema: new EMA(model, { decay: 0.9 }), generators: { noise, global: Generator.global() },
+    model, noise, optimizer, ema,
+    networks: { net: model }, optimizers: { net: optimizer }, emas: { net: ema }, generators: { noise, global: Generator.global() },
   };
+}
+
+async function saveTrainingCheckpoint(path: string, run: TrainingComponents, progress: { step: number; config: unknown }): Promise<void> {
+  const { tensors, metadata } = encodeTrainingCheckpoint(run, progress);
+  await saveSafetensors(path, tensors, metadata);
+}
+
+async function loadTrainingCheckpoint(path: string, run: TrainingComponents) {
+  return restoreTrainingCheckpoint(await loadSafetensors(path), run, path);
 }
 
 function train(run: ReturnType<typeof setUp>, steps: number): void {
@@ -88,24 +106,57 @@ describe('training checkpoints', () => {
     }
   });
 
-  test('the file lays out sections by key prefix and describes itself in __metadata__', () => {
+  test('the file lays out sections by key prefix and network name and describes itself in __metadata__', () => {
     const run = setUp(1);
+    manualSeed(5);
+    const frozen = new Conv({ spatialDims: 2, inChannels: 1, outChannels: 1, kernelSize: 1 });
     train(run, 1);
-    const { tensors, metadata } = encodeTrainingCheckpoint(run, { step: 1, config: null });
+    const { tensors, metadata } = encodeTrainingCheckpoint({ ...run, networks: { net: run.model, frozen } }, { step: 1, config: null }, { mine: 'x' });
+    const keys = ['0.bias', '0.weight', '1.bias', '1.weight', '4.bias', '4.weight'];
     assert.deepEqual(Object.keys(tensors).sort(), [
-      'ema.0.bias', 'ema.0.weight', 'ema.1.bias', 'ema.1.weight', 'ema.4.bias', 'ema.4.weight',
-      'generator.global', 'generator.noise',
-      'model.0.bias', 'model.0.weight', 'model.1.bias', 'model.1.weight', 'model.4.bias', 'model.4.weight',
-      ...['exp_avg', 'exp_avg_sq'].flatMap((m) => ['0.bias', '0.weight', '1.bias', '1.weight', '4.bias', '4.weight'].map((k) => `optimizer.${m}.${k}`)),
+      ...keys.map((k) => `ema.net.${k}`), 'generator.global', 'generator.noise', 'network.frozen.bias', 'network.frozen.weight',
+      ...keys.map((k) => `network.net.${k}`),
+      ...['exp_avg', 'exp_avg_sq'].flatMap((m) => keys.map((k) => `optimizer.net.${m}.${k}`)),
     ].sort());
     assert.equal(tensors['generator.noise'].dtype, 'U8');
-    assert.deepEqual({ ...metadata, optimizer: JSON.parse(metadata.optimizer) }, {
-      format: TRAINING_CHECKPOINT_FORMAT, format_version: '1', step: '1', config: 'null', ema: '{"numUpdates":1}',
-      optimizer: {
-        hyper: { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05 },
-        steps: { '0.weight': 1, '0.bias': 1, '1.weight': 1, '1.bias': 1, '4.weight': 1, '4.bias': 1 },
+    assert.deepEqual({ ...metadata, optimizers: JSON.parse(metadata.optimizers) }, {
+      format: TRAINING_CHECKPOINT_FORMAT, format_version: '2', step: '1', config: 'null', emas: '{"net":{"numUpdates":1}}', mine: 'x',
+      optimizers: {
+        net: {
+          hyper: { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05 },
+          steps: { '0.weight': 1, '0.bias': 1, '1.weight': 1, '1.bias': 1, '4.weight': 1, '4.bias': 1 },
+        },
       },
     });
+    assert.throws(() => encodeTrainingCheckpoint(run, { step: 1, config: null }, { step: '2' }), /the caller's metadata reuses step/);
+    assert.throws(() => encodeTrainingCheckpoint({ ...run, networks: { 'a.b': run.model }, optimizers: {}, emas: {} }, { step: 1, config: null }),
+      /the name "a\.b" must match/);
+    frozen.dispose();
+    tearDown(run);
+  });
+
+  test('a format-1 checkpoint (one unnamed network) is read as format 2 with its parts under the given name', () => {
+    const run = setUp(3);
+    train(run, 2);
+    const current = encodeTrainingCheckpoint(run, { step: 2, config: { a: 1 } });
+    // Format 1 as it was written: the same tensors under unnamed prefixes, the optimiser and EMA as single objects.
+    const formerPrefix: [RegExp, string][] = [[/^network\.net\./, 'model.'], [/^ema\.net\./, 'ema.'], [/^optimizer\.net\./, 'optimizer.']];
+    const old: SafetensorsContents = {
+      tensors: Object.fromEntries(Object.entries(current.tensors).map(([k, v]) => [formerPrefix.reduce((key, [from, to]) => key.replace(from, to), k), v])),
+      metadata: {
+        format: TRAINING_CHECKPOINT_FORMAT, format_version: '1', step: '2', config: '{"a":1}',
+        optimizer: JSON.stringify(JSON.parse(current.metadata.optimizers).net), ema: JSON.stringify(JSON.parse(current.metadata.emas).net),
+      },
+    };
+    assert.ok('optimizer.exp_avg_sq.0.bias' in old.tensors && 'model.4.weight' in old.tensors);
+    const migrated = migrateTrainingCheckpoint(old, 'net');
+    assert.deepEqual(Object.keys(migrated.tensors).sort(), Object.keys(current.tensors).sort());
+    for (const [k, raw] of Object.entries(current.tensors)) assert.equal(migrated.tensors[k], raw, `${k} is the same tensor, renamed`);
+    assert.deepEqual(JSON.parse(migrated.metadata.optimizers), JSON.parse(current.metadata.optimizers));
+    assert.deepEqual(JSON.parse(migrated.metadata.emas), JSON.parse(current.metadata.emas));
+    assert.equal(migrateTrainingCheckpoint(current, 'net'), current, 'format 2 is returned as it is');
+    assert.deepEqual(restoreTrainingCheckpoint(migrated, run), { step: 2, config: { a: 1 } });
+    assert.throws(() => restoreTrainingCheckpoint(old, run), /format_version "1" is not supported .*migrateTrainingCheckpoint/);
     tearDown(run);
   });
 
@@ -120,12 +171,13 @@ describe('training checkpoints', () => {
     };
     assert.throws(restore((c) => { c.metadata.format = 'other'; }),
       /restoreTrainingCheckpoint\(x\.safetensors\): __metadata__\.format is "other", expected "mrsynth-training-checkpoint"/);
-    assert.throws(restore((c) => { c.metadata.format_version = '2'; }), /format_version "2" is not supported \(this build reads 1\)/);
-    assert.throws(restore((c) => { c.tensors.stray = c.tensors['model.0.bias']; }), /tensors outside every section: stray/);
+    assert.throws(restore((c) => { c.metadata.format_version = '3'; }), /format_version "3" is not supported \(this build reads 2/);
+    assert.throws(restore((c) => { c.tensors.stray = c.tensors['network.net.0.bias']; }), /tensors outside every section to restore: stray/);
     assert.throws(restore((c) => { delete c.tensors['generator.global']; }), /generators in the file \[noise\] differ from those to restore \[noise, global\]/);
-    assert.throws(restore(() => undefined, { model: run.model, optimizer: run.optimizer, generators: run.generators }),
-      /the checkpoint has an EMA but none was given to restore it into/);
-    assert.throws(restore((c) => { delete c.tensors['model.1.bias']; }), /missing keys \(1\): 1\.bias/);
+    assert.throws(restore(() => undefined, { ...run, emas: {} }), /EMAs in the file \[net\] differ from those to restore \[\]/);
+    assert.throws(restore(() => undefined, { ...run, networks: { other: run.model }, optimizers: {}, emas: {} }),
+      /optimisers in the file \[net\] differ from those to restore \[\]/);
+    assert.throws(restore((c) => { delete c.tensors['network.net.1.bias']; }), /missing keys \(1\): 1\.bias/);
     tearDown(run);
   });
 });

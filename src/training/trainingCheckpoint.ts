@@ -1,43 +1,52 @@
 /**
- * Training checkpoints: everything needed to resume a run exactly — model weights, AdamW moments and step
- * counts, EMA weights, random generator states, the step and the run's config — in one safetensors file.
- * Tensors are grouped by key prefix (`model.`, `ema.`, `optimizer.exp_avg.`, `optimizer.exp_avg_sq.`,
- * `generator.`); everything else is JSON in `__metadata__` next to the format name and version, so the
- * file stays readable by any safetensors tool and the weights by PyTorch.
+ * Training checkpoints: everything needed to resume a run exactly — each network's weights, each optimiser's AdamW
+ * moments and step counts, each EMA, the random generator states, the step and the run's config — in one
+ * safetensors file. Networks, optimisers and EMAs are named (a method may train several, e.g. a generator and a
+ * discriminator), and their tensors are grouped by key prefix: `network.NAME.`, `ema.NAME.`,
+ * `optimizer.NAME.exp_avg.`, `optimizer.NAME.exp_avg_sq.`, `generator.NAME`; everything else is JSON in
+ * `__metadata__` next to the format name and version, so the file stays readable by any safetensors tool and the
+ * weights by PyTorch.
+ *
+ * Format 1 held exactly one network, optimiser and EMA, unnamed (`model.`, `ema.`, `optimizer.exp_avg.`, …);
+ * {@link migrateTrainingCheckpoint} reads it as format 2 with all three under the one name a caller gives.
  */
-import type { Module } from '../nn/module.js';
-import type { AdamW, AdamWHyperParameters } from '../optim/adamW.js';
-import type { EMA } from '../optim/ema.js';
-import { Generator, tidy } from '../tensor/index.js';
+import type { AdamW, AdamWHyperParameters } from '../optim/index.js';
+import type { EMA } from '../optim/index.js';
+import { rawToTensor, tensorToRaw, type RawTensor, type SafetensorsContents } from '../io/safetensors/index.js';
+import { loadRawIntoModule, moduleToRaw, type Module } from '../nn/index.js';
+import { tidy, type Generator } from '../tensor/index.js';
 import { assert } from '../util/assert.js';
-import type { RawTensor } from '../io/safetensors/rawTensor.js';
-import type { SafetensorsContents } from '../io/safetensors/safetensors.js';
-import { loadSafetensors, saveSafetensors, saveSafetensorsSync } from '../io/safetensors/safetensorsFile.js';
-import { loadRawIntoModule, moduleToRaw } from '../nn/moduleFile.js';
-import { rawToTensor, tensorToRaw } from '../io/safetensors/tensorRaw.js';
 
 export const TRAINING_CHECKPOINT_FORMAT = 'mrsynth-training-checkpoint';
-export const TRAINING_CHECKPOINT_VERSION = 1;
+export const TRAINING_CHECKPOINT_VERSION = 2;
 
-/** The live objects a checkpoint is taken from and restored into. */
+/** The live objects a checkpoint is taken from and restored into, each by name. */
 export interface TrainingComponents {
-  model: Module;
-  optimizer: AdamW;
-  ema?: EMA;
-  /** Generators by a name of the caller's choosing (e.g. `noise`, `dropout`); the global one is `Generator.global()`. */
-  generators?: Record<string, Generator>;
+  /** Every network of the run (its float32 masters), trained or frozen. */
+  readonly networks: Readonly<Record<string, Module>>;
+  /** The optimiser of each trained network, by the network's name. */
+  readonly optimizers: Readonly<Record<string, AdamW>>;
+  /** The EMA of each averaged network, by the network's name. */
+  readonly emas?: Readonly<Record<string, EMA>>;
+  /** Generators by a name of the caller's choosing (e.g. `noise`, `data`); the global one is `Generator.global()`. */
+  readonly generators?: Readonly<Record<string, Generator>>;
 }
 
 export interface TrainingProgress {
   /** Completed training steps. */
-  step: number;
+  readonly step: number;
   /** The run's configuration, stored as JSON. */
-  config: unknown;
+  readonly config: unknown;
 }
 
-const PREFIX = {
-  model: 'model.', ema: 'ema.', expAvg: 'optimizer.exp_avg.', expAvgSq: 'optimizer.exp_avg_sq.', generator: 'generator.',
-} as const;
+const NAME = /^[a-z][A-Za-z0-9]*$/;
+const prefix = {
+  network: (name: string) => `network.${name}.`,
+  ema: (name: string) => `ema.${name}.`,
+  expAvg: (name: string) => `optimizer.${name}.exp_avg.`,
+  expAvgSq: (name: string) => `optimizer.${name}.exp_avg_sq.`,
+  generator: 'generator.',
+};
 
 interface OptimizerMetadata {
   hyper: AdamWHyperParameters;
@@ -48,103 +57,179 @@ interface EmaMetadata {
   numUpdates: number;
 }
 
-/** The checkpoint as safetensors contents (raw tensors and string metadata). */
-export function encodeTrainingCheckpoint(components: TrainingComponents, progress: TrainingProgress): SafetensorsContents {
-  assert(Number.isInteger(progress.step) && progress.step >= 0,
-    () => `encodeTrainingCheckpoint: step must be a non-negative integer, got ${progress.step}`);
+function checkNames(components: TrainingComponents, where: string): void {
+  const named = [components.networks, components.optimizers, components.emas ?? {}, components.generators ?? {}];
+  for (const name of named.flatMap((group) => Object.keys(group))) {
+    assert(NAME.test(name), () => `${where}: the name ${JSON.stringify(name)} must match ${NAME} (it becomes a key prefix)`);
+  }
+  for (const name of [...Object.keys(components.optimizers), ...Object.keys(components.emas ?? {})]) {
+    assert(Object.hasOwn(components.networks, name), () => `${where}: an optimiser or EMA is named '${name}', which is no network's name`);
+  }
+}
+
+/**
+ * The checkpoint as safetensors contents (raw tensors and string metadata); `metadata` adds the caller's own
+ * entries (e.g. the data order), which must not reuse the names this format writes.
+ */
+export function encodeTrainingCheckpoint(components: TrainingComponents, progress: TrainingProgress,
+  metadata: Readonly<Record<string, string>> = {}): SafetensorsContents {
+  const where = 'encodeTrainingCheckpoint';
+  assert(Number.isInteger(progress.step) && progress.step >= 0, () => `${where}: step must be a non-negative integer, got ${progress.step}`);
+  checkNames(components, where);
   const tensors: Record<string, RawTensor> = {};
-  const add = (prefix: string, entries: Record<string, RawTensor>) => {
-    for (const [key, raw] of Object.entries(entries)) tensors[prefix + key] = raw;
+  const add = (keyPrefix: string, entries: Record<string, RawTensor>) => {
+    for (const [key, raw] of Object.entries(entries)) tensors[keyPrefix + key] = raw;
   };
-  add(PREFIX.model, moduleToRaw(components.model));
-  const optimizer: OptimizerMetadata = tidy(() => {
-    const state = components.optimizer.state();
-    const steps: Record<string, number> = {};
-    for (const [name, { step, expAvg, expAvgSq }] of Object.entries(state.parameters)) {
-      steps[name] = step;
-      tensors[PREFIX.expAvg + name] = tensorToRaw(expAvg);
-      tensors[PREFIX.expAvgSq + name] = tensorToRaw(expAvgSq);
-    }
-    return { hyper: state.hyper, steps };
-  });
-  const metadata: Record<string, string> = {
+  for (const [name, network] of Object.entries(components.networks)) add(prefix.network(name), moduleToRaw(network));
+  const optimizers: Record<string, OptimizerMetadata> = {};
+  for (const [name, optimizer] of Object.entries(components.optimizers)) {
+    optimizers[name] = tidy(() => {
+      const state = optimizer.state();
+      const steps: Record<string, number> = {};
+      for (const [parameter, { step, expAvg, expAvgSq }] of Object.entries(state.parameters)) {
+        steps[parameter] = step;
+        tensors[prefix.expAvg(name) + parameter] = tensorToRaw(expAvg);
+        tensors[prefix.expAvgSq(name) + parameter] = tensorToRaw(expAvgSq);
+      }
+      return { hyper: state.hyper, steps };
+    });
+  }
+  const emas: Record<string, EmaMetadata> = {};
+  for (const [name, ema] of Object.entries(components.emas ?? {})) {
+    emas[name] = tidy(() => {
+      const state = ema.state();
+      for (const [parameter, t] of Object.entries(state.shadow)) tensors[prefix.ema(name) + parameter] = tensorToRaw(t);
+      return { numUpdates: state.numUpdates };
+    });
+  }
+  for (const [name, generator] of Object.entries(components.generators ?? {})) {
+    const bytes = generator.getState();
+    tensors[prefix.generator + name] = { dtype: 'U8', shape: [bytes.length], data: bytes };
+  }
+  const own: Record<string, string> = {
     format: TRAINING_CHECKPOINT_FORMAT,
     format_version: String(TRAINING_CHECKPOINT_VERSION),
     step: String(progress.step),
     config: JSON.stringify(progress.config ?? null),
-    optimizer: JSON.stringify(optimizer),
+    optimizers: JSON.stringify(optimizers),
+    emas: JSON.stringify(emas),
   };
-  if (components.ema !== undefined) {
-    const ema = components.ema;
-    const emaMetadata: EmaMetadata = tidy(() => {
-      const state = ema.state();
-      for (const [name, t] of Object.entries(state.shadow)) tensors[PREFIX.ema + name] = tensorToRaw(t);
-      return { numUpdates: state.numUpdates };
-    });
-    metadata.ema = JSON.stringify(emaMetadata);
-  }
-  for (const [name, generator] of Object.entries(components.generators ?? {})) {
-    const bytes = generator.getState();
-    tensors[PREFIX.generator + name] = { dtype: 'U8', shape: [bytes.length], data: bytes };
-  }
-  return { tensors, metadata };
+  const clash = Object.keys(metadata).filter((key) => Object.hasOwn(own, key));
+  assert(clash.length === 0, () => `${where}: the caller's metadata reuses ${clash.join(', ')}`);
+  return { tensors, metadata: { ...own, ...metadata } };
 }
 
 /**
- * Restores a checkpoint into live components and returns the step and config. The file must hold exactly
- * what `components` asks for — every section present, no tensor left over. Those checks run before any
- * component changes; each component then checks its own part (names, shapes) before it is written, so a
- * model that does not match the file is refused untouched, and so on down the list.
+ * A format-1 checkpoint (one unnamed network, optimiser and EMA) as the format-2 contents that hold them under
+ * `network`; format-2 contents are returned as they are. Only the names change: no tensor is touched.
+ */
+export function migrateTrainingCheckpoint(contents: SafetensorsContents, network: string, source = 'checkpoint'): SafetensorsContents {
+  const { tensors, metadata } = contents;
+  if (metadata.format !== TRAINING_CHECKPOINT_FORMAT || metadata.format_version !== '1') return contents;
+  const where = `migrateTrainingCheckpoint(${source})`;
+  assert(NAME.test(network), () => `${where}: the name ${JSON.stringify(network)} must match ${NAME}`);
+  const renames: [string, string][] = [
+    ['model.', prefix.network(network)], ['ema.', prefix.ema(network)], ['optimizer.exp_avg.', prefix.expAvg(network)],
+    ['optimizer.exp_avg_sq.', prefix.expAvgSq(network)], [prefix.generator, prefix.generator],
+  ];
+  const renamed: Record<string, RawTensor> = {};
+  for (const [key, raw] of Object.entries(tensors)) {
+    const match = renames.find(([old]) => key.startsWith(old));
+    assert(match !== undefined, () => `${where}: tensor '${key}' is in no section of format 1`);
+    renamed[match[1] + key.slice(match[0].length)] = raw;
+  }
+  const { optimizer, ema, ...rest } = metadata;
+  return {
+    tensors: renamed,
+    metadata: {
+      ...rest,
+      format_version: String(TRAINING_CHECKPOINT_VERSION),
+      optimizers: JSON.stringify({ [network]: parseJson(optimizer, 'optimizer', where) }),
+      emas: JSON.stringify(ema === undefined ? {} : { [network]: parseJson(ema, 'ema', where) }),
+    },
+  };
+}
+
+/**
+ * Restores a checkpoint into live components and returns the step and config. The file must hold exactly what
+ * `components` asks for — the same networks, optimisers, EMAs and generators, no tensor left over. Those checks run
+ * before any component changes; each component then checks its own part (names, shapes) before it is written, so
+ * a network that does not match the file is refused untouched, and so on down the list.
  */
 export function restoreTrainingCheckpoint(contents: SafetensorsContents, components: TrainingComponents, source = 'checkpoint'): TrainingProgress {
   const where = `restoreTrainingCheckpoint(${source})`;
+  checkNames(components, where);
   const { tensors, metadata } = contents;
   assert(metadata.format === TRAINING_CHECKPOINT_FORMAT,
     () => `${where}: __metadata__.format is ${JSON.stringify(metadata.format)}, expected "${TRAINING_CHECKPOINT_FORMAT}"`);
   assert(metadata.format_version === String(TRAINING_CHECKPOINT_VERSION),
-    () => `${where}: format_version ${JSON.stringify(metadata.format_version)} is not supported (this build reads ${TRAINING_CHECKPOINT_VERSION})`);
+    () => `${where}: format_version ${JSON.stringify(metadata.format_version)} is not supported (this build reads ${TRAINING_CHECKPOINT_VERSION}; `
+      + 'format 1 goes through migrateTrainingCheckpoint first)');
   const step = Number(metadata.step);
   assert(Number.isInteger(step) && step >= 0, () => `${where}: step ${JSON.stringify(metadata.step)} is not a non-negative integer`);
   const config = parseJson(metadata.config, 'config', where);
-  const optimizer = parseJson(metadata.optimizer, 'optimizer', where) as OptimizerMetadata;
-  assert(components.ema === undefined || metadata.ema !== undefined, () => `${where}: an EMA was given but the checkpoint has none`);
-  assert(components.ema !== undefined || metadata.ema === undefined, () => `${where}: the checkpoint has an EMA but none was given to restore it into`);
+  const optimizers = parseRecord(metadata.optimizers, 'optimizers', where) as Record<string, OptimizerMetadata>;
+  const emas = parseRecord(metadata.emas, 'emas', where) as Record<string, EmaMetadata>;
+  const same = (what: string, inFile: string[], wanted: string[]) => assert(sameKeys(inFile, wanted),
+    () => `${where}: ${what} in the file [${inFile.join(', ')}] differ from those to restore [${wanted.join(', ')}]`);
+  same('optimisers', Object.keys(optimizers), Object.keys(components.optimizers));
+  same('EMAs', Object.keys(emas), Object.keys(components.emas ?? {}));
 
-  const sections = {
-    model: take(tensors, PREFIX.model), ema: take(tensors, PREFIX.ema), expAvg: take(tensors, PREFIX.expAvg),
-    expAvgSq: take(tensors, PREFIX.expAvgSq), generator: take(tensors, PREFIX.generator),
+  const claimed = new Set<string>();
+  const take = (keyPrefix: string) => {
+    const out: Record<string, RawTensor> = {};
+    for (const [key, raw] of Object.entries(tensors)) {
+      if (!key.startsWith(keyPrefix)) continue;
+      out[key.slice(keyPrefix.length)] = raw;
+      claimed.add(key);
+    }
+    return out;
   };
-  const stray = Object.keys(tensors).filter((k) => !Object.values(PREFIX).some((p) => k.startsWith(p)));
-  assert(stray.length === 0, () => `${where}: tensors outside every section: ${stray.join(', ')}`);
-  const wanted = Object.keys(components.generators ?? {});
-  const saved = Object.keys(sections.generator);
-  assert(wanted.length === saved.length && wanted.every((n) => saved.includes(n)),
-    () => `${where}: generators in the file [${saved.join(', ')}] differ from those to restore [${wanted.join(', ')}]`);
-  for (const [name, raw] of Object.entries(sections.generator)) {
+  const sections = {
+    networks: Object.fromEntries(Object.keys(components.networks).map((name) => [name, take(prefix.network(name))])),
+    emas: Object.fromEntries(Object.keys(emas).map((name) => [name, take(prefix.ema(name))])),
+    optimizers: Object.fromEntries(Object.keys(optimizers).map((name) => [name, { expAvgSq: take(prefix.expAvgSq(name)), expAvg: take(prefix.expAvg(name)) }])),
+    generators: take(prefix.generator),
+  };
+  const stray = Object.keys(tensors).filter((key) => !claimed.has(key));
+  assert(stray.length === 0, () => `${where}: tensors outside every section to restore: ${stray.slice(0, 10).join(', ')}${stray.length > 10 ? ', …' : ''}`);
+  same('generators', Object.keys(sections.generators), Object.keys(components.generators ?? {}));
+  for (const [name, raw] of Object.entries(sections.generators)) {
     assert(raw.dtype === 'U8' && raw.shape.length === 1, () => `${where}: generator '${name}' must be a U8 vector, got ${raw.dtype} [${raw.shape}]`);
   }
-  const stepNames = Object.keys(optimizer.steps ?? {});
-  assert(sameKeys(stepNames, Object.keys(sections.expAvg)) && sameKeys(stepNames, Object.keys(sections.expAvgSq)),
-    () => `${where}: optimizer steps [${stepNames.join(', ')}] do not match its moments [${Object.keys(sections.expAvg).join(', ')}] / [${Object.keys(sections.expAvgSq).join(', ')}]`);
+  for (const [name, { steps }] of Object.entries(optimizers)) {
+    const { expAvg, expAvgSq } = sections.optimizers[name];
+    const stepNames = Object.keys(steps ?? {});
+    assert(sameKeys(stepNames, Object.keys(expAvg)) && sameKeys(stepNames, Object.keys(expAvgSq)),
+      () => `${where}: optimiser '${name}': steps [${stepNames.join(', ')}] do not match its moments [${Object.keys(expAvg).join(', ')}] / [${Object.keys(expAvgSq).join(', ')}]`);
+  }
 
-  loadRawIntoModule(components.model, sections.model);
+  for (const [name, network] of Object.entries(components.networks)) loadRawIntoModule(network, sections.networks[name]);
   tidy(() => {
-    const parameters = Object.fromEntries(stepNames.map((name) => [name, {
-      step: optimizer.steps[name], expAvg: rawToTensor(sections.expAvg[name]), expAvgSq: rawToTensor(sections.expAvgSq[name]),
-    }]));
-    components.optimizer.loadState({ hyper: optimizer.hyper, parameters });
-    if (components.ema !== undefined) {
-      const ema = parseJson(metadata.ema, 'ema', where) as EmaMetadata;
-      const shadow = Object.fromEntries(Object.entries(sections.ema).map(([name, raw]) => [name, rawToTensor(raw)]));
-      components.ema.loadState({ numUpdates: ema.numUpdates, shadow });
+    for (const [name, optimizer] of Object.entries(components.optimizers)) {
+      const { hyper, steps } = optimizers[name];
+      const { expAvg, expAvgSq } = sections.optimizers[name];
+      optimizer.loadState({
+        hyper,
+        parameters: Object.fromEntries(Object.keys(steps).map((parameter) => [parameter, {
+          step: steps[parameter], expAvg: rawToTensor(expAvg[parameter]), expAvgSq: rawToTensor(expAvgSq[parameter]),
+        }])),
+      });
+    }
+    for (const [name, ema] of Object.entries(components.emas ?? {})) {
+      const shadow = Object.fromEntries(Object.entries(sections.emas[name]).map(([parameter, raw]) => [parameter, rawToTensor(raw)]));
+      ema.loadState({ numUpdates: emas[name].numUpdates, shadow });
     }
   });
-  for (const [name, generator] of Object.entries(components.generators ?? {})) generator.setState(sections.generator[name].data);
+  for (const [name, generator] of Object.entries(components.generators ?? {})) generator.setState(sections.generators[name].data);
   return { step, config };
 }
 
-function take(tensors: Record<string, RawTensor>, prefix: string): Record<string, RawTensor> {
-  return Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+function parseRecord(text: string | undefined, field: string, where: string): Record<string, unknown> {
+  const value = parseJson(text, field, where);
+  assert(typeof value === 'object' && value !== null && !Array.isArray(value),
+    () => `${where}: __metadata__.${field} must be a JSON object, got ${text}`);
+  return value as Record<string, unknown>;
 }
 
 function sameKeys(a: string[], b: string[]): boolean {
@@ -158,20 +243,4 @@ function parseJson(text: string | undefined, field: string, where: string): unkn
   } catch (error) {
     throw new Error(`${where}: __metadata__.${field} is not JSON (${(error as Error).message})`);
   }
-}
-
-/** Writes a training checkpoint atomically. */
-export async function saveTrainingCheckpoint(path: string, components: TrainingComponents, progress: TrainingProgress): Promise<void> {
-  const { tensors, metadata } = encodeTrainingCheckpoint(components, progress);
-  await saveSafetensors(path, tensors, metadata);
-}
-
-/** Synchronous twin of {@link saveTrainingCheckpoint}, for the Ctrl-C path where the event loop may not run again. */
-export function saveTrainingCheckpointSync(path: string, components: TrainingComponents, progress: TrainingProgress): void {
-  const { tensors, metadata } = encodeTrainingCheckpoint(components, progress);
-  saveSafetensorsSync(path, tensors, metadata);
-}
-
-export async function loadTrainingCheckpoint(path: string, components: TrainingComponents): Promise<TrainingProgress> {
-  return restoreTrainingCheckpoint(await loadSafetensors(path), components, path);
 }

@@ -3,33 +3,23 @@
  * conditioned on the other contrasts, its U-Net over Haar bands predicting x₀ in [0, 1] units.
  */
 import { loadRawIntoModule } from '../../nn/index.js';
-import {
-  CWDM_UNET_PRESET_NAMES, CwdmUNet, parameterCounts, parseCwdmUNetConfig, type CwdmUNetConfig,
-} from '../../models/wdm/index.js';
+import { CWDM_UNET_PRESET_NAMES, CwdmUNet, parameterCounts, type CwdmUNetConfig } from '../../models/wdm/index.js';
 import { RUN_FILES, type AnyRunConfig } from '../../runs/index.js';
 import { assert } from '../../util/assert.js';
 import type { SynthesisMethod } from '../method.js';
-import { CWDM_PREDICTION_TYPE, cwdmPipeline } from './cwdmPipeline.js';
+import { CWDM, UNET, parseCwdmConfig } from './cwdmConfig.js';
+import { cwdmPipeline } from './cwdmPipeline.js';
+import { cwdmTraining } from './cwdmTraining.js';
 import { REFERENCE_PREPROCESS, REFERENCE_SCHEDULE, referenceConditions } from './reference.js';
 
-/** The one network of a cWDM run, and the name its weights go by. */
-const UNET = 'unet';
-
 export const cwdmMethod: SynthesisMethod<CwdmUNetConfig> = {
-  name: 'cwdm',
+  name: CWDM,
   description: 'cWDM: the 3-D U-Net denoiser over Haar wavelet bands (Friedrich et al.)',
   presets: CWDM_UNET_PRESET_NAMES,
-  predictionType: CWDM_PREDICTION_TYPE,
 
-  parseConfig(raw, conditions) {
-    const config = parseCwdmUNetConfig(raw);
-    assert(conditions === undefined || config.conditions === conditions.length,
-      () => `modelConfig.conditions is ${config.conditions} but ${conditions!.length} conditions are listed (${conditions!.join(', ')})`);
-    return config;
-  },
+  parseConfig: parseCwdmConfig,
 
   buildNetworks: (config) => ({ [UNET]: new CwdmUNet(config) }),
-  weightFiles: { [UNET]: RUN_FILES.weights },
 
   parameterCounts(networks) {
     const counts = parameterCounts(networks[UNET] as CwdmUNet);
@@ -50,7 +40,7 @@ export const cwdmMethod: SynthesisMethod<CwdmUNetConfig> = {
   },
 
   pipeline(config: AnyRunConfig, weights, where) {
-    const unet = new CwdmUNet(this.parseConfig(config.modelConfig, config.conditions));
+    const unet = new CwdmUNet(this.parseConfig(config.methodConfig, config.conditions));
     try {
       assert(weights[UNET] !== undefined, () => `${where}: no weights for the network '${UNET}'`);
       loadRawIntoModule(unet, weights[UNET]);
@@ -62,5 +52,6 @@ export const cwdmMethod: SynthesisMethod<CwdmUNetConfig> = {
     return cwdmPipeline(unet, config.schedule);
   },
 
-  reference: { conditions: referenceConditions, schedule: REFERENCE_SCHEDULE, preprocess: REFERENCE_PREPROCESS },
+  reference: { conditions: referenceConditions, schedule: REFERENCE_SCHEDULE, preprocess: REFERENCE_PREPROCESS, weights: { [UNET]: RUN_FILES.weights } },
+  training: cwdmTraining,
 };

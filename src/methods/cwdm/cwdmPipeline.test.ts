@@ -161,4 +161,21 @@ describe('the cWDM pipeline', () => {
     assert.throws(() => pipeline.sample(F.cat([batch().conditions, batch().conditions], 1), scheduler, { generator: new Generator(1) }),
       /DiffusionPipeline.sample: conditions must be \(N, 3, D, H, W\) for this model, got shape \[1,6,16,16,16\]/);
   }));
+
+  test('with a generator per sample, a batch of two draws and scores what two batches of one would', () => tidy(() => {
+    const { pipeline, model } = setup();
+    randomiseZeroLayers(model, 4);
+    const one = batch();
+    const other = { conditions: one.conditions.flip(2), target: one.target.flip(3) };
+    const pair = { conditions: F.cat([one.conditions, other.conditions], 0), target: F.cat([one.target, other.target], 0) };
+    const seeds = [11n, 12n];
+    const loss = (b: typeof one, s: bigint[]) => noGrad(() => pipeline.trainingLoss(b, s.map((seed) => new Generator(seed))).item());
+    const together = loss(pair, seeds);
+    const apart = (loss(one, [seeds[0]]) + loss(other, [seeds[1]])) / 2;
+    assert.ok(Math.abs(together - apart) <= 1e-6 * Math.abs(apart), `batch of 2: ${together}, mean of two batches of 1: ${apart}`);
+    // One generator for the batch draws all timesteps first, then all noise: other draws than per sample.
+    const batched = noGrad(() => pipeline.trainingLoss(pair, new Generator(seeds[0])).item());
+    assert.notEqual(batched, together);
+    assert.throws(() => pipeline.trainingLoss(pair, [new Generator(1)]), /1 generators for a batch of 2/);
+  }));
 });

@@ -14,14 +14,14 @@ import { CwdmDenoiser } from './cwdmDenoiser.js';
 /** The image range of every cWDM output and input. */
 export const CWDM_OUTPUT_RANGE = [0, 1] as const;
 
-/** What the cWDM U-Net predicts (x₀), and what a run that does not record it is taken to predict. */
+/** What the cWDM U-Net predicts: x₀. */
 export const CWDM_PREDICTION_TYPE: PredictionType = 'sample';
 
-/** The pipeline of `unet` over a run's schedule; a schedule without a prediction type predicts {@link CWDM_PREDICTION_TYPE}. */
+/** The pipeline of `unet` over a run's schedule. */
 export function cwdmPipeline(unet: CwdmUNet, schedule: RunSchedule): DiffusionPipeline<Tensor> {
   const codec = new WaveletCodec({ latentMultiple: cwdmSpatialMultiple(unet.config) });
   return new DiffusionPipeline(new CwdmDenoiser(unet), codec, {
-    schedule: { ...schedule, predictionType: schedule.predictionType ?? CWDM_PREDICTION_TYPE },
+    schedule,
     outputRange: CWDM_OUTPUT_RANGE, clipPredX0: true,
   });
 }

@@ -3,6 +3,6 @@ export { cwdmMethod } from './cwdmMethod.js';
 export { CWDM_OUTPUT_RANGE, CWDM_PREDICTION_TYPE, cwdmPipeline } from './cwdmPipeline.js';
 export { CwdmDenoiser } from './cwdmDenoiser.js';
 export { REFERENCE_PREPROCESS, REFERENCE_SCHEDULE, referenceConditions } from './reference.js';
-export { DEFAULT_LEARNING_RATES, TRAIN_PRESETS, trainCwdm } from './trainCwdm.js';
-export type { TrainCwdmCallbacks, TrainCwdmOptions, TrainCwdmResult, TrainPreset, TrainStartInfo } from './trainCwdm.js';
+export { DEFAULT_LEARNING_RATES, TRAIN_PRESETS, cwdmTraining, trainCwdm } from './cwdmTraining.js';
+export type { TrainCwdmOptions, TrainPreset } from './cwdmTraining.js';
 export { estimateCwdmTrainingMemory, savedActivationValues } from './trainingMemory.js';

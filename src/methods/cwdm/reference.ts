@@ -7,7 +7,7 @@ import type { RunSchedule } from '../../runs/index.js';
 import { assert } from '../../util/assert.js';
 
 /** The reference's noise schedule (spec §5: β = linspace(1e-4, 0.02, 1000)) and x₀-prediction; its weights denoise only on this one. */
-export const REFERENCE_SCHEDULE: RunSchedule = Object.freeze({ betaSchedule: 'linear', numTrainTimesteps: 1000 });
+export const REFERENCE_SCHEDULE: RunSchedule = Object.freeze({ betaSchedule: 'linear', numTrainTimesteps: 1000, predictionType: 'sample' });
 
 /**
  * The preprocessing its weights expect: stored voxel order, a 224 × 224 × 160 window of a 240 × 240 × 155 BraTS grid

@@ -12,7 +12,7 @@ import { PRECISIONS } from '../../nn/index.js';
 import { RUN_FILES, configHash, readRun, readRunConfig } from '../../runs/index.js';
 import { memory, setNumThreads } from '../../tensor/index.js';
 import { writePhantomDataset } from '../../training/phantomDataset.testSupport.js';
-import { trainCwdm, type TrainCwdmOptions } from './trainCwdm.js';
+import { trainCwdm, type TrainCwdmOptions } from './cwdmTraining.js';
 import { TrainingLog, type TrainingLogEntry, type ValidationEntry } from '../../training/trainingLog.js';
 
 // One thread: bit-exact comparisons need a fixed thread count, and on a loaded 2-core machine it is also the fastest.
@@ -56,8 +56,8 @@ describe('trainCwdm', () => {
     assert.deepEqual(run.config, result.config);
     assert.deepEqual(run.config.conditions, ['t1', 't2', 'flair']);
     assert.deepEqual(run.config.data.voxelSize, [8, 8, 8], 'the voxel size every case shares, for completion to check scans against');
-    const model = new CwdmUNet(parseCwdmUNetConfig(run.config.modelConfig));
-    const { metadata } = await loadModule(run.weightsPath, model);
+    const model = new CwdmUNet(parseCwdmUNetConfig(run.config.methodConfig));
+    const { metadata } = await loadModule(run.weightPaths.unet, model);
     model.dispose();
     assert.equal(metadata.step, '120');
     assert.equal(metadata.config_hash, configHash(run.config));
@@ -122,9 +122,9 @@ describe('trainCwdm', () => {
     await trainCwdm(options('decay-straight', { ...schedule, steps: 8, lrDecay }));
     await trainCwdm(options('decay-added', { ...schedule, steps: 4 }));
     await assert.rejects(trainCwdm({ out: join(root, 'decay-added'), resume: true, steps: 8, ...schedule, lrDecay: { ...lrDecay, from: 2 } }),
-      /trainCwdm: the learning rate asked for \(0\.001, cosine decay to 0\.0001 over steps 2–7\) would change step 3 of the 4 the run in .*decay-added has taken \(0\.001 then, 0\.000\d+ now\); a decay added to a run must start at step 4 or later/);
+      /train cwdm: the learning rate asked for \(0\.001, cosine decay to 0\.0001 over steps 2–7\) would change step 3 of the 4 the run in .*decay-added has taken \(0\.001 then, 0\.000\d+ now\); a decay added to a run must start at step 4 or later/);
     await assert.rejects(trainCwdm({ out: join(root, 'decay-added'), resume: true, steps: 8, lrDecay: { to: 7 } }),
-      /trainCwdm: the decay's steps or final rate were given, but not its shape \(linear or cosine\), and the run has no decay to change/);
+      /train cwdm: the decay's steps or final rate were given, but not its shape \(linear or cosine\), and the run has no decay to change/);
     const notices: string[] = [];
     await trainCwdm({ out: join(root, 'decay-added'), resume: true, steps: 8, ...schedule, lrDecay }, { onNotice: (m) => notices.push(m) });
     assert.deepEqual(notices, ['the learning-rate decay ends at step 7; the 1 step(s) after it train at its final rate, 0.0001']);
@@ -146,8 +146,8 @@ describe('trainCwdm', () => {
     assert.deepEqual({ step: idle.step, steps: idle.config.training.steps }, { step: 2, steps: 2 });
     assert.match(notices.join('\n'), /the run is at step 2 already, not below the 2 asked for; nothing to train/);
     await assert.rejects(trainCwdm({ out: join(root, 'changed'), resume: true, steps: 4, lr: 2e-4, seed: 5 }),
-      /trainCwdm: the run in .*changed was trained with another configuration \(hash [0-9a-f]{16}, now [0-9a-f]{16}\); it differs in training.lr: 0.001 → 0.0002; training.seed: 0 → 5/);
-    await assert.rejects(trainCwdm(options('changed', { steps: 4 })), /trainCwdm: .*changed already holds a run \(run.json\); resume it/);
+      /train cwdm: the run in .*changed was trained with another configuration \(hash [0-9a-f]{16}, now [0-9a-f]{16}\); it differs in training.lr: 0.001 → 0.0002; training.seed: 0 → 5/);
+    await assert.rejects(trainCwdm(options('changed', { steps: 4 })), /train cwdm: .*changed already holds a run \(run.json\); resume it/);
 
     // A run.json written before `precision` existed is an fp32 run, with the hash it had then.
     const path = join(root, 'changed', RUN_FILES.config);
