@@ -1,5 +1,5 @@
 /** Creating tensors: from JS data, constants, ranges and random draws (always from an explicit or the global generator). */
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 import { AnyTypedArray, DType, SCALAR_TYPE_CODE, dtypeOfTypedArray } from './dtype.js';
 import { op } from './dispatch.js';
 import { native } from './native.js';
@@ -67,6 +67,15 @@ function inferShape(data: readonly unknown[]): number[] {
     level = level[0];
   }
   return shape;
+}
+
+/**
+ * A CPU tensor of `dtype` and `shape` holding a copy of `bytes`, row-major and little-endian: the inverse of
+ * `Tensor.rawBytes()`, for every dtype (bfloat16 and float16 included, which no typed array holds).
+ */
+export function fromBytes(bytes: Uint8Array, dtype: DType, shape: Shape): Tensor {
+  checkShape('fromBytes', shape);
+  return new Tensor(native.fromBuffer(bytes, [...shape], SCALAR_TYPE_CODE[dtype]));
 }
 
 export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {

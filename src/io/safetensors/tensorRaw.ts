@@ -4,10 +4,8 @@
  * bfloat16 and float16 included, round-trips bit for bit. Both sides are little-endian: safetensors by
  * definition, libtorch because every platform it runs on here is.
  */
-import { Device, Tensor } from '../../tensor/index.js';
-import { DType, SCALAR_TYPE_CODE } from '../../tensor/dtype.js';
-import { native } from '../../tensor/native.js';
-import { assert } from '../../util/assert.js';
+import { fromBytes, type Device, type DType, type Tensor } from '../../tensor/index.js';
+import { assert } from '../../util/index.js';
 import { type RawTensor, type SafetensorsDtype, checkRawTensor } from './rawTensor.js';
 
 const SAFETENSORS_DTYPE: Readonly<Record<DType, SafetensorsDtype>> = {
@@ -28,7 +26,7 @@ export function rawToTensor(raw: RawTensor, device: Device = 'cpu'): Tensor {
   checkRawTensor(raw, 'rawToTensor');
   const dtype = DTYPE_OF.get(raw.dtype);
   assert(dtype !== undefined, () => `rawToTensor: no engine dtype for safetensors dtype ${raw.dtype}`);
-  const host = new Tensor(native.fromBuffer(raw.data, raw.shape, SCALAR_TYPE_CODE[dtype]));
+  const host = fromBytes(raw.data, dtype, raw.shape);
   if (device === 'cpu') return host;
   try {
     return host.to(device);
