@@ -27,7 +27,7 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PRECISIONS, type Precision } from '../src/nn/precision.js';
+import { PRECISIONS, type Precision } from '../src/nn/index.js';
 
 type Task = 'train' | 'denoise';
 

@@ -9,9 +9,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { promises as fs, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeNifti } from '../src/io/nifti/index.js';
-import { SRI24_TISSUES_PATH } from '../src/phantom/anatomy.js';
-import { phantomCaseFiles } from '../src/phantom/caseFiles.js';
-import { PhantomPool } from '../src/phantom/phantomPool.js';
+import { SRI24_TISSUES_PATH } from '../src/phantom/index.js';
+import { phantomCaseFiles } from '../src/phantom/index.js';
+import { PhantomPool } from '../src/phantom/index.js';
 
 const cases = Number(process.argv[2] ?? 20);
 const workers = Number(process.argv[3] ?? Math.min(4, availableParallelism()));

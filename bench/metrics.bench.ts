@@ -7,9 +7,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { readNifti } from '../src/io/nifti/index.js';
-import type { Volume } from '../src/volume/volume.js';
-import { regionMasks, REGIONS } from '../src/metrics/masks.js';
-import { scoreRegions } from '../src/metrics/regionScores.js';
+import type { Volume } from '../src/volume/index.js';
+import { regionMasks, REGIONS } from '../src/metrics/index.js';
+import { scoreRegions } from '../src/metrics/index.js';
 import { ballMask } from '../test-fixtures/metrics/pattern.js';
 
 const iterations = Number(process.argv[process.argv.indexOf('--iterations') + 1] ?? 0) || 5;

@@ -12,11 +12,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseNifti } from '../src/io/nifti/index.js';
-import { psnrFromMse } from '../src/metrics/errorMetrics.js';
-import { anatomyFromVolume, SRI24_TISSUES_PATH } from '../src/phantom/anatomy.js';
-import { PhantomGenerator } from '../src/phantom/generator.js';
-import { phantomGrid } from '../src/phantom/grid.js';
-import { percentiles } from '../src/volume/percentile.js';
+import { psnrFromMse } from '../src/metrics/index.js';
+import { anatomyFromVolume, SRI24_TISSUES_PATH } from '../src/phantom/index.js';
+import { PhantomGenerator } from '../src/phantom/index.js';
+import { phantomGrid } from '../src/phantom/index.js';
+import { percentiles } from '../src/volume/index.js';
 
 const BRATS = ['t1', 't1ce', 't2', 'flair'] as const;
 type Contrasts = Record<string, Float32Array>;

@@ -4,6 +4,10 @@
  * schedulers know no codecs, models know no schedulers); the layers that serve every method (runs, training,
  * completion, pipelines) know no network or codec, which only a method (src/methods/<name>/) puts together; and
  * nothing but the CLI itself imports the CLI. The README's "Dependency rules" state the same table.
+ *
+ * Two house rules go with it: a folder is entered through its face, so an import into another folder names that
+ * folder's index.js (test helpers, `*.testSupport.ts`, excepted: they are not part of any face); and every file
+ * and folder under src/ is named in lowerCamelCase (with qualifiers such as `.test` or `.testSupport` before `.ts`).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,6 +73,32 @@ function layeringViolations(root: string, files: readonly SourceFile[], allowed:
   return violations;
 }
 
+/** Imports into another folder that do not go through its index.js, as `file imports specifier`. */
+function faceViolations(root: string, files: readonly SourceFile[]): string[] {
+  const violations: string[] = [];
+  for (const { path, text } of files) {
+    for (const specifier of relativeSpecifiers(text)) {
+      const target = resolve(dirname(path), specifier);
+      const inside = !relative(root, target).startsWith('..');
+      const face = /(^|\/)index\.js$/.test(specifier) || /\.testSupport\.js$/.test(specifier);
+      if (inside && dirname(target) !== dirname(path) && !face) violations.push(`${relative(root, path)} imports ${specifier}`);
+    }
+  }
+  return violations;
+}
+
+const LOWER_CAMEL_FILE = /^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)*\.ts$/;
+const LOWER_CAMEL_FOLDER = /^[a-z][A-Za-z0-9]*$/;
+
+/** TypeScript files and folders (relative to `root`) not named in lowerCamelCase. */
+function namingViolations(root: string, paths: readonly string[]): string[] {
+  return paths.filter((path) => {
+    const parts = relative(root, path).split(sep);
+    const name = parts[parts.length - 1];
+    return !parts.slice(0, -1).every((folder) => LOWER_CAMEL_FOLDER.test(folder)) || (name.endsWith('.ts') && !LOWER_CAMEL_FILE.test(name));
+  }).map((path) => relative(root, path));
+}
+
 function sourceFiles(dir: string): SourceFile[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -79,6 +109,25 @@ function sourceFiles(dir: string): SourceFile[] {
 describe('architecture', () => {
   test('every import follows the layering (lower layers never reach up; only the CLI imports the CLI)', () => {
     assert.deepEqual(layeringViolations(src, sourceFiles(src), ALLOWED), []);
+  });
+
+  test('an import into another folder goes through its index.js', () => {
+    assert.deepEqual(faceViolations(src, sourceFiles(src)), []);
+  });
+
+  test('every TypeScript file and folder under src/ is named in lowerCamelCase', () => {
+    assert.deepEqual(namingViolations(src, sourceFiles(src).map((f) => f.path)), []);
+  });
+
+  test('the face and naming checks report what breaks them', () => {
+    const file = (path: string, text: string): SourceFile => ({ path: join('/r', path), text });
+    assert.deepEqual(faceViolations('/r', [
+      file('viz/a.ts', "import { b } from './b.js';\nimport { assert } from '../util/assert.js';\nimport { c } from '../volume/index.js';"),
+      file('io/nifti/d.ts', "export { e } from '../../tensor/dtype.js';\nimport { f } from '../safetensors/index.js';\nimport { g } from '../../phantom/x.testSupport.js';"),
+      file('metrics/h.test.ts', "import { pattern } from '../../test-fixtures/metrics/pattern.js';"),
+    ]), ['viz/a.ts imports ../util/assert.js', 'io/nifti/d.ts imports ../../tensor/dtype.js']);
+    assert.deepEqual(namingViolations('/r', ['/r/viz/render-slices.ts', '/r/viz/renderSlices.test.ts', '/r/Methods/a.ts', '/r/io/x_y.ts',
+      '/r/data/fixtures/numpy-random.py', '/r/a/b.testSupport.ts']), ['viz/render-slices.ts', 'Methods/a.ts', 'io/x_y.ts']);
   });
 
   test('every area under src/ has a place in the layering', () => {

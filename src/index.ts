@@ -15,10 +15,10 @@ export * as data from './data/index.js';
 export * as transforms from './transforms/index.js';
 export * as phantom from './phantom/index.js';
 export * as metrics from './metrics/index.js';
-export { fitAffineBaseline } from './baselines/affineBaseline.js';
-export type { AffineBaseline } from './baselines/affineBaseline.js';
-export { renderSlices } from './viz/render-slices.js';
-export type { SlicePanel, RenderSlicesOptions, RenderedSlices } from './viz/render-slices.js';
+export { fitAffineBaseline } from './baselines/index.js';
+export type { AffineBaseline } from './baselines/index.js';
+export { renderSlices } from './viz/index.js';
+export type { SlicePanel, RenderSlicesOptions, RenderedSlices } from './viz/index.js';
 /** The codecs under their name in 0.1.0 (see the README's list of changes). */
 export * as wavelets from './codecs/index.js';
 export * as schedulers from './schedulers/index.js';

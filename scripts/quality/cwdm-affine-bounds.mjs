@@ -10,13 +10,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The build the quality scripts run: case discovery, NIfTI reading, the cWDM units, masks, scores and the baseline.
-import { applyAffineMap, fitAffineBaseline } from '../../dist/baselines/affineBaseline.js';
+import { applyAffineMap, fitAffineBaseline } from '../../dist/baselines/index.js';
 import { contrastFileName, discoverDataset } from '../../dist/data/index.js';
 import { readNifti } from '../../dist/io/nifti/index.js';
-import { mean, sampleStd } from '../../dist/metrics/bootstrap.js';
-import { toModelUnits } from '../../dist/metrics/intensityRange.js';
-import { regionMasks } from '../../dist/metrics/masks.js';
-import { scoreRegions } from '../../dist/metrics/regionScores.js';
+import { mean, regionMasks, sampleStd, scoreRegions, toModelUnits } from '../../dist/metrics/index.js';
 
 const [runDir, target] = process.argv.slice(2);
 if (!runDir || !target) {

@@ -17,13 +17,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { discoverDataset } from '../../dist/data/index.js';
 import { readNifti } from '../../dist/io/nifti/index.js';
-import { mean, sampleStd } from '../../dist/metrics/bootstrap.js';
-import { psnrFromMse } from '../../dist/metrics/errorMetrics.js';
-import { toModelUnits } from '../../dist/metrics/intensityRange.js';
-import { regionMasks } from '../../dist/metrics/masks.js';
-import { scoreRegions } from '../../dist/metrics/regionScores.js';
+import { mean, psnrFromMse, regionMasks, sampleStd, scoreRegions, toModelUnits } from '../../dist/metrics/index.js';
 import { anatomyFromVolume, PhantomGenerator, phantomGrid, SRI24_TISSUES_PATH } from '../../dist/phantom/index.js';
-import { voxelSizes } from '../../dist/volume/affine.js';
+import { voxelSizes } from '../../dist/volume/index.js';
 
 const [runDir, drawsArgument = '256'] = process.argv.slice(2);
 const draws = Number(drawsArgument);

@@ -9,7 +9,7 @@ import { basename, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 // The mean and ddof-1 spread `mrsynth eval` reports, from the build the quality scripts run (bootstrap.js is pure
 // arithmetic and loads no native code).
-import { mean, sampleStd } from '../../dist/metrics/bootstrap.js';
+import { mean, sampleStd } from '../../dist/metrics/index.js';
 
 const { values: flags, positionals: files } = parseArgs({ options: { versus: { type: 'string' } }, allowPositionals: true });
 

@@ -1,5 +1,5 @@
-import { assert } from '../util/assert.js';
-import { canonicalOrder, type Contrast } from '../data/contrast.js';
+import { assert } from '../util/index.js';
+import { canonicalOrder, type Contrast } from '../data/index.js';
 
 /** The winning source contrast and its intensity map target ≈ a·source + b. */
 export interface AffineBaseline {

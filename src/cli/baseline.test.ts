@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { readNifti, writeNifti } from '../io/nifti/index.js';
-import type { Shape3, Volume } from '../volume/volume.js';
+import type { Shape3, Volume } from '../volume/index.js';
 import { patternVolume } from '../../test-fixtures/metrics/pattern.js';
-import { toModelUnits } from '../metrics/intensityRange.js';
+import { toModelUnits } from '../metrics/index.js';
 import { registerBaselineCommand } from './baseline.js';
 
 const SHAPE: Shape3 = [9, 10, 11];

@@ -2,14 +2,14 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { readNifti, writeNifti, type NiftiImage } from '../io/nifti/index.js';
-import { canonicalOrder, parseContrast, type Contrast } from '../data/contrast.js';
-import type { Case } from '../data/dataset.js';
-import { discoverDataset } from '../data/discover.js';
-import { compareGrids } from '../data/grid.js';
-import { fmtShape } from '../util/assert.js';
-import { clipToCwdmRange, fitAffineBaseline } from '../baselines/affineBaseline.js';
-import { NORMALISATIONS, toModelUnits, type Normalisation } from '../metrics/intensityRange.js';
-import { translationFileName } from '../metrics/predictionName.js';
+import { canonicalOrder, parseContrast, type Contrast } from '../data/index.js';
+import type { Case } from '../data/index.js';
+import { discoverDataset } from '../data/index.js';
+import { compareGrids } from '../data/index.js';
+import { fmtShape } from '../util/index.js';
+import { clipToCwdmRange, fitAffineBaseline } from '../baselines/index.js';
+import { NORMALISATIONS, toModelUnits, type Normalisation } from '../metrics/index.js';
+import { translationFileName } from '../metrics/index.js';
 
 interface AffineOptions {
   case?: string;

@@ -1,13 +1,13 @@
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { CONTRASTS, type Contrast } from '../data/contrast.js';
-import type { CaseOutcome, CompletionEvent } from '../completion/completeCases.js';
-import { PLACEHOLDERS, type Placeholder } from '../completion/placeholder.js';
-import { PRECISIONS, type Precision } from '../nn/precision.js';
+import { CONTRASTS, type Contrast } from '../data/index.js';
+import type { CaseOutcome, CompletionEvent } from '../completion/index.js';
+import { PLACEHOLDERS, type Placeholder } from '../completion/index.js';
+import { PRECISIONS, type Precision } from '../nn/index.js';
 import { DDPM_VARIANCES } from '../schedulers/index.js';
-import { SAMPLER_KINDS, describeSampler, parseSamplerSpec } from '../pipelines/samplerSpec.js';
-import { formatRoundTripError } from '../transforms/roundTripError.js';
+import { SAMPLER_KINDS, describeSampler, parseSamplerSpec } from '../pipelines/index.js';
+import { formatRoundTripError } from '../transforms/index.js';
 
 interface CompleteFlags {
   models: string[];
@@ -66,7 +66,7 @@ export function registerCompleteCommand(program: Command): void {
     }
     const sampler = parseSamplerSpec({ kind: flags.sampler, steps: flags.steps, eta: flags.eta, variance: flags.variance });
     // Loaded here, not at start-up: commands that need no libtorch should not pay for loading it.
-    const { completeCases } = await import('../completion/completeCases.js');
+    const { completeCases } = await import('../completion/index.js');
     const progress = new Progress();
     process.stdout.write(`sampler: ${describeSampler(sampler)}, ${flags.precision}, seed ${flags.seed}, ${flags.samples} sample(s) per contrast\n`);
     let outcomes: CaseOutcome[];

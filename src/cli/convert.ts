@@ -2,11 +2,11 @@ import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { convertTorchCheckpoint, type ConvertedWeights } from '../convert/index.js';
-import { parseContrast, type Contrast } from '../data/contrast.js';
-import { saveSafetensors } from '../io/safetensors/safetensorsFile.js';
+import { parseContrast, type Contrast } from '../data/index.js';
+import { saveSafetensors } from '../io/safetensors/index.js';
 import { METHODS, METHOD_NAMES, method } from '../methods/index.js';
 import { checkImportTarget, importedRunConfig, writeImportedRun } from '../runs/index.js';
-import { product } from '../util/helpers.js';
+import { product } from '../util/index.js';
 import { modelFromFlags } from './models.js';
 import { parsePreprocessOption } from './preprocessOption.js';
 

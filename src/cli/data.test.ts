@@ -4,8 +4,8 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeNifti } from '../io/nifti/index.js';
-import type { DropoutRecord } from '../data/dropout.js';
-import type { ScanReport } from '../data/scan.js';
+import type { DropoutRecord } from '../data/index.js';
+import type { ScanReport } from '../data/index.js';
 import { commandRunner } from './commandRunner.testSupport.js';
 
 const mrsynth = commandRunner(new URL('./data.ts', import.meta.url), 'registerDataCommand');

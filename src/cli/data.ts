@@ -1,14 +1,14 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { DATASET_FORMATS, type DatasetFormat } from '../data/dataset.js';
-import { discoverDataset, relativeToRoot } from '../data/discover.js';
-import { BRASYN_SEED, DROPOUT_COMPAT, DROPOUT_RECORD, makeDropoutCopy, type DropoutCompat } from '../data/dropout.js';
-import { DEFAULT_GRID_TOLERANCE } from '../data/grid.js';
-import { makeResampledCopy, RESAMPLE_RECORD } from '../data/resampledCopy.js';
-import { describeScanProblem, scanDataset, type ScanReport } from '../data/scan.js';
-import type { Vec3 } from '../volume/affine.js';
-import { INTERPOLATIONS, type Interpolation } from '../volume/resample.js';
-import { fmtShape } from '../util/assert.js';
+import { DATASET_FORMATS, type DatasetFormat } from '../data/index.js';
+import { discoverDataset, relativeToRoot } from '../data/index.js';
+import { BRASYN_SEED, DROPOUT_COMPAT, DROPOUT_RECORD, makeDropoutCopy, type DropoutCompat } from '../data/index.js';
+import { DEFAULT_GRID_TOLERANCE } from '../data/index.js';
+import { makeResampledCopy, RESAMPLE_RECORD } from '../data/index.js';
+import { describeScanProblem, scanDataset, type ScanReport } from '../data/index.js';
+import type { Vec3 } from '../volume/index.js';
+import { INTERPOLATIONS, type Interpolation } from '../volume/index.js';
+import { fmtShape } from '../util/index.js';
 
 /**
  * `mrsynth data scan`, `dropout` and `resample`: look at a dataset, make a BraSyn-style pseudo-validation copy, or a

@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../util/packageRoot.js';
+import { packageRoot } from '../util/index.js';
 import { RUN_FILES } from '../runs/index.js';
-import { TrainingLog } from '../training/trainingLog.js';
+import { TrainingLog } from '../training/index.js';
 
 /**
  * The demo runs each stage as a child `mrsynth` process started like itself, so it is tested through the real

@@ -2,17 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { fitAffineBaseline } from '../baselines/affineBaseline.js';
+import { fitAffineBaseline } from '../baselines/index.js';
 import { discoverDataset, contrastFileName, type Case, type Contrast } from '../data/index.js';
 import { readNifti, writeNifti, type NiftiImage } from '../io/nifti/index.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { toModelUnits } from '../metrics/intensityRange.js';
-import { regionMasks } from '../metrics/masks.js';
-import { scoreRegions, type MetricScores } from '../metrics/regionScores.js';
-import { renderSlices } from '../viz/render-slices.js';
-import type { Volume } from '../volume/volume.js';
-import { pathExists as exists } from '../io/pathExists.js';
-import { readRunConfig } from '../runs/runFolder.js';
+import { writeFileAtomic } from '../io/index.js';
+import { toModelUnits } from '../metrics/index.js';
+import { regionMasks } from '../metrics/index.js';
+import { scoreRegions, type MetricScores } from '../metrics/index.js';
+import { renderSlices } from '../viz/index.js';
+import type { Volume } from '../volume/index.js';
+import { pathExists as exists } from '../io/index.js';
+import { readRunConfig } from '../runs/index.js';
 
 interface DemoOptions {
   out: string;

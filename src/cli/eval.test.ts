@@ -4,9 +4,9 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeNifti } from '../io/nifti/index.js';
-import type { Shape3, Volume } from '../volume/volume.js';
+import type { Shape3, Volume } from '../volume/index.js';
 import { patternVolume } from '../../test-fixtures/metrics/pattern.js';
-import { parseResultsJson } from '../metrics/caseScores.js';
+import { parseResultsJson } from '../metrics/index.js';
 import { registerEvalCommand } from './eval.js';
 import { inProcessCommand } from './commandRunner.testSupport.js';
 

@@ -1,24 +1,24 @@
 import { promises as fs } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../io/index.js';
 import { readNifti } from '../io/nifti/index.js';
-import type { Case } from '../data/dataset.js';
-import { discoverDataset } from '../data/discover.js';
-import { compareGrids } from '../data/grid.js';
-import { isNiftiFileName } from '../data/naming.js';
-import { fmtShape } from '../util/assert.js';
-import type { Volume } from '../volume/volume.js';
+import type { Case } from '../data/index.js';
+import { discoverDataset } from '../data/index.js';
+import { compareGrids } from '../data/index.js';
+import { isNiftiFileName } from '../data/index.js';
+import { fmtShape } from '../util/index.js';
+import type { Volume } from '../volume/index.js';
 import {
   RESULTS_CSV, RESULTS_JSON, parseResultsJson, resultsToJson, scoresToCsv, type CaseScore, type EvaluationResults,
-} from '../metrics/caseScores.js';
-import { comparableIntensities, NORMALISATIONS, type Normalisation } from '../metrics/intensityRange.js';
-import { REGIONS, regionMasks, type Region } from '../metrics/masks.js';
-import { parsePredictionName, type PredictionName } from '../metrics/predictionName.js';
-import { METRICS, scoreRegions, type MetricScores } from '../metrics/regionScores.js';
-import { renderScoreMatrix } from '../metrics/scoreMatrix.js';
-import { SSIM_WINDOWS, type SsimWindow } from '../metrics/ssim.js';
-import { comparePaired, summariseScores, type ScoreSummary } from '../metrics/summariseScores.js';
+} from '../metrics/index.js';
+import { comparableIntensities, NORMALISATIONS, type Normalisation } from '../metrics/index.js';
+import { REGIONS, regionMasks, type Region } from '../metrics/index.js';
+import { parsePredictionName, type PredictionName } from '../metrics/index.js';
+import { METRICS, scoreRegions, type MetricScores } from '../metrics/index.js';
+import { renderScoreMatrix } from '../metrics/index.js';
+import { SSIM_WINDOWS, type SsimWindow } from '../metrics/index.js';
+import { comparePaired, summariseScores, type ScoreSummary } from '../metrics/index.js';
 
 export interface EvalOptions {
   pred?: string;

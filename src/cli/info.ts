@@ -10,7 +10,7 @@ export function registerInfoCommand(program: Command): void {
     .option('--build-config', 'also print libtorch\'s full build configuration')
     .action(async (options: { json?: boolean; buildConfig?: boolean }) => {
       // Loaded here, not at start-up: commands that need no libtorch should not pay for loading it.
-      const { runtimeInfo } = await import('../tensor/runtime.js');
+      const { runtimeInfo } = await import('../tensor/index.js');
       const info = runtimeInfo();
       const summary = {
         mrsynth: packageVersion(),

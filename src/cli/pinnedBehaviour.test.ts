@@ -24,7 +24,7 @@ import { writeCase } from '../completion/completionFixtures.testSupport.js';
 import { writePhantomDataset } from '../training/phantomDataset.testSupport.js';
 import { migrateTrainingCheckpoint } from '../training/index.js';
 import { runtimeInfo, setNumThreads } from '../tensor/index.js';
-import { packageRoot } from '../util/packageRoot.js';
+import { packageRoot } from '../util/index.js';
 import { inProcessCommand } from './commandRunner.testSupport.js';
 import { registerCompleteCommand } from './complete.js';
 import { registerTrainCommand } from './train.js';

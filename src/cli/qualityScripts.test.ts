@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packageRoot } from '../util/packageRoot.js';
+import { packageRoot } from '../util/index.js';
 
 const root = packageRoot(import.meta.url);
 const scripts = join(root, 'scripts', 'quality');

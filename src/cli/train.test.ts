@@ -4,12 +4,13 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadSafetensors } from '../io/safetensors/index.js';
-import { packageRoot } from '../util/packageRoot.js';
+import { packageRoot } from '../util/index.js';
 import { RUN_FILES, readRunConfig } from '../runs/index.js';
 import { setNumThreads } from '../tensor/index.js';
 import { writePhantomDataset } from '../training/phantomDataset.testSupport.js';
-import { TrainingLog } from '../training/trainingLog.js';
+import { TrainingLog } from '../training/index.js';
 import { registerTrainCommand } from './train.js';
 import { inProcessCommand } from './commandRunner.testSupport.js';
 
@@ -62,7 +63,8 @@ describe('mrsynth train cwdm', () => {
 
   test('Ctrl-C finishes the step, checkpoints it and exits with 130', async () => {
     const run = join(root, 'interrupted');
-    const script = `import { Command } from 'commander'; import { registerTrainCommand } from './src/cli/train.ts';
+    const entry = JSON.stringify(fileURLToPath(new URL('train.ts', import.meta.url)));
+    const script = `import { Command } from 'commander'; import { registerTrainCommand } from ${entry};
       const program = new Command('mrsynth'); registerTrainCommand(program); await program.parseAsync(process.argv.slice(1), { from: 'user' });`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, 'train', 'cwdm', '--data', data,
       '--target', 't2', '--steps', '100000', '--checkpoint-every', '100000', '--val-sample-steps', '0', '--out', run, '--preprocess', PREPROCESS],

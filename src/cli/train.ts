@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { parseContrast, type Contrast } from '../data/contrast.js';
-import { PRECISIONS, type Precision } from '../nn/precision.js';
+import { parseContrast, type Contrast } from '../data/index.js';
+import { PRECISIONS, type Precision } from '../nn/index.js';
 import { LR_DECAY_SHAPES, RANDOM_STREAMS, type LearningRateDecayShape, type RandomStreams } from '../runs/index.js';
 import { METHODS } from '../methods/index.js';
 import { describeLearningRate, formatGiB, train, type TrainingRecipe, type ValidationEntry } from '../training/index.js';

@@ -1,1 +1,1 @@
-export { packageVersion } from '../util/packageRoot.js';
+export { packageVersion } from '../util/index.js';

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerViewCommand } from './view.js';
 import { writeNifti } from '../io/nifti/index.js';
-import { affineFrom } from '../volume/affine.js';
-import type { Volume } from '../volume/volume.js';
-import { renderSlices } from '../viz/render-slices.js';
-import { absoluteError } from '../viz/absolute-error.js';
+import { affineFrom } from '../volume/index.js';
+import type { Volume } from '../volume/index.js';
+import { renderSlices } from '../viz/index.js';
+import { absoluteError } from '../viz/index.js';
 
 function run(...args: string[]): Promise<Command> {
   const program = new Command().exitOverride().configureOutput({ writeErr: () => {} });

@@ -1,12 +1,12 @@
 import { basename } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readNifti } from '../io/nifti/index.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { absoluteError } from '../viz/absolute-error.js';
-import { DEFAULT_WINDOW, parseWindowSpec, type WindowSpec } from '../viz/intensity-window.js';
-import { renderSlices, type SlicePanel } from '../viz/render-slices.js';
-import { parseSlicePoint } from '../viz/slice-point.js';
-import { pathExists as exists } from '../io/pathExists.js';
+import { writeFileAtomic } from '../io/index.js';
+import { absoluteError } from '../viz/index.js';
+import { DEFAULT_WINDOW, parseWindowSpec, type WindowSpec } from '../viz/index.js';
+import { renderSlices, type SlicePanel } from '../viz/index.js';
+import { parseSlicePoint } from '../viz/index.js';
+import { pathExists as exists } from '../io/index.js';
 
 interface ViewOptions {
   out: string;

@@ -1,4 +1,4 @@
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 
 /** Axis letters for the spatial dims of an (N, C, …) tensor, as the reference's code names them (D = a0, H = a1, W = a2). */
 export function spatialAxisNames(spatialDims: 2 | 3): readonly string[] {

@@ -2,8 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { F, Tensor, dispose, memory, randn, Generator, tensor, tidy, zeros } from '../tensor/index.js';
-import { loadSafetensors } from '../io/safetensors/safetensorsFile.js';
-import { packageRoot } from '../util/packageRoot.js';
+import { loadSafetensors } from '../io/safetensors/index.js';
+import { packageRoot } from '../util/index.js';
 import { haarBandNames, haarDwt, haarIdwt } from './haarDwt.js';
 
 const FIXTURE = join(packageRoot(import.meta.url), 'test-fixtures', 'cwdm', 'cwdm-reference-tiny.safetensors');

@@ -14,7 +14,7 @@
  * Only differentiable view and arithmetic ops are used, so gradients flow through both directions.
  */
 import { F, Tensor, tidy } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 import { checkSpatialShape } from './checkSpatialShape.js';
 
 /** Band names in channel order for `spatialDims` axes: 'LLL', 'LLH', … 'HHH' in 3-D, 'LL' … 'HH' in 2-D. */

@@ -1,6 +1,6 @@
 import type { Module } from '../nn/index.js';
 import { tidy, type Tensor } from '../tensor/index.js';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 /**
  * The first stage of a latent diffusion model, seen from the sampler (STYLE §4, after MONAI's

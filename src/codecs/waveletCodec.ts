@@ -5,7 +5,7 @@
  * [−√2, √2] (paper: not mentioned; code: a fixed constant 3, spec §12.2).
  */
 import { F, Tensor, tidy } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 import { checkSpatialShape } from './checkSpatialShape.js';
 import { haarDwt, haarIdwt } from './haarDwt.js';
 import type { LatentCodec } from './latentCodec.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 /**
  * The generator seed for synthesising `contrast` of case `caseId` under the user's `seed`: the first 63 bits of

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { orientationCodes, readNifti, readNiftiHeader } from '../io/nifti/index.js';
 import { memory, runtimeInfo } from '../tensor/index.js';
-import { packageVersion } from '../util/packageRoot.js';
+import { packageVersion } from '../util/index.js';
 import { caseSeed } from './caseSeed.js';
 import { completeCases, type CaseOutcome, type CompleteCasesOptions, type CompletionEvent } from './completeCases.js';
 import { parsePreprocessConfig } from '../transforms/index.js';

@@ -11,20 +11,20 @@
  */
 import { promises as fs } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { assert } from '../util/assert.js';
-import { packageVersion } from '../util/packageRoot.js';
-import { canonicalOrder, type Contrast } from '../data/contrast.js';
-import type { Case } from '../data/dataset.js';
-import { discoverDataset } from '../data/discover.js';
-import { contrastFileName } from '../data/naming.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { assert } from '../util/index.js';
+import { packageVersion } from '../util/index.js';
+import { canonicalOrder, type Contrast } from '../data/index.js';
+import type { Case } from '../data/index.js';
+import { discoverDataset } from '../data/index.js';
+import { contrastFileName } from '../data/index.js';
+import { writeFileAtomic } from '../io/index.js';
 import { readNiftiWithSha256, writeNifti, type NiftiImage } from '../io/nifti/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
 import { parseSamplerSpec, resolveSampler, tensorToVolumeData, volumesToTensor, type SamplerSpec } from '../pipelines/index.js';
 import { configHash } from '../runs/index.js';
 import { Generator, runtimeInfo, tidy } from '../tensor/index.js';
 import { invertPreprocess, preprocess, roundTripError, type RoundTripError } from '../transforms/index.js';
-import type { Volume } from '../volume/volume.js';
+import type { Volume } from '../volume/index.js';
 import { caseSeed } from './caseSeed.js';
 import { planCompletion, type CompletionPlan, type PlannedTarget } from './completionPlan.js';
 import { loadRun, type LoadedRun } from './loadedRun.js';

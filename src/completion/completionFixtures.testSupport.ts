@@ -6,8 +6,8 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Contrast } from '../data/contrast.js';
-import { contrastFileName } from '../data/naming.js';
+import type { Contrast } from '../data/index.js';
+import { contrastFileName } from '../data/index.js';
 import { saveModule } from '../nn/index.js';
 import { parseNifti, writeNifti } from '../io/nifti/index.js';
 import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';

@@ -3,13 +3,13 @@
  * which run synthesises each, in which order, and whether the outputs are already there. Everything a case
  * can be refused for is found here, so a refusal costs no model evaluations and never leaves a partial case.
  */
-import { canonicalOrder, type Contrast } from '../data/contrast.js';
-import type { Case } from '../data/dataset.js';
+import { canonicalOrder, type Contrast } from '../data/index.js';
+import type { Case } from '../data/index.js';
 import { effectiveAffine, readNiftiHeader } from '../io/nifti/index.js';
 import { formatVoxelSize, modelVoxelSize, sameResolution } from '../transforms/index.js';
 import type { LoadedRun } from './loadedRun.js';
 import { isSyntheticHeader, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
-import { pathExists } from '../io/pathExists.js';
+import { pathExists } from '../io/index.js';
 
 /** One contrast to synthesise: its run, where it goes, and where each of the run's conditions comes from. */
 export interface PlannedTarget {

@@ -9,7 +9,7 @@
  * Only the first contrasts of a completion order ever see a placeholder: later ones are conditioned on the
  * syntheses made before them.
  */
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 export const PLACEHOLDERS = ['mean-of-available', 'zeros'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];

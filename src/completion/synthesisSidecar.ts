@@ -4,12 +4,12 @@
  * completion order, placeholders, software versions). Paths are relative to the sidecar's own folder, so a
  * case folder can be moved with its sidecars.
  */
-import type { Contrast } from '../data/contrast.js';
+import type { Contrast } from '../data/index.js';
 import type { Precision } from '../nn/index.js';
 import type { AnyRunConfig } from '../runs/index.js';
 import type { InverseRecord, RoundTripError } from '../transforms/index.js';
 import type { Placeholder } from './placeholder.js';
-import type { SamplerSpec } from '../pipelines/samplerSpec.js';
+import type { SamplerSpec } from '../pipelines/index.js';
 
 export const SIDECAR_FORMAT = 'mrsynth-synthesis';
 export const SIDECAR_FORMAT_VERSION = 1;

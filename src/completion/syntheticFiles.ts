@@ -4,7 +4,7 @@
  * must not condition on it as if it were real) or by a person opening it in a viewer — even after the sidecar
  * has been lost.
  */
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 import type { NiftiHeader } from '../io/nifti/index.js';
 
 const MARK = /^mrsynth \S+ synthetic /;

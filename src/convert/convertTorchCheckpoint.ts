@@ -8,8 +8,8 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { loadRawIntoModule, moduleToRaw, type Module } from '../nn/index.js';
-import { decodeTorchCheckpoint } from '../io/pytorch/torchCheckpoint.js';
-import type { RawTensor } from '../io/safetensors/rawTensor.js';
+import { decodeTorchCheckpoint } from '../io/pytorch/index.js';
+import type { RawTensor } from '../io/safetensors/index.js';
 import { tidy } from '../tensor/index.js';
 import { locateStateDict } from './locateStateDict.js';
 

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RawTensor } from '../io/safetensors/rawTensor.js';
+import type { RawTensor } from '../io/safetensors/index.js';
 import { locateStateDict } from './locateStateDict.js';
 
 const EXPECTED = new Map<string, number[]>([

@@ -9,9 +9,9 @@
  * then match the network exactly (no missing or unexpected key, every shape equal, floating point); tensors
  * outside it (an optimiser state next to the weights) are left out and reported.
  */
-import { assert, fmtShape } from '../util/assert.js';
-import { sameShape } from '../util/helpers.js';
-import type { RawTensor } from '../io/safetensors/rawTensor.js';
+import { assert, fmtShape } from '../util/index.js';
+import { sameShape } from '../util/index.js';
+import type { RawTensor } from '../io/safetensors/index.js';
 
 export interface LocatedStateDict {
   /** What was stripped from each key: '' for a bare state dict, e.g. 'state_dict.module.' for a wrapped one. */

@@ -1,4 +1,4 @@
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 /**
  * The one contrast vocabulary of the project. Every dataset's own names (BraTS 2023 `t1n`, IXI `T1`, …) are

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 import { CONTRASTS, SEG, type Contrast } from './contrast.js';
 import { FORMAT_CONTRASTS, DATASET_FORMATS, type Case, type Dataset, type DatasetFormat, type DatasetProblem } from './dataset.js';
 import { parseManifest, type ManifestKind } from './manifest.js';

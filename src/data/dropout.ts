@@ -1,14 +1,14 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
-import { assert } from '../util/assert.js';
+import { writeFileAtomic } from '../io/index.js';
+import { assert } from '../util/index.js';
 import { contrastFromAlias, type Contrast } from './contrast.js';
 import type { Dataset } from './dataset.js';
 import { discoverDataset } from './discover.js';
 import { checkNewOutputFolder } from './outputFolder.js';
 import { compareIds } from './order.js';
-import { NumpyRandomState } from './random-state.js';
-import { stableUnit } from './stable-unit.js';
+import { NumpyRandomState } from './randomState.js';
+import { stableUnit } from './stableUnit.js';
 
 /**
  * `none`: our own draw, one contrast per complete case from a hash of (seed, case id), so it does not depend on

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeNifti, parseNiftiHeader } from '../io/nifti/index.js';
-import type { Shape3 } from '../volume/volume.js';
+import type { Shape3 } from '../volume/index.js';
 import { compareGrids, gridOfHeader, type Grid } from './grid.js';
 
 // nifti1.h: qform_code and sform_code are int16 at byte offsets 252 and 254 of a NIfTI-1 header.

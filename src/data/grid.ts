@@ -1,4 +1,4 @@
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 import { effectiveAffine, type NiftiHeader } from '../io/nifti/index.js';
 
 /** Where a file's voxels sit: its extents and its effective voxel→world affine (row-major 4x4). */

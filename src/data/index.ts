@@ -16,4 +16,7 @@ export { SPLIT_NAMES, splitCases, splitOf } from './split.js';
 export type { SplitName, SplitOptions, Splits } from './split.js';
 export { BRASYN_MODALITIES, BRASYN_SEED, DROPOUT_COMPAT, DROPOUT_RECORD, makeDropoutCopy, planBrasynDropout, planDropout } from './dropout.js';
 export type { DropoutCase, DropoutCompat, DropoutOptions, DropoutRecord } from './dropout.js';
-export { NumpyRandomState } from './random-state.js';
+export { NumpyRandomState } from './randomState.js';
+export { RESAMPLE_RECORD, makeResampledCopy } from './resampledCopy.js';
+export { isNiftiFileName } from './naming.js';
+export { MT19937 } from './mt19937.js';

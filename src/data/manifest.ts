@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 import { canonicalOrder, contrastFromAlias, SEG, type Contrast } from './contrast.js';
 import type { Case } from './dataset.js';
 import { compareIds } from './order.js';

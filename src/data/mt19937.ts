@@ -1,4 +1,4 @@
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 const N = 624;
 const M = 397;
@@ -9,7 +9,7 @@ const LOWER_MASK = 0x7fffffff;
 /**
  * The Mersenne Twister MT19937 of Matsumoto and Nishimura (1998), 32-bit output, seeded with their
  * `init_genrand`. This is the generator behind NumPy's legacy `np.random.seed(int)`, which we must reproduce
- * draw for draw (see `random-state.ts`); it is not meant as a general-purpose RNG.
+ * draw for draw (see `randomState.ts`); it is not meant as a general-purpose RNG.
  */
 export class MT19937 {
   private readonly mt = new Uint32Array(N);

@@ -1,4 +1,4 @@
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 import { contrastFromAlias, SEG, type Contrast } from './contrast.js';
 import type { DatasetFormat } from './dataset.js';
 

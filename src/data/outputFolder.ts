@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 /**
  * Checks, before anything is written, that `outDir` may receive a derived copy of the data set in `inDir`: it

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { NumpyRandomState } from './random-state.js';
+import { NumpyRandomState } from './randomState.js';
 
 // Produced by fixtures/numpy-random.py with NumPy's legacy RandomState (see the script for how to regenerate).
 interface Fixture {

@@ -1,4 +1,4 @@
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 import { MT19937 } from './mt19937.js';
 
 /**

@@ -4,8 +4,8 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNifti, writeNifti } from '../io/nifti/index.js';
-import { affineFrom, applyAffine } from '../volume/affine.js';
-import type { Shape3 } from '../volume/volume.js';
+import { affineFrom, applyAffine } from '../volume/index.js';
+import type { Shape3 } from '../volume/index.js';
 import { discoverDataset } from './discover.js';
 import { makeResampledCopy, RESAMPLE_RECORD, type ResampledCopyRecord } from './resampledCopy.js';
 

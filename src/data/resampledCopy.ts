@@ -1,11 +1,11 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../io/index.js';
 import { readNifti, readNiftiHeader, writeNifti } from '../io/nifti/index.js';
-import { voxelSizes, type Vec3 } from '../volume/affine.js';
-import { gridForSpacing, INTERPOLATIONS, resample, type Interpolation, type ScaledGrid } from '../volume/resample.js';
-import type { Shape3 } from '../volume/volume.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { voxelSizes, type Vec3 } from '../volume/index.js';
+import { gridForSpacing, INTERPOLATIONS, resample, type Interpolation, type ScaledGrid } from '../volume/index.js';
+import type { Shape3 } from '../volume/index.js';
+import { assert, fmtShape } from '../util/index.js';
 import { discoverDataset } from './discover.js';
 import { gridOfHeader } from './grid.js';
 import { checkNewOutputFolder } from './outputFolder.js';

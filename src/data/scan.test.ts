@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeNifti } from '../io/nifti/index.js';
-import type { Shape3 } from '../volume/volume.js';
+import type { Shape3 } from '../volume/index.js';
 import { discoverDataset } from './discover.js';
 import { describeScanProblem, scanDataset } from './scan.js';
 

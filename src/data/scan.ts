@@ -1,6 +1,6 @@
-import { fmtShape } from '../util/assert.js';
+import { fmtShape } from '../util/index.js';
 import { readNiftiHeader, orientationCodes } from '../io/nifti/index.js';
-import { voxelSizes } from '../volume/affine.js';
+import { voxelSizes } from '../volume/index.js';
 import { CONTRASTS, SEG, type Contrast } from './contrast.js';
 import { describeProblem, type Dataset, type DatasetProblem } from './dataset.js';
 import { compareGrids, DEFAULT_GRID_TOLERANCE, gridOfHeader, type Grid, type GridTolerance } from './grid.js';

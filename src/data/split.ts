@@ -1,6 +1,6 @@
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 import type { Case } from './dataset.js';
-import { stableUnit } from './stable-unit.js';
+import { stableUnit } from './stableUnit.js';
 
 export const SPLIT_NAMES = ['train', 'val', 'test'] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { stableUnit } from './stable-unit.js';
+import { stableUnit } from './stableUnit.js';
 
 test('stableUnit is the first 48 bits of SHA-256 over the JSON key, scaled to [0, 1)', () => {
   const hex = createHash('sha256').update('[42,"split","BraTS-GLI-00000"]').digest('hex').slice(0, 12);

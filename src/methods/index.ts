@@ -8,7 +8,7 @@ import { decodeSafetensors, type RawTensor } from '../io/safetensors/index.js';
 import type { Precision } from '../nn/index.js';
 import type { DiffusionPipeline } from '../pipelines/index.js';
 import { readRun, type AnyRunConfig } from '../runs/index.js';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 import { cwdmMethod } from './cwdm/index.js';
 import type { SynthesisMethod } from './method.js';
 

@@ -20,7 +20,7 @@ import { F, tidy, type Tensor } from '../tensor/index.js';
 import {
   diffusionSession, trainingPreprocessConfig, type TrainingMemoryEstimate, type TrainingPlan, type TrainingRecipe, type TrainingSession,
 } from '../training/index.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 import type { SynthesisMethod } from './method.js';
 
 export const LATENT_TOY = 'latent-toy';

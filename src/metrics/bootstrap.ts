@@ -1,5 +1,5 @@
-import { assert } from '../util/assert.js';
-import { mulberry32 } from '../util/mulberry32.js';
+import { assert } from '../util/index.js';
+import { mulberry32 } from '../util/index.js';
 
 /** Mean, sample standard deviation and a bootstrap confidence interval of per-case values. */
 export interface Summary {

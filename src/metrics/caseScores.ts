@@ -1,5 +1,5 @@
-import { assert } from '../util/assert.js';
-import { isContrast, type Contrast } from '../data/contrast.js';
+import { assert } from '../util/index.js';
+import { isContrast, type Contrast } from '../data/index.js';
 import { REGIONS, type Region } from './masks.js';
 import { METRICS, type MetricScores } from './regionScores.js';
 

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Shape3 } from '../volume/volume.js';
+import type { Shape3 } from '../volume/index.js';
 import { ballMask, patternVolume } from '../../test-fixtures/metrics/pattern.js';
 import { errorMetrics, psnrFromMse } from './errorMetrics.js';
 

@@ -1,4 +1,4 @@
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 /** Voxel-wise error figures of a prediction against its reference, over a region. */
 export interface ErrorMetrics {

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Volume } from '../volume/volume.js';
+import type { Volume } from '../volume/index.js';
 import { comparableIntensities, valueRange } from './intensityRange.js';
 
 const identity = new Float64Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);

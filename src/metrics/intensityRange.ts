@@ -1,7 +1,7 @@
-import { assert } from '../util/assert.js';
-import type { Volume } from '../volume/volume.js';
-import { INTENSITY_PRESETS } from '../transforms/preprocessConfig.js';
-import { intensityStep } from '../transforms/intensityStep.js';
+import { assert } from '../util/index.js';
+import type { Volume } from '../volume/index.js';
+import { INTENSITY_PRESETS } from '../transforms/index.js';
+import { intensityStep } from '../transforms/index.js';
 
 /**
  * Which data range R a comparison uses, and in which units. PSNR and SSIM depend on R, and a synthesis in

@@ -1,4 +1,4 @@
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 /**
  * The regions BraSyn reports scores over. 'whole' is the full grid; 'brain' the nonzero reference (the volumes

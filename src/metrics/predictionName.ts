@@ -1,7 +1,7 @@
-import { assert } from '../util/assert.js';
-import { contrastFromAlias, type Contrast } from '../data/contrast.js';
-import type { DatasetFormat } from '../data/dataset.js';
-import { contrastFileName } from '../data/naming.js';
+import { assert } from '../util/index.js';
+import { contrastFromAlias, type Contrast } from '../data/index.js';
+import type { DatasetFormat } from '../data/index.js';
+import { contrastFileName } from '../data/index.js';
 
 /**
  * File naming of predictions. A synthesis of a missing contrast is named like the contrast itself, by the case's

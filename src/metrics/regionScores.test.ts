@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readNifti } from '../io/nifti/index.js';
-import type { Shape3, Volume } from '../volume/volume.js';
+import type { Shape3, Volume } from '../volume/index.js';
 import { ballMask, patternVolume } from '../../test-fixtures/metrics/pattern.js';
 import { regionMasks, type Region } from './masks.js';
 import { scoreRegions } from './regionScores.js';

@@ -1,5 +1,5 @@
-import { assert, fmtShape } from '../util/assert.js';
-import type { Volume } from '../volume/volume.js';
+import { assert, fmtShape } from '../util/index.js';
+import type { Volume } from '../volume/index.js';
 import { errorMetrics, type ErrorMetrics } from './errorMetrics.js';
 import type { Region } from './masks.js';
 import { meanSsim, ssimMap, type SsimOptions } from './ssim.js';

@@ -1,4 +1,4 @@
-import { canonicalOrder, type Contrast } from '../data/contrast.js';
+import { canonicalOrder, type Contrast } from '../data/index.js';
 import type { Region } from './masks.js';
 import type { ScoreSummary } from './summariseScores.js';
 

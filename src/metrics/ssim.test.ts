@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readNifti } from '../io/nifti/index.js';
-import type { Shape3 } from '../volume/volume.js';
+import type { Shape3 } from '../volume/index.js';
 import { patternVolume } from '../../test-fixtures/metrics/pattern.js';
 import { meanSsim, ssim, ssimKernel, ssimMap } from './ssim.js';
 

@@ -1,5 +1,5 @@
-import { assert, fmtShape } from '../util/assert.js';
-import { voxelCount, type Shape3 } from '../volume/volume.js';
+import { assert, fmtShape } from '../util/index.js';
+import { voxelCount, type Shape3 } from '../volume/index.js';
 import { COMBINE_PAIRS, combineWorkspace } from './symmetricCombine.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Contrast } from '../data/contrast.js';
+import type { Contrast } from '../data/index.js';
 import { summarise, type BootstrapOptions, type Summary } from './bootstrap.js';
 import type { CaseScore } from './caseScores.js';
 import type { Region } from './masks.js';

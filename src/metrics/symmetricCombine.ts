@@ -1,4 +1,4 @@
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 /**
  * The inner loop of the separable SSIM filters, in WebAssembly SIMD: for j < length,

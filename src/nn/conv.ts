@@ -1,7 +1,7 @@
 /** `Conv`: a 2D or 3D convolution layer, torch.nn.Conv2d / Conv3d with the same parameters and initialisation. */
 import { F, Tensor, empty } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
-import { castTuple, product } from '../util/helpers.js';
+import { assert, fmtShape } from '../util/index.js';
+import { castTuple, product } from '../util/index.js';
 import { initKaimingUniform } from './init.js';
 import { Module } from './module.js';
 

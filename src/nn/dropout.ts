@@ -1,6 +1,6 @@
 /** `Dropout`: zeroes elements with probability p while training (scaling the rest by 1/(1−p)); identity in eval mode. */
 import { F, Generator, Tensor } from '../tensor/index.js';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 import { Module } from './module.js';
 
 export class Dropout extends Module {

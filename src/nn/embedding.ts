@@ -1,6 +1,6 @@
 /** `Embedding`: a lookup table of learned vectors, torch.nn.Embedding with its N(0, 1) initialisation. */
 import { F, Tensor, empty, noGrad } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 import { Module } from './module.js';
 
 export class Embedding extends Module {

@@ -1,6 +1,6 @@
 /** `GroupNorm`: torch.nn.GroupNorm — normalise over channel groups and space, then a per-channel affine map. */
 import { F, Tensor, ones, zeros } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 import { Module } from './module.js';
 
 export interface GroupNormOptions {

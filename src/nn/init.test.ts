@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MT19937 } from '../data/mt19937.js';
+import { MT19937 } from '../data/index.js';
 import { manualSeed, tidy } from '../tensor/index.js';
 import { Conv } from './conv.js';
 import { Linear } from './linear.js';

@@ -3,7 +3,7 @@
  * space, always with the input's own statistics (PyTorch's default track_running_stats=False).
  */
 import { F, Tensor, ones, zeros } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 import { Module } from './module.js';
 
 export interface InstanceNormOptions {

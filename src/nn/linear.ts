@@ -1,6 +1,6 @@
 /** `Linear`: y = x Wᵀ + b over the last axis, torch.nn.Linear with the same parameters and initialisation. */
 import { F, Tensor, empty } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 import { initKaimingUniform } from './init.js';
 import { Module } from './module.js';
 

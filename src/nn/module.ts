@@ -6,8 +6,8 @@
  * state dict saved by a PyTorch model of the same structure loads here and vice versa.
  */
 import { DTYPES, type DType, Device, Tensor, dispose, isFloatingPoint, keep, noGrad } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
-import { sameShape } from '../util/helpers.js';
+import { assert, fmtShape } from '../util/index.js';
+import { sameShape } from '../util/index.js';
 
 export interface LoadStateDictOptions {
   /** Refuse missing and unexpected keys (default true). Shape mismatches are refused either way. */

@@ -7,7 +7,7 @@ import { Conv } from './conv.js';
 import { GroupNorm } from './groupNorm.js';
 import { Sequential } from './sequential.js';
 import { manualSeed, memory, tidy } from '../tensor/index.js';
-import { decodeSafetensors } from '../io/safetensors/safetensors.js';
+import { decodeSafetensors } from '../io/safetensors/index.js';
 import { loadModule, saveModule } from './moduleFile.js';
 
 const model = (outChannels = 4) => new Sequential(

@@ -4,9 +4,9 @@
  */
 import type { LoadStateDictResult, Module } from './module.js';
 import { tidy } from '../tensor/index.js';
-import type { RawTensor } from '../io/safetensors/rawTensor.js';
-import { loadSafetensors, saveSafetensors } from '../io/safetensors/safetensorsFile.js';
-import { rawToTensor, tensorToRaw } from '../io/safetensors/tensorRaw.js';
+import type { RawTensor } from '../io/safetensors/index.js';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors/index.js';
+import { rawToTensor, tensorToRaw } from '../io/safetensors/index.js';
 
 export interface LoadModuleOptions {
   /** Refuse missing and unexpected keys (default true); shape mismatches are always refused. */

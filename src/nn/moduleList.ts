@@ -1,5 +1,5 @@
 /** `ModuleList`: an indexed list of submodules whose keys are their positions ('0', '1', …), as in PyTorch. */
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 import { Module } from './module.js';
 
 export class ModuleList<M extends Module = Module> extends Module implements Iterable<M> {

@@ -9,7 +9,7 @@
  *          the float32 time); elsewhere it can be slower.
  */
 import type { DType } from '../tensor/index.js';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 export const PRECISIONS = ['fp32', 'bf16'] as const;
 export type Precision = (typeof PRECISIONS)[number];

@@ -5,8 +5,8 @@
  * which is what makes the state checkpointable independently of construction order.
  */
 import { Tensor, keep, noGrad, tidy, zerosLike } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
-import { sameShape } from '../util/helpers.js';
+import { assert, fmtShape } from '../util/index.js';
+import { sameShape } from '../util/index.js';
 
 export interface AdamWOptions {
   /** Learning rate (default 1e-3); may be changed between steps through `lr`. */

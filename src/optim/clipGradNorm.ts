@@ -1,6 +1,6 @@
 /** `clipGradNorm_`: rescales gradients in place so that their joint 2-norm is at most `maxNorm`, as torch.nn.utils.clip_grad_norm_. */
 import { F, Tensor, noGrad, tidy } from '../tensor/index.js';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 /**
  * Treats all gradients as one vector: total = ‖(‖g₁‖₂, ‖g₂‖₂, …)‖₂, coefficient = maxNorm / (total + 10⁻⁶),

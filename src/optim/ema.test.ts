@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Linear } from '../nn/linear.js';
-import { Module } from '../nn/module.js';
+import { Linear } from '../nn/index.js';
+import { Module } from '../nn/index.js';
 import { Tensor, memory, noGrad, tensor, tidy } from '../tensor/index.js';
 import { EMA } from './ema.js';
 

@@ -3,10 +3,10 @@
  * with. The decay warms up as min(decay, (1 + n)/(10 + n)) over the update count n (as latent-diffusion's
  * LitEma), so early averages are not dominated by the random initialisation.
  */
-import { Module } from '../nn/module.js';
+import { Module } from '../nn/index.js';
 import { Tensor, keep, noGrad, tidy } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
-import { sameShape } from '../util/helpers.js';
+import { assert, fmtShape } from '../util/index.js';
+import { sameShape } from '../util/index.js';
 
 export interface EMAOptions {
   /** The decay the warm-up approaches (default 0.9999). */

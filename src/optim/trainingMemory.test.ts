@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Conv } from '../nn/conv.js';
-import { GroupNorm } from '../nn/groupNorm.js';
-import { Sequential } from '../nn/sequential.js';
-import { SiLU } from '../nn/silu.js';
+import { Conv } from '../nn/index.js';
+import { GroupNorm } from '../nn/index.js';
+import { Sequential } from '../nn/index.js';
+import { SiLU } from '../nn/index.js';
 import { F, Generator, manualSeed, memory, randn, releaseFreeHostMemory, tidy } from '../tensor/index.js';
 import { AdamW } from './adamW.js';
 import { clipGradNorm_ } from './clipGradNorm.js';

@@ -2,8 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseNifti } from '../io/nifti/index.js';
-import { identityAffine } from '../volume/affine.js';
-import type { Shape3 } from '../volume/volume.js';
+import { identityAffine } from '../volume/index.js';
+import type { Shape3 } from '../volume/index.js';
 import { anatomyFromVolume, brainVoxelsInBox, SRI24_TISSUES_PATH, stripExtracerebralCsf } from './anatomy.js';
 import { Random } from './random.js';
 

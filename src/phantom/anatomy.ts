@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { assert, fmtShape } from '../util/assert.js';
-import { checkAffine, invertAffine } from '../volume/affine.js';
-import { voxelCount, type Affine, type Shape3, type Volume } from '../volume/volume.js';
+import { assert, fmtShape } from '../util/index.js';
+import { checkAffine, invertAffine } from '../volume/index.js';
+import { voxelCount, type Affine, type Shape3, type Volume } from '../volume/index.js';
 
 /** Labels of the SRI24 tissue map: 0 background, 1 CSF, 2 grey matter, 3 white matter. */
 export const ANATOMY_LABELS = { background: 0, csf: 1, gm: 2, wm: 3 } as const;

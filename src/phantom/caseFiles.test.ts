@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCaseFileName } from '../data/naming.js';
-import { affineFrom } from '../volume/affine.js';
+import { parseCaseFileName } from '../data/index.js';
+import { affineFrom } from '../volume/index.js';
 import { anatomyFromVolume } from './anatomy.js';
 import { phantomCaseFileNames, phantomCaseFiles, phantomCaseRecord } from './caseFiles.js';
 import { PhantomGenerator, phantomCaseId } from './generator.js';

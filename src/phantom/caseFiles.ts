@@ -1,7 +1,7 @@
-import type { Contrast, SEG } from '../data/contrast.js';
-import { contrastFileName } from '../data/naming.js';
+import type { Contrast, SEG } from '../data/index.js';
+import { contrastFileName } from '../data/index.js';
 import type { NiftiDatatype } from '../io/nifti/index.js';
-import type { Volume } from '../volume/volume.js';
+import type { Volume } from '../volume/index.js';
 import { STYLE_CONTRASTS, type PhantomCase, type PhantomStyle } from './generator.js';
 
 /** One file of a generated case: where it goes (relative to the data set's folder), what and how to store. */

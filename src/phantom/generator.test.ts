@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { encodeNifti, parseNifti } from '../io/nifti/index.js';
-import type { Volume } from '../volume/volume.js';
+import type { Volume } from '../volume/index.js';
 import { anatomyFromVolume, SRI24_TISSUES_PATH } from './anatomy.js';
 import { PhantomGenerator, type PhantomCase } from './generator.js';
 import { phantomGrid } from './grid.js';

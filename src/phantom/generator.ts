@@ -1,7 +1,7 @@
-import { assert } from '../util/assert.js';
-import { multiplyAffine } from '../volume/affine.js';
-import { voxelCount, type Volume } from '../volume/volume.js';
-import type { Contrast } from '../data/contrast.js';
+import { assert } from '../util/index.js';
+import { multiplyAffine } from '../volume/index.js';
+import { voxelCount, type Volume } from '../volume/index.js';
+import type { Contrast } from '../data/index.js';
 import { brainVoxelsInBox, stripExtracerebralCsf, type Anatomy } from './anatomy.js';
 import type { PhantomGrid } from './grid.js';
 import { lesionMembership, lesionReach, sampleLesion, type Lesion, type LesionMembership } from './lesion.js';

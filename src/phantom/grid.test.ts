@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { affineFrom, applyAffine } from '../volume/affine.js';
+import { affineFrom, applyAffine } from '../volume/index.js';
 import { anatomyFromVolume } from './anatomy.js';
 import { phantomGrid } from './grid.js';
 

@@ -1,5 +1,5 @@
-import { assert, fmtShape } from '../util/assert.js';
-import type { Affine, Shape3 } from '../volume/volume.js';
+import { assert, fmtShape } from '../util/index.js';
+import type { Affine, Shape3 } from '../volume/index.js';
 import type { Anatomy } from './anatomy.js';
 
 /** The voxel grid a phantom is generated on. */

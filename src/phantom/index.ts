@@ -4,3 +4,4 @@ export * from './caseFiles.js';
 export * from './anatomy.js';
 export * from './grid.js';
 export * from './license.js';
+export { PhantomPool } from './phantomPool.js';

@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assert } from '../util/assert.js';
-import type { Shape3 } from '../volume/volume.js';
+import { assert } from '../util/index.js';
+import type { Shape3 } from '../volume/index.js';
 import type { GenerateOptions, PhantomCase, PhantomStyle } from './generator.js';
 
 /** What each worker is started with: the tissue map's file bytes (parsed there) and the grid. */

@@ -1,4 +1,4 @@
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 /**
  * The phantom's own seeded generator, so that a data set is reproducible from its seed on any machine and Node

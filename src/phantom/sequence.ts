@@ -1,4 +1,4 @@
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 import type { Random } from './random.js';
 import type { FieldStrength, Relaxation } from './relaxation.js';
 

@@ -1,5 +1,5 @@
-import { assert } from '../util/assert.js';
-import type { Shape3 } from '../volume/volume.js';
+import { assert } from '../util/index.js';
+import type { Shape3 } from '../volume/index.js';
 import type { Random } from './random.js';
 
 /**

@@ -19,7 +19,7 @@ import {
   DDPMScheduler, parseDDPMSchedulerConfig, type BetaScheduleName, type PredictionType, type Scheduler,
 } from '../schedulers/index.js';
 import { dispose, F, Generator, noGrad, randint, randn, tensor, tidy, type Tensor } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 import type { Denoiser } from './denoiser.js';
 import { buildScheduler, type SamplerSpec } from './samplerSpec.js';
 

@@ -2,7 +2,7 @@
  * Which reverse process a completion runs, as data: parsed once from flags or JSON, recorded verbatim in every
  * sidecar, and turned into a scheduler for a given run's training schedule.
  */
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 import { DDIMScheduler, DDPMScheduler, DDPM_VARIANCES, parseDDIMSchedulerConfig, parseDDPMSchedulerConfig, type DDPMVariance,
   type Scheduler } from '../schedulers/index.js';
 import type { BetaScheduleName, PredictionType } from '../schedulers/index.js';

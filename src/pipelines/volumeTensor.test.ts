@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { memory, tidy } from '../tensor/index.js';
-import type { Volume } from '../volume/volume.js';
+import type { Volume } from '../volume/index.js';
 import { tensorToVolumeData, volumesToTensor } from './volumeTensor.js';
 
 const shape = [2, 3, 4] as const;

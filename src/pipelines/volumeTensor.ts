@@ -5,8 +5,8 @@
  * see the same axes; training and completion must both convert through these two functions.
  */
 import { F, Tensor, tensor, tidy } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
-import type { Volume } from '../volume/volume.js';
+import { assert, fmtShape } from '../util/index.js';
+import type { Volume } from '../volume/index.js';
 
 /** Volumes on one grid → (1, C, nx, ny, nz) float32, channels in the given order. */
 export function volumesToTensor(volumes: readonly Volume[]): Tensor {

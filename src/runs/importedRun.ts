@@ -6,12 +6,12 @@
  */
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Contrast } from '../data/contrast.js';
-import type { RawTensor } from '../io/safetensors/rawTensor.js';
-import { saveSafetensors } from '../io/safetensors/safetensorsFile.js';
+import type { Contrast } from '../data/index.js';
+import type { RawTensor } from '../io/safetensors/index.js';
+import { saveSafetensors } from '../io/safetensors/index.js';
 import { runtimeInfo } from '../tensor/index.js';
-import { assert } from '../util/assert.js';
-import { packageVersion } from '../util/packageRoot.js';
+import { assert } from '../util/index.js';
+import { packageVersion } from '../util/index.js';
 import {
   RUN_FORMAT, RUN_FORMAT_VERSION, configHash, describeOrigin, parseAnyRunConfig,
   type ImportedOrigin, type ImportedRunConfig, type RunSchedule,

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../util/packageRoot.js';
+import { packageRoot } from '../util/index.js';
 import { configDifferences, configHash, parseAnyRunConfig, parseRunConfig, type RunConfig } from './runConfig.js';
 import { exampleRunConfig } from './runConfig.testSupport.js';
 

@@ -1,5 +1,5 @@
 import { parseCwdmUNetConfig } from '../models/wdm/index.js';
-import { parsePreprocessConfig } from '../transforms/preprocessConfig.js';
+import { parsePreprocessConfig } from '../transforms/index.js';
 import { parseRunConfig, type RunConfig } from './runConfig.js';
 
 /** A valid BraTS-style run config (tiny network, target T1ce) for tests of the run folder. */

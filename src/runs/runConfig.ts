@@ -18,11 +18,11 @@
  * its configuration changed.
  */
 import { createHash } from 'node:crypto';
-import { CONTRASTS, type Contrast } from '../data/contrast.js';
-import { parsePrecision, type Precision } from '../nn/precision.js';
+import { CONTRASTS, type Contrast } from '../data/index.js';
+import { parsePrecision, type Precision } from '../nn/index.js';
 import { BETA_SCHEDULE_NAMES, PREDICTION_TYPES, type BetaScheduleName, type PredictionType } from '../schedulers/index.js';
-import { parsePreprocessConfig, type PreprocessConfig } from '../transforms/preprocessConfig.js';
-import { assert } from '../util/assert.js';
+import { parsePreprocessConfig, type PreprocessConfig } from '../transforms/index.js';
+import { assert } from '../util/index.js';
 
 export const RUN_FORMAT = 'mrsynth-run';
 export const RUN_FORMAT_VERSION = 2;

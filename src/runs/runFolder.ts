@@ -12,8 +12,8 @@
  */
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
-import { assert } from '../util/assert.js';
+import { writeFileAtomic } from '../io/index.js';
+import { assert } from '../util/index.js';
 import { configHash, describeOrigin, parseAnyRunConfig, type AnyRunConfig, type RunConfig } from './runConfig.js';
 
 export const RUN_FILES = {

@@ -2,7 +2,7 @@
  * Named β schedules (MONAI's `NoiseSchedules` registry, STYLE §3): each maps a number of training timesteps T to
  * β_0 … β_{T−1}, computed in float64 as the references compute them.
  */
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 export interface BetaSchedule {
   readonly description: string;

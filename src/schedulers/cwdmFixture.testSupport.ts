@@ -3,10 +3,10 @@
  * that use it; imports only io and tensor, so the schedulers' dependency rule holds in tests too.
  */
 import { join } from 'node:path';
-import { loadSafetensors } from '../io/safetensors/safetensorsFile.js';
-import type { SafetensorsContents } from '../io/safetensors/safetensors.js';
+import { loadSafetensors } from '../io/safetensors/index.js';
+import type { SafetensorsContents } from '../io/safetensors/index.js';
 import { Tensor, tensor } from '../tensor/index.js';
-import { packageRoot } from '../util/packageRoot.js';
+import { packageRoot } from '../util/index.js';
 
 const FIXTURE = join(packageRoot(import.meta.url), 'test-fixtures', 'cwdm', 'cwdm-reference-tiny.safetensors');
 let contents: Promise<SafetensorsContents> | undefined;

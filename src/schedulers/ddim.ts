@@ -4,7 +4,7 @@
  * on the same spacing rule as DDPM (so K = 50 visits 999, 979, …, 0: the first step is at t = 999).
  */
 import { Tensor, tidy } from '../tensor/index.js';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 import { Scheduler, SchedulerConfig, SchedulerOptions, SchedulerStepOutput, StepOptions, parseBaseSchedulerConfig } from './scheduler.js';
 
 export interface DDIMSchedulerConfig extends SchedulerConfig {

@@ -3,7 +3,7 @@
  * and operation order (guided-diffusion `GaussianDiffusion.__init__`, which cWDM uses; spec §5). Index t is the
  * 0-based timestep; ᾱ_{−1} := 1.
  */
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 export interface ScheduleTables {
   readonly betas: readonly number[];

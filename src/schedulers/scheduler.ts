@@ -6,7 +6,7 @@
  * nothing here knows about models or wavelets.
  */
 import { Device, Generator, Tensor, randn, tensor, tidy } from '../tensor/index.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 import { BETA_SCHEDULE_NAMES, BetaScheduleName, betaSchedule } from './betaSchedules.js';
 import { ScheduleTables, scheduleTables } from './scheduleTables.js';
 import { respaceBetas, spaceTimesteps } from './spaceTimesteps.js';

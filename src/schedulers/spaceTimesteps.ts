@@ -3,7 +3,7 @@
  * never gets to use it (its loop hard-codes 1000 steps, spec §13); the rule is reproduced so that K = T gives its
  * ancestral sampler exactly and K < T gives the schedule its `timestep_respacing="K"` would have built.
  */
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 /**
  * The `count` original timesteps kept, ascending: `space_timesteps(T, [count])`, i.e. round(i · (T − 1)/(count − 1))

@@ -2,7 +2,7 @@
  * Neural-network functions over tensors, named after torch.nn.functional. Layers in nn/ are thin
  * parameter holders around these.
  */
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 import { op } from './dispatch.js';
 import { Generator } from './random.js';
 import { Tensor, callTensor } from './tensor.js';

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../util/packageRoot.js';
+import { packageRoot } from '../util/index.js';
 
 export type Handle = number;
 

@@ -4,7 +4,7 @@
  * PyTorch. Tensors are freed by scopes (`tidy`), by `dispose()`, or — as a last resort — when V8 collects
  * the JS object.
  */
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 import { DType, SCALAR_TYPE_CODE, TypedArrayOf, dtypeFromCode, typedArrayFromBuffer } from './dtype.js';
 import { Op, op } from './dispatch.js';
 import { Handle, native } from './native.js';

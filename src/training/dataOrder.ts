@@ -4,7 +4,7 @@
  * resumed run back on the very next case.
  */
 import { Generator, randperm, tidy } from '../tensor/index.js';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 export interface DataOrderState {
   /** Epochs started so far, counting from 0. */

@@ -6,7 +6,7 @@
  */
 import type { DiffusionPipeline } from '../pipelines/index.js';
 import { F, Generator, noGrad, randint, tidy } from '../tensor/index.js';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 import type { TrainingCase } from './trainingCases.js';
 
 export interface ValidationTriple {

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Linear } from '../nn/linear.js';
+import { Linear } from '../nn/index.js';
 import { AdamW, EMA, clipGradNorm_ } from '../optim/index.js';
 import { F, Generator, type Tensor, manualSeed, memory, randn, tidy } from '../tensor/index.js';
 import { MixedPrecision } from './mixedPrecision.js';

@@ -9,11 +9,11 @@
  * working copy. In fp32 the working copy is the master itself and every method reduces to what plain float32
  * training does, so the same loop serves both.
  */
-import type { Module } from '../nn/module.js';
+import type { Module } from '../nn/index.js';
 import { PRECISION_DTYPES, type Precision } from '../nn/index.js';
 import { type AdamW, type EMA, clipGradNorm_ } from '../optim/index.js';
 import { type DType, Generator, noGrad, tidy, type Tensor } from '../tensor/index.js';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 export interface MixedPrecisionStepOptions {
   /** Clip the masters' global gradient norm to this before the step; absent: no clipping. */

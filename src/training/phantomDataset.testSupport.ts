@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { parseNifti, writeNifti } from '../io/nifti/index.js';
-import { anatomyFromVolume, SRI24_TISSUES_PATH } from '../phantom/anatomy.js';
-import { phantomCaseFiles } from '../phantom/caseFiles.js';
-import { PhantomGenerator, type PhantomStyle } from '../phantom/generator.js';
-import { phantomGrid } from '../phantom/grid.js';
-import type { Shape3 } from '../volume/volume.js';
+import { anatomyFromVolume, SRI24_TISSUES_PATH } from '../phantom/index.js';
+import { phantomCaseFiles } from '../phantom/index.js';
+import { PhantomGenerator, type PhantomStyle } from '../phantom/index.js';
+import { phantomGrid } from '../phantom/index.js';
+import type { Shape3 } from '../volume/index.js';
 
 export interface PhantomDatasetOptions {
   readonly cases: number;

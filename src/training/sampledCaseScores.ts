@@ -2,11 +2,11 @@
  * What the loss cannot show: one validation case synthesised end to end (DDIM, a few steps, fixed seed) and
  * scored inside the brain against its real target, in the model's [0, 1] units on the model grid.
  */
-import { regionMasks } from '../metrics/masks.js';
-import { scoreRegions } from '../metrics/regionScores.js';
+import { regionMasks } from '../metrics/index.js';
+import { scoreRegions } from '../metrics/index.js';
 import { parseSamplerSpec, tensorToVolumeData, type DiffusionPipeline } from '../pipelines/index.js';
 import { Generator } from '../tensor/index.js';
-import type { Volume } from '../volume/volume.js';
+import type { Volume } from '../volume/index.js';
 import type { TrainingCase } from './trainingCases.js';
 
 export interface SampledCaseScores {

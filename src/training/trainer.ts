@@ -30,8 +30,8 @@ import {
 } from '../runs/index.js';
 import { F, Generator, manualSeed, runtimeInfo, tidy } from '../tensor/index.js';
 import { formatVoxelSize, sameResolution } from '../transforms/index.js';
-import { assert, fmtShape } from '../util/assert.js';
-import { packageVersion } from '../util/packageRoot.js';
+import { assert, fmtShape } from '../util/index.js';
+import { packageVersion } from '../util/index.js';
 import { DataOrder, type DataOrderState } from './dataOrder.js';
 import { describeLearningRate, firstChangedStep, learningRateAt } from './learningRate.js';
 import { MixedPrecision } from './mixedPrecision.js';

@@ -6,11 +6,11 @@ import type { Case, Contrast } from '../data/index.js';
 import { readNifti } from '../io/nifti/index.js';
 import { volumesToTensor, type DiffusionBatch } from '../pipelines/index.js';
 import { keep } from '../tensor/index.js';
-import { preprocess } from '../transforms/preprocess.js';
-import type { PreprocessConfig } from '../transforms/preprocessConfig.js';
-import { assert } from '../util/assert.js';
-import { voxelSizes, type Vec3 } from '../volume/affine.js';
-import type { Shape3, Volume } from '../volume/volume.js';
+import { preprocess } from '../transforms/index.js';
+import type { PreprocessConfig } from '../transforms/index.js';
+import { assert } from '../util/index.js';
+import { voxelSizes, type Vec3 } from '../volume/index.js';
+import type { Shape3, Volume } from '../volume/index.js';
 
 export interface ConditionalRoles {
   readonly target: Contrast;

@@ -15,7 +15,7 @@ import type { EMA } from '../optim/index.js';
 import { rawToTensor, tensorToRaw, type RawTensor, type SafetensorsContents } from '../io/safetensors/index.js';
 import { loadRawIntoModule, moduleToRaw, type Module } from '../nn/index.js';
 import { tidy, type Generator } from '../tensor/index.js';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 export const TRAINING_CHECKPOINT_FORMAT = 'mrsynth-training-checkpoint';
 export const TRAINING_CHECKPOINT_VERSION = 2;

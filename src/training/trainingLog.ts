@@ -4,7 +4,7 @@
  * the checkpoint's step are dropped: the resumed run writes those steps again.
  */
 import { appendFileSync, promises as fs } from 'node:fs';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../io/index.js';
 import type { SampledCaseScores } from './sampledCaseScores.js';
 
 export interface TrainStepEntry {

@@ -3,7 +3,7 @@
  * machine does not have it. A run that would swap or be killed by the OOM killer hours in is worse than a clear
  * message at the start.
  */
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 export interface TrainingMemoryEstimate {
   /** The weights. */

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePreprocessConfig } from '../transforms/preprocessConfig.js';
+import { parsePreprocessConfig } from '../transforms/index.js';
 import { trainingPreprocessConfig } from './trainingPreprocess.js';
 
 describe('trainingPreprocessConfig', () => {

@@ -2,8 +2,8 @@
  * The preprocessing a training run records in run.json: a preset or custom config, optionally resampled to a
  * coarser grid (how CPU-sized networks are trained, spec §15), always ending on a grid the network accepts.
  */
-import { parsePreprocessConfig, type PreprocessConfig, type StepConfig } from '../transforms/preprocessConfig.js';
-import { assert } from '../util/assert.js';
+import { parsePreprocessConfig, type PreprocessConfig, type StepConfig } from '../transforms/index.js';
+import { assert } from '../util/index.js';
 
 export interface TrainingPreprocessOptions {
   /** Isotropic voxel size in mm to resample to, after reorienting. */

@@ -3,3 +3,4 @@ export * from './preprocessConfig.js';
 export * from './preprocess.js';
 export * from './roundTripError.js';
 export * from './modelVoxelSize.js';
+export { intensityStep } from './intensityStep.js';

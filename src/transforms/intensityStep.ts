@@ -4,11 +4,11 @@
  * clipping to them. For cWDM's `clip_and_normalize` this is the same map: after clipping to [lo, hi] the
  * min and max are lo and hi, since linear-interpolated quantiles never leave the data's range.
  */
-import type { Volume } from '../volume/volume.js';
-import { percentiles } from '../volume/percentile.js';
+import type { Volume } from '../volume/index.js';
+import { percentiles } from '../volume/index.js';
 import type { IntensityConfig } from './preprocessConfig.js';
 import { firstVolume, gridRecord, mapVolumes, type IntensityRecord, type PreprocessStep } from './preprocessStep.js';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 function forward(v: Volume, low: number, high: number, r0: number, r1: number, clip: boolean): Volume {
   const src = v.data;

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { affineFrom } from '../volume/affine.js';
+import { affineFrom } from '../volume/index.js';
 import { formatVoxelSize, modelVoxelSize, sameResolution } from './modelVoxelSize.js';
 import { parsePreprocessConfig } from './preprocessConfig.js';
 

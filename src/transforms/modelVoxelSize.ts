@@ -3,9 +3,9 @@
  * header alone, so a case whose resolution does not match what a model was trained on can be refused before any
  * voxel is read. Only two steps change it: reorientation permutes the axes, and resampling sets it.
  */
-import { voxelSizes, type Vec3 } from '../volume/affine.js';
-import { rasPermutation } from '../volume/orientation.js';
-import type { Affine } from '../volume/volume.js';
+import { voxelSizes, type Vec3 } from '../volume/index.js';
+import { rasPermutation } from '../volume/index.js';
+import type { Affine } from '../volume/index.js';
 import type { PreprocessConfig } from './preprocessConfig.js';
 
 export function modelVoxelSize(affine: Affine, config: PreprocessConfig): Vec3 {

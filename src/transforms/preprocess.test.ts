@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { invertPreprocess, preprocess, preprocessedAffine, type InverseRecord } from './preprocess.js';
 import { parsePreprocessConfig } from './preprocessConfig.js';
 import type { WindowRecord } from './preprocessStep.js';
-import { affineFrom, applyAffine, invertAffine, multiplyAffine, translationIndexMap } from '../volume/affine.js';
-import { orientationCodes } from '../volume/orientation.js';
-import { percentiles } from '../volume/percentile.js';
-import type { Shape3, Volume } from '../volume/volume.js';
+import { affineFrom, applyAffine, invertAffine, multiplyAffine, translationIndexMap } from '../volume/index.js';
+import { orientationCodes } from '../volume/index.js';
+import { percentiles } from '../volume/index.js';
+import type { Shape3, Volume } from '../volume/index.js';
 
 function makeVolume(shape: Shape3, affine: Float64Array, f: (i: number, j: number, k: number) => number): Volume {
   const data = new Float32Array(shape[0] * shape[1] * shape[2]);

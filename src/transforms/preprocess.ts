@@ -4,8 +4,8 @@
  * and every step's parameters. `invertPreprocess` maps a model output back onto the original grid from
  * that record alone, so the record can be written next to the outputs and used in a later process.
  */
-import type { Affine, Volume } from '../volume/volume.js';
-import { affinesClose, formatAffine } from '../volume/affine.js';
+import type { Affine, Volume } from '../volume/index.js';
+import { affinesClose, formatAffine } from '../volume/index.js';
 import type { PreprocessConfig, PresetName, StepConfig } from './preprocessConfig.js';
 import {
   firstVolume, gridRecord, OUTPUT_UNITS, type GridRecord, type InvertOptions, type OutputUnits, type PreprocessStep,
@@ -15,7 +15,7 @@ import { reorientStep } from './reorientStep.js';
 import { intensityStep } from './intensityStep.js';
 import { cropStep, padStep, windowStep } from './windowSteps.js';
 import { resampleStep } from './resampleStep.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 
 /** The record type a step of kind K writes (crop, pad and window share WindowRecord). */
 type RecordOf<K, R = StepRecord> = R extends StepRecord ? (K extends R['kind'] ? R : never) : never;

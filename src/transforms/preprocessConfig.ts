@@ -3,11 +3,11 @@
  * list. `parsePreprocessConfig` is the one place where raw input (JSON, CLI) is checked; it fills in
  * presets and returns a frozen object that serialises to JSON and parses back to an equal object.
  */
-import type { Shape3 } from '../volume/volume.js';
-import type { Vec3 } from '../volume/affine.js';
-import { INTERPOLATIONS, type Interpolation } from '../volume/resample.js';
-import { assert } from '../util/assert.js';
-import { castTuple } from '../util/helpers.js';
+import type { Shape3 } from '../volume/index.js';
+import type { Vec3 } from '../volume/index.js';
+import { INTERPOLATIONS, type Interpolation } from '../volume/index.js';
+import { assert } from '../util/index.js';
+import { castTuple } from '../util/index.js';
 
 export const PRESET_NAMES = ['cwdm', 'cwdm-brainbox', 'aldm', 'reference', 'custom'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];

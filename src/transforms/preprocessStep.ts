@@ -4,11 +4,11 @@
  * and the record, and returns the volume on the step's input grid. Records always hold the input grid,
  * so an inverse restores shape and affine exactly rather than recomputing them.
  */
-import type { Shape3, Volume } from '../volume/volume.js';
+import type { Shape3, Volume } from '../volume/index.js';
 import type { StepConfig } from './preprocessConfig.js';
 import type { IntensityParams } from './preprocessConfig.js';
-import type { Interpolation } from '../volume/resample.js';
-import type { Vec3 } from '../volume/affine.js';
+import type { Interpolation } from '../volume/index.js';
+import type { Vec3 } from '../volume/index.js';
 
 /** The contrasts of one case by name ('t1n', 't2f', …), all on one grid. */
 export type VolumeSet = Readonly<Record<string, Volume>>;

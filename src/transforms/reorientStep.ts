@@ -1,6 +1,6 @@
 /** Reorientation to RAS+ by axis permutation and flips: values move bit for bit, the affine stays exact. */
-import { permuteAxes } from '../volume/permuteAxes.js';
-import { invertPermutation, orientationCodes, rasPermutation } from '../volume/orientation.js';
+import { permuteAxes } from '../volume/index.js';
+import { invertPermutation, orientationCodes, rasPermutation } from '../volume/index.js';
 import type { ReorientConfig } from './preprocessConfig.js';
 import { firstVolume, gridRecord, mapVolumes, type PreprocessStep, type ReorientRecord } from './preprocessStep.js';
 

@@ -3,8 +3,8 @@
  * 'nearest' for label-like data and 'linear' otherwise ('area' only averages, it cannot upsample); the
  * round trip is lossy and `roundTripError` measures by how much.
  */
-import { gridForSpacing, resample } from '../volume/resample.js';
-import type { Vec3 } from '../volume/affine.js';
+import { gridForSpacing, resample } from '../volume/index.js';
+import type { Vec3 } from '../volume/index.js';
 import type { ResampleConfig } from './preprocessConfig.js';
 import { firstVolume, gridRecord, mapVolumes, type PreprocessStep, type ResampleRecord } from './preprocessStep.js';
 

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { formatRoundTripError, roundTripError } from './roundTripError.js';
 import { parsePreprocessConfig } from './preprocessConfig.js';
 import { invertPreprocess, preprocess } from './preprocess.js';
-import { affineFrom } from '../volume/affine.js';
-import type { Shape3, Volume } from '../volume/volume.js';
+import { affineFrom } from '../volume/index.js';
+import type { Shape3, Volume } from '../volume/index.js';
 
 const lps = affineFrom([[-1, 0, 0, 30], [0, -1, 0, 30], [0, 0, 1, -10], [0, 0, 0, 1]]);
 

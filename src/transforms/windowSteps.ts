@@ -3,12 +3,12 @@
  * centred to a shape or to multiples, and a fixed `window`. They share one inverse: the window at −start
  * with the input shape, filled outside with the fill value.
  */
-import type { Shape3 } from '../volume/volume.js';
-import { extractWindow } from '../volume/extractWindow.js';
-import { foregroundBox } from '../volume/foregroundBox.js';
+import type { Shape3 } from '../volume/index.js';
+import { extractWindow } from '../volume/index.js';
+import { foregroundBox } from '../volume/index.js';
 import type { CropConfig, PadConfig, WindowConfig } from './preprocessConfig.js';
 import { firstVolume, gridRecord, mapVolumes, type PreprocessStep, type VolumeSet, type WindowRecord } from './preprocessStep.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 
 function cut(volumes: VolumeSet, kind: WindowRecord['kind'], start: Shape3, shape: Shape3): { volumes: VolumeSet; record: WindowRecord } {
   return {

@@ -1,8 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { absoluteError } from './absolute-error.js';
-import { affineFrom } from '../volume/affine.js';
-import type { Volume } from '../volume/volume.js';
+import { absoluteError } from './absoluteError.js';
+import { affineFrom } from '../volume/index.js';
+import type { Volume } from '../volume/index.js';
 
 // A 3x2x2 RAS volume and the same content stored LPS (x and y reversed, origin moved to match).
 const ras: Volume = {

@@ -3,12 +3,12 @@
  * first, so a prediction written in another voxel order than its reference is still compared at the
  * same anatomy; the result lives on that RAS grid.
  */
-import type { Volume } from '../volume/volume.js';
-import { formatAffine } from '../volume/affine.js';
-import { compareGrids } from '../data/grid.js';
-import { orientationCodes, rasPermutation } from '../volume/orientation.js';
-import { permuteAxes } from '../volume/permuteAxes.js';
-import { assert, fmtShape } from '../util/assert.js';
+import type { Volume } from '../volume/index.js';
+import { formatAffine } from '../volume/index.js';
+import { compareGrids } from '../data/index.js';
+import { orientationCodes, rasPermutation } from '../volume/index.js';
+import { permuteAxes } from '../volume/index.js';
+import { assert, fmtShape } from '../util/index.js';
 
 
 export function absoluteError(reference: Volume, prediction: Volume): Volume {

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { glyphFor, hasGlyph, textWidth, GLYPH_HEIGHT, GLYPH_ADVANCE } from './bitmap-font.js';
+import { glyphFor, hasGlyph, textWidth, GLYPH_HEIGHT, GLYPH_ADVANCE } from './bitmapFont.js';
 
 const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i));
 

@@ -7,7 +7,7 @@
  * the bottom are blank. Characters outside the table are drawn as a hollow box, so an unexpected
  * character in a file name shows up as such instead of vanishing or aborting the picture.
  */
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 /** Glyph cell and the advance that puts one blank column between letters and one blank row between lines. */
 export const GLYPH_WIDTH = 5;

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import { Canvas } from './canvas.js';
-import { glyphFor } from './bitmap-font.js';
+import { glyphFor } from './bitmapFont.js';
 
 function pixel(png: PNG, x: number, y: number): number[] {
   const at = (y * png.width + x) * 4;

@@ -1,10 +1,10 @@
 /**
  * An RGB raster to draw slice pictures on: rectangles, single pixels and bitmap-font text, encoded to PNG
- * with pngjs. Kept deliberately small; everything picture-specific lives in render-slices.ts.
+ * with pngjs. Kept deliberately small; everything picture-specific lives in renderSlices.ts.
  */
 import { PNG } from 'pngjs';
-import { assert } from '../util/assert.js';
-import { glyphFor, GLYPH_ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, textWidth } from './bitmap-font.js';
+import { assert } from '../util/index.js';
+import { glyphFor, GLYPH_ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, textWidth } from './bitmapFont.js';
 
 export type Rgb = readonly [number, number, number];
 

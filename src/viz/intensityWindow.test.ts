@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorWindow, grayLevel, intensityWindow, parseWindowSpec } from './intensity-window.js';
+import { errorWindow, grayLevel, intensityWindow, parseWindowSpec } from './intensityWindow.js';
 
 /** 1000 nonzero voxels 1, 2, …, 1000 among 500 background zeros. */
 function ramp(): Float32Array {

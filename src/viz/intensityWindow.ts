@@ -3,8 +3,8 @@
  * percentile of the volume's nonzero voxels: background zeros would otherwise drag the low end to 0, and
  * a handful of hot voxels (vessels, artefacts) would otherwise compress the brain into a few gray levels.
  */
-import { assert } from '../util/assert.js';
-import { percentiles } from '../volume/percentile.js';
+import { assert } from '../util/index.js';
+import { percentiles } from '../volume/index.js';
 
 /** Percentile bounds (in [0, 100], over nonzero voxels) or absolute intensities. */
 export type WindowSpec =

@@ -1,11 +1,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
-import { renderSlices, type PanelPlacement, type RenderedSlices, type SliceView } from './render-slices.js';
-import { glyphFor, GLYPH_ADVANCE } from './bitmap-font.js';
+import { renderSlices, type PanelPlacement, type RenderedSlices, type SliceView } from './renderSlices.js';
+import { glyphFor, GLYPH_ADVANCE } from './bitmapFont.js';
 import { errorColour } from './colormap.js';
-import type { Volume } from '../volume/volume.js';
-import { orientationCodes } from '../volume/orientation.js';
+import type { Volume } from '../volume/index.js';
+import { orientationCodes } from '../volume/index.js';
 
 type Vec3 = [number, number, number];
 const CODES: Record<string, { axis: number; sign: 1 | -1 }> = {

@@ -14,17 +14,17 @@
  * - Gray panels are windowed per volume (default: 0.5th–99.5th percentile of nonzero voxels); error
  *   panels use a colour scale from 0 to the high percentile, shown with a colour bar and its numbers.
  */
-import type { Affine, Shape3, Volume } from '../volume/volume.js';
-import { applyAffine, formatAffine, voxelSizes, type Vec3 } from '../volume/affine.js';
-import { compareGrids } from '../data/grid.js';
-import { orientationCodes, rasPermutation } from '../volume/orientation.js';
-import { permuteAxes } from '../volume/permuteAxes.js';
-import { assert, fmtShape } from '../util/assert.js';
+import type { Affine, Shape3, Volume } from '../volume/index.js';
+import { applyAffine, formatAffine, voxelSizes, type Vec3 } from '../volume/index.js';
+import { compareGrids } from '../data/index.js';
+import { orientationCodes, rasPermutation } from '../volume/index.js';
+import { permuteAxes } from '../volume/index.js';
+import { assert, fmtShape } from '../util/index.js';
 import { Canvas, type Rgb } from './canvas.js';
-import { GLYPH_ADVANCE, GLYPH_HEIGHT, LINE_ADVANCE, textWidth } from './bitmap-font.js';
+import { GLYPH_ADVANCE, GLYPH_HEIGHT, LINE_ADVANCE, textWidth } from './bitmapFont.js';
 import { errorColour } from './colormap.js';
-import { DEFAULT_WINDOW, errorWindow, intensityWindow, windowFraction, type IntensityWindow, type WindowSpec } from './intensity-window.js';
-import { MID_SLICE, resolveSlicePoint, type SlicePoint } from './slice-point.js';
+import { DEFAULT_WINDOW, errorWindow, intensityWindow, windowFraction, type IntensityWindow, type WindowSpec } from './intensityWindow.js';
+import { MID_SLICE, resolveSlicePoint, type SlicePoint } from './slicePoint.js';
 
 export type PanelKind = 'gray' | 'error';
 export const PANEL_KINDS: readonly PanelKind[] = ['gray', 'error'];

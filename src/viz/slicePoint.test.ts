@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSlicePoint, resolveSlicePoint } from './slice-point.js';
-import { affineFrom } from '../volume/affine.js';
+import { parseSlicePoint, resolveSlicePoint } from './slicePoint.js';
+import { affineFrom } from '../volume/index.js';
 
 // RAS grid of 2 mm voxels whose voxel 0 sits at world (-10, -20, 4).
 const affine = affineFrom([[2, 0, 0, -10], [0, 2, 0, -20], [0, 0, 2, 4], [0, 0, 0, 1]]);

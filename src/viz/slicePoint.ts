@@ -3,9 +3,9 @@
  * point in millimetres. Voxel indices refer to the RAS grid (not the stored order) so that one `--slice`
  * means the same anatomy for every volume in the picture, whatever orientation each was stored in.
  */
-import type { Affine, Shape3 } from '../volume/volume.js';
-import { applyAffine, invertAffine, type Vec3 } from '../volume/affine.js';
-import { assert, fmtShape } from '../util/assert.js';
+import type { Affine, Shape3 } from '../volume/index.js';
+import { applyAffine, invertAffine, type Vec3 } from '../volume/index.js';
+import { assert, fmtShape } from '../util/index.js';
 
 type Triple = readonly [number, number, number];
 

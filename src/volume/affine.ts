@@ -7,7 +7,7 @@
  * product.
  */
 import type { Affine, Shape3 } from './volume.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 
 export type Vec3 = [number, number, number];
 

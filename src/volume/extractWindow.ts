@@ -5,7 +5,7 @@
  */
 import type { Shape3, Volume } from './volume.js';
 import { multiplyAffine, translationIndexMap } from './affine.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 
 export function extractWindow(volume: Volume, start: readonly number[], shape: Shape3, fill = 0): Volume {
   assert(

@@ -1,6 +1,6 @@
 /** The bounding box of nonzero voxels, taken over several volumes on one grid (e.g. all contrasts of a case). */
 import type { Shape3, Volume } from './volume.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 
 export interface Box {
   readonly start: Shape3;

@@ -6,7 +6,7 @@
  */
 import type { Affine, Shape3 } from './volume.js';
 import { axisIndexMap, checkAffine, formatAffine, invertAffine, multiplyAffine } from './affine.js';
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 /** For each voxel axis: the world axis it runs along (0 = x, 1 = y, 2 = z) and the direction (+1/−1). */
 export interface AxisOrientation {

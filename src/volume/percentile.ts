@@ -8,7 +8,7 @@
  * sample (the idea of Floyd–Rivest selection), with quickselect on a copy as the exact fallback, so a
  * 240×240×155 volume costs a few passes over memory and no sort.
  */
-import { assert } from '../util/assert.js';
+import { assert } from '../util/index.js';
 
 /** Hoare-partition quickselect: afterwards a[k] is the k-th smallest, a[lo..k) ≤ a[k] ≤ a(k..hi]. */
 function selectInPlace(a: Float32Array, k: number, lo: number, hi: number): void {

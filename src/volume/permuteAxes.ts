@@ -5,7 +5,7 @@
  */
 import type { Volume } from './volume.js';
 import { type AxisPermutation, permutedAffine, permutedShape } from './orientation.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 
 export function permuteAxes(volume: Volume, p: AxisPermutation): Volume {
   const [nx, ny, nz] = volume.shape;

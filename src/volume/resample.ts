@@ -6,7 +6,7 @@
  */
 import type { Shape3, Volume } from './volume.js';
 import { multiplyAffine, scaleIndexMap, voxelSizes, type Vec3 } from './affine.js';
-import { assert, fmtShape } from '../util/assert.js';
+import { assert, fmtShape } from '../util/index.js';
 
 export const INTERPOLATIONS = ['linear', 'nearest', 'area'] as const;
 export type Interpolation = (typeof INTERPOLATIONS)[number];

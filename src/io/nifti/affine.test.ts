@@ -5,7 +5,7 @@ import {
   type Matrix3,
 } from './affine.js';
 import type { NiftiHeader } from './header.js';
-import { mulberry32 as seeded } from '../../util/mulberry32.js';
+import { mulberry32 as seeded } from '../../util/index.js';
 
 function header(overrides: Partial<NiftiHeader>): NiftiHeader {
   return {

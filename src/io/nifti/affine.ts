@@ -1,4 +1,4 @@
-import { assert, fmtShape } from '../../util/assert.js';
+import { assert, fmtShape } from '../../util/index.js';
 import type { NiftiHeader } from './header.js';
 
 /**

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import type { Volume } from '../../volume/volume.js';
+import type { Volume } from '../../volume/index.js';
 import { effectiveAffine } from './affine.js';
 import { NIFTI_DATATYPES, type NiftiDatatype } from './datatype.js';
 import { encodeNifti } from './encode.js';

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import { assert, fmtShape } from '../../util/assert.js';
-import { affinesClose } from '../../volume/affine.js';
-import { voxelCount, type Volume } from '../../volume/volume.js';
+import { assert, fmtShape } from '../../util/index.js';
+import { affinesClose } from '../../volume/index.js';
+import { voxelCount, type Volume } from '../../volume/index.js';
 import { affineOf, affineToQform, qformFieldsToAffine } from './affine.js';
 import { writeVoxels } from './binary.js';
 import { DATATYPE_INFO, isNiftiDatatype, NIFTI_DATATYPES, type NiftiDatatype } from './datatype.js';

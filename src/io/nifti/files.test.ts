@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Volume } from '../../volume/volume.js';
+import type { Volume } from '../../volume/index.js';
 import { encodeNifti } from './encode.js';
 import { readNifti, readNiftiHeader, writeNifti } from './files.js';
 

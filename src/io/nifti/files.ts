@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from '../atomic.js';
-import type { Volume } from '../../volume/volume.js';
+import { writeFileAtomic } from '../index.js';
+import type { Volume } from '../../volume/index.js';
 import { encodeNifti, type NiftiWriteOptions } from './encode.js';
 import { gunzipHead, isGzip } from './gzip.js';
 import { MAX_HEADER_BYTES, parseHeaderDetailed, type NiftiHeader } from './header.js';
 import { MAX_NIFTI_BYTES, parseNifti, type NiftiImage } from './image.js';
-import { pathExists as exists } from '../pathExists.js';
+import { pathExists as exists } from '../index.js';
 
 /** The file-system edge of the NIfTI code: everything else here works on bytes. */
 

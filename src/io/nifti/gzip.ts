@@ -1,5 +1,5 @@
 import { gunzipSync, constants } from 'node:zlib';
-import { assert } from '../../util/assert.js';
+import { assert } from '../../util/index.js';
 
 /**
  * Bounded gunzip for NIfTI files. A hostile .nii.gz can claim any size or inflate ~1000-fold, so every call

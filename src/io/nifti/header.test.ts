@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Volume } from '../../volume/volume.js';
+import type { Volume } from '../../volume/index.js';
 import { encodeNifti } from './encode.js';
 import { parseNiftiHeader } from './header.js';
 

@@ -1,4 +1,4 @@
-import { assert, fmtShape } from '../../util/assert.js';
+import { assert, fmtShape } from '../../util/index.js';
 import { DATATYPE_INFO, datatypeFromCode, type NiftiDatatype } from './datatype.js';
 import { isGzip, gunzipHead } from './gzip.js';
 import { LAYOUTS, NIFTI1_LAYOUT, NIFTI2_LAYOUT, type HeaderLayout } from './layout.js';

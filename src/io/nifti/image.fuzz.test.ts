@@ -8,7 +8,7 @@ import { encodeNifti } from './encode.js';
 import { parseNiftiHeader } from './header.js';
 import { parseNifti } from './image.js';
 import { NIFTI1_LAYOUT, NIFTI2_LAYOUT, type HeaderFieldName, type HeaderLayout } from './layout.js';
-import { mulberry32 as seeded } from '../../util/mulberry32.js';
+import { mulberry32 as seeded } from '../../util/index.js';
 
 /**
  * Corrupt, truncated, random and hostile inputs (seeded, several hundred): each must either parse into a

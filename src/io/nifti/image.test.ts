@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { orientationCodes } from '../../volume/orientation.js';
+import { orientationCodes } from '../../volume/index.js';
 import { encodeNifti } from './encode.js';
 import { parseNiftiHeader } from './header.js';
 import { parseNifti } from './image.js';

@@ -1,6 +1,6 @@
 import { constants as bufferConstants } from 'node:buffer';
-import { assert, fmtShape } from '../../util/assert.js';
-import type { Volume } from '../../volume/volume.js';
+import { assert, fmtShape } from '../../util/index.js';
+import type { Volume } from '../../volume/index.js';
 import { affineOf } from './affine.js';
 import { readVoxels } from './binary.js';
 import { DATATYPE_INFO } from './datatype.js';

@@ -10,4 +10,4 @@ export type { NiftiWriteOptions } from './encode.js';
 export { encodeNifti } from './encode.js';
 export { readNifti, readNiftiHeader, readNiftiWithSha256, writeNifti } from './files.js';
 // Orientation analysis lives with the Volume type; re-exported because NIfTI callers ask for it constantly.
-export { orientationCodes } from '../../volume/orientation.js';
+export { orientationCodes } from '../../volume/index.js';

@@ -1,4 +1,4 @@
-import { assert } from '../../util/assert.js';
+import { assert } from '../../util/index.js';
 
 /**
  * A pickle reader that never runs code. It understands the data opcodes of pickle protocols 2–5 that

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { buildZip } from '../../../test-fixtures/pytorch/buildZip.js';
-import { type RawTensor, checkRawTensor } from '../safetensors/rawTensor.js';
+import { type RawTensor, checkRawTensor } from '../safetensors/index.js';
 import { decodeTorchCheckpoint } from './torchCheckpoint.js';
 import { loadTorchCheckpoint } from './torchCheckpointFile.js';
 import { openZipArchive } from './zipArchive.js';

@@ -1,6 +1,6 @@
-import { assert, fmtShape } from '../../util/assert.js';
-import { product } from '../../util/helpers.js';
-import { type RawTensor, type SafetensorsDtype, dtypeItemSize } from '../safetensors/rawTensor.js';
+import { assert, fmtShape } from '../../util/index.js';
+import { product } from '../../util/index.js';
+import { type RawTensor, type SafetensorsDtype, dtypeItemSize } from '../safetensors/index.js';
 import { PickleGlobal, restrictedUnpickle } from './restrictedUnpickle.js';
 import { openZipArchive } from './zipArchive.js';
 

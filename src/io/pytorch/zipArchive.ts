@@ -1,5 +1,5 @@
 import { crc32, inflateRawSync } from 'node:zlib';
-import { assert } from '../../util/assert.js';
+import { assert } from '../../util/index.js';
 
 /**
  * A read-only view of a ZIP archive held in memory (PKWARE APPNOTE 6.3): the central directory is read once,

@@ -1,5 +1,5 @@
-import { assert, fmtShape } from '../../util/assert.js';
-import { product } from '../../util/helpers.js';
+import { assert, fmtShape } from '../../util/index.js';
+import { product } from '../../util/index.js';
 
 /**
  * The element types this project exchanges through tensor files, spelled as the safetensors header spells

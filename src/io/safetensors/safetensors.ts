@@ -1,5 +1,5 @@
-import { assert, fmtShape } from '../../util/assert.js';
-import { product } from '../../util/helpers.js';
+import { assert, fmtShape } from '../../util/index.js';
+import { product } from '../../util/index.js';
 import { findDuplicateJsonKey } from './findDuplicateJsonKey.js';
 import {
   type RawTensor, type SafetensorsDtype, SAFETENSORS_DTYPES, checkRawTensor, dtypeItemSize, isSafetensorsDtype,

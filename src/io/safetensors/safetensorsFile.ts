@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic, writeFileAtomicSync } from '../atomic.js';
+import { writeFileAtomic, writeFileAtomicSync } from '../index.js';
 import type { RawTensor } from './rawTensor.js';
 import { type SafetensorsContents, decodeSafetensors, encodeSafetensors } from './safetensors.js';
 

@@ -1,7 +1,7 @@
 /** What a cWDM run's `methodConfig` is: the U-Net's config, for as many conditions as the run lists. */
 import { parseCwdmUNetConfig, type CwdmUNetConfig } from '../../models/wdm/index.js';
 import type { Contrast } from '../../data/index.js';
-import { assert } from '../../util/assert.js';
+import { assert } from '../../util/index.js';
 
 /** The method's registered name. */
 export const CWDM = 'cwdm';

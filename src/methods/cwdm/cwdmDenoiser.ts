@@ -7,7 +7,7 @@ import type { LatentCodec } from '../../codecs/index.js';
 import { CwdmUNet } from '../../models/wdm/index.js';
 import type { Denoiser } from '../../pipelines/index.js';
 import { F, tidy, type Tensor } from '../../tensor/index.js';
-import { assert, fmtShape } from '../../util/assert.js';
+import { assert, fmtShape } from '../../util/index.js';
 
 export class CwdmDenoiser implements Denoiser<Tensor> {
   readonly networks: Readonly<{ unet: CwdmUNet }>;

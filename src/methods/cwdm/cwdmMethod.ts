@@ -5,8 +5,8 @@
 import { loadRawIntoModule } from '../../nn/index.js';
 import { CWDM_UNET_PRESET_NAMES, CwdmUNet, parameterCounts, type CwdmUNetConfig } from '../../models/wdm/index.js';
 import { RUN_FILES, type AnyRunConfig } from '../../runs/index.js';
-import { assert } from '../../util/assert.js';
-import type { SynthesisMethod } from '../method.js';
+import { assert } from '../../util/index.js';
+import type { SynthesisMethod } from '../index.js';
 import { CWDM, UNET, parseCwdmConfig } from './cwdmConfig.js';
 import { cwdmPipeline } from './cwdmPipeline.js';
 import { cwdmTraining } from './cwdmTraining.js';

@@ -13,7 +13,7 @@ import { RUN_FILES, configHash, readRun, readRunConfig } from '../../runs/index.
 import { memory, setNumThreads } from '../../tensor/index.js';
 import { writePhantomDataset } from '../../training/phantomDataset.testSupport.js';
 import { trainCwdm, type TrainCwdmOptions } from './cwdmTraining.js';
-import { TrainingLog, type TrainingLogEntry, type ValidationEntry } from '../../training/trainingLog.js';
+import { TrainingLog, type TrainingLogEntry, type ValidationEntry } from '../../training/index.js';
 
 // One thread: bit-exact comparisons need a fixed thread count, and on a loaded 2-core machine it is also the fastest.
 setNumThreads(1);

@@ -4,7 +4,7 @@
  */
 import { canonicalOrder, FORMAT_CONTRASTS, type Contrast } from '../../data/index.js';
 import type { RunSchedule } from '../../runs/index.js';
-import { assert } from '../../util/assert.js';
+import { assert } from '../../util/index.js';
 
 /** The reference's noise schedule (spec §5: β = linspace(1e-4, 0.02, 1000)) and x₀-prediction; its weights denoise only on this one. */
 export const REFERENCE_SCHEDULE: RunSchedule = Object.freeze({ betaSchedule: 'linear', numTrainTimesteps: 1000, predictionType: 'sample' });

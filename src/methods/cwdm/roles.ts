@@ -1,7 +1,7 @@
 /** What a cWDM model of one target is conditioned on. */
 import { canonicalOrder, type Contrast, type Dataset } from '../../data/index.js';
 import type { ConditionalRoles } from '../../training/index.js';
-import { assert } from '../../util/assert.js';
+import { assert } from '../../util/index.js';
 
 /** The target and the N − 1 other contrasts of the data set, in canonical order (BraTS: 3 conditions, IXI: 2). */
 export function cwdmRoles(dataset: Pick<Dataset, 'root' | 'contrasts'>, target: Contrast): ConditionalRoles {

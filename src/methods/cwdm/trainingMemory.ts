@@ -5,7 +5,7 @@
 import { WAVELET_BANDS, type CwdmUNetConfig } from '../../models/wdm/index.js';
 import type { Precision } from '../../nn/index.js';
 import type { TrainingMemoryEstimate } from '../../training/index.js';
-import type { Shape3 } from '../../volume/volume.js';
+import type { Shape3 } from '../../volume/index.js';
 
 export interface TrainingMemoryInput {
   readonly parameterCount: number;

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { F, Tensor, manualSeed, memory, noGrad, randn, tensor, tidy } from '../../tensor/index.js';
-import { decodeSafetensors } from '../../io/safetensors/safetensors.js';
-import type { RawTensor } from '../../io/safetensors/rawTensor.js';
-import { packageRoot } from '../../util/packageRoot.js';
+import { decodeSafetensors } from '../../io/safetensors/index.js';
+import type { RawTensor } from '../../io/safetensors/index.js';
+import { packageRoot } from '../../util/index.js';
 import { CwdmUNet, parameterCounts } from './cwdmUNet.js';
 import { WAVELET_BANDS, parseCwdmUNetConfig } from './cwdmUNetConfig.js';
 

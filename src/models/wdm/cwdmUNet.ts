@@ -10,7 +10,7 @@
  */
 import { type DType, F, Tensor, tidy } from '../../tensor/index.js';
 import { Conv, Linear, Module, ModuleList, Sequential, SiLU } from '../../nn/index.js';
-import { assert, fmtShape } from '../../util/assert.js';
+import { assert, fmtShape } from '../../util/index.js';
 import { type CwdmUNetConfig, WAVELET_BANDS, cwdmInChannels, cwdmSpatialMultiple } from './cwdmUNetConfig.js';
 import { EmbedSequential } from './embedSequential.js';
 import { ResBlock } from './resBlock.js';

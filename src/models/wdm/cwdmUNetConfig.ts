@@ -4,7 +4,7 @@
  * The reference's fixed choices are not options here: 3-D, concatenation skips, resblock up/down, no
  * attention, no scale-shift norm, x̂₀ prediction.
  */
-import { assert } from '../../util/assert.js';
+import { assert } from '../../util/index.js';
 
 /** A 3-D Haar DWT splits one volume into 8 subbands (spec §2), so every contrast is 8 channels in and out. */
 export const WAVELET_BANDS = 8;

@@ -7,7 +7,7 @@
  */
 import { F, Tensor, tidy } from '../../tensor/index.js';
 import { Conv, Dropout, Identity, Linear, Module, Sequential, SiLU } from '../../nn/index.js';
-import { assert, fmtShape } from '../../util/assert.js';
+import { assert, fmtShape } from '../../util/index.js';
 import { GroupNorm32 } from './groupNorm32.js';
 import { zeroInit } from './zeroInit.js';
 

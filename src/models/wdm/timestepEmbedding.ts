@@ -1,6 +1,6 @@
 /** Sinusoidal timestep embedding of guided-diffusion's `timestep_embedding`, which the cWDM reference uses (spec §4.2). */
 import { type Device, F, Tensor, arange, tidy } from '../../tensor/index.js';
-import { assert, fmtShape } from '../../util/assert.js';
+import { assert, fmtShape } from '../../util/index.js';
 
 const TIMESTEP_DTYPES = ['int64', 'int32', 'float32', 'float64'];
 
