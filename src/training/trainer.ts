@@ -182,6 +182,9 @@ export async function train<Config>(recipe: TrainingRecipe<Config>, options: Tra
   const optimizers: Record<string, AdamW> = {};
   const emas: Record<string, EMA> = {};
   try {
+    assert(plan.trained.every((n) => names.includes(n)) && plan.averaged.every((n) => plan.trained.includes(n)),
+      () => `${who}: the recipe trains [${plan.trained.join(', ')}] and averages [${plan.averaged.join(', ')}] of the networks [${names.join(', ')}]; `
+        + 'every trained network must be one of them, and every averaged one trained');
     // Only one case is loaded before the memory check: it fixes the grid, and the check refuses before the rest is read.
     const first = await loadTrainingCase(splits.train[0], roles, config.preprocess);
     trainCases.push(first);
@@ -206,14 +209,16 @@ export async function train<Config>(recipe: TrainingRecipe<Config>, options: Tra
     if (validationCases.length === 0) {
       callbacks.onNotice?.(`the split (seed ${config.data.splitSeed}) has no validation case; validating on the training cases`);
     }
-    for (const name of inherited) {
-      assert(parent?.weights[name] !== undefined || saved !== undefined, () => `${who}: the parent run has no weights of '${name}'`);
-      if (parent !== undefined) loadRawIntoModule(plan.networks[name], parent.weights[name]);
-    }
+    if (parent !== undefined) for (const name of inherited) loadRawIntoModule(plan.networks[name], parent.weights[name]);
 
-    // The optimisers and the EMAs hold the float32 masters; the session runs the networks of the run's precision.
-    for (const name of names) precisions[name] = new MixedPrecision(plan.networks[name], config.training.precision, () => plan.build(name));
-    const working = Object.fromEntries(names.map((name) => [name, precisions[name].network]));
+    // The optimisers and the EMAs hold the float32 masters; the session runs the trained networks in the run's
+    // precision. Frozen networks (inherited ones) run as they are, in float32, in eval mode and without gradients.
+    for (const name of plan.trained) precisions[name] = new MixedPrecision(plan.networks[name], config.training.precision, () => plan.build(name));
+    for (const name of names.filter((n) => !plan.trained.includes(n))) {
+      for (const parameter of plan.networks[name].parameters()) parameter.requiresGrad_(false);
+      plan.networks[name].eval();
+    }
+    const working = Object.fromEntries(names.map((name) => [name, precisions[name]?.network ?? plan.networks[name]]));
     const session = plan.session(working, {
       triples: options.valTriples ?? DEFAULTS.valTriples, sampleSteps: options.valSampleSteps ?? DEFAULTS.valSampleSteps,
     });
@@ -233,7 +238,7 @@ export async function train<Config>(recipe: TrainingRecipe<Config>, options: Tra
       const sole = Object.keys(saved.weights);
       const contents = migrateTrainingCheckpoint(await loadSafetensors(paths.checkpoint), sole.length === 1 ? sole[0] : '', paths.checkpoint);
       step = restoreTrainingCheckpoint(contents, components, paths.checkpoint).step;
-      for (const name of names) precisions[name].syncNetwork();
+      for (const precision of Object.values(precisions)) precision.syncNetwork();
       const savedIds = JSON.parse(contents.metadata[CHECKPOINT_METADATA.trainCases] ?? '[]') as string[];
       assert(savedIds.join('\n') === trainIds.join('\n'), () => `${who}: the training cases of ${dataPath} changed since the checkpoint `
         + `(${savedIds.length} then, ${trainIds.length} now; first difference at ${savedIds.find((id, i) => id !== trainIds[i]) ?? trainIds[savedIds.length]})`);
@@ -299,7 +304,7 @@ export async function train<Config>(recipe: TrainingRecipe<Config>, options: Tra
     };
 
     if (step === 0) validate();
-    for (const name of names) precisions[name].network.train(plan.trained.includes(name));
+    for (const precision of Object.values(precisions)) precision.network.train();
     const { batchSize, gradClip } = config.training;
     while (step < config.training.steps) {
       const started = performance.now();
@@ -311,7 +316,7 @@ export async function train<Config>(recipe: TrainingRecipe<Config>, options: Tra
         draws: streams.forStep(step, batchSize),
         update: (name, loss) => {
           assert(optimizers[name] !== undefined, () => `${who}: the step updates '${name}', which is not a trained network (${plan.trained.join(', ')})`);
-          for (const other of names) precisions[other].dropGradients();
+          for (const precision of Object.values(precisions)) precision.dropGradients();
           loss.backward();
           return precisions[name].step(optimizers[name], { gradClip });
         },
