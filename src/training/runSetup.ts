@@ -1,0 +1,211 @@
+/**
+ * Which run a training call trains: a new one, from the options over the recipe's defaults, or a resumed one, from
+ * its run.json with the options checked against it; the parent run a new one is trained on top of; the data set's
+ * roles and split. Everything is checked here, before any network is built or case read.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { discoverDataset, splitCases, type Contrast, type Splits } from '../data/index.js';
+import { decodeSafetensors, type RawTensor } from '../io/safetensors/index.js';
+import type { Precision } from '../nn/index.js';
+import {
+  LR_DECAY_SHAPES, RUN_FILES, RUN_FORMAT, RUN_FORMAT_VERSION, configDifferences, configHash, parseRunConfig, readRun, readRunConfig,
+  type LearningRateDecay, type ParentRun, type RandomStreams, type RunConfig,
+} from '../runs/index.js';
+import { runtimeInfo } from '../tensor/index.js';
+import { assert, packageVersion } from '../util/index.js';
+import { describeLearningRate, firstChangedStep, learningRateAt } from './learningRate.js';
+import type { TrainingRecipe } from './recipe.js';
+import { checkCasesHaveRoles, type ConditionalRoles } from './trainingCases.js';
+
+/** The fixed parts of a new run (the reference's: Adam without decay, batch 1). */
+const DEFAULTS = {
+  training: { weightDecay: 0, batchSize: 1, emaDecay: 0.9999, seed: 0 },
+  randomStreams: 'keyed',
+  splitSeed: 0,
+} as const;
+
+/** What decides the run: its folder, data, method config and training settings. */
+export interface RunOptions {
+  /** The run folder to write (created if needed). */
+  readonly out: string;
+  /**
+   * Continue the run in `out` from its checkpoint. Options not given take the run's values; options given must
+   * agree with them (all but `steps`, which may grow), or the run is refused, naming what differs.
+   */
+  readonly resume?: boolean;
+  /** Train to this many steps in all. */
+  readonly steps: number;
+  /** The data set folder or manifest; required for a new run. */
+  readonly data?: string;
+  /** The contrast to synthesise; required for a new run. */
+  readonly target?: Contrast;
+  /** Network preset of the method; default the recipe's for a new run. */
+  readonly config?: string;
+  /** The run folder this one is trained on top of, whose networks the method inherits (a new run only). */
+  readonly parent?: string;
+  /** Default: the recipe's rate for the config. */
+  readonly lr?: number;
+  /**
+   * Decay the learning rate (see learningRate.ts); fields not given take the resumed run's decay or, for a new
+   * one, from step 0 to `steps`, down to 0. A resumed run may gain or change a decay only where it leaves the
+   * steps already taken as they were.
+   */
+  readonly lrDecay?: Partial<LearningRateDecay>;
+  readonly weightDecay?: number;
+  readonly batchSize?: number;
+  readonly emaDecay?: number;
+  readonly seed?: number;
+  readonly gradClip?: number;
+  /** What the networks run in (see nn/precision.ts); default fp32 for a new run. */
+  readonly precision?: Precision;
+  /** Random streams of a new run (see runs/runConfig.ts); default keyed. */
+  readonly randomStreams?: RandomStreams;
+  /** Seed of the train/validation split by subject (and of the validation draws); default 0. */
+  readonly splitSeed?: number;
+  /** What `parsePreprocessConfig` accepts; default the method's. */
+  readonly preprocess?: unknown;
+  /** Resample to this isotropic voxel size in mm. */
+  readonly spacing?: number;
+}
+
+/** A run made ready to train: everything decided and checked, nothing built yet. */
+export interface RunSetup<Config> {
+  /** Names the call in messages, e.g. `train cwdm`. */
+  readonly who: string;
+  readonly out: string;
+  /** The resumed run's config as it was; absent for a new run. */
+  readonly saved?: RunConfig;
+  readonly config: RunConfig;
+  readonly methodConfig: Config;
+  readonly roles: ConditionalRoles;
+  readonly splits: Splits;
+  /** The inherited networks' weights, for a new run with a parent. */
+  readonly parent?: ParentWeights;
+}
+
+export async function setUpRun<Config>(recipe: TrainingRecipe<Config>, options: RunOptions): Promise<RunSetup<Config>> {
+  const who = `train ${recipe.method}`;
+  const out = resolve(options.out);
+  let saved: RunConfig | undefined;
+  if (options.resume) {
+    saved = await readRunConfig(out);
+    assert(saved.method === recipe.method, () => `${who}: the run in ${out} is a ${saved!.method} run`);
+    assert(existsSync(join(out, RUN_FILES.checkpoint)), () => `${who}: ${out} has no ${RUN_FILES.checkpoint} to resume from`);
+    assert(options.parent === undefined, () => `${who}: a resumed run keeps the parent it started from; parent is only for a new run`);
+  } else {
+    assert(!existsSync(join(out, RUN_FILES.config)), () => `${who}: ${out} already holds a run (${RUN_FILES.config}); resume it or choose another output folder`);
+  }
+  const dataPath = options.data !== undefined ? resolve(options.data) : saved?.data.path;
+  const target = options.target ?? saved?.target;
+  assert(dataPath !== undefined && target !== undefined, () => `${who}: a new run needs the data set (data) and the target contrast (target)`);
+
+  const dataset = await discoverDataset(dataPath);
+  const roles = recipe.roles(dataset, target);
+  const parent = saved === undefined && options.parent !== undefined ? await readParent(recipe, options.parent, roles, options, who) : undefined;
+  const config = runConfigFor(recipe, options, roles, dataPath, saved, parent?.record);
+  if (saved !== undefined) {
+    // The decay is checked against the steps taken once the checkpoint says how many (checkResumedLearningRate).
+    const [before, now] = [withoutDecay(saved), withoutDecay(config)];
+    assert(configHash(before) === configHash(now), () => `${who}: the run in ${out} was trained with another configuration `
+      + `(hash ${configHash(before)}, now ${configHash(now)}); it differs in ${configDifferences(before, now).join('; ')}. Start a new run instead.`);
+  }
+  const methodConfig = recipe.parseConfig(config.methodConfig, config.conditions);
+  const inherited = recipe.inherits(methodConfig);
+  assert(saved !== undefined || inherited.length === 0 || parent !== undefined, () => `${who}: this config takes ${inherited.join(', ')} `
+    + 'from the run it is trained on top of; name that run (parent)');
+
+  const splits = splitCases(dataset.cases, { seed: config.data.splitSeed });
+  assert(splits.train.length > 0, () => `${who}: the split (seed ${config.data.splitSeed}) leaves no training case among the ${dataset.cases.length} of ${dataPath}`);
+  checkCasesHaveRoles([...splits.train, ...splits.val], roles);
+  return { who, out, ...(saved && { saved }), config, methodConfig, roles, splits, ...(parent && { parent }) };
+}
+
+/** Refuses a resumed run whose learning rate, as now asked for, would have differed at any of the `step` steps it has taken. */
+export function checkResumedLearningRate(run: RunSetup<unknown>, step: number): void {
+  const { saved, config } = run;
+  if (saved === undefined) return;
+  const changed = firstChangedStep(saved.training, config.training, step);
+  assert(changed === undefined, () => `${run.who}: the learning rate asked for (${describeLearningRate(config.training)}) would change `
+    + `step ${changed} of the ${step} the run in ${run.out} has taken (${learningRateAt(saved.training, changed!)} then, `
+    + `${learningRateAt(config.training, changed!)} now); a decay added to a run must start at step ${step} or later`);
+}
+
+/** The parent run of a new run: what run.json records of it, and the weights of the networks the method inherits. */
+export interface ParentWeights {
+  readonly record: ParentRun;
+  readonly weights: Readonly<Record<string, Record<string, RawTensor>>>;
+}
+
+async function readParent<Config>(recipe: TrainingRecipe<Config>, dir: string, roles: ConditionalRoles, options: RunOptions,
+  who: string): Promise<ParentWeights> {
+  const { config, weightPaths } = await readRun(dir);
+  const where = `${who}: parent run ${dir}`;
+  assert(config.method === recipe.method, () => `${where} is a ${config.method} run, not a ${recipe.method} one`);
+  const methodConfig = recipe.parseConfig(options.config ?? recipe.defaultPreset, roles.conditions);
+  recipe.checkParent?.(config, methodConfig);
+  const weights: Record<string, Record<string, RawTensor>> = {};
+  const shas: Record<string, string> = {};
+  for (const name of recipe.inherits(methodConfig)) {
+    const path = weightPaths[name];
+    assert(path !== undefined, () => `${where} has no weights of '${name}' (it has ${Object.keys(weightPaths).join(', ')})`);
+    const bytes = await readFile(path);
+    shas[config.weights[name]] = createHash('sha256').update(bytes).digest('hex');
+    weights[name] = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path).tensors;
+  }
+  return { record: { path: resolve(dir), configHash: configHash(config), weights: shas }, weights };
+}
+
+/** The run's config: the options given, over the resumed run's values or, for a new run, the recipe's defaults. */
+function runConfigFor<Config>(recipe: TrainingRecipe<Config>, options: RunOptions, roles: ConditionalRoles, dataPath: string,
+  saved: RunConfig | undefined, parent: ParentRun | undefined): RunConfig {
+  const who = `train ${recipe.method}`;
+  const preset = options.config ?? (saved === undefined ? recipe.defaultPreset : undefined);
+  assert(preset === undefined || recipe.presets.includes(preset),
+    () => `${who}: config must be one of ${recipe.presets.join(', ')}, got ${JSON.stringify(preset)}`);
+  const methodConfig = recipe.parseConfig(preset ?? saved!.methodConfig, roles.conditions);
+  const preprocess = options.preprocess !== undefined || options.spacing !== undefined || saved === undefined
+    ? recipe.preprocess(options.preprocess, options.spacing, methodConfig)
+    : saved.preprocess;
+  const base = saved?.training ?? { ...DEFAULTS.training, lr: recipe.defaultLearningRate(preset!), randomStreams: DEFAULTS.randomStreams };
+  const given = definedOnly({
+    lr: options.lr, weightDecay: options.weightDecay, batchSize: options.batchSize, emaDecay: options.emaDecay, seed: options.seed,
+    gradClip: options.gradClip, precision: options.precision, lrDecay: lrDecayFor(options, saved, who), randomStreams: options.randomStreams,
+  });
+  return parseRunConfig({
+    format: RUN_FORMAT,
+    formatVersion: RUN_FORMAT_VERSION,
+    method: recipe.method,
+    target: roles.target,
+    conditions: roles.conditions,
+    methodConfig,
+    weights: saved?.weights ?? recipe.weightFiles(methodConfig),
+    ...((saved?.parent ?? parent) !== undefined && { parent: saved?.parent ?? parent }),
+    preprocess,
+    schedule: saved?.schedule ?? recipe.schedule,
+    training: { precision: 'fp32', ...base, ...given, steps: options.steps },
+    data: { path: dataPath, splitSeed: options.splitSeed ?? saved?.data.splitSeed ?? DEFAULTS.splitSeed },
+    createdWith: { mrsynth: packageVersion(), libtorch: runtimeInfo().torchVersion },
+  });
+}
+
+function lrDecayFor(options: RunOptions, saved: RunConfig | undefined, who: string): LearningRateDecay | undefined {
+  if (options.lrDecay === undefined || Object.values(options.lrDecay).every((v) => v === undefined)) return undefined;
+  const base = saved?.training.lrDecay;
+  const shape = options.lrDecay.shape ?? base?.shape;
+  assert(shape !== undefined, () => `${who}: the decay's steps or final rate were given, but not its shape (${LR_DECAY_SHAPES.join(' or ')}), `
+    + `and the run has no decay to change`);
+  return { shape, from: 0, to: options.steps, final: 0, ...base, ...definedOnly(options.lrDecay) };
+}
+
+/** The config as resuming compares it: everything but the decay, which may change where the past is unaffected. */
+function withoutDecay(config: RunConfig): RunConfig {
+  const { lrDecay: _decay, ...training } = config.training;
+  return { ...config, training };
+}
+
+function definedOnly<T extends Record<string, unknown>>(record: T): Partial<T> {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
