@@ -59,6 +59,21 @@ export interface RunTraining {
   /** Absent: the learning rate is `lr` throughout, as the reference's (see training/learningRate.ts). */
   readonly lrDecay?: LearningRateDecay;
   readonly randomStreams: RandomStreams;
+  /** How often the run checkpoints and validates; absent in runs written before it was recorded (then the defaults). */
+  readonly cadence?: TrainingCadence;
+}
+
+/**
+ * When a run checkpoints and validates, and how much validation does: recorded so that a plain resume keeps what
+ * was asked for. It decides nothing about the weights, so it is not hashed and a resume may change it.
+ */
+export interface TrainingCadence {
+  readonly checkpointEvery: number;
+  readonly valEvery: number;
+  /** Fixed (case, t, noise) triples of the validation loss. */
+  readonly valTriples: number;
+  /** Reverse steps of the sampled validation case; 0: none. */
+  readonly valSampleSteps: number;
 }
 
 export const LR_DECAY_SHAPES = ['linear', 'cosine'] as const;
@@ -191,7 +206,7 @@ const positiveInteger = (n: number) => Number.isInteger(n) && n > 0;
 
 function parseTraining(raw: unknown, where: string): RunTraining {
   const t = object(raw, where);
-  keys(t, ['lr', 'weightDecay', 'batchSize', 'emaDecay', 'seed', 'steps', 'randomStreams'], ['gradClip', 'precision', 'lrDecay'], where);
+  keys(t, ['lr', 'weightDecay', 'batchSize', 'emaDecay', 'seed', 'steps', 'randomStreams'], ['gradClip', 'precision', 'lrDecay', 'cadence'], where);
   const training: RunTraining = {
     lr: number(t.lr, `${where}.lr`, (n) => n > 0, 'a learning rate > 0'),
     weightDecay: number(t.weightDecay, `${where}.weightDecay`, (n) => n >= 0, 'a number ≥ 0'),
@@ -206,6 +221,18 @@ function parseTraining(raw: unknown, where: string): RunTraining {
     ...training,
     ...(t.gradClip !== undefined && { gradClip: number(t.gradClip, `${where}.gradClip`, (n) => n > 0, 'a number > 0') }),
     ...(t.lrDecay !== undefined && { lrDecay: parseLearningRateDecay(t.lrDecay, training.lr, `${where}.lrDecay`) }),
+    ...(t.cadence !== undefined && { cadence: parseCadence(t.cadence, `${where}.cadence`) }),
+  };
+}
+
+function parseCadence(raw: unknown, where: string): TrainingCadence {
+  const c = object(raw, where);
+  keys(c, ['checkpointEvery', 'valEvery', 'valTriples', 'valSampleSteps'], [], where);
+  return {
+    checkpointEvery: number(c.checkpointEvery, `${where}.checkpointEvery`, positiveInteger, 'a positive integer'),
+    valEvery: number(c.valEvery, `${where}.valEvery`, positiveInteger, 'a positive integer'),
+    valTriples: number(c.valTriples, `${where}.valTriples`, positiveInteger, 'a positive integer'),
+    valSampleSteps: number(c.valSampleSteps, `${where}.valSampleSteps`, (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'),
   };
 }
 
@@ -374,7 +401,8 @@ function parseOrigin(raw: unknown, where: string): TrainedOrigin | ImportedOrigi
  * What the weights are, as 16 hex digits of SHA-256 over the config with sorted keys. Left out: `training.steps`,
  * because extending a run (resume to a larger step count) trains the same thing for longer; `createdWith`, which
  * records the software, not the run; `data.voxelSize`, which describes the data; `weights`, which names files, not
- * what is in them. An imported run's hash covers its origin, so it names the source checkpoint by its SHA-256.
+ * what is in them; `training.cadence`, which says when to checkpoint and validate. An imported run's hash covers its
+ * origin, so it names the source checkpoint by its SHA-256.
  *
  * The hash is taken over the config as format 1 wrote it (`model`, `modelConfig`), and what later formats added
  * counts only where it differs from what format 1 implied (x₀-prediction, sequential streams, fp32, no parent), so
@@ -402,7 +430,7 @@ export function configDifferences(before: AnyRunConfig, after: AnyRunConfig): st
 function identifyingPart(config: AnyRunConfig): unknown {
   const { createdWith: _provenance, weights: _files, ...rest } = config;
   if (config.origin.kind === 'imported') return rest;
-  const { origin: _trained, training: { steps: _length, ...training }, data: { voxelSize: _described, ...data } } = config as RunConfig;
+  const { origin: _trained, training: { steps: _length, cadence: _when, ...training }, data: { voxelSize: _described, ...data } } = config as RunConfig;
   return { ...rest, origin: undefined, training, data };
 }
 
@@ -415,7 +443,9 @@ function hashedPart(config: AnyRunConfig): unknown {
     ...common, formatVersion: 1, model: method, modelConfig: methodConfig, schedule: predictionType === 'sample' ? schedule : { ...schedule, predictionType },
   };
   if (config.origin.kind === 'imported') return asFormat1;
-  const { origin: _trained, training: { steps: _length, precision, randomStreams, ...training }, data: { voxelSize: _described, ...data } } = config as RunConfig;
+  const {
+    origin: _trained, training: { steps: _length, cadence: _when, precision, randomStreams, ...training }, data: { voxelSize: _described, ...data },
+  } = config as RunConfig;
   return {
     ...asFormat1, origin: undefined, data,
     training: { ...training, ...(precision !== 'fp32' && { precision }), ...(randomStreams !== 'sequential' && { randomStreams }) },

@@ -25,6 +25,7 @@ const DEFAULTS = {
   training: { weightDecay: 0, batchSize: 1, emaDecay: 0.9999, seed: 0 },
   randomStreams: 'keyed',
   splitSeed: 0,
+  cadence: { checkpointEvery: 1000, valEvery: 200, valTriples: 8, valSampleSteps: 10 },
 } as const;
 
 /** What decides the run: its folder, data, method config and training settings. */
@@ -69,6 +70,14 @@ export interface RunOptions {
   readonly preprocess?: unknown;
   /** Resample to this isotropic voxel size in mm. */
   readonly spacing?: number;
+  /** Checkpoint every this many steps (and at the end); default 1000, or what the resumed run recorded. */
+  readonly checkpointEvery?: number;
+  /** Validate every this many steps (and at the start and the end); default 200, or what the resumed run recorded. */
+  readonly valEvery?: number;
+  /** Number of fixed (case, t, noise) validation triples; default 8, or what the resumed run recorded. */
+  readonly valTriples?: number;
+  /** Reverse steps for the sampled validation case; 0 turns it off; default 10, or what the resumed run recorded. */
+  readonly valSampleSteps?: number;
 }
 
 /** A run made ready to train: everything decided and checked, nothing built yet. */
@@ -86,7 +95,8 @@ export interface RunSetup<Config> {
   readonly parent?: ParentWeights;
 }
 
-export async function setUpRun<Config>(recipe: TrainingRecipe<Config>, options: RunOptions): Promise<RunSetup<Config>> {
+/** Sets up the run `options` ask for; `notice` hears what a user should know (e.g. a recorded setting a flag overrides). */
+export async function setUpRun<Config>(recipe: TrainingRecipe<Config>, options: RunOptions, notice: (message: string) => void = () => {}): Promise<RunSetup<Config>> {
   const who = `train ${recipe.method}`;
   const out = resolve(options.out);
   let saved: RunConfig | undefined;
@@ -106,6 +116,11 @@ export async function setUpRun<Config>(recipe: TrainingRecipe<Config>, options: 
   const roles = recipe.roles(dataset, target);
   const parent = saved === undefined && options.parent !== undefined ? await readParent(recipe, options.parent, roles, options, who) : undefined;
   const config = runConfigFor(recipe, options, roles, dataPath, saved, parent?.record);
+  const recorded = saved?.training.cadence;
+  if (recorded !== undefined) {
+    const changed = (Object.keys(recorded) as (keyof typeof recorded)[]).filter((k) => recorded[k] !== config.training.cadence![k]);
+    if (changed.length > 0) notice(`changing what the run recorded: ${changed.map((k) => `${k} ${recorded[k]} → ${config.training.cadence![k]}`).join(', ')}`);
+  }
   if (saved !== undefined) {
     // The decay is checked against the steps taken once the checkpoint says how many (checkResumedLearningRate).
     const [before, now] = [withoutDecay(saved), withoutDecay(config)];
@@ -185,7 +200,12 @@ function runConfigFor<Config>(recipe: TrainingRecipe<Config>, options: RunOption
     ...((saved?.parent ?? parent) !== undefined && { parent: saved?.parent ?? parent }),
     preprocess,
     schedule: saved?.schedule ?? recipe.schedule,
-    training: { precision: 'fp32', ...base, ...given, steps: options.steps },
+    training: {
+      precision: 'fp32', ...base, ...given, steps: options.steps,
+      cadence: { ...DEFAULTS.cadence, ...saved?.training.cadence, ...definedOnly({
+        checkpointEvery: options.checkpointEvery, valEvery: options.valEvery, valTriples: options.valTriples, valSampleSteps: options.valSampleSteps,
+      }) },
+    },
     data: { path: dataPath, splitSeed: options.splitSeed ?? saved?.data.splitSeed ?? DEFAULTS.splitSeed },
     createdWith: { mrsynth: packageVersion(), libtorch: runtimeInfo().torchVersion },
   });

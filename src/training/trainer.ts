@@ -32,18 +32,7 @@ import { disposeTrainingCases, loadTrainingCase, type TrainingCase } from './tra
 import { TrainingLog, type TrainStepEntry, type ValidationEntry } from './trainingLog.js';
 import { checkTrainingMemory, formatGiB, type TrainingMemoryEstimate } from './trainingMemory.js';
 
-/** How often a run validates and checkpoints, and how much validation does, when the options do not say. */
-const DEFAULTS = { valEvery: 200, checkpointEvery: 1000, valTriples: 8, valSampleSteps: 10 } as const;
-
 export interface TrainOptions extends RunOptions {
-  /** Validate every this many steps (and at the start and the end); default 200. */
-  readonly valEvery?: number;
-  /** Checkpoint every this many steps (and at the end); default 1000. */
-  readonly checkpointEvery?: number;
-  /** Number of fixed (case, t, noise) validation triples; default 8. */
-  readonly valTriples?: number;
-  /** Reverse steps for the sampled validation case; 0 turns it off; default 10. */
-  readonly valSampleSteps?: number;
   /** Memory the run may use, in bytes; default the machine's total memory. */
   readonly memoryLimit?: number;
   /** Aborting finishes the current step, writes a checkpoint synchronously and returns (Ctrl-C). */
@@ -81,7 +70,7 @@ export interface TrainResult {
 const CHECKPOINT_METADATA = { dataOrder: 'data_order', trainCases: 'train_cases', configHash: 'config_hash' } as const;
 
 export async function train<Config>(recipe: TrainingRecipe<Config>, options: TrainOptions, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
-  const run = await setUpRun(recipe, options);
+  const run = await setUpRun(recipe, options, (message) => callbacks.onNotice?.(message));
   const { who, out, saved } = run;
   let { config } = run;
   // The networks are initialised first, from the seed alone; the generators of data order and draws have their own seeds.
@@ -98,9 +87,8 @@ export async function train<Config>(recipe: TrainingRecipe<Config>, options: Tra
       for (const [name, weights] of Object.entries(run.parent.weights)) loadRawIntoModule(plan.networks[name], weights);
     }
     trainables = new Trainables(plan, config.training, who);
-    const session = plan.session(trainables.working, {
-      triples: options.valTriples ?? DEFAULTS.valTriples, sampleSteps: options.valSampleSteps ?? DEFAULTS.valSampleSteps,
-    });
+    const cadence = config.training.cadence!;
+    const session = plan.session(trainables.working, { triples: cadence.valTriples, sampleSteps: cadence.valSampleSteps });
     const components = trainables.components({ data, ...streams.checkpointed, global: Generator.global() });
     const { train: trainCases, validation: validationCases } = cases;
     const order = new DataOrder(trainCases.length, data);
@@ -122,8 +110,7 @@ export async function train<Config>(recipe: TrainingRecipe<Config>, options: Tra
       log = await TrainingLog.create(join(out, RUN_FILES.log));
     }
 
-    const valEvery = options.valEvery ?? DEFAULTS.valEvery;
-    const checkpointEvery = options.checkpointEvery ?? DEFAULTS.checkpointEvery;
+    const { valEvery, checkpointEvery } = cadence;
     const decay = config.training.lrDecay;
     if (decay !== undefined && config.training.steps > decay.to) {
       callbacks.onNotice?.(`the learning-rate decay ends at step ${decay.to}; the ${config.training.steps - decay.to} step(s) after it `

@@ -139,6 +139,21 @@ describe('trainCwdm', () => {
     assert.equal(rates.length, 8);
   });
 
+  test('a run records when it checkpoints and validates; a plain resume keeps it, a flag changes it with a notice', async () => {
+    const run = join(root, 'cadence');
+    await trainCwdm(options('cadence', { steps: 2, checkpointEvery: 2, valEvery: 3, valTriples: 2 }));
+    assert.deepEqual((await readRunConfig(run)).training.cadence, { checkpointEvery: 2, valEvery: 3, valTriples: 2, valSampleSteps: 0 });
+    const checkpoints: number[] = [];
+    const validations: number[] = [];
+    await trainCwdm({ out: run, resume: true, steps: 7 }, { onCheckpoint: (s) => checkpoints.push(s), onValidation: (v) => validations.push(v.step) });
+    assert.deepEqual(checkpoints, [4, 6, 7], 'every 2 steps as recorded, and at the end');
+    assert.deepEqual(validations, [3, 6, 7]);
+    const notices: string[] = [];
+    const more = await trainCwdm({ out: run, resume: true, steps: 8, checkpointEvery: 5 }, { onNotice: (m) => notices.push(m) });
+    assert.match(notices.join('\n'), /changing what the run recorded: checkpointEvery 2 → 5/);
+    assert.equal(more.config.training.cadence!.checkpointEvery, 5);
+  });
+
   test('resuming with a changed configuration is refused, naming what differs', async () => {
     await trainCwdm(options('changed', { steps: 2 }));
     const notices: string[] = [];
