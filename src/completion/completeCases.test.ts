@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { orientationCodes, readNifti, readNiftiHeader } from '../io/nifti/index.js';
 import { memory, runtimeInfo } from '../tensor/index.js';
 import { packageVersion } from '../util/index.js';
@@ -118,6 +118,19 @@ describe('completeCases: one missing contrast (BraTS 2021 naming, stored LPS)', 
     assert.equal(outcome.status, 'refused');
     assert.match(outcome.status === 'refused' ? outcome.reason : '', /was not written by mrsynth.*never replaced, not even with --force/);
     assert.equal(sha256(join(out, 'Ph_001', 'Ph_001_t1ce.nii.gz')), before);
+  });
+  test('a JSON file of the user\'s where the sidecar would go is never replaced, not even with force; the case is refused naming it', async () => {
+    const out = join(root, 'user-json');
+    const own = join(out, 'Ph_001', 'Ph_001_t1ce.json');
+    mkdirSync(dirname(own), { recursive: true });
+    writeFileSync(own, '{"my": "notes"}\n');
+    for (const force of [false, true]) {
+      const [outcome] = await complete({ input: dir, runs: [runs.t1ce], out: join(out, 'Ph_001'), force });
+      assert.equal(outcome.status, 'refused');
+      assert.match(outcome.status === 'refused' ? outcome.reason : '', /Ph_001_t1ce\.json, which exists and is not a sidecar mrsynth wrote; it is never replaced/);
+    }
+    assert.equal(readFileSync(own, 'utf8'), '{"my": "notes"}\n');
+    assert.ok(!existsSync(join(out, 'Ph_001', 'Ph_001_t1ce.nii.gz')));
   });
 });
 

@@ -8,6 +8,7 @@ import type { Case } from '../data/index.js';
 import { effectiveAffine, readNiftiHeader } from '../io/nifti/index.js';
 import { formatVoxelSize, modelVoxelSize, sameResolution } from '../transforms/index.js';
 import type { LoadedRun } from './loadedRun.js';
+import { isSynthesisSidecar } from './synthesisSidecar.js';
 import { isSyntheticHeader, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
 import { pathExists } from '../io/index.js';
 
@@ -133,6 +134,11 @@ export async function planCompletion(c: Case, options: PlanOptions): Promise<Com
     pending.splice(pending.indexOf(next), 1);
   }
 
+  for (const { files } of order) {
+    if (await pathExists(files.sidecar) && !await isSynthesisSidecar(files.sidecar)) {
+      return refuse(`would write ${files.sidecar}, which exists and is not a sidecar mrsynth wrote; it is never replaced, not even with --force`);
+    }
+  }
   const existing: string[] = [];
   for (const { files } of order) {
     if (!await pathExists(files.image)) continue;

@@ -4,6 +4,7 @@
  * completion order, placeholders, software versions). Paths are relative to the sidecar's own folder, so a
  * case folder can be moved with its sidecars.
  */
+import { promises as fs } from 'node:fs';
 import type { Contrast } from '../data/index.js';
 import type { Precision } from '../nn/index.js';
 import type { AnyRunConfig } from '../runs/index.js';
@@ -67,4 +68,22 @@ export interface SynthesisSidecar {
   readonly roundTripError: Record<string, RoundTripError> | null;
   readonly versions: { readonly mrsynth: string; readonly libtorch: string; readonly node: string };
   readonly createdAt: string;
+}
+
+/** Sidecars are a few kilobytes; a larger file at a sidecar's name is someone else's. */
+const SIDECAR_MAX_BYTES = 1 << 20;
+
+/** Whether `path` holds a synthesis sidecar mrsynth wrote (which a completion with --force may replace), not a file of the user's. */
+export async function isSynthesisSidecar(path: string): Promise<boolean> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > SIDECAR_MAX_BYTES) return false;
+    const parsed: unknown = JSON.parse((await handle.readFile()).toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && (parsed as { format?: unknown }).format === SIDECAR_FORMAT;
+  } catch {
+    return false;
+  } finally {
+    await handle.close();
+  }
 }
