@@ -1,10 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { orientationCodes, readNifti, readNiftiHeader } from '../io/nifti/index.js';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors/index.js';
 import { memory, runtimeInfo } from '../tensor/index.js';
 import { packageVersion } from '../util/index.js';
 import { caseSeed } from './caseSeed.js';
@@ -131,6 +132,36 @@ describe('completeCases: one missing contrast (BraTS 2021 naming, stored LPS)', 
     }
     assert.equal(readFileSync(own, 'utf8'), '{"my": "notes"}\n');
     assert.ok(!existsSync(join(out, 'Ph_001', 'Ph_001_t1ce.nii.gz')));
+  });
+});
+
+describe('completeCases: weights that are not finite, or drive the network out of range', () => {
+  /** A copy of the T1ce run with the first value of its first convolution's weight set to `value`. */
+  async function runWithWeight(name: string, value: number): Promise<string> {
+    const copy = join(root, name);
+    cpSync(runs.t1ce, copy, { recursive: true });
+    const path = join(copy, 'weights.safetensors');
+    const { tensors, metadata } = await loadSafetensors(path);
+    const raw = tensors['input_blocks.0.0.weight'];
+    new DataView(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength).setFloat32(0, value, true);
+    await saveSafetensors(path, tensors, metadata);
+    return copy;
+  }
+
+  test('a NaN weight is refused when the run is opened, naming the file and the tensor', async () => {
+    const run = await runWithWeight('run-nan', Number.NaN);
+    await assert.rejects(complete({ input: join(root, 'one'), runs: [run], out: join(root, 'nan-out') }),
+      /run-nan\/weights\.safetensors: tensor 'input_blocks\.0\.0\.weight' holds 1 NaN or infinite value\(s\) \(the first at flat index 0\)/);
+  });
+
+  test('an extreme finite weight whose synthesis is not finite fails the case, naming the weights, and writes nothing', async () => {
+    const run = await runWithWeight('run-extreme', -3e38);
+    const out = join(root, 'extreme-out');
+    const [outcome] = await complete({ input: join(root, 'one'), runs: [run], out });
+    assert.equal(outcome.status, 'failed');
+    assert.match(outcome.status === 'failed' ? outcome.reason : '',
+      /sampling t1ce gave \d+ NaN or infinite voxel\(s\) of \d+: the weights of .*run-extreme \(.*weights\.safetensors\) drive the network out of range/);
+    assert.deepEqual(existsSync(out) ? readdirSync(out, { recursive: true }).filter((f) => String(f).endsWith('.nii.gz')) : [], []);
   });
 });
 

@@ -244,6 +244,9 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
           generator: generators.get(target.contrast)!,
           onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, contrast: target.contrast, sample: k, step, steps }),
         })));
+        const nonFinite = sample.reduce((n, value) => (Number.isFinite(value) ? n : n + 1), 0);
+        assert(nonFinite === 0, () => `sampling ${target.contrast} gave ${nonFinite} NaN or infinite voxel(s) of ${sample.length}: the weights of `
+          + `${target.run.dir} (${target.run.weightsPath}) drive the network out of range, an extreme or damaged value; nothing was written`);
         for (let v = 0; v < sample.length; v++) if (background[v]) sample[v] = 0;
         drawn.get(target.contrast)!.push(sample);
       }

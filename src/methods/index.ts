@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { decodeSafetensors, type RawTensor } from '../io/safetensors/index.js';
+import { decodeSafetensors, nonFiniteElements, type RawTensor } from '../io/safetensors/index.js';
 import type { Precision } from '../nn/index.js';
 import type { DiffusionPipeline } from '../pipelines/index.js';
 import { readRun, type AnyRunConfig } from '../runs/index.js';
@@ -70,6 +70,11 @@ export async function openRun(dir: string, options: { precision?: Precision } = 
     });
     weightFiles[file] = createHash('sha256').update(bytes).digest('hex');
     weights[network] = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path).tensors;
+    for (const [name, raw] of Object.entries(weights[network])) {
+      const { count, first } = nonFiniteElements(raw);
+      assert(count === 0, () => `${where}: ${path}: tensor '${name}' holds ${count} NaN or infinite value(s) (the first at flat index ${first}); `
+        + 'the file is damaged or its training diverged, and a model with them cannot synthesise');
+    }
   }
   const pipeline = m.pipeline(config, weights, where);
   if (options.precision !== undefined) pipeline.to(options.precision);

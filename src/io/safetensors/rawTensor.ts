@@ -41,3 +41,26 @@ export function checkRawTensor(tensor: RawTensor, where: string): void {
   assert(tensor.data instanceof Uint8Array && tensor.data.byteLength === expected,
     () => `${where}: ${tensor.dtype} ${fmtShape(tensor.shape)} needs ${expected} bytes, got ${tensor.data?.byteLength}`);
 }
+
+/** How many elements of a floating-point tensor are NaN or ±Inf, and the index of the first; integer dtypes have none. */
+export function nonFiniteElements(tensor: RawTensor): { readonly count: number; readonly first?: number } {
+  const { dtype, data } = tensor;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const size = ITEM_SIZE[dtype];
+  // Half-precision formats are non-finite exactly when every exponent bit is set.
+  const test: ((offset: number) => boolean) | undefined = dtype === 'F32' ? (o) => !Number.isFinite(view.getFloat32(o, true))
+    : dtype === 'F64' ? (o) => !Number.isFinite(view.getFloat64(o, true))
+      : dtype === 'F16' ? (o) => (view.getUint16(o, true) & 0x7c00) === 0x7c00
+        : dtype === 'BF16' ? (o) => (view.getUint16(o, true) & 0x7f80) === 0x7f80
+          : undefined;
+  if (test === undefined) return { count: 0 };
+  let count = 0;
+  let first: number | undefined;
+  for (let offset = 0, i = 0; offset < data.byteLength; offset += size, i++) {
+    if (test(offset)) {
+      count++;
+      first ??= i;
+    }
+  }
+  return first === undefined ? { count } : { count, first };
+}
