@@ -114,6 +114,10 @@ class Progress {
       case 'roundTrip':
         this.#print(`${event.caseId}: the run resamples; a round trip of the inputs loses\n${formatRoundTripError(event.error)}`);
         break;
+      case 'leftovers':
+        this.#print(`${event.caseId}: removed ${event.files.length} temporary file(s) (${(event.bytes / 2 ** 20).toFixed(1)} MiB) that an `
+          + `interrupted write of its outputs left: ${event.files.map(shortPath).join(', ')}`);
+        break;
       case 'outcome':
         if (event.outcome.status === 'completed' || event.outcome.status === 'failed') this.#cases?.increment();
         this.#print(describeOutcome(event.outcome));

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -132,6 +133,22 @@ describe('completeCases: one missing contrast (BraTS 2021 naming, stored LPS)', 
     }
     assert.equal(readFileSync(own, 'utf8'), '{"my": "notes"}\n');
     assert.ok(!existsSync(join(out, 'Ph_001', 'Ph_001_t1ce.nii.gz')));
+  });
+});
+
+describe('completeCases: what an interrupted write of a case\'s outputs left', () => {
+  test('is removed when its writer is gone, and reported; a temporary file of a live writer is left alone', async () => {
+    const out = join(root, 'leftovers');
+    mkdirSync(out, { recursive: true });
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dead = `.Ph_001_t1ce.nii.gz.tmp-${gone}-0123abcd`;
+    const live = `.Ph_001_t1ce.json.tmp-${process.pid}-0123abcd`;
+    for (const name of [dead, live]) writeFileSync(join(out, name), new Uint8Array(2048));
+    const events: CompletionEvent[] = [];
+    const [outcome] = await complete({ input: join(root, 'one', 'Ph_001'), runs: [runs.t1ce], out, onProgress: (e) => events.push(e) });
+    assert.equal(outcome.status, 'completed');
+    assert.deepEqual(events.filter((e) => e.kind === 'leftovers'), [{ kind: 'leftovers', caseId: 'Ph_001', files: [join(out, dead)], bytes: 2048 }]);
+    assert.ok(!existsSync(join(out, dead)) && existsSync(join(out, live)));
   });
 });
 

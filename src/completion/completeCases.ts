@@ -17,7 +17,7 @@ import { canonicalOrder, type Contrast } from '../data/index.js';
 import type { Case } from '../data/index.js';
 import { discoverDataset } from '../data/index.js';
 import { contrastFileName } from '../data/index.js';
-import { writeFileAtomic } from '../io/index.js';
+import { removeOrphanedTemporaries, writeFileAtomic } from '../io/index.js';
 import { readNiftiWithSha256, writeNifti, type NiftiImage } from '../io/nifti/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
 import { parseSamplerSpec, resolveSampler, tensorToVolumeData, volumesToTensor, type SamplerSpec } from '../pipelines/index.js';
@@ -84,6 +84,8 @@ export type CompletionEvent =
    * of the case's own inputs through that preprocessing loses, per contrast, in scanner units.
    */
   | { readonly kind: 'roundTrip'; readonly caseId: string; readonly error: Record<string, RoundTripError> }
+  /** Temporary files that an interrupted write of this case's outputs left (its writer gone) were removed. */
+  | { readonly kind: 'leftovers'; readonly caseId: string; readonly files: readonly string[]; readonly bytes: number }
   /** A case is settled (every case gets exactly one, in data set order for cases needing no work, else as they finish). */
   | { readonly kind: 'outcome'; readonly outcome: CaseOutcome };
 
@@ -255,6 +257,11 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
     for (const generator of generators.values()) generator.dispose();
   }
 
+  for (const dir of new Set(plan.order.flatMap(({ files }) => [dirname(files.image), dirname(files.sidecar)]))) {
+    const names = plan.order.flatMap(({ files }) => [files.image, files.std, files.sidecar]).filter((f) => dirname(f) === dir).map((f) => basename(f));
+    const leftovers = await removeOrphanedTemporaries(dir, names);
+    if (leftovers.files.length > 0) settings.emit({ kind: 'leftovers', caseId: plan.caseId, ...leftovers });
+  }
   const like = images.get(contrasts[0])!;
   const written: string[] = [];
   const versions = { mrsynth: packageVersion(), libtorch: runtimeInfo().torchVersion, node: process.version };

@@ -1,6 +1,7 @@
 import { promises as fs, openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { processIdentity } from './processes.js';
 
 /**
  * Writes a file so that readers only ever see the old content or the complete new content: the bytes go to
@@ -68,4 +69,31 @@ async function syncDirectory(dir: string): Promise<void> {
     const handle = await fs.open(dir, 'r');
     try { await handle.sync(); } finally { await handle.close(); }
   } catch { /* best effort: see above */ }
+}
+
+/** `.NAME.tmp-PID-HEX`, as {@link temporaryNameFor} makes them. */
+const TEMPORARY = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{8}$/;
+
+/**
+ * Removes the temporary files an interrupted atomic write left in `dir` (for the files named in `only`, if given),
+ * when the process that wrote each is gone; a file of a process still running, this one included, is left alone.
+ * Returns what was removed and how many bytes it held.
+ */
+export async function removeOrphanedTemporaries(dir: string, only?: readonly string[]): Promise<{ readonly files: string[]; readonly bytes: number }> {
+  const removed: string[] = [];
+  let bytes = 0;
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const match = TEMPORARY.exec(entry.name);
+    if (match === null || !entry.isFile() || (only !== undefined && !only.includes(match[1]))) continue;
+    // The name records the writer's pid only: a process running under it may be another one, so the file is kept then.
+    const pid = Number(match[2]);
+    if (pid === process.pid || processIdentity(pid) !== undefined) continue;
+    const path = join(dir, entry.name);
+    const { size } = await fs.stat(path);
+    await fs.rm(path, { force: true });
+    removed.push(path);
+    bytes += size;
+  }
+  return { files: removed, bytes };
 }

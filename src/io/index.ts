@@ -2,5 +2,8 @@
  * Files: atomic writes and existence checks here; each format in its own folder with its own face (nifti/,
  * safetensors/, pytorch/). Bytes in, typed objects out: nothing here knows networks or optimisers.
  */
-export { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
+export { removeOrphanedTemporaries, writeFileAtomic, writeFileAtomicSync } from './atomic.js';
+export { FolderLock, LOCK_FILE } from './folderLock.js';
+export { isRunning, processIdentity } from './processes.js';
+export type { ProcessIdentity } from './processes.js';
 export { pathExists } from './pathExists.js';

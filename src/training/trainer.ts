@@ -12,8 +12,10 @@
  * master weights (see mixedPrecision.ts); the losses and everything around the networks stay float32. Checkpoints
  * hold only the masters, from which the bfloat16 copies are rounded again on resume, so resumption stays exact.
  */
+import { existsSync, promises as fs } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { FolderLock, removeOrphanedTemporaries } from '../io/index.js';
 import { loadSafetensors, saveSafetensors, saveSafetensorsSync } from '../io/safetensors/index.js';
 import { loadRawIntoModule } from '../nn/index.js';
 import type { DiffusionBatch } from '../pipelines/index.js';
@@ -69,7 +71,34 @@ export interface TrainResult {
 /** Extra `__metadata__` of checkpoint.safetensors, next to what encodeTrainingCheckpoint writes. */
 const CHECKPOINT_METADATA = { dataOrder: 'data_order', trainCases: 'train_cases', configHash: 'config_hash' } as const;
 
+/**
+ * Trains the run `options` describe. The run folder is locked for the whole call, so a second process resuming the
+ * same run is refused while this one lives (a lock left by a killed process is taken over); under the lock, the
+ * temporary files an interrupted checkpoint write left are removed.
+ */
 export async function train<Config>(recipe: TrainingRecipe<Config>, options: TrainOptions, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
+  const notice = (message: string) => callbacks.onNotice?.(message);
+  const out = resolve(options.out);
+  const created = !existsSync(out);
+  await fs.mkdir(out, { recursive: true });
+  const lock = await FolderLock.acquire(out, `train ${recipe.method}`, notice);
+  let started = false;
+  try {
+    const leftovers = await removeOrphanedTemporaries(out);
+    if (leftovers.files.length > 0) {
+      notice(`removed ${leftovers.files.length} temporary file(s) (${formatGiB(leftovers.bytes)}) that an interrupted write left: `
+        + `${leftovers.files.map((f) => basename(f)).join(', ')}`);
+    }
+    return await trainLocked(recipe, options, callbacks, () => { started = true; });
+  } finally {
+    lock.release();
+    // A new run refused before it wrote anything leaves no empty folder behind.
+    if (created && !started) await fs.rmdir(out).catch(() => {});
+  }
+}
+
+async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: TrainOptions, callbacks: TrainCallbacks,
+  onWrite: () => void): Promise<TrainResult> {
   const run = await setUpRun(recipe, options, (message) => callbacks.onNotice?.(message));
   const { who, out, saved } = run;
   let { config } = run;
@@ -106,6 +135,7 @@ export async function train<Config>(recipe: TrainingRecipe<Config>, options: Tra
       await writeRunConfig(out, config);
       log = await TrainingLog.resume(join(out, RUN_FILES.log), step);
     } else {
+      onWrite();
       await writeRunConfig(out, config);
       log = await TrainingLog.create(join(out, RUN_FILES.log));
     }

@@ -1,10 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverDataset, splitCases } from '../../data/index.js';
 import { loadModule } from '../../nn/index.js';
+import { LOCK_FILE, processIdentity } from '../../io/index.js';
 import { readNifti, writeNifti } from '../../io/nifti/index.js';
 import { loadSafetensors } from '../../io/safetensors/index.js';
 import { CwdmUNet, parseCwdmUNetConfig } from '../../models/wdm/index.js';
@@ -152,6 +154,33 @@ describe('trainCwdm', () => {
     const more = await trainCwdm({ out: run, resume: true, steps: 8, checkpointEvery: 5 }, { onNotice: (m) => notices.push(m) });
     assert.match(notices.join('\n'), /changing what the run recorded: checkpointEvery 2 → 5/);
     assert.equal(more.config.training.cadence!.checkpointEvery, 5);
+  });
+
+  test('a run folder is locked: a second process resuming it is refused; leftovers of a killed checkpoint write are removed', async () => {
+    const run = join(root, 'locked');
+    await trainCwdm(options('locked', { steps: 2 }));
+    const log = readFileSync(join(run, RUN_FILES.log), 'utf8');
+    // Another live process holds the lock, as a concurrent `train --resume` would.
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    try {
+      await new Promise((done) => other.once('spawn', done));
+      writeFileSync(join(run, LOCK_FILE), JSON.stringify({ ...processIdentity(other.pid!), command: 'mrsynth train cwdm --resume', since: 'now' }));
+      await assert.rejects(trainCwdm({ out: run, resume: true, steps: 4 }),
+        new RegExp(`train cwdm: .*locked is in use by process ${other.pid} \\(mrsynth train cwdm --resume, since now\\)`));
+      assert.equal(readFileSync(join(run, RUN_FILES.log), 'utf8'), log, 'the refused resume changed nothing');
+    } finally {
+      other.kill('SIGKILL');
+    }
+    await new Promise((done) => other.once('exit', done));
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const leftover = `.checkpoint.safetensors.tmp-${gone}-0123abcd`;
+    writeFileSync(join(run, leftover), new Uint8Array(1000));
+    const notices: string[] = [];
+    const resumed = await trainCwdm({ out: run, resume: true, steps: 3 }, { onNotice: (m) => notices.push(m) });
+    assert.equal(resumed.step, 3);
+    assert.match(notices.join('\n'), new RegExp(`removing the lock of process ${other.pid} .*which is gone`));
+    assert.match(notices.join('\n'), new RegExp(`removed 1 temporary file\\(s\\) .* that an interrupted write left: \\${leftover}`));
+    assert.ok(!existsSync(join(run, leftover)) && !existsSync(join(run, LOCK_FILE)));
   });
 
   test('resuming with a changed configuration is refused, naming what differs', async () => {
