@@ -9,6 +9,7 @@ import { checkImportTarget, importedRunConfig, writeImportedRun } from '../runs/
 import { product } from '../util/index.js';
 import { modelFromFlags } from './models.js';
 import { parsePreprocessOption } from './preprocessOption.js';
+import { readRegularFile } from '../io/index.js';
 
 interface ConvertFlags {
   from: 'pytorch';
@@ -104,7 +105,7 @@ async function convertToRunFolder(checkpoint: string, dir: string, flags: Conver
 
 /** Reads and converts the checkpoint, and reports where the weights were and what was left out. */
 async function convert(checkpoint: string, config: unknown, flags: ConvertFlags): Promise<ConvertedWeights> {
-  const file = await fs.readFile(checkpoint);
+  const file = await readRegularFile(checkpoint);
   const m = method(flags.model);
   const converted = convertTorchCheckpoint(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), {
     source: checkpoint, model: flags.model, config, entry: flags.entry,

@@ -4,7 +4,7 @@
  * completion order, placeholders, software versions). Paths are relative to the sidecar's own folder, so a
  * case folder can be moved with its sidecars.
  */
-import { promises as fs } from 'node:fs';
+import { openRegularFile } from '../io/index.js';
 import type { Contrast } from '../data/index.js';
 import type { Precision } from '../nn/index.js';
 import type { AnyRunConfig } from '../runs/index.js';
@@ -75,7 +75,8 @@ const SIDECAR_MAX_BYTES = 1 << 20;
 
 /** Whether `path` holds a synthesis sidecar mrsynth wrote (which a completion with --force may replace), not a file of the user's. */
 export async function isSynthesisSidecar(path: string): Promise<boolean> {
-  const handle = await fs.open(path, 'r');
+  const handle = await openRegularFile(path).catch(() => undefined);
+  if (handle === undefined) return false;
   try {
     const { size } = await handle.stat();
     if (size > SIDECAR_MAX_BYTES) return false;

@@ -6,6 +6,7 @@ import { FORMAT_CONTRASTS, DATASET_FORMATS, type Case, type Dataset, type Datase
 import { parseManifest, type ManifestKind } from './manifest.js';
 import { FOLDER_FORMATS, isNiftiFileName, namingShape, parseCaseFileName, subjectOf, type CaseFileName } from './naming.js';
 import { compareIds } from './order.js';
+import { readRegularFile } from '../io/index.js';
 
 export interface DiscoverOptions {
   /** Skip auto-detection. Default: detected from the file names (or from a manifest file). */
@@ -97,11 +98,15 @@ function groupFolder(root: string, format: FolderFormat, nifti: readonly string[
   return { root, format, contrasts: expected, cases, problems };
 }
 
+/** A manifest lists paths: 256 MiB is millions of cases. */
+const MAX_MANIFEST_BYTES = 256 * 2 ** 20;
+
 async function discoverManifest(file: string): Promise<Dataset> {
   const ext = extname(file).toLowerCase();
   assert(ext === '.csv' || ext === '.json', () => `discoverDataset: manifest ${file} must end in .csv or .json, got '${ext}'`);
   const kind: ManifestKind = ext === '.csv' ? 'csv' : 'json';
-  const manifest = parseManifest(await fs.readFile(file, 'utf8'), { kind, source: file, baseDir: dirname(file) });
+  const text = (await readRegularFile(file, { maxBytes: MAX_MANIFEST_BYTES, what: 'a manifest' })).toString('utf8');
+  const manifest = parseManifest(text, { kind, source: file, baseDir: dirname(file) });
   const problems: DatasetProblem[] = [];
   for (const c of manifest.cases) {
     const missing = manifest.contrasts.filter((contrast) => !(contrast in c.contrasts));

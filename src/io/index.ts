@@ -7,3 +7,4 @@ export { FolderLock, LOCK_FILE } from './folderLock.js';
 export { isRunning, processIdentity } from './processes.js';
 export type { ProcessIdentity } from './processes.js';
 export { pathExists } from './pathExists.js';
+export { openRegularFile, readRegularFile } from './regularFile.js';

@@ -3,7 +3,6 @@
  * method need from a run folder: its config checked by its method and its pipeline with the weights loaded.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { decodeSafetensors, nonFiniteElements, type RawTensor } from '../io/safetensors/index.js';
 import type { Precision } from '../nn/index.js';
 import type { DiffusionPipeline } from '../pipelines/index.js';
@@ -11,6 +10,7 @@ import { readRun, type AnyRunConfig } from '../runs/index.js';
 import { assert } from '../util/index.js';
 import { cwdmMethod } from './cwdm/index.js';
 import type { SynthesisMethod } from './method.js';
+import { readRegularFile } from '../io/index.js';
 
 export type { ParameterPart, ReferenceConventions, SynthesisMethod } from './method.js';
 
@@ -65,7 +65,7 @@ export async function openRun(dir: string, options: { precision?: Precision } = 
   const weightFiles: Record<string, string> = {};
   for (const [network, path] of Object.entries(weightPaths)) {
     const file = config.weights[network];
-    const bytes = await readFile(path).catch((error: Error) => {
+    const bytes = await readRegularFile(path).catch((error: Error) => {
       throw new Error(`${where}: cannot read the weights of '${network}' (${error.message})`);
     });
     weightFiles[file] = createHash('sha256').update(bytes).digest('hex');

@@ -12,7 +12,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../io/index.js';
+import { readRegularFile, writeFileAtomic } from '../io/index.js';
 import { assert } from '../util/index.js';
 import { configHash, describeOrigin, parseAnyRunConfig, type AnyRunConfig, type RunConfig } from './runConfig.js';
 
@@ -36,10 +36,13 @@ export async function writeRunConfig(dir: string, config: AnyRunConfig): Promise
   await writeFileAtomic(join(dir, RUN_FILES.config), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
 }
 
+/** run.json is a few kilobytes; a larger one is not ours. */
+const MAX_RUN_JSON_BYTES = 16 * 2 ** 20;
+
 /** The config of the run in `dir`, whatever its origin. */
 export async function readAnyRunConfig(dir: string): Promise<AnyRunConfig> {
   const path = join(resolve(dir), RUN_FILES.config);
-  const text = await fs.readFile(path, 'utf8').catch((error: Error) => {
+  const text = await readRegularFile(path, { maxBytes: MAX_RUN_JSON_BYTES, what: 'a run.json' }).then((b) => b.toString('utf8'), (error: Error) => {
     throw new Error(`readRunConfig: ${dir} is not a run folder: cannot read ${path} (${error.message})`);
   });
   let raw: unknown;

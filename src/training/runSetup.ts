@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { discoverDataset, splitCases, type Contrast, type Splits } from '../data/index.js';
 import { decodeSafetensors, type RawTensor } from '../io/safetensors/index.js';
@@ -19,6 +18,7 @@ import { assert, packageVersion } from '../util/index.js';
 import { describeLearningRate, firstChangedStep, learningRateAt } from './learningRate.js';
 import type { TrainingRecipe } from './recipe.js';
 import { checkCasesHaveRoles, type ConditionalRoles } from './trainingCases.js';
+import { readRegularFile } from '../io/index.js';
 
 /** The fixed parts of a new run (the reference's: Adam without decay, batch 1). */
 const DEFAULTS = {
@@ -166,7 +166,7 @@ async function readParent<Config>(recipe: TrainingRecipe<Config>, dir: string, r
   for (const name of recipe.inherits(methodConfig)) {
     const path = weightPaths[name];
     assert(path !== undefined, () => `${where} has no weights of '${name}' (it has ${Object.keys(weightPaths).join(', ')})`);
-    const bytes = await readFile(path);
+    const bytes = await readRegularFile(path);
     shas[config.weights[name]] = createHash('sha256').update(bytes).digest('hex');
     weights[name] = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path).tensors;
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from '../index.js';
+import { openRegularFile, readRegularFile, writeFileAtomic } from '../index.js';
 import type { Volume } from '../../volume/index.js';
 import { encodeNifti, type NiftiWriteOptions } from './encode.js';
 import { gunzipHead, isGzip } from './gzip.js';
@@ -28,16 +28,14 @@ export async function readNiftiWithSha256(path: string): Promise<{ image: NiftiI
 
 async function readNiftiBytes(path: string): Promise<Uint8Array> {
   return withPath(`readNifti: ${path}`, async () => {
-    const { size } = await fs.stat(path);
     // A gzip file is at most as large as what it inflates to, give or take its few header bytes.
-    if (size > MAX_NIFTI_BYTES) throw new Error(`${size} bytes exceed the ${MAX_NIFTI_BYTES}-byte limit for one image`);
-    return fs.readFile(path);
+    return readRegularFile(path, { maxBytes: MAX_NIFTI_BYTES, what: 'one image' });
   });
 }
 
 export async function readNiftiHeader(path: string): Promise<NiftiHeader> {
   const who = `readNiftiHeader: ${path}`;
-  const handle = await withPath(who, () => fs.open(path, 'r'));
+  const handle = await withPath(who, () => openRegularFile(path));
   try {
     const { size } = await withPath(who, () => handle.stat());
     for (let wanted = HEADER_PREFIX_BYTES; ; wanted *= 2) {

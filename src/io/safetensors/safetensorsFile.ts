@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { writeFileAtomic, writeFileAtomicSync } from '../index.js';
+import { readRegularFile, writeFileAtomic, writeFileAtomicSync } from '../index.js';
 import type { RawTensor } from './rawTensor.js';
 import { type SafetensorsContents, decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
@@ -15,6 +14,6 @@ export function saveSafetensorsSync(path: string, tensors: Record<string, RawTen
 
 /** Reads and validates a whole safetensors file; the tensors' bytes are views into the one file buffer. */
 export async function loadSafetensors(path: string): Promise<SafetensorsContents> {
-  const file = await readFile(path);
+  const file = await readRegularFile(path);
   return decodeSafetensors(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), path);
 }

@@ -1,0 +1,41 @@
+/**
+ * Opening untrusted paths: only regular files (symlinks to them included, as git-annex and DataLad data sets use),
+ * never a device, FIFO, socket or folder. `/dev/zero` would be read until memory runs out and a FIFO would block
+ * forever; both are refused at once, naming the path and what it is. The open is non-blocking, so a FIFO with no
+ * writer does not hang it.
+ */
+import { constants, promises as fs } from 'node:fs';
+
+/** Opens `path` for reading if it is a regular file; otherwise throws, saying what it is instead. */
+export async function openRegularFile(path: string): Promise<fs.FileHandle> {
+  const handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      const kind = stat.isDirectory() ? 'a folder' : stat.isFIFO() ? 'a FIFO' : stat.isCharacterDevice() ? 'a character device'
+        : stat.isBlockDevice() ? 'a block device' : stat.isSocket() ? 'a socket' : 'not a file';
+      throw new Error(`${path} is ${kind}, not a regular file; only regular files (or links to them) are read`);
+    }
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/**
+ * The whole of the regular file `path`; with `maxBytes`, a larger file is refused before it is read, naming the
+ * limit and `what` it is for.
+ */
+export async function readRegularFile(path: string, options: { maxBytes?: number; what?: string } = {}): Promise<Buffer> {
+  const handle = await openRegularFile(path);
+  try {
+    const { size } = await handle.stat();
+    if (options.maxBytes !== undefined && size > options.maxBytes) {
+      throw new Error(`${path}: ${size} bytes exceed the ${options.maxBytes}-byte limit for ${options.what ?? 'this file'}`);
+    }
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
