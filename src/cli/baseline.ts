@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { readNifti, writeNifti, type NiftiImage } from '../io/nifti/index.js';
@@ -10,6 +9,7 @@ import { fmtShape } from '../util/index.js';
 import { clipToCwdmRange, fitAffineBaseline } from '../baselines/index.js';
 import { NORMALISATIONS, toModelUnits, type Normalisation } from '../metrics/index.js';
 import { translationFileName } from '../metrics/index.js';
+import { makeFolder } from '../io/index.js';
 
 interface AffineOptions {
   case?: string;
@@ -47,7 +47,7 @@ export function registerBaselineCommand(program: Command): void {
       const single = opts.case !== undefined && opts.target?.length === 1;
       const outFile = single && opts.out?.toLowerCase().endsWith('.nii.gz') ? opts.out : undefined;
       const outDir = outFile === undefined ? (opts.out ?? '.') : undefined;
-      if (outDir !== undefined) await fs.mkdir(outDir, { recursive: true });
+      if (outDir !== undefined) await makeFolder(outDir);
       for (const c of dataset.cases) await baselineCase(c, opts, outFile, outDir);
     });
 }

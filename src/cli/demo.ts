@@ -11,7 +11,7 @@ import { regionMasks } from '../metrics/index.js';
 import { scoreRegions, type MetricScores } from '../metrics/index.js';
 import { renderSlices } from '../viz/index.js';
 import type { Volume } from '../volume/index.js';
-import { pathExists as exists } from '../io/index.js';
+import { pathExists as exists, makeFolder } from '../io/index.js';
 import { readRunConfig } from '../runs/index.js';
 
 interface DemoOptions {
@@ -111,8 +111,8 @@ async function runDemo(options: DemoOptions): Promise<void> {
 
   stage('4/5 evaluating against the reference and the affine baseline (brain and tumour, cWDM [0,1] units)');
   const rows = [];
-  await fs.mkdir(dirs.baseline, { recursive: true });
-  await fs.mkdir(dirs.pictures, { recursive: true });
+  await makeFolder(dirs.baseline);
+  await makeFolder(dirs.pictures);
   for (const c of heldout.cases) rows.push(await evaluateCase(c, target, dirs));
   printComparison(rows);
 
@@ -136,7 +136,7 @@ function stage(title: string): void {
 async function copyWithout(cases: readonly Case[], target: Contrast, into: string): Promise<void> {
   for (const c of cases) {
     const folder = join(into, c.id);
-    await fs.mkdir(folder, { recursive: true });
+    await makeFolder(folder);
     for (const [contrast, path] of Object.entries(c.contrasts) as [string, string][]) {
       if (contrast !== target) await fs.copyFile(path, join(folder, basename(path)));
     }

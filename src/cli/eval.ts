@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { writeFileAtomic } from '../io/index.js';
+import { writeFileAtomic, makeFolder } from '../io/index.js';
 import { readNifti } from '../io/nifti/index.js';
 import type { Case } from '../data/index.js';
 import { discoverDataset } from '../data/index.js';
@@ -214,7 +214,7 @@ async function writeResults(opts: EvalOptions, results: EvaluationResults, summa
 
 async function writeOutput(opts: EvalOptions, name: string, text: string): Promise<void> {
   const path = join(opts.out!, name);
-  await fs.mkdir(opts.out!, { recursive: true });
+  await makeFolder(opts.out!);
   if (!opts.force && await fs.stat(path).then(() => true, () => false)) {
     throw new Error(`mrsynth eval: ${path} exists; pass --force to replace it, or choose another --out`);
   }

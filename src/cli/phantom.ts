@@ -12,7 +12,7 @@ import { BRATS_SHAPE, phantomGrid } from '../phantom/index.js';
 import { PHANTOM_LICENSE, PHANTOM_LICENSE_FILE } from '../phantom/index.js';
 import { PhantomPool } from '../phantom/index.js';
 import type { Shape3 } from '../volume/index.js';
-import { pathExists as exists } from '../io/index.js';
+import { pathExists as exists, makeFolder } from '../io/index.js';
 
 const STYLE_CHOICES = [...PHANTOM_STYLES, 'both'] as const;
 const PARAMETERS_FILE = 'phantom-parameters.json';
@@ -68,7 +68,7 @@ async function writePhantoms(opts: PhantomOptions): Promise<{ cases: number; sec
   const tissues = await fs.readFile(SRI24_TISSUES_PATH);
   // Checks the grid here, with a clear message, before any thread starts.
   phantomGrid(anatomyFromVolume(parseNifti(tissues, SRI24_TISSUES_PATH).volume, SRI24_TISSUES_PATH), opts.shape, opts.spacing);
-  await fs.mkdir(opts.out, { recursive: true });
+  await makeFolder(opts.out);
   await writeFileAtomic(join(opts.out, PHANTOM_LICENSE_FILE), new TextEncoder().encode(PHANTOM_LICENSE));
 
   // Worker threads generate while this thread writes; at most two cases per worker wait, which bounds memory.
@@ -97,7 +97,7 @@ async function writePhantoms(opts: PhantomOptions): Promise<{ cases: number; sec
       const writing = performance.now();
       for (const file of phantomCaseFiles(phantom)) {
         const path = join(folderOf(phantom.style), file.path);
-        await fs.mkdir(dirname(path), { recursive: true });
+        await makeFolder(dirname(path));
         await writeNifti(path, file.volume, {
           datatype: file.datatype, overwrite: opts.overwrite,
           description: `mrsynth phantom seed ${opts.seed} ${phantom.style} case ${phantom.index} (SRI24, CC BY-SA 3.0)`,

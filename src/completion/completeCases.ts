@@ -9,7 +9,6 @@
  * unless it is an earlier synthesis and `force` is given. `out` writes to another folder instead, mirroring the
  * case folders below the data set's root.
  */
-import { promises as fs } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { assert } from '../util/index.js';
 import { packageVersion } from '../util/index.js';
@@ -17,7 +16,7 @@ import { canonicalOrder, type Contrast } from '../data/index.js';
 import type { Case } from '../data/index.js';
 import { discoverDataset } from '../data/index.js';
 import { contrastFileName } from '../data/index.js';
-import { removeOrphanedTemporaries, writeFileAtomic } from '../io/index.js';
+import { makeFolder, removeOrphanedTemporaries, writeFileAtomic } from '../io/index.js';
 import { readNiftiWithSha256, writeNifti, type NiftiImage } from '../io/nifti/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
 import { parseSamplerSpec, resolveSampler, tensorToVolumeData, volumesToTensor, type SamplerSpec } from '../pipelines/index.js';
@@ -174,7 +173,7 @@ interface CaseWork {
 async function datasetWork(input: string, out: string | undefined): Promise<CaseWork[]> {
   const dataset = await discoverDataset(input);
   const base = dataset.format === 'manifest' ? dirname(dataset.root) : dataset.root;
-  if (out !== undefined) await fs.mkdir(out, { recursive: true });
+  if (out !== undefined) await makeFolder(out);
   return dataset.cases.map((c) => {
     const inputs = canonicalOrder(Object.keys(c.contrasts) as Contrast[]);
     const caseDir = inputs.length > 0 ? dirname(c.contrasts[inputs[0]]!) : base;
@@ -271,7 +270,7 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
     // The plan refused any image in the way that is not an earlier synthesis, and without force any earlier one.
     const write = async (path: string, data: Float32Array, map: 'image' | 'std') => {
       const volume = invertPreprocess(record, data, { contrast: target.contrast });
-      await fs.mkdir(dirname(path), { recursive: true });
+      await makeFolder(dirname(path));
       await writeNifti(path, volume, {
         like: like.header, datatype: 'float32', overwrite: map === 'std' || plan.replaces.includes(path),
         description: syntheticDescription(target.contrast, map, settings.samples),
@@ -307,7 +306,7 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
     };
     // The image goes last: it is what marks the contrast as done, so an interrupted case never looks complete.
     if (std !== undefined) await write(files.std, std, 'std');
-    await fs.mkdir(here, { recursive: true });
+    await makeFolder(here);
     await writeFileAtomic(files.sidecar, new TextEncoder().encode(`${JSON.stringify(sidecar, null, 2)}\n`));
     written.push(files.sidecar);
     await write(files.image, mean, 'image');

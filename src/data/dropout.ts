@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { writeFileAtomic } from '../io/index.js';
+import { writeFileAtomic, makeFolder } from '../io/index.js';
 import { assert } from '../util/index.js';
 import { contrastFromAlias, type Contrast } from './contrast.js';
 import type { Dataset } from './dataset.js';
@@ -66,7 +66,7 @@ export async function makeDropoutCopy(input: string, output: string, options: Dr
   const outDir = resolve(output);
   await checkNewOutputFolder(inDir, outDir, 'makeDropoutCopy');
   const plan = compat === 'brasyn' ? await planBrasynDropout(inDir, seed) : planDropout(await discoverDataset(inDir), seed);
-  await fs.mkdir(outDir, { recursive: true });
+  await makeFolder(outDir);
   let done = 0;
   for (const c of plan.cases) {
     for (const file of c.copiedFiles) {

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Contrast } from '../data/index.js';
+import { makeFolder } from '../io/index.js';
 import type { RawTensor } from '../io/safetensors/index.js';
 import { saveSafetensors } from '../io/safetensors/index.js';
 import { runtimeInfo } from '../tensor/index.js';
@@ -85,7 +86,7 @@ export async function writeImportedRun(dir: string, config: ImportedRunConfig, t
   const where = 'writeImportedRun';
   await checkImportTarget(dir, options);
   const target = resolve(dir);
-  await fs.mkdir(dirname(target), { recursive: true });
+  await makeFolder(dirname(target));
   const staging = await fs.mkdtemp(join(dirname(target), `.${basename(target)}.tmp-`));
   try {
     const metadata = {

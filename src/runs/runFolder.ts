@@ -12,7 +12,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readRegularFile, writeFileAtomic } from '../io/index.js';
+import { makeFolder, readRegularFile, writeFileAtomic } from '../io/index.js';
 import { assert } from '../util/index.js';
 import { configHash, describeOrigin, parseAnyRunConfig, type AnyRunConfig, type RunConfig } from './runConfig.js';
 
@@ -32,7 +32,7 @@ export function runWeightsMetadata(config: RunConfig, step: number): Record<stri
 }
 
 export async function writeRunConfig(dir: string, config: AnyRunConfig): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   await writeFileAtomic(join(dir, RUN_FILES.config), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
 }
 

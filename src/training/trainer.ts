@@ -15,7 +15,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { FolderLock, removeOrphanedTemporaries } from '../io/index.js';
+import { FolderLock, makeFolder, removeOrphanedTemporaries } from '../io/index.js';
 import { loadSafetensors, saveSafetensors, saveSafetensorsSync } from '../io/safetensors/index.js';
 import { loadRawIntoModule } from '../nn/index.js';
 import type { DiffusionBatch } from '../pipelines/index.js';
@@ -80,7 +80,7 @@ export async function train<Config>(recipe: TrainingRecipe<Config>, options: Tra
   const notice = (message: string) => callbacks.onNotice?.(message);
   const out = resolve(options.out);
   const created = !existsSync(out);
-  await fs.mkdir(out, { recursive: true });
+  await makeFolder(out);
   const lock = await FolderLock.acquire(out, `train ${recipe.method}`, notice);
   let started = false;
   try {
