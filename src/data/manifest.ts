@@ -4,6 +4,7 @@ import { assert } from '../util/index.js';
 import { canonicalOrder, contrastFromAlias, SEG, type Contrast } from './contrast.js';
 import type { Case } from './dataset.js';
 import { compareIds } from './order.js';
+import { checkJsonNesting } from '../io/index.js';
 
 /** What a manifest declares: its cases, and the contrasts it has columns (keys) for, in canonical order. */
 export interface Manifest {
@@ -97,6 +98,8 @@ function csvRows(text: string, source: string): Row[] {
 }
 
 function jsonRows(text: string, source: string): Row[] {
+  // Rows of flat objects: two levels, three with a wrapping object.
+  checkJsonNesting(text, 8, `parseManifest: ${source}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

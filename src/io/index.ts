@@ -6,6 +6,7 @@ export { removeOrphanedTemporaries, writeFileAtomic, writeFileAtomicSync } from 
 export { FolderLock, LOCK_FILE } from './folderLock.js';
 export { isRunning, processIdentity } from './processes.js';
 export type { ProcessIdentity } from './processes.js';
+export { checkJsonNesting, jsonNestingDepth } from './jsonNesting.js';
 export { makeFolder } from './makeFolder.js';
 export { pathExists } from './pathExists.js';
 export { openRegularFile, readRegularFile } from './regularFile.js';

@@ -8,6 +8,16 @@ import { exampleRunConfig } from './runConfig.testSupport.js';
 import { RUN_FILES, RUN_WEIGHTS_FORMAT, readRun, readRunConfig, runWeightsMetadata, writeRunConfig } from './runFolder.js';
 
 describe('run folder', () => {
+  test('a run.json nested 100,000 levels is refused by depth, naming it, not by a stack overflow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrsynth-run-'));
+    try {
+      writeFileSync(join(dir, RUN_FILES.config), `{"format":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+      await assert.rejects(readRunConfig(dir), /readRunConfig\(.*run\.json\): the JSON nests 100001 levels deep, more than the 64/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('round-trips its config; readRun wants the weights file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mrsynth-run-'));
     try {

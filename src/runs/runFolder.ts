@@ -12,7 +12,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { makeFolder, readRegularFile, writeFileAtomic } from '../io/index.js';
+import { checkJsonNesting, makeFolder, readRegularFile, writeFileAtomic } from '../io/index.js';
 import { assert } from '../util/index.js';
 import { configHash, describeOrigin, parseAnyRunConfig, type AnyRunConfig, type RunConfig } from './runConfig.js';
 
@@ -45,6 +45,8 @@ export async function readAnyRunConfig(dir: string): Promise<AnyRunConfig> {
   const text = await readRegularFile(path, { maxBytes: MAX_RUN_JSON_BYTES, what: 'a run.json' }).then((b) => b.toString('utf8'), (error: Error) => {
     throw new Error(`readRunConfig: ${dir} is not a run folder: cannot read ${path} (${error.message})`);
   });
+  // run.json nests a handful of levels (a method's config may add some); 64 leaves room and keeps its checks off the stack's limit.
+  checkJsonNesting(text, 64, `readRunConfig(${path})`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -167,4 +167,35 @@ describe('decodeTorchCheckpoint', () => {
     }
     assert.ok(rejected > 50, `only ${rejected} of 300 corruptions were rejected`);
   });
+
+  describe('bounds on what a small pickle can make the loader walk', () => {
+    const str = (text: string) => [0x8c, text.length, ...new TextEncoder().encode(text)];
+    const put = (index: number) => [0x72, index & 0xff, (index >> 8) & 0xff, 0, 0]; // LONG_BINPUT
+    const get = (index: number) => [0x6a, index & 0xff, (index >> 8) & 0xff, 0, 0]; // LONG_BINGET
+    /** A dict whose key 'x' holds `value` (the opcodes that push it). */
+    const dictOf = (value: number[]) => [0x80, 2, 0x7d, ...str('x'), ...value, 0x73, 0x2e];
+
+    test('references shared over and over stop at the entry limit, not at the memory limit', () => {
+      // Level k is a list holding level k - 1 twice: under 1 KB of pickle, 2^24 paths, within the depth bound.
+      const levels = 24;
+      const ops = [0x5d, ...put(0), 0x30]; // each level is memoised and popped; the last stays as the value
+      for (let k = 1; k <= levels; k++) ops.push(0x5d, 0x28, ...get(k - 1), ...get(k - 1), 0x65, ...put(k), ...(k < levels ? [0x30] : []));
+      const bytes = archive(dictOf(ops));
+      assert.ok(bytes.byteLength < 2048);
+      assert.throws(() => decodeTorchCheckpoint(bytes, 'shared.pt'),
+        /decodeTorchCheckpoint\(shared\.pt\): its dicts and lists expand to more than 1000000 entries \(references shared many times over\)/);
+    });
+
+    test('a dict that holds itself is refused, naming where', () => {
+      const ops = [0x80, 2, 0x7d, ...put(0), ...str('me'), ...get(0), 0x73, 0x2e];
+      assert.throws(() => decodeTorchCheckpoint(archive(ops), 'self.pt'), /decodeTorchCheckpoint\(self\.pt\): "me" contains itself/);
+    });
+
+    test('lists nested 100,000 deep are refused by depth with the file name, not by a stack overflow', () => {
+      const depth = 100_000;
+      const ops = [...Array(depth).fill(0x5d), ...Array(depth - 1).fill(0x61)];
+      assert.throws(() => decodeTorchCheckpoint(archive(dictOf(ops)), 'deep.pt'),
+        /decodeTorchCheckpoint\(deep\.pt\): its dicts and lists nest more than 32 levels deep/);
+    });
+  });
 });

@@ -170,18 +170,40 @@ function viewBytes(storage: TorchStorage, offset: number, size: number[], stride
   return out;
 }
 
-function flatten(value: unknown, path: string, into: TorchCheckpointContents, where: string): void {
-  if (value instanceof RebuiltTensor) {
-    assert(!Object.hasOwn(into.tensors, path) && path !== '__proto__',
-      () => `${where}: two tensors would be stored under the key "${path}"`);
-    into.tensors[path] = value.tensor;
-  } else if (value instanceof Map) {
-    for (const [key, item] of value) flatten(item, path === '' ? String(key) : `${path}.${String(key)}`, into, where);
-  } else if (Array.isArray(value)) {
-    value.forEach((item, i) => flatten(item, path === '' ? String(i) : `${path}.${i}`, into, where));
-  } else {
-    into.ignored.push(path);
-  }
+/**
+ * Bounds on the walk over the unpickled dicts and lists. A pickle keeps shared objects shared (a memo reference is
+ * one object), but every path to a shared object is a key of the flat result, so a kilobyte of references to
+ * references expands to billions of keys; and a dict can hold itself. A state dict has one entry per tensor and
+ * nests a few levels.
+ */
+export const MAX_CHECKPOINT_ENTRIES = 1_000_000;
+export const MAX_CHECKPOINT_DEPTH = 32;
+
+function flatten(root: unknown, prefix: string, into: TorchCheckpointContents, where: string): void {
+  let visited = 0;
+  const open = new Set<unknown>();
+  const walk = (value: unknown, path: string, depth: number): void => {
+    assert(++visited <= MAX_CHECKPOINT_ENTRIES, () => `${where}: its dicts and lists expand to more than ${MAX_CHECKPOINT_ENTRIES} entries `
+      + '(references shared many times over); a state dict has one entry per tensor');
+    assert(depth <= MAX_CHECKPOINT_DEPTH, () => `${where}: its dicts and lists nest more than ${MAX_CHECKPOINT_DEPTH} levels deep `
+      + `(at "${path.slice(0, 60)}…"); a state dict nests a few`);
+    if (value instanceof RebuiltTensor) {
+      assert(!Object.hasOwn(into.tensors, path) && path !== '__proto__',
+        () => `${where}: two tensors would be stored under the key "${path}"`);
+      into.tensors[path] = value.tensor;
+      return;
+    }
+    if (!(value instanceof Map) && !Array.isArray(value)) {
+      into.ignored.push(path);
+      return;
+    }
+    assert(!open.has(value), () => `${where}: "${path.slice(0, 60)}" contains itself`);
+    open.add(value);
+    const entries: [unknown, unknown][] = value instanceof Map ? [...value] : value.map((item, i) => [i, item]);
+    for (const [key, item] of entries) walk(item, path === '' ? String(key) : `${path}.${String(key)}`, depth + 1);
+    open.delete(value);
+  };
+  walk(root, prefix, 0);
 }
 
 function describe(value: unknown): string {

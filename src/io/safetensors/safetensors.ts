@@ -1,5 +1,6 @@
 import { assert, fmtShape } from '../../util/index.js';
 import { product } from '../../util/index.js';
+import { checkJsonNesting } from '../index.js';
 import { findDuplicateJsonKey } from './findDuplicateJsonKey.js';
 import {
   type RawTensor, type SafetensorsDtype, SAFETENSORS_DTYPES, checkRawTensor, dtypeItemSize, isSafetensorsDtype,
@@ -21,6 +22,8 @@ const HEADER_LENGTH_BYTES = 8;
 const METADATA_KEY = '__metadata__';
 /** The reference reader refuses larger headers; so do we, which also bounds the work a hostile file can ask for. */
 const MAX_HEADER_BYTES = 100_000_000;
+/** Nesting a header may have: it needs three levels (header, tensor entry, shape or offsets); a little slack for extensions. */
+const MAX_HEADER_DEPTH = 8;
 /** The header is padded with spaces so that the buffer starts 8-byte aligned, as the reference writer does. */
 const BUFFER_ALIGNMENT = 8;
 const TENSOR_INFO_FIELDS = ['dtype', 'shape', 'data_offsets'];
@@ -91,6 +94,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   } catch {
     throw new Error(`${where}: header is not valid UTF-8`);
   }
+  // A header is an object of objects of arrays: three levels; __metadata__ is flat.
+  checkJsonNesting(text, MAX_HEADER_DEPTH, `${where}: header`);
   let header: unknown;
   try {
     header = JSON.parse(text);
