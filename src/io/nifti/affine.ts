@@ -32,9 +32,14 @@ export function effectiveAffine(header: NiftiHeader): Float64Array {
 
 /** {@link effectiveAffine} with the caller (and file) named in its errors. */
 export function affineOf(header: NiftiHeader, who: string): Float64Array {
-  if (header.sform_code > 0) return sformAffine(header, who);
-  if (header.qform_code > 0) return qformAffine(header, who);
-  return baseAffine(header, who);
+  const [affine, source] = header.sform_code > 0 ? [sformAffine(header, who), 'sform (srow_x/y/z)']
+    : header.qform_code > 0 ? [qformAffine(header, who), 'qform (quaternion and pixdim)'] : [baseAffine(header, who), 'pixdim'];
+  // A singular affine (an all-zero sform, a zero voxel size) maps the grid onto a plane or a point: no geometry to keep.
+  const [a, b, c, , d, e, f, , g, h, i] = affine;
+  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+  assert(Number.isFinite(det) && det !== 0, () => `${who}: the voxel-to-world affine from the ${source} is singular `
+    + `(rows ${fmtShape([a, b, c])}, ${fmtShape([d, e, f])}, ${fmtShape([g, h, i])}): a zero voxel size or an empty transform`);
+  return affine;
 }
 
 function sformAffine(header: NiftiHeader, who: string): Float64Array {

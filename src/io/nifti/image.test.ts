@@ -110,4 +110,36 @@ describe('parseNifti reads what nibabel reads', () => {
     assert.ok(seconds < 1, `took ${seconds.toFixed(2)} s`);
     assert.equal(image.volume.data[123457], (123457 * 7919) % 4001 - 2000);
   });
+
+  describe('headers whose numbers cannot describe an image are refused by the reader, naming the file', () => {
+    /** A 2×2×2 int16 image written by encodeNifti, its NIfTI-1 header then edited in place (little-endian offsets of nifti1.h). */
+    const edited = (edit: (view: DataView) => void) => {
+      const affine = Float64Array.from([2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1]);
+      const bytes = encodeNifti({ data: Float32Array.from([0, 1, 2, 3, 4, 5, 6, 1000]), shape: [2, 2, 2], affine }, { datatype: 'int16' });
+      edit(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      return bytes;
+    };
+    const SCL_SLOPE = 112;
+    const QFORM_CODE = 252;
+    const SFORM_CODE = 254;
+    const SROW_X = 280;
+    const PIXDIM = 76;
+
+    test('an sform of zeros', () => {
+      const bytes = edited((v) => { for (let k = 0; k < 12; k++) v.setFloat32(SROW_X + 4 * k, 0, true); v.setInt16(SFORM_CODE, 1, true); });
+      assert.throws(() => parseNifti(bytes, 'zeros.nii'), /parseNifti: zeros\.nii: the voxel-to-world affine from the sform \(srow_x\/y\/z\) is singular/);
+    });
+
+    test('a zero voxel size in the qform', () => {
+      const bytes = edited((v) => { v.setInt16(SFORM_CODE, 0, true); v.setInt16(QFORM_CODE, 1, true); v.setFloat32(PIXDIM + 8, 0, true); });
+      assert.throws(() => parseNifti(bytes, 'flat.nii'), /flat\.nii: the voxel-to-world affine from the qform \(quaternion and pixdim\) is singular/);
+    });
+
+    test('a scale factor that takes stored values past float32', () => {
+      const bytes = edited((v) => v.setFloat32(SCL_SLOPE, 1e36, true));
+      assert.throws(() => parseNifti(bytes, 'huge.nii'),
+        /huge\.nii: scl_slope 9\.99999\d*e\+35 and scl_inter 0 scale 1 stored value\(s\) beyond the float32 range/);
+      assert.doesNotThrow(() => parseNifti(edited((v) => v.setFloat32(SCL_SLOPE, 1e30, true)), 'large.nii'), 'a large slope that fits is fine');
+    });
+  });
 });

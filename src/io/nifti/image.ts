@@ -51,7 +51,13 @@ export function parseNifti(bytes: Uint8Array, source: string): NiftiImage {
   const affine = affineOf(header, who);
   const data = new Float32Array(count);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  readVoxels(view, header.vox_offset, header.datatype, header.littleEndian, data, scalingOf(header, who));
+  const scaling = scalingOf(header, who);
+  readVoxels(view, header.vox_offset, header.datatype, header.littleEndian, data, scaling);
+  if (scaling !== undefined) {
+    const overflowed = data.reduce((n, v) => (v === Infinity || v === -Infinity ? n + 1 : n), 0);
+    assert(overflowed === 0, () => `${who}: scl_slope ${scaling.slope} and scl_inter ${scaling.inter} scale ${overflowed} stored value(s) `
+      + 'beyond the float32 range (they would be ±Inf); the scale factors are wrong');
+  }
   return { header, volume: { data, shape, affine }, source };
 }
 
