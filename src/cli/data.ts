@@ -23,14 +23,15 @@ export function registerDataCommand(program: Command): void {
     .argument('<dir>', 'dataset folder (BraTS 2021, BraTS 2023/2024, IXI) or a CSV/JSON manifest')
     .addOption(formatOption())
     .option('--json', 'print the full report as JSON')
+    .option('--headers-only', 'read headers only, without checking that every file holds all its voxel data (faster)')
     .option('--tolerance-mm <mm>', 'largest translation difference (mm) still counted as one grid',
       parseNonNegative('--tolerance-mm'), DEFAULT_GRID_TOLERANCE.translation)
     .option('--tolerance-linear <value>', 'largest difference of the affine 3x3 part still counted as one grid',
       parseNonNegative('--tolerance-linear'), DEFAULT_GRID_TOLERANCE.linear)
-    .action(async (dir: string, opts: { format?: DatasetFormat; json?: boolean; toleranceMm: number; toleranceLinear: number }) => {
+    .action(async (dir: string, opts: { format?: DatasetFormat; json?: boolean; headersOnly?: boolean; toleranceMm: number; toleranceLinear: number }) => {
       const dataset = await discoverDataset(dir, { format: opts.format });
       const report = await withProgress('scan', dataset.cases.length, (onProgress) =>
-        scanDataset(dataset, { tolerance: { translation: opts.toleranceMm, linear: opts.toleranceLinear }, onProgress }));
+        scanDataset(dataset, { tolerance: { translation: opts.toleranceMm, linear: opts.toleranceLinear }, headersOnly: opts.headersOnly, onProgress }));
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 1)}\n` : formatScanReport(report));
     });
 

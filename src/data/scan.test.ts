@@ -65,6 +65,34 @@ describe('scanDataset', () => {
     assert.deepEqual(report.cases[0].files.map((f) => f.role), ['t1', 't2', 'flair', 'seg']);
   });
 
+  test('a file cut short, or claiming far more voxels than it holds, is reported unless only headers are read', async () => {
+    const dir = join(root, 'truncated');
+    for (const t of ['t1', 't1ce', 't2', 'flair']) await image(join(dir, 'C1', `C1_${t}.nii${t === 't2' ? '' : '.gz'}`), [16, 16, 12], LPS);
+    // A gzip file missing its last bytes, an uncompressed one missing its last voxels, and a small file whose header claims 512×512×400.
+    const t1 = join(dir, 'C1', 'C1_t1.nii.gz');
+    const gz = await fs.readFile(t1);
+    await fs.writeFile(t1, gz.subarray(0, gz.length - 20));
+    const t2 = join(dir, 'C1', 'C1_t2.nii');
+    const raw = await fs.readFile(t2);
+    await fs.writeFile(t2, raw.subarray(0, raw.length - 100));
+    const flair = join(dir, 'C1', 'C1_flair.nii.gz');
+    await image(join(root, 'big', 'x.nii'), [4, 4, 4], LPS);
+    const header = await fs.readFile(join(root, 'big', 'x.nii'));
+    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+    [512, 512, 400].forEach((n, k) => view.setInt16(42 + 2 * k, n, true));
+    const { gzipSync } = await import('node:zlib');
+    await fs.writeFile(flair, gzipSync(header));
+
+    const report = await scanDataset(await discoverDataset(dir));
+    const unreadable = report.problems.filter((p) => p.kind === 'unreadable').map((p) => describeScanProblem(p));
+    assert.equal(unreadable.length, 3, unreadable.join('\n'));
+    assert.match(unreadable.find((m) => m.includes('C1_t1.nii.gz'))!, /the gzip stream is damaged or cut short after \d+ of 12640 bytes/);
+    assert.match(unreadable.find((m) => m.includes('C1_t2.nii'))!, /holds 12540 bytes, but the header \(dims \[16,16,12\] of float32 at vox_offset 352\) needs 12640: the voxel data are truncated/);
+    assert.match(unreadable.find((m) => m.includes('C1_flair.nii.gz'))!, /holds 608 bytes, but the header \(dims \[512,512,400\] of float32 .*needs 419430752/);
+    const fast = await scanDataset(await discoverDataset(dir), { headersOnly: true });
+    assert.deepEqual(fast.problems.filter((p) => p.kind === 'unreadable'), [], 'the headers alone look fine');
+  });
+
   test('keeps the discovery problems and counts progress per case', async () => {
     const dir = join(root, 'incomplete');
     await image(join(dir, 'A', 'A_t1.nii'), [2, 2, 2], LPS);

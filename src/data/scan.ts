@@ -1,5 +1,5 @@
 import { fmtShape } from '../util/index.js';
-import { readNiftiHeader, orientationCodes } from '../io/nifti/index.js';
+import { readNiftiHeader, orientationCodes, verifyNiftiData } from '../io/nifti/index.js';
 import { voxelSizes } from '../volume/index.js';
 import { CONTRASTS, SEG, type Contrast } from './contrast.js';
 import { describeProblem, type Dataset, type DatasetProblem } from './dataset.js';
@@ -45,6 +45,11 @@ export interface ScanReport {
 
 export interface ScanOptions {
   readonly tolerance?: GridTolerance;
+  /**
+   * Read the headers only, not checking that each file holds the voxel data its header promises (which reads every
+   * file once, inflating .nii.gz as a stream). Default false: a truncated file is reported as unreadable.
+   */
+  readonly headersOnly?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -65,7 +70,7 @@ export async function scanDataset(dataset: Dataset, options: ScanOptions = {}): 
     const grids: Grid[] = [];
     for (const [role, path] of roles) {
       try {
-        const grid = gridOfHeader(await readNiftiHeader(path));
+        const grid = gridOfHeader(await (options.headersOnly ? readNiftiHeader(path) : verifyNiftiData(path)));
         grids.push(grid);
         files.push({ role, path, shape: grid.shape, spacing: voxelSizes(grid.affine), orientation: orientationCodes(grid.affine), affine: [...grid.affine] });
       } catch (error) {

@@ -1,4 +1,9 @@
 import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { fmtShape } from '../../util/index.js';
+import { DATATYPE_INFO } from './datatype.js';
 import { promises as fs } from 'node:fs';
 import { openRegularFile, readRegularFile, writeFileAtomic } from '../index.js';
 import type { Volume } from '../../volume/index.js';
@@ -80,4 +85,38 @@ async function withPath<T>(who: string, step: () => Promise<T>): Promise<T> {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`${who}: ${message}`, { cause: error });
   }
+}
+
+/**
+ * Checks that the voxel data the header of `path` promises are all in the file, without decoding them: an
+ * uncompressed file by its size, a gzip one by inflating it as a stream (nothing kept) to count the bytes and let
+ * gzip check its CRC. Throws, naming the file and what is missing; resolves with the header otherwise.
+ */
+export async function verifyNiftiData(path: string): Promise<NiftiHeader> {
+  const who = `verifyNiftiData: ${path}`;
+  const header = await readNiftiHeader(path);
+  const rank = header.dim[0];
+  const voxels = header.dim.slice(1, rank + 1).reduce((a, b) => a * b, 1);
+  const expected = header.vox_offset + voxels * DATATYPE_INFO[header.datatype].bytes;
+  const handle = await withPath(who, () => openRegularFile(path));
+  let actual = 0;
+  try {
+    const start = await readStart(handle, 2);
+    if (!isGzip(start)) {
+      actual = (await handle.stat()).size;
+    } else {
+      const inflate = createGunzip();
+      const counting = new Writable({ write(chunk: Buffer, _encoding, done) { actual += chunk.length; done(); } });
+      await pipeline(handle.createReadStream({ start: 0, autoClose: false }), inflate, counting).catch((error: Error) => {
+        throw new Error(`${who}: the gzip stream is damaged or cut short after ${actual} of ${expected} bytes (${error.message})`);
+      });
+    }
+  } finally {
+    await handle.close();
+  }
+  if (actual < expected) {
+    throw new Error(`${who}: holds ${actual} bytes, but the header (dims ${fmtShape(header.dim.slice(1, rank + 1))} of ${header.datatype} at `
+      + `vox_offset ${header.vox_offset}) needs ${expected}: the voxel data are truncated`);
+  }
+  return header;
 }

@@ -8,6 +8,6 @@ export { parseNifti, MAX_NIFTI_BYTES } from './image.js';
 export { effectiveAffine } from './affine.js';
 export type { NiftiWriteOptions } from './encode.js';
 export { encodeNifti } from './encode.js';
-export { readNifti, readNiftiHeader, readNiftiWithSha256, writeNifti } from './files.js';
+export { readNifti, readNiftiHeader, readNiftiWithSha256, verifyNiftiData, writeNifti } from './files.js';
 // Orientation analysis lives with the Volume type; re-exported because NIfTI callers ask for it constantly.
 export { orientationCodes } from '../../volume/index.js';
