@@ -22,6 +22,7 @@ interface CompleteFlags {
   placeholder: Placeholder;
   force?: boolean;
   allowVoxelSizeMismatch?: boolean;
+  verify: boolean;
   t1?: string;
   t1ce?: string;
   t2?: string;
@@ -54,6 +55,8 @@ export function registerCompleteCommand(program: Command): void {
       + 'synthesised (contrasts are completed in a fixed order, each conditioned on the syntheses before it): the voxel-wise mean of '
       + 'the available normalised contrasts, or zeros').choices(PLACEHOLDERS).default('mean-of-available'))
     .option('--force', 'redo cases already completed, replacing their earlier syntheses')
+    .option('--no-verify', 'skip checking the run\'s weights against the checksums recorded when they were written (saves a '
+      + 'SHA-256 pass over each weights file)')
     .option('--allow-voxel-size-mismatch', 'complete cases whose voxel size differs from the training data\'s by more than a '
       + 'factor 1.25 on an axis (refused by default: a network sees anatomy at another scale as something else)');
   for (const contrast of CONTRASTS) command.option(`--${contrast} <file>`, `explicit form: the ${contrast} input`);
@@ -74,7 +77,7 @@ export function registerCompleteCommand(program: Command): void {
       outcomes = await completeCases({
         ...(explicit ? { files } : { input: path }),
         runs: flags.models, out: flags.out, sampler, precision: flags.precision, seed: flags.seed, samples: flags.samples,
-        placeholder: flags.placeholder, force: flags.force, allowVoxelSizeMismatch: flags.allowVoxelSizeMismatch, onProgress: (event) => progress.on(event),
+        placeholder: flags.placeholder, force: flags.force, allowVoxelSizeMismatch: flags.allowVoxelSizeMismatch, verify: flags.verify, onProgress: (event) => progress.on(event),
       });
     } finally {
       progress.stop();

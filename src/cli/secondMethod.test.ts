@@ -91,7 +91,7 @@ describe('a second, ALDM-shaped method through the same registry, trainer, run f
       path: codec, configHash: configHash(await readRunConfig(codec)), weights: { 'codec.safetensors': await sha256(join(codec, 'codec.safetensors')) },
     });
     // The codec was frozen: the child's copy holds the parent's tensors unchanged after training.
-    const [theirs, ours] = await Promise.all([join(codec, 'codec.safetensors'), join(diffusion, 'codec.safetensors')].map(loadSafetensors));
+    const [theirs, ours] = await Promise.all([join(codec, 'codec.safetensors'), join(diffusion, 'codec.safetensors')].map((path) => loadSafetensors(path)));
     assert.deepEqual(Object.keys(ours.tensors).sort(), Object.keys(theirs.tensors).sort());
     for (const [name, raw] of Object.entries(theirs.tensors)) assert.ok(Buffer.from(ours.tensors[name].data).equals(Buffer.from(raw.data)), name);
     const { metadata } = await loadSafetensors(join(diffusion, 'checkpoint.safetensors'));

@@ -165,6 +165,19 @@ describe('completeCases: weights that are not finite, or drive the network out o
     return copy;
   }
 
+  test('a flipped bit in a weights file is refused by its checksum; --no-verify (verify: false) loads it as it is', async () => {
+    const run = join(root, 'run-flipped');
+    cpSync(runs.t1ce, run, { recursive: true });
+    const path = join(run, 'weights.safetensors');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 1] ^= 0x04;
+    writeFileSync(path, bytes);
+    await assert.rejects(complete({ input: join(root, 'one'), runs: [run], out: join(root, 'flipped-out') }),
+      /run-flipped\/weights\.safetensors\): the tensor data do not match the SHA-256 recorded when the file was written .*: the file is damaged/);
+    const [outcome] = await complete({ input: join(root, 'one'), runs: [run], out: join(root, 'flipped-out'), verify: false });
+    assert.equal(outcome.status, 'completed');
+  });
+
   test('a NaN weight is refused when the run is opened, naming the file and the tensor', async () => {
     const run = await runWithWeight('run-nan', Number.NaN);
     await assert.rejects(complete({ input: join(root, 'one'), runs: [run], out: join(root, 'nan-out') }),

@@ -59,6 +59,8 @@ export interface CompleteCasesOptions {
   readonly force?: boolean;
   /** Complete cases whose voxel size differs from the one a run was trained on (refused by default). */
   readonly allowVoxelSizeMismatch?: boolean;
+  /** Check each weights file against the checksum recorded when it was written; default true (false saves a hash per file). */
+  readonly verify?: boolean;
   readonly onProgress?: (event: CompletionEvent) => void;
 }
 
@@ -119,7 +121,7 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
   const runs: LoadedRun[] = [];
   try {
     for (const dir of options.runs) {
-      runs.push(await loadRun(dir, settings.precision));
+      runs.push(await loadRun(dir, settings.precision, options.verify ?? true));
     }
     const targets = runs.map((run) => run.config.target);
     const twice = targets.find((t, i) => targets.indexOf(t) !== i);

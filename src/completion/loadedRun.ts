@@ -11,7 +11,10 @@ export interface LoadedRun extends OpenedRun {
   readonly dir: string;
 }
 
-/** Reads the run in `dir` and loads its weights strictly (every key present, none unexpected), in `precision` (default fp32). */
-export async function loadRun(dir: string, precision?: Precision): Promise<LoadedRun> {
-  return { dir, ...(await openRun(dir, { precision })) };
+/**
+ * Reads the run in `dir` and loads its weights strictly (every key present, none unexpected), in `precision` (default
+ * fp32), checking each weights file against its recorded checksum unless `verify` is false.
+ */
+export async function loadRun(dir: string, precision?: Precision, verify = true): Promise<LoadedRun> {
+  return { dir, ...(await openRun(dir, { precision, verify })) };
 }

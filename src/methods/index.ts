@@ -55,7 +55,7 @@ export interface OpenedRun {
  * Reads the run in `dir` (trained or imported), checks it with its method, and builds its pipeline with the sampling
  * weights loaded strictly, in `precision`. The weights file is read once: its hash comes from the bytes loaded.
  */
-export async function openRun(dir: string, options: { precision?: Precision } = {}): Promise<OpenedRun> {
+export async function openRun(dir: string, options: { precision?: Precision; verify?: boolean } = {}): Promise<OpenedRun> {
   const { config, weightPaths } = await readRun(dir);
   const where = `openRun(${dir})`;
   const m = method(config.method);
@@ -69,7 +69,7 @@ export async function openRun(dir: string, options: { precision?: Precision } = 
       throw new Error(`${where}: cannot read the weights of '${network}' (${error.message})`);
     });
     weightFiles[file] = createHash('sha256').update(bytes).digest('hex');
-    weights[network] = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path).tensors;
+    weights[network] = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, { verify: options.verify }).tensors;
     for (const [name, raw] of Object.entries(weights[network])) {
       const { count, first } = nonFiniteElements(raw);
       assert(count === 0, () => `${where}: ${path}: tensor '${name}' holds ${count} NaN or infinite value(s) (the first at flat index ${first}); `

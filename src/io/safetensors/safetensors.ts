@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { assert, fmtShape } from '../../util/index.js';
 import { product } from '../../util/index.js';
 import { checkJsonNesting } from '../index.js';
@@ -35,7 +36,25 @@ const TENSOR_INFO_FIELDS = ['dtype', 'shape', 'data_offsets'];
  * which keeps every tensor aligned to its element size), ties by name in UTF-8 byte order; compact JSON with
  * `__metadata__` first (its keys sorted) and tensors in buffer order. `metadata` is written only when given.
  */
-export function encodeSafetensors(tensors: Record<string, RawTensor>, metadata?: Record<string, string>): Uint8Array[] {
+/**
+ * The `__metadata__` key under which mrsynth records the SHA-256 of a file's data section (every tensor's bytes, in
+ * file order), so that a flipped bit is found on load instead of used. Files without it (other writers', older
+ * ones) load unverified. Decoding strips it from the metadata it returns: it describes the file, not its contents.
+ */
+export const DATA_CHECKSUM_KEY = 'mrsynth_data_sha256';
+
+export interface EncodeSafetensorsOptions {
+  /** Record the SHA-256 of the data section under {@link DATA_CHECKSUM_KEY}; default false (the reference writer's bytes). */
+  readonly checksum?: boolean;
+}
+
+export interface DecodeSafetensorsOptions {
+  /** Check a recorded data checksum; default true. */
+  readonly verify?: boolean;
+}
+
+export function encodeSafetensors(tensors: Record<string, RawTensor>, metadata?: Record<string, string>,
+  options: EncodeSafetensorsOptions = {}): Uint8Array[] {
   const names = Object.keys(tensors);
   for (const name of names) {
     assert(name !== METADATA_KEY, () => `encodeSafetensors: "${METADATA_KEY}" is reserved for metadata and cannot name a tensor`);
@@ -43,6 +62,12 @@ export function encodeSafetensors(tensors: Record<string, RawTensor>, metadata?:
   }
   const rank = (dtype: SafetensorsDtype) => SAFETENSORS_DTYPES.indexOf(dtype);
   names.sort((a, b) => rank(tensors[b].dtype) - rank(tensors[a].dtype) || Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  if (options.checksum) {
+    assert(metadata?.[DATA_CHECKSUM_KEY] === undefined, () => `encodeSafetensors: metadata "${DATA_CHECKSUM_KEY}" is written by the encoder itself`);
+    const hash = createHash('sha256');
+    for (const name of names) hash.update(tensors[name].data);
+    metadata = { ...metadata, [DATA_CHECKSUM_KEY]: hash.digest('hex') };
+  }
 
   // Built by hand rather than with one JSON.stringify of an object: objects enumerate integer-like keys
   // ("0", "1") first, which would break the order chosen above.
@@ -75,7 +100,7 @@ export function encodeSafetensors(tensors: Record<string, RawTensor>, metadata?:
  * may not be aligned for a typed-array view of its dtype). `source` names the file in error messages.
  * Validation is strict: anything the format does not allow is an error, never a guess.
  */
-export function decodeSafetensors(bytes: Uint8Array, source: string): SafetensorsContents {
+export function decodeSafetensors(bytes: Uint8Array, source: string, options: DecodeSafetensorsOptions = {}): SafetensorsContents {
   const where = `decodeSafetensors(${source})`;
   assert(bytes.byteLength >= HEADER_LENGTH_BYTES,
     () => `${where}: file is ${bytes.byteLength} bytes, too short for the ${HEADER_LENGTH_BYTES}-byte header length`);
@@ -149,6 +174,13 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   assert(cursor === buffer.byteLength,
     () => `${where}: the buffer has ${buffer.byteLength - cursor} byte(s) after the last tensor (ends at ${cursor} of ${buffer.byteLength})`);
 
+  const recorded = metadata[DATA_CHECKSUM_KEY];
+  delete metadata[DATA_CHECKSUM_KEY];
+  if (recorded !== undefined && options.verify !== false) {
+    const actual = createHash('sha256').update(buffer).digest('hex');
+    assert(actual === recorded, () => `${where}: the tensor data do not match the SHA-256 recorded when the file was written `
+      + `(${recorded.slice(0, 12)}…, now ${actual.slice(0, 12)}…): the file is damaged`);
+  }
   const tensors: Record<string, RawTensor> = {};
   for (const { name, dtype, shape, begin, end } of entries) tensors[name] = { dtype, shape, data: buffer.subarray(begin, end) };
   return { tensors, metadata };
