@@ -23,6 +23,7 @@ interface CompleteFlags {
   force?: boolean;
   allowVoxelSizeMismatch?: boolean;
   verify: boolean;
+  maxMemory?: number;
   t1?: string;
   t1ce?: string;
   t2?: string;
@@ -55,6 +56,11 @@ export function registerCompleteCommand(program: Command): void {
       + 'synthesised (contrasts are completed in a fixed order, each conditioned on the syntheses before it): the voxel-wise mean of '
       + 'the available normalised contrasts, or zeros').choices(PLACEHOLDERS).default('mean-of-available'))
     .option('--force', 'redo cases already completed, replacing their earlier syntheses')
+    .option('--max-memory <GiB>', 'refuse a case whose estimated need exceeds this (default: the machine\'s memory)', (value: string) => {
+      const n = Number(value);
+      if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`--max-memory must be a number of GiB > 0, got '${value}'`);
+      return n;
+    })
     .option('--no-verify', 'skip checking the run\'s weights against the checksums recorded when they were written (saves a '
       + 'SHA-256 pass over each weights file)')
     .option('--allow-voxel-size-mismatch', 'complete cases whose voxel size differs from the training data\'s by more than a '
@@ -77,7 +83,8 @@ export function registerCompleteCommand(program: Command): void {
       outcomes = await completeCases({
         ...(explicit ? { files } : { input: path }),
         runs: flags.models, out: flags.out, sampler, precision: flags.precision, seed: flags.seed, samples: flags.samples,
-        placeholder: flags.placeholder, force: flags.force, allowVoxelSizeMismatch: flags.allowVoxelSizeMismatch, verify: flags.verify, onProgress: (event) => progress.on(event),
+        placeholder: flags.placeholder, force: flags.force, allowVoxelSizeMismatch: flags.allowVoxelSizeMismatch, verify: flags.verify,
+        memoryLimit: flags.maxMemory === undefined ? undefined : flags.maxMemory * 2 ** 30, onProgress: (event) => progress.on(event),
       });
     } finally {
       progress.stop();

@@ -5,7 +5,8 @@ import { parseContrast, type Contrast } from '../data/index.js';
 import { PRECISIONS, type Precision } from '../nn/index.js';
 import { LR_DECAY_SHAPES, RANDOM_STREAMS, type LearningRateDecayShape, type RandomStreams } from '../runs/index.js';
 import { METHODS } from '../methods/index.js';
-import { describeLearningRate, formatGiB, train, type TrainingRecipe, type ValidationEntry } from '../training/index.js';
+import { describeLearningRate, train, type TrainingRecipe, type ValidationEntry } from '../training/index.js';
+import { formatGiB } from '../util/index.js';
 import { parsePreprocessOption } from './preprocessOption.js';
 
 interface TrainFlags {

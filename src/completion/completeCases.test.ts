@@ -152,6 +152,31 @@ describe('completeCases: what an interrupted write of a case\'s outputs left', (
   });
 });
 
+describe('completeCases: the memory a case needs', () => {
+  test('a case estimated above the limit is refused before its voxels are read, with the estimate and what to do; under it, it completes', async () => {
+    const out = join(root, 'memory');
+    const input = join(root, 'one', 'Ph_001');
+    const [refused] = await complete({ input, runs: [runs.t1ce], out, memoryLimit: 0.25 * 2 ** 30 });
+    assert.equal(refused.status, 'refused');
+    assert.match(refused.status === 'refused' ? refused.reason : '',
+      /would need about 0\.5\d GiB \(\d+ voxels\), more than the 0\.25 GiB allowed \(--max-memory.*\); complete it with a run trained on a coarser grid/);
+    assert.ok(!existsSync(join(out, 'Ph_001_t1ce.nii.gz')));
+    const [done] = await complete({ input, runs: [runs.t1ce], out, memoryLimit: 2 ** 30 });
+    assert.equal(done.status, 'completed');
+  });
+
+  test('the estimate adds the networks\' share to what completion holds; without resampling the model grid is the stored grid', async () => {
+    const { estimateCompletionMemory } = await import('./completionMemory.js');
+    const { readRunConfig } = await import('../runs/index.js');
+    const config = await readRunConfig(runs.t1ce);
+    const small = await writeCase(join(root, 'mem-small'), 'brats2021', 'S', 0, ['t1', 't2', 'flair']);
+    const smallEstimate = await estimateCompletionMemory(join(small, 'S_t1.nii.gz'), [config], 0);
+    const base = await estimateCompletionMemory(join(small, 'S_t1.nii.gz'), [], 0);
+    assert.ok(smallEstimate.total > base.total, 'the network adds to what completion holds');
+    assert.ok(smallEstimate.voxels > 0 && smallEstimate.modelVoxels === smallEstimate.voxels, 'no resampling: the model grid is the stored one');
+  });
+});
+
 describe('completeCases: weights that are not finite, or drive the network out of range', () => {
   /** A copy of the T1ce run with the first value of its first convolution's weight set to `value`. */
   async function runWithWeight(name: string, value: number): Promise<string> {

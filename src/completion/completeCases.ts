@@ -9,14 +9,17 @@
  * unless it is an earlier synthesis and `force` is given. `out` writes to another folder instead, mirroring the
  * case folders below the data set's root.
  */
+import { promises as fs } from 'node:fs';
+import { totalmem } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { assert } from '../util/index.js';
+import { assert, formatGiB } from '../util/index.js';
 import { packageVersion } from '../util/index.js';
 import { canonicalOrder, type Contrast } from '../data/index.js';
 import type { Case } from '../data/index.js';
 import { discoverDataset } from '../data/index.js';
 import { contrastFileName } from '../data/index.js';
 import { makeFolder, removeOrphanedTemporaries, writeFileAtomic } from '../io/index.js';
+import { estimateCompletionMemory } from './completionMemory.js';
 import { readNiftiWithSha256, writeNifti, type NiftiImage } from '../io/nifti/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
 import { parseSamplerSpec, resolveSampler, tensorToVolumeData, volumesToTensor, type SamplerSpec } from '../pipelines/index.js';
@@ -61,6 +64,8 @@ export interface CompleteCasesOptions {
   readonly allowVoxelSizeMismatch?: boolean;
   /** Check each weights file against the checksum recorded when it was written; default true (false saves a hash per file). */
   readonly verify?: boolean;
+  /** Memory a case may need, in bytes; a case estimated above it is refused before its voxels are read. Default: the machine's memory. */
+  readonly memoryLimit?: number;
   readonly onProgress?: (event: CompletionEvent) => void;
 }
 
@@ -133,6 +138,21 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
       // One unreadable or off-grid case must not cost the rest of a data set; it is reported and the run fails at the end.
       const planOptions = { expected, outputPath, runs, force: options.force ?? false, allowVoxelSizeMismatch: options.allowVoxelSizeMismatch };
       plans.push(await planCompletion(c, planOptions).catch((error: unknown) => failed(c.id, error)));
+    }
+
+    const limit = options.memoryLimit ?? totalmem();
+    const weightBytes = (await Promise.all(runs.flatMap((run) => Object.values(run.config.weights)
+      .map((file) => fs.stat(join(run.dir, file)).then((s) => s.size))))).reduce((a, b) => a + b, 0);
+    for (const [i, plan] of plans.entries()) {
+      if (plan.status !== 'todo') continue;
+      const memory = await estimateCompletionMemory(Object.values(plan.inputs)[0]!, plan.order.map((t) => t.run.config), weightBytes);
+      if (memory.total <= limit) continue;
+      plans[i] = {
+        caseId: plan.caseId, status: 'refused',
+        reason: `would need about ${formatGiB(memory.total)} (${memory.voxels} voxels${memory.modelVoxels === memory.voxels ? ''
+          : `, ${memory.modelVoxels} on the model grid`}), more than the ${formatGiB(limit)} allowed (--max-memory; default the machine's `
+          + 'memory); complete it with a run trained on a coarser grid (train --spacing), or raise --max-memory if the machine can give more',
+      };
     }
 
     const outcomes = new Map<string, CaseOutcome>();

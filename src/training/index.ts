@@ -22,7 +22,7 @@ export { sampledCaseScores } from './sampledCaseScores.js';
 export type { SampledCaseScores } from './sampledCaseScores.js';
 export { TrainingLog } from './trainingLog.js';
 export type { TrainStepEntry, TrainingLogEntry, ValidationEntry } from './trainingLog.js';
-export { checkTrainingMemory, formatGiB } from './trainingMemory.js';
+export { checkTrainingMemory } from './trainingMemory.js';
 export type { TrainingMemoryEstimate } from './trainingMemory.js';
 export {
   TRAINING_CHECKPOINT_FORMAT, TRAINING_CHECKPOINT_VERSION, encodeTrainingCheckpoint, migrateTrainingCheckpoint, restoreTrainingCheckpoint,

@@ -22,7 +22,7 @@ import type { DiffusionBatch } from '../pipelines/index.js';
 import { configHash, parseRunConfig, runWeightsMetadata, writeRunConfig, RUN_FILES, type RunConfig } from '../runs/index.js';
 import { F, Generator, manualSeed, tidy, type Tensor } from '../tensor/index.js';
 import { formatVoxelSize, sameResolution } from '../transforms/index.js';
-import { assert, fmtShape } from '../util/index.js';
+import { assert, fmtShape, formatGiB } from '../util/index.js';
 import { DataOrder, type DataOrderState } from './dataOrder.js';
 import { learningRateAt } from './learningRate.js';
 import { TrainingStreams } from './randomStreams.js';
@@ -32,7 +32,7 @@ import { Trainables } from './trainables.js';
 import { encodeTrainingCheckpoint, migrateTrainingCheckpoint, restoreTrainingCheckpoint, type TrainingComponents } from './trainingCheckpoint.js';
 import { disposeTrainingCases, loadTrainingCase, type TrainingCase } from './trainingCases.js';
 import { TrainingLog, type TrainStepEntry, type ValidationEntry } from './trainingLog.js';
-import { checkTrainingMemory, formatGiB, type TrainingMemoryEstimate } from './trainingMemory.js';
+import { checkTrainingMemory, type TrainingMemoryEstimate } from './trainingMemory.js';
 
 export interface TrainOptions extends RunOptions {
   /** Memory the run may use, in bytes; default the machine's total memory. */

@@ -3,7 +3,7 @@
  * machine does not have it. A run that would swap or be killed by the OOM killer hours in is worse than a clear
  * message at the start.
  */
-import { assert } from '../util/index.js';
+import { assert, formatGiB } from '../util/index.js';
 
 export interface TrainingMemoryEstimate {
   /** The weights. */
@@ -20,10 +20,6 @@ export interface TrainingMemoryEstimate {
   /** Node, libtorch and the allocator's slack. */
   readonly runtime: number;
   readonly total: number;
-}
-
-export function formatGiB(bytes: number): string {
-  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 }
 
 /** Refuses, naming both numbers and the parts, when the estimate exceeds `limit` bytes. */

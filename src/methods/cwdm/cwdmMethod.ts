@@ -10,6 +10,7 @@ import type { SynthesisMethod } from '../index.js';
 import { CWDM, UNET, parseCwdmConfig } from './cwdmConfig.js';
 import { cwdmPipeline } from './cwdmPipeline.js';
 import { cwdmTraining } from './cwdmTraining.js';
+import { savedActivationValues } from './trainingMemory.js';
 import { REFERENCE_PREPROCESS, REFERENCE_SCHEDULE, referenceConditions } from './reference.js';
 
 export const cwdmMethod: SynthesisMethod<CwdmUNetConfig> = {
@@ -37,6 +38,12 @@ export const cwdmMethod: SynthesisMethod<CwdmUNetConfig> = {
     const intensity = config.preprocess.steps.filter((s) => s.kind === 'intensity');
     assert(intensity.length === 1 && intensity[0].range[0] === 0 && intensity[0].range[1] === 1,
       () => `${where}: a cWDM run must normalise each contrast to [0, 1] exactly once, got intensity steps ${JSON.stringify(intensity)}`);
+  },
+
+  samplingMemory(config, modelVoxels) {
+    // A reverse step keeps about 0.14 of what a training step saves for backward (peak RSS of cpu and tiny networks at
+    // 64³–128³, this machine); 0.2 leaves room.
+    return 0.2 * 4 * savedActivationValues(parseCwdmConfig(config.methodConfig, config.conditions), modelVoxels / 8);
   },
 
   pipeline(config: AnyRunConfig, weights, where) {

@@ -1,0 +1,46 @@
+/**
+ * How much memory completing one case needs, estimated from headers before any voxel is read, so that a case too
+ * large for the machine is refused with advice instead of swapping or being killed minutes in.
+ *
+ * Measured (peak RSS of `complete` with the cWDM `cpu` and `tiny` networks at 64³, 96³ and 128³, this machine):
+ * beyond a fixed ~0.3 GiB, completion holds about 50 float32 copies of one volume (the inputs as read and
+ * preprocessed, the tensors, the sampler's state, the inverse and the written file), and each method adds what its
+ * networks keep alive while sampling (SynthesisMethod.samplingMemory). The estimate rounds both up.
+ */
+import { effectiveAffine, readNiftiHeader } from '../io/nifti/index.js';
+import { method } from '../methods/index.js';
+import type { AnyRunConfig } from '../runs/index.js';
+import { voxelSizes } from '../volume/index.js';
+
+/** Node, libtorch and the allocator's slack: ~0.3 GiB measured, rounded up. */
+const RUNTIME_BYTES = 0.5 * 2 ** 30;
+/** Float32 copies of one volume a completion holds at its peak: ~50 measured, rounded up. */
+const VOLUME_COPIES = 64;
+
+export interface CompletionMemoryEstimate {
+  /** Voxels of the case's stored grid and of the model grid the runs preprocess it to (the larger of the runs'). */
+  readonly voxels: number;
+  readonly modelVoxels: number;
+  readonly total: number;
+}
+
+/**
+ * The estimate for a case whose first input is `path`, completed with `runs` in turn: all their weights (`weightBytes`,
+ * loaded at once) and the largest run's sampling.
+ */
+export async function estimateCompletionMemory(path: string, runs: readonly AnyRunConfig[], weightBytes: number): Promise<CompletionMemoryEstimate> {
+  const header = await readNiftiHeader(path);
+  const shape = header.dim.slice(1, 4);
+  const voxels = shape.reduce((a, b) => a * b, 1);
+  const spacing = voxelSizes(effectiveAffine(header));
+  let modelVoxels = voxels;
+  let network = 0;
+  for (const config of runs) {
+    const resample = config.preprocess.steps.find((s) => s.kind === 'resample');
+    const onModelGrid = resample === undefined ? voxels
+      : Math.ceil(shape.reduce((n, size, axis) => n * Math.ceil((size * Math.abs(spacing[axis])) / resample.spacing[axis]), 1));
+    modelVoxels = Math.max(modelVoxels, onModelGrid);
+    network = Math.max(network, method(config.method).samplingMemory?.(config, onModelGrid) ?? 0);
+  }
+  return { voxels, modelVoxels, total: RUNTIME_BYTES + weightBytes + VOLUME_COPIES * 4 * Math.max(voxels, modelVoxels) + network };
+}
