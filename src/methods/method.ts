@@ -34,7 +34,7 @@ export interface SynthesisMethod<Config = unknown> {
   /** Network config presets (`--config`). */
   readonly presets: readonly string[];
   /**
-   * Checks a network config — a preset name, a config object as run.json's `modelConfig` holds it, or `{ preset,
+   * Checks a network config — a preset name, a config object as run.json's `methodConfig` holds it, or `{ preset,
    * ...changes }` — and returns it frozen and JSON-serialisable; with `conditions`, also that it takes that many.
    */
   parseConfig(raw: unknown, conditions?: readonly Contrast[]): Config;
