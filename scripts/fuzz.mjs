@@ -7,7 +7,10 @@
 // worker is restarted after a crash, and the input that crashed it is named. Also reported per reader: the share of
 // inputs that got past the first check (the header's magic or size), so the mutations are seen to reach deeper.
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const WORKER = fileURLToPath(new URL('./fuzz-worker.mjs', import.meta.url));
 const [countArg, seedArg, ...only] = process.argv.slice(2);
@@ -17,8 +20,52 @@ const TIME_BUDGET_MS = 5000;
 const MEMORY_BUDGET_MB = 1024;
 const BAD = ['unnamed', 'exception', 'crash', 'hang', 'memory'];
 
+/** The built modules each reader's parsing lives in, whose V8 block coverage the run reports. */
+const READER_FILES = {
+  nifti: ['io/nifti/header.js', 'io/nifti/image.js', 'io/nifti/affine.js', 'io/nifti/binary.js'],
+  'nifti.gz': ['io/nifti/gzip.js', 'io/nifti/image.js'],
+  safetensors: ['io/safetensors/safetensors.js', 'io/safetensors/findDuplicateJsonKey.js', 'io/jsonNesting.js'],
+  torch: ['io/pytorch/torchCheckpoint.js', 'io/pytorch/zipArchive.js', 'io/pytorch/restrictedUnpickle.js'],
+  'run.json': ['runs/runConfig.js', 'runs/runFolder.js'],
+  manifest: ['data/manifest.js'],
+};
+const dist = pathToFileURL(join(fileURLToPath(new URL('..', import.meta.url)), 'dist')).href;
+const coverageRoot = mkdtempSync(join(tmpdir(), 'mrsynth-fuzz-coverage-'));
+let coverageDir = coverageRoot;
+
 function startWorker() {
-  return fork(WORKER, [], { execArgv: [`--max-old-space-size=${MEMORY_BUDGET_MB}`], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  return fork(WORKER, [], {
+    execArgv: [`--max-old-space-size=${MEMORY_BUDGET_MB}`], stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    env: { ...process.env, NODE_V8_COVERAGE: coverageDir },
+  });
+}
+
+/** Share of V8 code blocks (functions and the branches inside them) of `files` that ran, over the worker(s) that wrote to `dir`. */
+function blockCoverage(dir, files) {
+  const counts = new Map();
+  for (const name of readdirSync(dir)) {
+    for (const script of JSON.parse(readFileSync(join(dir, name), 'utf8')).result) {
+      const file = files.find((f) => script.url === `${dist}/${f}`);
+      if (file === undefined) continue;
+      for (const fn of script.functions) {
+        for (const range of fn.ranges) {
+          const key = `${file}:${range.startOffset}:${range.endOffset}`;
+          counts.set(key, (counts.get(key) ?? 0) + range.count);
+        }
+      }
+    }
+  }
+  const all = [...counts.values()];
+  return all.length === 0 ? 0 : all.filter((n) => n > 0).length / all.length;
+}
+
+/** Ends a worker normally, so that V8 writes its coverage. */
+function stopWorker(w) {
+  return new Promise((done) => {
+    if (w.exitCode !== null || w.signalCode !== null) { done(); return; }
+    w.once('exit', done);
+    w.disconnect();
+  });
 }
 
 /** Runs input `index` of `reader` in `worker`; resolves with its outcome, restarting nothing (the caller does). */
@@ -46,11 +93,14 @@ function runOne(worker, reader, index) {
 }
 
 const readers = (await import('./fuzz-worker.mjs')).READERS.filter((r) => only.length === 0 || only.includes(r));
-let worker = startWorker();
+let worker;
 const failures = [];
 console.log(`fuzz: ${perReader} inputs per reader, seed ${seed}, ${TIME_BUDGET_MS} ms and ${MEMORY_BUDGET_MB} MB per input`);
-console.log(`${'reader'.padEnd(12)} ${'error'.padStart(7)} ${'accepted'.padStart(9)} ${'past header'.padStart(12)} ${'bad'.padStart(5)}`);
+console.log(`${'reader'.padEnd(12)} ${'error'.padStart(7)} ${'accepted'.padStart(9)} ${'past header'.padStart(12)} ${'bad'.padStart(5)} ${'blocks run'.padStart(11)}`);
 for (const reader of readers) {
+  // One worker (and coverage folder) per reader, so each reader's coverage is its own inputs'.
+  coverageDir = mkdtempSync(join(coverageRoot, `${reader}-`));
+  worker = startWorker();
   const counts = { error: 0, accepted: 0, deep: 0 };
   let bad = 0;
   for (let index = 0; index < perReader; index++) {
@@ -67,10 +117,12 @@ for (const reader of readers) {
       if (result.deep) counts.deep++;
     }
   }
+  await stopWorker(worker);
+  const covered = blockCoverage(coverageDir, READER_FILES[reader]);
   console.log(`${reader.padEnd(12)} ${String(counts.error).padStart(7)} ${String(counts.accepted).padStart(9)} `
-    + `${`${((100 * counts.deep) / perReader).toFixed(0)} %`.padStart(12)} ${String(bad).padStart(5)}`);
+    + `${`${((100 * counts.deep) / perReader).toFixed(0)} %`.padStart(12)} ${String(bad).padStart(5)} ${`${(100 * covered).toFixed(0)} %`.padStart(11)}`);
 }
-worker.kill();
+rmSync(coverageRoot, { recursive: true, force: true });
 if (failures.length > 0) {
   console.log(`FAILED: ${failures.length} input(s) outside the two good classes (re-run one with its reader, index and seed):`);
   for (const line of failures.slice(0, 50)) console.log(`  ${line}`);
