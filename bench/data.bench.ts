@@ -8,7 +8,7 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { promises as fs, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeNifti } from '../src/io/nifti/index.js';
+import { readNifti, writeNifti } from '../src/io/nifti/index.js';
 import { SRI24_TISSUES_PATH } from '../src/phantom/index.js';
 import { phantomCaseFiles } from '../src/phantom/index.js';
 import { PhantomPool } from '../src/phantom/index.js';
@@ -39,6 +39,7 @@ const cpu = process.cpuUsage(cpuStart);
 
 const dir = await fs.mkdtemp(join(tmpdir(), 'mrsynth-bench-data-'));
 let writeSeconds = 0;
+let readSeconds = Infinity;
 try {
   for (let index = 0; index < writtenCases; index++) {
     const phantom = await pool.generate(seed, index, 'brats');
@@ -50,6 +51,13 @@ try {
     }
     writeSeconds += (performance.now() - started) / 1000;
   }
+  // Reading back: the first written case's int16 .nii.gz contrasts, best of three (the machine is shared).
+  const written = (await fs.readdir(dir, { recursive: true })).map(String).filter((f) => f.endsWith('.nii.gz') && !/seg/.test(f)).slice(0, 4);
+  for (let run = 0; run < 3; run++) {
+    started = performance.now();
+    for (const file of written) await readNifti(join(dir, file));
+    readSeconds = Math.min(readSeconds, (performance.now() - started) / 1000 / written.length);
+  }
 } finally {
   await fs.rm(dir, { recursive: true, force: true });
   await pool.close();
@@ -60,3 +68,4 @@ console.log(`generate ${cases} BraTS-style 240x240x155 cases on ${workers} worke
   + '— target ≤ 30 s');
 console.log(`write (NIfTI .nii.gz, 4 x int16 + uint8 labels): ${(writeSeconds / writtenCases).toFixed(2)} s/case over ${writtenCases} case(s), `
   + 'timed separately, on the main thread');
+console.log(`read (NIfTI .nii.gz, int16 240x240x155 to float32): ${readSeconds.toFixed(2)} s/file, best of 3`);

@@ -93,22 +93,15 @@ describe('parseNifti reads what nibabel reads', () => {
     assert.equal(parseNiftiHeader(bytes, 'pair.hdr').datatype, 'int16');
   });
 
-  test('a BraTS-sized int16 .nii.gz (240x240x155) decodes in well under a second', () => {
+  test('a BraTS-sized int16 .nii.gz (240x240x155) decodes to its exact values (its speed: npm run bench:data)', () => {
     const shape = [240, 240, 155] as const;
     const data = new Float32Array(shape[0] * shape[1] * shape[2]);
     for (let i = 0; i < data.length; i++) data[i] = (i * 7919) % 4001 - 2000;
     const affine = Float64Array.from([-1, 0, 0, 0, 0, -1, 0, 239, 0, 0, 1, 0, 0, 0, 0, 1]);
     const file = gzipSync(encodeNifti({ data, shape, affine }, { datatype: 'int16' }), { level: 1 });
-    // Best of three, as other processes share the machine; a typical run takes about 0.1 s.
-    let seconds = Infinity;
-    let image = parseNifti(file, 'big.nii.gz');
-    for (let run = 0; run < 3; run++) {
-      const started = performance.now();
-      image = parseNifti(file, 'big.nii.gz');
-      seconds = Math.min(seconds, (performance.now() - started) / 1000);
-    }
-    assert.ok(seconds < 1, `took ${seconds.toFixed(2)} s`);
-    assert.equal(image.volume.data[123457], (123457 * 7919) % 4001 - 2000);
+    const image = parseNifti(file, 'big.nii.gz');
+    assert.deepEqual(image.volume.shape, [240, 240, 155]);
+    for (const i of [0, 123457, data.length - 1]) assert.equal(image.volume.data[i], (i * 7919) % 4001 - 2000);
   });
 
   describe('headers whose numbers cannot describe an image are refused by the reader, naming the file', () => {
