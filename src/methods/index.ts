@@ -2,15 +2,13 @@
  * The synthesis methods, by the name run.json and the command line use for them, and what the layers serving every
  * method need from a run folder: its config checked by its method and its pipeline with the weights loaded.
  */
-import { createHash } from 'node:crypto';
-import { decodeSafetensors, nonFiniteElements, type RawTensor } from '../io/safetensors/index.js';
+import type { RawTensor } from '../io/safetensors/index.js';
 import type { Precision } from '../nn/index.js';
 import type { DiffusionPipeline } from '../pipelines/index.js';
-import { readRun, type AnyRunConfig } from '../runs/index.js';
+import { readRun, readRunWeightsFile, type AnyRunConfig } from '../runs/index.js';
 import { assert } from '../util/index.js';
 import { cwdmMethod } from './cwdm/index.js';
 import type { SynthesisMethod } from './method.js';
-import { readRegularFile } from '../io/index.js';
 
 export type { ParameterPart, ReferenceConventions, SynthesisMethod } from './method.js';
 
@@ -64,17 +62,9 @@ export async function openRun(dir: string, options: { precision?: Precision; ver
   const weights: Record<string, Record<string, RawTensor>> = {};
   const weightFiles: Record<string, string> = {};
   for (const [network, path] of Object.entries(weightPaths)) {
-    const file = config.weights[network];
-    const bytes = await readRegularFile(path).catch((error: Error) => {
-      throw new Error(`${where}: cannot read the weights of '${network}' (${error.message})`);
-    });
-    weightFiles[file] = createHash('sha256').update(bytes).digest('hex');
-    weights[network] = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, { verify: options.verify }).tensors;
-    for (const [name, raw] of Object.entries(weights[network])) {
-      const { count, first } = nonFiniteElements(raw);
-      assert(count === 0, () => `${where}: ${path}: tensor '${name}' holds ${count} NaN or infinite value(s) (the first at flat index ${first}); `
-        + 'the file is damaged or its training diverged, and a model with them cannot synthesise');
-    }
+    const file = await readRunWeightsFile(path, `${where}: the weights of '${network}'`, { verify: options.verify });
+    weightFiles[config.weights[network]] = file.sha256;
+    weights[network] = file.tensors;
   }
   const pipeline = m.pipeline(config, weights, where);
   if (options.precision !== undefined) pipeline.to(options.precision);

@@ -7,8 +7,8 @@ export type {
   AnyRunConfig, ImportFormat, ImportedOrigin, ImportedRunConfig, LearningRateDecay, LearningRateDecayShape, ParentRun, RandomStreams, TrainingCadence, RunConfig, RunData, RunSchedule, RunTraining, TrainedOrigin,
 } from './runConfig.js';
 export {
-  RUN_FILES, RUN_WEIGHTS_FORMAT, readAnyRunConfig, readRun, readRunConfig, runWeightsMetadata, writeRunConfig,
+  RUN_FILES, RUN_WEIGHTS_FORMAT, readAnyRunConfig, readRun, readRunConfig, readRunWeightsFile, runWeightsMetadata, writeRunConfig,
 } from './runFolder.js';
-export type { RunFiles } from './runFolder.js';
+export type { RunFiles, RunWeightsFile } from './runFolder.js';
 export { checkImportTarget, importedRunConfig, writeImportedRun } from './importedRun.js';
 export type { ImportedRunOptions } from './importedRun.js';

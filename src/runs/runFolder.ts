@@ -10,9 +10,11 @@
  *                                source_sha256, source_prefix; see importedRun.ts)
  *   RUN/log.jsonl                one JSON object per logged training step or validation (trained runs only)
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkJsonNesting, makeFolder, readRegularFile, writeFileAtomic } from '../io/index.js';
+import { decodeSafetensors, nonFiniteElements, type RawTensor } from '../io/safetensors/index.js';
 import { assert } from '../util/index.js';
 import { configHash, describeOrigin, parseAnyRunConfig, type AnyRunConfig, type RunConfig } from './runConfig.js';
 
@@ -92,4 +94,29 @@ export async function readRun(dir: string): Promise<RunFiles> {
       + `${config.origin.kind === 'trained' ? 'the run has not written a checkpoint yet' : 'an imported run is written with all of them, so it was removed since'}`);
   }
   return { config, weightPaths };
+}
+
+/** One weights file of a run as read: the SHA-256 of its bytes (what names it in sidecars and parents) and its tensors. */
+export interface RunWeightsFile {
+  readonly sha256: string;
+  readonly tensors: Record<string, RawTensor>;
+}
+
+/**
+ * Reads a run's weights file once: hashes the bytes read, decodes them (checking the recorded data checksum unless
+ * `verify` is false) and refuses a floating-point tensor holding NaN or ±Inf, naming `what` (the caller), the file and
+ * the tensor. Opening a run and taking networks over from a parent both go through here.
+ */
+export async function readRunWeightsFile(path: string, what: string, options: { verify?: boolean } = {}): Promise<RunWeightsFile> {
+  const bytes = await readRegularFile(path).catch((error: Error) => {
+    throw new Error(`${what}: cannot read ${path} (${error.message})`);
+  });
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const { tensors } = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, { verify: options.verify });
+  for (const [name, raw] of Object.entries(tensors)) {
+    const { count, first } = nonFiniteElements(raw);
+    assert(count === 0, () => `${what}: ${path}: tensor '${name}' holds ${count} NaN or infinite value(s) (the first at flat index ${first}); `
+      + 'the file is damaged or its training diverged, and a model with them cannot synthesise');
+  }
+  return { sha256, tensors };
 }

@@ -3,14 +3,13 @@
  * its run.json with the options checked against it; the parent run a new one is trained on top of; the data set's
  * roles and split. Everything is checked here, before any network is built or case read.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { discoverDataset, splitCases, type Contrast, type Splits } from '../data/index.js';
-import { decodeSafetensors, type RawTensor } from '../io/safetensors/index.js';
+import type { RawTensor } from '../io/safetensors/index.js';
 import type { Precision } from '../nn/index.js';
 import {
-  LR_DECAY_SHAPES, RUN_FILES, RUN_FORMAT, RUN_FORMAT_VERSION, configDifferences, configHash, parseRunConfig, readRun, readRunConfig,
+  LR_DECAY_SHAPES, RUN_FILES, RUN_FORMAT, RUN_FORMAT_VERSION, configDifferences, configHash, parseRunConfig, readRun, readRunConfig, readRunWeightsFile,
   type LearningRateDecay, type ParentRun, type RandomStreams, type RunConfig,
 } from '../runs/index.js';
 import { runtimeInfo } from '../tensor/index.js';
@@ -18,7 +17,6 @@ import { assert, packageVersion } from '../util/index.js';
 import { describeLearningRate, firstChangedStep, learningRateAt } from './learningRate.js';
 import type { TrainingRecipe } from './recipe.js';
 import { checkCasesHaveRoles, type ConditionalRoles } from './trainingCases.js';
-import { readRegularFile } from '../io/index.js';
 
 /** The fixed parts of a new run (the reference's: Adam without decay, batch 1). */
 const DEFAULTS = {
@@ -166,9 +164,9 @@ async function readParent<Config>(recipe: TrainingRecipe<Config>, dir: string, r
   for (const name of recipe.inherits(methodConfig)) {
     const path = weightPaths[name];
     assert(path !== undefined, () => `${where} has no weights of '${name}' (it has ${Object.keys(weightPaths).join(', ')})`);
-    const bytes = await readRegularFile(path);
-    shas[config.weights[name]] = createHash('sha256').update(bytes).digest('hex');
-    weights[name] = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path).tensors;
+    const file = await readRunWeightsFile(path, `${where}: the weights of '${name}'`);
+    shas[config.weights[name]] = file.sha256;
+    weights[name] = file.tensors;
   }
   return { record: { path: resolve(dir), configHash: configHash(config), weights: shas }, weights };
 }
