@@ -3,7 +3,8 @@
  * The `mrsynth` command line. Each command lives in its own module and registers itself here; this file
  * only assembles them, so nothing else imports the CLI.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { parseLimits, setReaderLimits } from '../io/index.js';
 import { registerBaselineCommand } from './baseline.js';
 import { registerCompleteCommand } from './complete.js';
 import { registerConvertCommand } from './convert.js';
@@ -21,7 +22,14 @@ export function buildProgram(): Command {
   const program = new Command('mrsynth')
     .description('Synthesise missing MRI contrasts in 3D (cWDM, ALDM) — train, run and evaluate on libtorch')
     .version(packageVersion())
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addOption(new Option('--limit <NAME=VALUE>', 'raise a limit on what an untrusted file may make mrsynth allocate, '
+      + 'for files you trust (e.g. pickleValues=5e7,checkpointEntries=5e6; repeatable); the error that meets a limit names it')
+      .argParser((value: string, previous: string[] = []) => [...previous, value]))
+    .hook('preAction', (command) => {
+      const limits = command.opts<{ limit?: string[] }>().limit;
+      if (limits !== undefined) setReaderLimits(parseLimits(limits, '--limit'));
+    });
   registerInfoCommand(program);
   registerDemoCommand(program);
   registerPhantomCommand(program);

@@ -10,3 +10,7 @@ export { checkJsonNesting, jsonNestingDepth } from './jsonNesting.js';
 export { makeFolder } from './makeFolder.js';
 export { pathExists } from './pathExists.js';
 export { openRegularFile, readRegularFile } from './regularFile.js';
+export {
+  DEFAULT_READER_LIMITS, overLimit, parseLimits, readerLimits, resetReaderLimits, setReaderLimits,
+} from './readerLimits.js';
+export type { ReaderLimitName, ReaderLimits } from './readerLimits.js';

@@ -5,6 +5,7 @@
  * writer does not hang it.
  */
 import { constants, promises as fs } from 'node:fs';
+import { type ReaderLimitName, overLimit, readerLimits } from './readerLimits.js';
 
 /** Opens `path` for reading if it is a regular file; otherwise throws, saying what it is instead. */
 export async function openRegularFile(path: string): Promise<fs.FileHandle> {
@@ -24,15 +25,21 @@ export async function openRegularFile(path: string): Promise<fs.FileHandle> {
 }
 
 /**
- * The whole of the regular file `path`; with `maxBytes`, a larger file is refused before it is read, naming the
- * limit and `what` it is for.
+ * The whole of the regular file `path`; with `maxBytes` (a fixed bound) or `limit` (a user-adjustable one), a larger
+ * file is refused before it is read, naming the limit and `what` it is for.
  */
-export async function readRegularFile(path: string, options: { maxBytes?: number; what?: string } = {}): Promise<Buffer> {
+export async function readRegularFile(
+  path: string, options: { maxBytes?: number; limit?: ReaderLimitName; what?: string } = {},
+): Promise<Buffer> {
   const handle = await openRegularFile(path);
   try {
     const { size } = await handle.stat();
+    const what = options.what ?? 'this file';
     if (options.maxBytes !== undefined && size > options.maxBytes) {
-      throw new Error(`${path}: ${size} bytes exceed the ${options.maxBytes}-byte limit for ${options.what ?? 'this file'}`);
+      throw new Error(`${path}: ${size} bytes exceed the ${options.maxBytes}-byte limit for ${what}`);
+    }
+    if (options.limit !== undefined && size > readerLimits()[options.limit]) {
+      throw new Error(overLimit(path, options.limit, `${size} bytes for ${what}`));
     }
     return await handle.readFile();
   } finally {

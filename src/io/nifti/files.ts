@@ -10,7 +10,7 @@ import type { Volume } from '../../volume/index.js';
 import { encodeNifti, type NiftiWriteOptions } from './encode.js';
 import { gunzipHead, isGzip } from './gzip.js';
 import { MAX_HEADER_BYTES, parseHeaderDetailed, type NiftiHeader } from './header.js';
-import { MAX_NIFTI_BYTES, parseNifti, type NiftiImage } from './image.js';
+import { parseNifti, type NiftiImage } from './image.js';
 import { pathExists as exists } from '../index.js';
 
 /** The file-system edge of the NIfTI code: everything else here works on bytes. */
@@ -34,7 +34,7 @@ export async function readNiftiWithSha256(path: string): Promise<{ image: NiftiI
 async function readNiftiBytes(path: string): Promise<Uint8Array> {
   return withPath(`readNifti: ${path}`, async () => {
     // A gzip file is at most as large as what it inflates to, give or take its few header bytes.
-    return readRegularFile(path, { maxBytes: MAX_NIFTI_BYTES, what: 'one image' });
+    return readRegularFile(path, { limit: 'niftiBytes', what: 'one image' });
   });
 }
 

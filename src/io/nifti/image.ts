@@ -1,6 +1,6 @@
-import { constants as bufferConstants } from 'node:buffer';
 import { assert, fmtShape } from '../../util/index.js';
 import type { Volume } from '../../volume/index.js';
+import { overLimit, readerLimits } from '../index.js';
 import { affineOf } from './affine.js';
 import { readVoxels } from './binary.js';
 import { DATATYPE_INFO } from './datatype.js';
@@ -14,12 +14,6 @@ export interface NiftiImage {
   /** The file name (or other label) the bytes came from; every error about them quotes it. */
   source: string;
 }
-
-/**
- * Most bytes one image may occupy, stored or decoded to float32: 4 GiB, or less where Node's Buffer is
- * smaller. Checked from the header before anything is allocated or inflated.
- */
-export const MAX_NIFTI_BYTES = Math.min(4 * 2 ** 30, bufferConstants.MAX_LENGTH);
 
 const FLOAT32_BYTES = 4;
 
@@ -39,9 +33,11 @@ export function parseNifti(bytes: Uint8Array, source: string): NiftiImage {
   const count = shape[0] * shape[1] * shape[2];
   const bytesPerVoxel = DATATYPE_INFO[header.datatype].bytes;
   const expectedBytes = header.vox_offset + count * bytesPerVoxel;
-  assert(expectedBytes <= MAX_NIFTI_BYTES && count * FLOAT32_BYTES <= MAX_NIFTI_BYTES, () =>
-    `${who}: dims ${fmtShape(shape)} of ${header.datatype} need ${expectedBytes} bytes on disk and ` +
-    `${count * FLOAT32_BYTES} as float32; the limit is ${MAX_NIFTI_BYTES}`);
+  // The most bytes one image may occupy, stored or decoded to float32, is checked from the header before anything
+  // is allocated or inflated.
+  const limit = readerLimits().niftiBytes;
+  assert(expectedBytes <= limit && count * FLOAT32_BYTES <= limit, () => overLimit(who, 'niftiBytes',
+    `dims ${fmtShape(shape)} of ${header.datatype} need ${expectedBytes} bytes on disk and ${count * FLOAT32_BYTES} as float32`));
 
   const raw = isGzip(bytes) ? gunzipExact(bytes, expectedBytes, who) : bytes;
   assert(raw.length === expectedBytes, () =>

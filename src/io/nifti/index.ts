@@ -4,7 +4,7 @@ export { NIFTI_DATATYPES } from './datatype.js';
 export type { NiftiHeader } from './header.js';
 export { parseNiftiHeader } from './header.js';
 export type { NiftiImage } from './image.js';
-export { parseNifti, MAX_NIFTI_BYTES } from './image.js';
+export { parseNifti } from './image.js';
 export { effectiveAffine } from './affine.js';
 export type { NiftiWriteOptions } from './encode.js';
 export { encodeNifti } from './encode.js';

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { resetReaderLimits, setReaderLimits } from '../index.js';
 import { PickleGlobal, restrictedUnpickle, type UnpickleOptions } from './restrictedUnpickle.js';
 
 const refuseAll: UnpickleOptions = {
@@ -91,4 +92,17 @@ describe('restrictedUnpickle', () => {
   for (const [what, bytes, message] of broken) {
     test(`rejects ${what} with a clean error`, () => assert.throws(() => load(bytes), message));
   }
+
+  test('the values a pickle creates are bounded (pickleValues): one byte per dict cannot exhaust memory', () => {
+    // 1,000 EMPTY_DICT/POP pairs and 10 marks: 1,010 values created.
+    const ops = [0x80, 2, ...Array(1000).fill([0x7d, 0x30]).flat(), ...Array(10).fill([0x28, 0x31]).flat(), 0x4e, 0x2e];
+    try {
+      setReaderLimits({ pickleValues: 1010 });
+      assert.throws(() => load(ops), /restrictedUnpickle\(test\.pkl\): it creates more values by byte \d+, more than the limit pickleValues=1010; .*--limit pickleValues=N/);
+      setReaderLimits({ pickleValues: 1011 });
+      assert.equal(load(ops), null);
+    } finally {
+      resetReaderLimits();
+    }
+  });
 });

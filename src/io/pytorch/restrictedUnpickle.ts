@@ -1,4 +1,5 @@
 import { assert } from '../../util/index.js';
+import { overLimit, readerLimits } from '../index.js';
 
 /**
  * A pickle reader that never runs code. It understands the data opcodes of pickle protocols 2–5 that
@@ -49,6 +50,15 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
   let stack: unknown[] = [];
   const marks: unknown[][] = [];
   const memo = new Map<number, unknown>();
+  // Every value pushed costs memory, and a pickle can push one per byte (EMPTY_DICT is one byte), so their count is bounded.
+  const maxValues = readerLimits().pickleValues;
+  let values = 0;
+  const created = (): void =>
+    assert(++values <= maxValues, () => overLimit(where, 'pickleValues', `it creates more values by byte ${pos}`));
+  const push = (value: unknown): void => {
+    created();
+    stack.push(value);
+  };
 
   const take = (length: number): Uint8Array => {
     assert(pos + length <= bytes.byteLength,
@@ -143,25 +153,25 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
         assert(stack.length === 0 && marks.length === 0, () => `${where}: STOP at byte ${at} leaves ${stack.length} value(s) on the stack`);
         return result;
       }
-      case OP.MARK: marks.push(stack); stack = []; break;
+      case OP.MARK: created(); marks.push(stack); stack = []; break; // a mark opens a new list
       case OP.POP: pop(); break;
       case OP.POP_MARK: popMark(); break;
-      case OP.NONE: stack.push(null); break;
-      case OP.NEWTRUE: stack.push(true); break;
-      case OP.NEWFALSE: stack.push(false); break;
-      case OP.BININT: stack.push(view.getInt32(field(4), true)); break;
-      case OP.BININT1: stack.push(u8()); break;
-      case OP.BININT2: stack.push(u16()); break;
-      case OP.LONG1: stack.push(long(take(u8()))); break;
-      case OP.LONG4: stack.push(long(take(u32()))); break;
-      case OP.BINFLOAT: stack.push(view.getFloat64(field(8), false)); break; // big-endian by spec
-      case OP.BINUNICODE: stack.push(text(u32())); break;
-      case OP.SHORT_BINUNICODE: stack.push(text(u8())); break;
-      case OP.BINUNICODE8: stack.push(text(u64())); break;
-      case OP.BINBYTES: stack.push(take(u32())); break;
-      case OP.SHORT_BINBYTES: stack.push(take(u8())); break;
-      case OP.BINBYTES8: stack.push(take(u64())); break;
-      case OP.EMPTY_LIST: stack.push([]); break;
+      case OP.NONE: push(null); break;
+      case OP.NEWTRUE: push(true); break;
+      case OP.NEWFALSE: push(false); break;
+      case OP.BININT: push(view.getInt32(field(4), true)); break;
+      case OP.BININT1: push(u8()); break;
+      case OP.BININT2: push(u16()); break;
+      case OP.LONG1: push(long(take(u8()))); break;
+      case OP.LONG4: push(long(take(u32()))); break;
+      case OP.BINFLOAT: push(view.getFloat64(field(8), false)); break; // big-endian by spec
+      case OP.BINUNICODE: push(text(u32())); break;
+      case OP.SHORT_BINUNICODE: push(text(u8())); break;
+      case OP.BINUNICODE8: push(text(u64())); break;
+      case OP.BINBYTES: push(take(u32())); break;
+      case OP.SHORT_BINBYTES: push(take(u8())); break;
+      case OP.BINBYTES8: push(take(u64())); break;
+      case OP.EMPTY_LIST: push([]); break;
       case OP.APPEND: { const item = pop(); expectList(top()).push(item); break; }
       case OP.APPENDS: {
         const items = popMark();
@@ -169,26 +179,26 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
         for (const item of items) list.push(item);
         break;
       }
-      case OP.EMPTY_TUPLE: stack.push([]); break;
+      case OP.EMPTY_TUPLE: push([]); break;
       case OP.TUPLE: case OP.LIST: {
         const items = popMark(); // before touching `stack`: popMark switches it back to the enclosing one
-        stack.push(items);
+        push(items);
         break;
       }
-      case OP.TUPLE1: stack.push([pop()]); break;
-      case OP.TUPLE2: { const b = pop(); stack.push([pop(), b]); break; }
-      case OP.TUPLE3: { const c = pop(); const b = pop(); stack.push([pop(), b, c]); break; }
-      case OP.EMPTY_DICT: stack.push(new Map()); break;
+      case OP.TUPLE1: push([pop()]); break;
+      case OP.TUPLE2: { const b = pop(); push([pop(), b]); break; }
+      case OP.TUPLE3: { const c = pop(); const b = pop(); push([pop(), b, c]); break; }
+      case OP.EMPTY_DICT: push(new Map()); break;
       case OP.SETITEM: { const value = pop(); const key = pop(); setItems(top(), [key, value]); break; }
       case OP.SETITEMS: { const items = popMark(); setItems(top(), items); break; }
-      case OP.DICT: { const dict = new Map(); setItems(dict, popMark()); stack.push(dict); break; }
-      case OP.GLOBAL: { const module = line(); stack.push(global(module, line())); break; }
+      case OP.DICT: { const dict = new Map(); setItems(dict, popMark()); push(dict); break; }
+      case OP.GLOBAL: { const module = line(); push(global(module, line())); break; }
       case OP.STACK_GLOBAL: {
         const name = pop();
         const module = pop();
         assert(typeof module === 'string' && typeof name === 'string',
           () => `${where}: STACK_GLOBAL at byte ${at} needs two strings, got ${describe(module)} and ${describe(name)}`);
-        stack.push(global(module, name));
+        push(global(module, name));
         break;
       }
       case OP.REDUCE: {
@@ -197,7 +207,7 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
         assert(callable instanceof PickleGlobal && callable.call,
           () => `${where}: REDUCE at byte ${at} cannot call ${describe(callable)}`);
         assert(Array.isArray(args), () => `${where}: REDUCE at byte ${at} needs an argument tuple, got ${describe(args)}`);
-        stack.push(callable.call(args));
+        push(callable.call(args));
         break;
       }
       case OP.BUILD: {
@@ -208,14 +218,14 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
           () => `${where}: BUILD at byte ${at} may only set attributes of a dict, got ${describe(top())} with state ${describe(state)}`);
         break;
       }
-      case OP.BINPERSID: stack.push(options.persistentLoad(pop())); break;
+      case OP.BINPERSID: push(options.persistentLoad(pop())); break;
       case OP.BINPUT: memo.set(u8(), top()); break;
       case OP.LONG_BINPUT: memo.set(u32(), top()); break;
       case OP.MEMOIZE: memo.set(memo.size, top()); break;
       case OP.BINGET: case OP.LONG_BINGET: {
         const index = op === OP.BINGET ? u8() : u32();
         assert(memo.has(index), () => `${where}: memo entry ${index} read at byte ${at} was never stored`);
-        stack.push(memo.get(index));
+        push(memo.get(index));
         break;
       }
       default:

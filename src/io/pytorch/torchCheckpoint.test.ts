@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { buildZip } from '../../../test-fixtures/pytorch/buildZip.js';
+import { resetReaderLimits, setReaderLimits } from '../index.js';
 import { type RawTensor, checkRawTensor } from '../safetensors/index.js';
 import { decodeTorchCheckpoint } from './torchCheckpoint.js';
 import { loadTorchCheckpoint } from './torchCheckpointFile.js';
@@ -183,7 +184,19 @@ describe('decodeTorchCheckpoint', () => {
       const bytes = archive(dictOf(ops));
       assert.ok(bytes.byteLength < 2048);
       assert.throws(() => decodeTorchCheckpoint(bytes, 'shared.pt'),
-        /decodeTorchCheckpoint\(shared\.pt\): its dicts and lists expand to more than 1000000 entries \(references shared many times over\)/);
+        /decodeTorchCheckpoint\(shared\.pt\): its dicts and lists expand to more entries \(references shared many times over\).*more than the limit checkpointEntries=1000000.*--limit checkpointEntries=N/);
+    });
+
+    test('a user who trusts a large checkpoint raises checkpointEntries; lowered, it stops a small one', () => {
+      const ops = dictOf([0x5d, 0x28, ...Array(50).fill(0x4e), 0x65]);
+      try {
+        setReaderLimits({ checkpointEntries: 20 });
+        assert.throws(() => decodeTorchCheckpoint(archive(ops), 'many.pt'), /many\.pt.*limit checkpointEntries=20/);
+        setReaderLimits({ checkpointEntries: 100 });
+        assert.equal(decodeTorchCheckpoint(archive(ops), 'many.pt').ignored.length, 50);
+      } finally {
+        resetReaderLimits();
+      }
     });
 
     test('a dict that holds itself is refused, naming where', () => {

@@ -1,4 +1,5 @@
 import { assert, fmtShape } from '../../util/index.js';
+import { overLimit, readerLimits } from '../index.js';
 import { product } from '../../util/index.js';
 import { type RawTensor, type SafetensorsDtype, dtypeItemSize } from '../safetensors/index.js';
 import { PickleGlobal, restrictedUnpickle } from './restrictedUnpickle.js';
@@ -176,15 +177,15 @@ function viewBytes(storage: TorchStorage, offset: number, size: number[], stride
  * references expands to billions of keys; and a dict can hold itself. A state dict has one entry per tensor and
  * nests a few levels.
  */
-export const MAX_CHECKPOINT_ENTRIES = 1_000_000;
 export const MAX_CHECKPOINT_DEPTH = 32;
 
 function flatten(root: unknown, prefix: string, into: TorchCheckpointContents, where: string): void {
   let visited = 0;
+  const maxEntries = readerLimits().checkpointEntries;
   const open = new Set<unknown>();
   const walk = (value: unknown, path: string, depth: number): void => {
-    assert(++visited <= MAX_CHECKPOINT_ENTRIES, () => `${where}: its dicts and lists expand to more than ${MAX_CHECKPOINT_ENTRIES} entries `
-      + '(references shared many times over); a state dict has one entry per tensor');
+    assert(++visited <= maxEntries, () => overLimit(where, 'checkpointEntries',
+      'its dicts and lists expand to more entries (references shared many times over); a state dict has one per tensor'));
     assert(depth <= MAX_CHECKPOINT_DEPTH, () => `${where}: its dicts and lists nest more than ${MAX_CHECKPOINT_DEPTH} levels deep `
       + `(at "${path.slice(0, 60)}…"); a state dict nests a few`);
     if (value instanceof RebuiltTensor) {

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { buildZip } from '../../../test-fixtures/pytorch/buildZip.js';
+import { resetReaderLimits, setReaderLimits } from '../index.js';
 import { openZipArchive } from './zipArchive.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -62,5 +63,30 @@ describe('openZipArchive', () => {
     const saturated = buildZip([{ name: 'x', data: text('abc') }]);
     new DataView(saturated.buffer).setUint16(saturated.length - 22 + 10, 0xffff, true);
     assert.throws(() => openZipArchive(saturated, 'sat.zip'), /the directory fields are saturated but no ZIP64 locator precedes them/);
+  });
+
+  test('an entry that inflates past the size its directory states stops there: a 10 MB zip bomb is refused, not inflated', () => {
+    // 10 MB of zeros deflate to about 10 KB; the directory claims 100 bytes.
+    const bomb = buildZip([{ name: 'a/data.pkl', data: new Uint8Array(10_000_000), deflate: true }]);
+    assert.ok(bomb.byteLength < 20_000);
+    const centralStart = bomb.length - 22 - (46 + 'a/data.pkl'.length);
+    new DataView(bomb.buffer).setUint32(centralStart + 24, 100, true);
+    assert.throws(() => openZipArchive(bomb, 'bomb.zip').read('a/data.pkl'),
+      /openZipArchive\(bomb\.zip\): entry "a\/data\.pkl" inflates to more than the 100 bytes the directory states/);
+  });
+
+  test('entry counts and inflated sizes above their limits are refused naming the limit; raised, the archive reads', () => {
+    try {
+      setReaderLimits({ zipEntries: 2 });
+      assert.throws(() => openZipArchive(buildZip(entries), 'many.zip'),
+        /openZipArchive\(many\.zip\): the archive lists 3 entries, more than the limit zipEntries=2; .*--limit zipEntries=N/);
+      setReaderLimits({ zipEntries: 3, zipEntryBytes: 299 });
+      const archive = openZipArchive(buildZip(entries), 'big.zip');
+      assert.throws(() => archive.read('a/data/0'), /entry "a\/data\/0" inflates to 300 bytes, more than the limit zipEntryBytes=299/);
+      setReaderLimits({ zipEntryBytes: 300 });
+      assert.deepEqual(archive.read('a/data/0'), entries[1].data);
+    } finally {
+      resetReaderLimits();
+    }
   });
 });

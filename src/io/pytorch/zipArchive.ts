@@ -1,5 +1,6 @@
 import { crc32, inflateRawSync } from 'node:zlib';
 import { assert } from '../../util/index.js';
+import { overLimit, readerLimits } from '../index.js';
 
 /**
  * A read-only view of a ZIP archive held in memory (PKWARE APPNOTE 6.3): the central directory is read once,
@@ -76,6 +77,7 @@ export function openZipArchive(bytes: Uint8Array, source: string): ZipArchive {
     directoryOffset = u64(record + 48);
   }
   inFile(directoryOffset, directorySize, 'central directory');
+  assert(count <= readerLimits().zipEntries, () => overLimit(where, 'zipEntries', `the archive lists ${count} entries`));
 
   const entries = new Map<string, ZipEntry>();
   let at = directoryOffset;
@@ -129,11 +131,17 @@ export function openZipArchive(bytes: Uint8Array, source: string): ZipArchive {
       let data: Uint8Array;
       if (entry.method === METHOD_STORED) data = stored;
       else if (entry.method === METHOD_DEFLATED) {
+        // Inflation stops at the size the directory states, so an entry that lies about it cannot blow up.
+        assert(entry.uncompressedSize <= readerLimits().zipEntryBytes,
+          () => overLimit(where, 'zipEntryBytes', `entry "${name}" inflates to ${entry.uncompressedSize} bytes`));
         try {
-          const inflated = inflateRawSync(stored);
+          const inflated = inflateRawSync(stored, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
           data = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
         } catch (error) {
-          throw new Error(`${where}: entry "${name}" does not inflate (${(error as Error).message})`);
+          const code = (error as { code?: unknown }).code;
+          throw new Error(code === 'ERR_BUFFER_TOO_LARGE'
+            ? `${where}: entry "${name}" inflates to more than the ${entry.uncompressedSize} bytes the directory states`
+            : `${where}: entry "${name}" does not inflate (${(error as Error).message})`);
         }
       } else throw new Error(`${where}: entry "${name}" uses compression method ${entry.method}; only stored (0) and deflate (8) are supported`);
       assert(data.byteLength === entry.uncompressedSize,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { assert, fmtShape } from '../../util/index.js';
 import { product } from '../../util/index.js';
-import { checkJsonNesting } from '../index.js';
+import { checkJsonNesting, overLimit, readerLimits } from '../index.js';
 import { findDuplicateJsonKey } from './findDuplicateJsonKey.js';
 import {
   type RawTensor, type SafetensorsDtype, SAFETENSORS_DTYPES, checkRawTensor, dtypeItemSize, isSafetensorsDtype,
@@ -21,8 +21,6 @@ export interface SafetensorsContents {
 
 const HEADER_LENGTH_BYTES = 8;
 const METADATA_KEY = '__metadata__';
-/** The reference reader refuses larger headers; so do we, which also bounds the work a hostile file can ask for. */
-const MAX_HEADER_BYTES = 100_000_000;
 /** Nesting a header may have: it needs three levels (header, tensor entry, shape or offsets); a little slack for extensions. */
 const MAX_HEADER_DEPTH = 8;
 /** The header is padded with spaces so that the buffer starts 8-byte aligned, as the reference writer does. */
@@ -107,7 +105,7 @@ export function decodeSafetensors(bytes: Uint8Array, source: string, options: De
   const declared = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
   assert(declared <= BigInt(bytes.byteLength - HEADER_LENGTH_BYTES),
     () => `${where}: header length ${declared} runs past the end of the file (${bytes.byteLength} bytes); is the file truncated?`);
-  assert(declared <= MAX_HEADER_BYTES, () => `${where}: header length ${declared} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
+  assert(declared <= readerLimits().safetensorsHeaderBytes, () => overLimit(where, 'safetensorsHeaderBytes', `header length ${declared}`));
   const headerEnd = HEADER_LENGTH_BYTES + Number(declared);
   const headerBytes = bytes.subarray(HEADER_LENGTH_BYTES, headerEnd);
   assert(headerBytes[0] === 0x7b,
