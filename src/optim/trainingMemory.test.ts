@@ -49,7 +49,6 @@ describe('training memory', () => {
     let rssAt100 = { inUse: 0, raw: 0 };
     let firstLoss = 0;
     let lastLoss = 0;
-    const started = performance.now();
     for (let step = 1; step <= STEPS; step++) {
       const loss = tidy(() => {
         const x = randn([1, 1, EDGE, EDGE, EDGE], { generator }).mul(0.1).add(target);
@@ -65,11 +64,11 @@ describe('training memory', () => {
       if (step === STEPS) lastLoss = loss;
       if (step === 100) rssAt100 = residentMemory();
     }
-    const seconds = (performance.now() - started) / 1000;
     const rssAtEnd = residentMemory();
     const growth = (rssAtEnd.inUse - rssAt100.inUse) / MB;
     const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
-    console.log(`training-memory: ${STEPS} steps at ${EDGE}³ in ${seconds.toFixed(1)} s (${(1000 * seconds / STEPS).toFixed(1)} ms/step); ` +
+    // How long a step takes: npm run bench:engine.
+    console.log(`training-memory: ${STEPS} steps at ${EDGE}³; ` +
       `loss ${firstLoss.toFixed(4)} → ${lastLoss.toFixed(4)}; RSS in use ${(rssAt100.inUse / MB).toFixed(1)} MB at step 100, ` +
       `${(rssAtEnd.inUse / MB).toFixed(1)} MB at step ${STEPS} (${signed(growth)} MB; with the allocator's free blocks ` +
       `${signed((rssAtEnd.raw - rssAt100.raw) / MB)} MB); ` +

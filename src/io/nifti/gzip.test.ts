@@ -23,9 +23,9 @@ test('gunzipExact reports a stream shorter than the header implies', () => {
 test('a bomb (16 MiB of zeros in ~16 KiB) stops at the expected size instead of inflating it all', () => {
   const bomb = gzipSync(new Uint8Array(16 * 2 ** 20), { level: 9 });
   assert.ok(bomb.length < 20_000);
-  const started = performance.now();
+  // "more than": zlib stopped at the output limit (a full inflate would report the 16 MiB it found).
+  // How long the refusal takes: npm run bench:data.
   assert.throws(() => gunzipExact(bomb, 1000, 'bomb.nii.gz'), /bomb\.nii\.gz: gzip data inflates to more than the 1000 bytes/);
-  assert.ok(performance.now() - started < 500);
 });
 
 test('a header claiming more than the compressed bytes could ever hold is refused before inflating', () => {
