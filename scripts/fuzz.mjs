@@ -4,8 +4,11 @@
 // one of: `error` (a clean Error naming the file), `accepted` (parsed, finite results), `unnamed` (an error whose
 // message does not name the file), `exception` (anything thrown that is not an Error), `crash` (the worker died),
 // `hang` (over the time budget) or `memory` (over the memory budget). Anything but the first two fails the run; the
-// worker is restarted after a crash, and the input that crashed it is named. Also reported per reader: the share of
-// inputs that got past the first check (the header's magic or size), so the mutations are seen to reach deeper.
+// worker is restarted after a crash, and the input that crashed it is named. Also reported per reader, so that the
+// mutations are seen to reach deeper than the magic bytes: the share of inputs whose structure parsed (the NIfTI
+// header, the ZIP directory, the JSON of a safetensors header or run.json, a manifest's header row, a pickle's
+// PROTO) and the share of the reader's V8 code blocks (functions and the branches in them) that ran. The worker runs
+// the TypeScript sources under tsx, so no build is needed.
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,22 +23,25 @@ const TIME_BUDGET_MS = 5000;
 const MEMORY_BUDGET_MB = 1024;
 const BAD = ['unnamed', 'exception', 'crash', 'hang', 'memory'];
 
-/** The built modules each reader's parsing lives in, whose V8 block coverage the run reports. */
+/** The modules each reader's parsing lives in, whose V8 block coverage (functions and the branches inside them) is reported. */
 const READER_FILES = {
-  nifti: ['io/nifti/header.js', 'io/nifti/image.js', 'io/nifti/affine.js', 'io/nifti/binary.js'],
-  'nifti.gz': ['io/nifti/gzip.js', 'io/nifti/image.js'],
-  safetensors: ['io/safetensors/safetensors.js', 'io/safetensors/findDuplicateJsonKey.js', 'io/jsonNesting.js'],
-  torch: ['io/pytorch/torchCheckpoint.js', 'io/pytorch/zipArchive.js', 'io/pytorch/restrictedUnpickle.js'],
-  'run.json': ['runs/runConfig.js', 'runs/runFolder.js'],
-  manifest: ['data/manifest.js'],
+  nifti: ['io/nifti/header.ts', 'io/nifti/image.ts', 'io/nifti/affine.ts', 'io/nifti/binary.ts'],
+  'nifti.gz': ['io/nifti/gzip.ts', 'io/nifti/image.ts'],
+  safetensors: ['io/safetensors/safetensors.ts', 'io/safetensors/findDuplicateJsonKey.ts', 'io/jsonNesting.ts', 'io/safetensors/rawTensor.ts'],
+  torch: ['io/pytorch/torchCheckpoint.ts', 'io/pytorch/zipArchive.ts', 'io/pytorch/restrictedUnpickle.ts'],
+  zip: ['io/pytorch/zipArchive.ts'],
+  pickle: ['io/pytorch/restrictedUnpickle.ts'],
+  'run.json': ['runs/runConfig.ts', 'runs/runFolder.ts'],
+  manifest: ['data/manifest.ts'],
+  paths: ['io/regularFile.ts', 'io/nifti/files.ts', 'io/pytorch/torchCheckpointFile.ts', 'io/safetensors/safetensorsFile.ts'],
 };
-const dist = pathToFileURL(join(fileURLToPath(new URL('..', import.meta.url)), 'dist')).href;
+const sources = pathToFileURL(join(fileURLToPath(new URL('..', import.meta.url)), 'src')).href;
 const coverageRoot = mkdtempSync(join(tmpdir(), 'mrsynth-fuzz-coverage-'));
 let coverageDir = coverageRoot;
 
 function startWorker() {
   return fork(WORKER, [], {
-    execArgv: [`--max-old-space-size=${MEMORY_BUDGET_MB}`], stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    execArgv: ['--import', 'tsx', `--max-old-space-size=${MEMORY_BUDGET_MB}`], stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, NODE_V8_COVERAGE: coverageDir },
   });
 }
@@ -45,7 +51,7 @@ function blockCoverage(dir, files) {
   const counts = new Map();
   for (const name of readdirSync(dir)) {
     for (const script of JSON.parse(readFileSync(join(dir, name), 'utf8')).result) {
-      const file = files.find((f) => script.url === `${dist}/${f}`);
+      const file = files.find((f) => script.url === `${sources}/${f}`);
       if (file === undefined) continue;
       for (const fn of script.functions) {
         for (const range of fn.ranges) {
@@ -92,7 +98,7 @@ function runOne(worker, reader, index) {
   });
 }
 
-const readers = (await import('./fuzz-worker.mjs')).READERS.filter((r) => only.length === 0 || only.includes(r));
+const readers = Object.keys(READER_FILES).filter((r) => only.length === 0 || only.includes(r));
 let worker;
 const failures = [];
 console.log(`fuzz: ${perReader} inputs per reader, seed ${seed}, ${TIME_BUDGET_MS} ms and ${MEMORY_BUDGET_MB} MB per input`);

@@ -9,7 +9,10 @@ import { type ReaderLimitName, overLimit, readerLimits } from './readerLimits.js
 
 /** Opens `path` for reading if it is a regular file; otherwise throws, saying what it is instead. */
 export async function openRegularFile(path: string): Promise<fs.FileHandle> {
-  const handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  // A NUL byte cannot be in a path the system knows (Node would throw a TypeError); a manifest could still hold one.
+  if (path.includes('\0')) throw new Error(`${JSON.stringify(path)}: a path cannot contain a NUL byte`);
+  if (path === '') throw new Error('"": the path is empty');
+  const handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch((error: unknown) => { throw naming(path, error); });
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) {
@@ -41,8 +44,14 @@ export async function readRegularFile(
     if (options.limit !== undefined && size > readerLimits()[options.limit]) {
       throw new Error(overLimit(path, options.limit, `${size} bytes for ${what}`));
     }
-    return await handle.readFile();
+    return await handle.readFile().catch((error: unknown) => { throw naming(path, error); });
   } finally {
     await handle.close();
   }
+}
+
+/** `error` with `path` in its message (Node names the path of a failed open, not of a failed read). */
+function naming(path: string, error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.includes(path) ? (error as Error) : new Error(`${path}: ${message}`, { cause: error });
 }
