@@ -15,6 +15,8 @@ export type { InstanceNormOptions } from './instanceNorm.js';
 export { Embedding } from './embedding.js';
 export { Dropout } from './dropout.js';
 export { SiLU } from './silu.js';
+export { ReLU } from './relu.js';
+export { LeakyReLU } from './leakyRelu.js';
 export { Identity } from './identity.js';
 export { initKaimingUniform } from './init.js';
 export { PRECISIONS, PRECISION_DTYPES, parsePrecision } from './precision.js';
