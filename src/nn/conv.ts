@@ -1,4 +1,7 @@
-/** `Conv`: a 2D or 3D convolution layer, torch.nn.Conv2d / Conv3d with the same parameters and initialisation. */
+/**
+ * `Conv`: a 1D, 2D or 3D convolution layer, torch.nn.Conv1d / Conv2d / Conv3d with the same parameters and
+ * initialisation. 1D serves attention layers, whose per-token projections the reference stores as Conv1d weights.
+ */
 import { F, Tensor, empty } from '../tensor/index.js';
 import { assert, fmtShape } from '../util/index.js';
 import { castTuple, product } from '../util/index.js';
@@ -6,7 +9,7 @@ import { initKaimingUniform } from './init.js';
 import { Module } from './module.js';
 
 export interface ConvOptions {
-  spatialDims: 2 | 3;
+  spatialDims: 1 | 2 | 3;
   inChannels: number;
   outChannels: number;
   /** One size for every axis or one per axis. */
@@ -23,8 +26,10 @@ export interface ConvOptions {
   bias?: boolean;
 }
 
+const SPATIAL_AXES = { 1: 'L', 2: 'H, W', 3: 'D, H, W' } as const;
+
 export class Conv extends Module {
-  readonly spatialDims: 2 | 3;
+  readonly spatialDims: 1 | 2 | 3;
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelSize: number[];
@@ -36,7 +41,7 @@ export class Conv extends Module {
   constructor(options: ConvOptions) {
     super();
     const { spatialDims, inChannels, outChannels, groups = 1 } = options;
-    assert(spatialDims === 2 || spatialDims === 3, () => `Conv: spatialDims must be 2 or 3, got ${spatialDims}`);
+    assert(spatialDims === 1 || spatialDims === 2 || spatialDims === 3, () => `Conv: spatialDims must be 1, 2 or 3, got ${spatialDims}`);
     for (const [name, value] of [['inChannels', inChannels], ['outChannels', outChannels], ['groups', groups]] as const) {
       assert(Number.isInteger(value) && value > 0, () => `Conv: ${name} must be a positive integer, got ${value}`);
     }
@@ -72,10 +77,12 @@ export class Conv extends Module {
   forward(input: Tensor): Tensor {
     const rank = this.spatialDims + 2;
     assert(input.ndim === rank && input.shape[1] === this.inChannels,
-      () => `Conv.forward: input must be (N, ${this.inChannels}, ${this.spatialDims === 3 ? 'D, H, W' : 'H, W'}), got shape ${fmtShape(input.shape)}`);
+      () => `Conv.forward: input must be (N, ${this.inChannels}, ${SPATIAL_AXES[this.spatialDims]}), got shape ${fmtShape(input.shape)}`);
     const options = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
-    return this.spatialDims === 3
-      ? F.conv3d(input, this.weight, this.bias, options as F.ConvOptions<[number, number, number]>)
-      : F.conv2d(input, this.weight, this.bias, options as F.ConvOptions<[number, number]>);
+    switch (this.spatialDims) {
+      case 3: return F.conv3d(input, this.weight, this.bias, options as F.ConvOptions<[number, number, number]>);
+      case 2: return F.conv2d(input, this.weight, this.bias, options as F.ConvOptions<[number, number]>);
+      case 1: return F.conv1d(input, this.weight, this.bias, options as F.ConvOptions<[number]>);
+    }
   }
 }

@@ -124,4 +124,25 @@ describe('layer construction and inputs', () => {
     same.dispose();
     pointwise.dispose();
   }));
+
+  test("1D: Conv1d's weight shape and bound; a kernel-1 conv is a per-token linear map over channels", () => tidy(() => {
+    // The attention layers' qkv projection: C → 3C, stored by PyTorch as a [3C, C, 1] Conv1d weight.
+    const qkv = new Conv({ spatialDims: 1, inChannels: 4, outChannels: 12, kernelSize: 1 });
+    assert.deepEqual(qkv.namedParameters().map(([k, p]) => `${k} [${p.shape}]`), ['weight [12,4,1]', 'bias [12]']);
+    // kaiming_uniform(a = √5) gives U(−1/√fan_in, 1/√fan_in) with fan_in = 4 · 1.
+    assert.ok(qkv.weight.abs().max().item() <= 0.5 && qkv.bias!.abs().max().item() <= 0.5);
+    const pointwise = new Conv({ spatialDims: 1, inChannels: 2, outChannels: 1, kernelSize: 1 });
+    pointwise.loadStateDict({ weight: tensor([2, -3], { shape: [1, 2, 1] }), bias: tensor([0.5]) });
+    const x = ramp([1, 2, 5]);
+    const xs = x.toTypedArray<'float32'>();
+    const y = pointwise.forward(x);
+    assert.deepEqual(y.shape, [1, 1, 5]);
+    const ys = y.toTypedArray<'float32'>();
+    for (let v = 0; v < 5; v++) assert.ok(Math.abs(ys[v] - (2 * xs[v] - 3 * xs[5 + v] + 0.5)) < 1e-6, `token ${v}: ${ys[v]}`);
+    const strided = new Conv({ spatialDims: 1, inChannels: 2, outChannels: 3, kernelSize: 3, stride: 2, padding: 1 });
+    assert.deepEqual(strided.forward(ramp([2, 2, 9])).shape, [2, 3, 5]);
+    assert.throws(() => pointwise.forward(ramp([1, 2, 5, 1])), /Conv.forward: input must be \(N, 2, L\), got shape \[1,2,5,1\]/);
+    assert.throws(() => new Conv({ spatialDims: 4 as 3, inChannels: 1, outChannels: 1, kernelSize: 1 }), /Conv: spatialDims must be 1, 2 or 3, got 4/);
+    for (const m of [qkv, pointwise, strided]) m.dispose();
+  }));
 });

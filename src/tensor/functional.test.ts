@@ -82,6 +82,81 @@ describe('conv3d', () => {
   }));
 });
 
+/** The textbook 1D cross-correlation with zero padding, stride and groups, over (N, C, L). */
+function directConv1d(x: Float64Array, xs: number[], w: Float64Array, ws: number[], b: Float64Array, stride: number, padding: number, groups: number) {
+  const [n, cin, length] = xs;
+  const [cout, cinPerGroup, k] = ws;
+  const ol = Math.floor((length + 2 * padding - k) / stride) + 1;
+  const out = new Float64Array(n * cout * ol);
+  const coutPerGroup = cout / groups;
+  for (let bi = 0; bi < n; bi++) for (let co = 0; co < cout; co++) for (let o = 0; o < ol; o++) {
+    const g = Math.floor(co / coutPerGroup);
+    let acc = b[co];
+    for (let ci = 0; ci < cinPerGroup; ci++) for (let a = 0; a < k; a++) {
+      const i = o * stride + a - padding;
+      if (i >= 0 && i < length) acc += x[(bi * cin + g * cinPerGroup + ci) * length + i] * w[(co * cinPerGroup + ci) * k + a];
+    }
+    out[(bi * cout + co) * ol + o] = acc;
+  }
+  return { out, shape: [n, cout, ol] };
+}
+
+describe('conv1d', () => {
+  for (const { kernel, stride, padding, groups } of [
+    { kernel: 1, stride: 1, padding: 0, groups: 1 }, { kernel: 3, stride: 2, padding: 1, groups: 1 }, { kernel: 3, stride: 1, padding: 2, groups: 2 },
+  ]) {
+    test(`matches a direct loop (kernel ${kernel}, stride ${stride}, padding ${padding}, groups ${groups}) on 2x4x9`, () => tidy(() => {
+      const xs = [2, 4, 9], ws = [6, 4 / groups, kernel];
+      const x = filled(xs, 11), w = filled(ws, 12), b = filled([6], 13);
+      const expected = directConv1d(x, xs, w, ws, b, stride, padding, groups);
+      const y = F.conv1d(tensor(x, { shape: xs, dtype: 'float64' }), tensor(w, { shape: ws, dtype: 'float64' }),
+        tensor(b, { dtype: 'float64' }), { stride, padding, groups });
+      assert.deepEqual(y.shape, expected.shape);
+      assertClose(y.toTypedArray<'float64'>(), expected.out, 1e-12, 'conv1d');
+    }));
+  }
+
+  test("'same' padding keeps the length; a wrong rank is refused naming the layout", () => tidy(() => {
+    const x = randn([1, 2, 7], { generator: new Generator(8) }), w = randn([3, 2, 5], { generator: new Generator(9) });
+    assert.deepEqual(F.conv1d(x, w, null, { padding: 'same' }).toTypedArray(), F.conv1d(x, w, null, { padding: 2 }).toTypedArray());
+    assert.throws(() => F.conv1d(zeros([1, 2, 3, 3]), w), /conv1d: input must be rank 3 \(N, C, L\), got rank 4 \(shape \[1,2,3,3\]\)/);
+    assert.throws(() => F.conv1d(x, zeros([3, 2])), /conv1d: weight must be rank 3 \(Cout, Cin\/groups, kL\), got rank 2/);
+  }));
+});
+
+describe('crossEntropy', () => {
+  /** −log(e^{z_y} / Σ_k e^{z_k}) in doubles, one value per row of `rows`. */
+  const byHand = (rows: number[][], targets: number[]) => rows.map((z, i) => Math.log(z.reduce((a, v) => a + Math.exp(v), 0)) - z[targets[i]]);
+
+  test('with class indices: −log softmax(z)[y] per sample, averaged, summed or kept', () => tidy(() => {
+    const rows = [[0.5, -1, 2, 0], [3, 3, -2, 1], [-0.25, 0, 0.75, -4]];
+    const targets = [2, 0, 3];
+    const expected = byHand(rows, targets);
+    const logits = tensor(rows.flat(), { shape: [3, 4], dtype: 'float64' });
+    const target = tensor(targets, { dtype: 'int64' });
+    assertClose(F.crossEntropy(logits, target, 'none').toTypedArray<'float64'>(), expected, 1e-12, 'none');
+    assert.ok(Math.abs(F.crossEntropy(logits, target).item() - expected.reduce((a, v) => a + v, 0) / 3) < 1e-12);
+    assert.ok(Math.abs(F.crossEntropy(logits, target, 'sum').item() - expected.reduce((a, v) => a + v, 0)) < 1e-12);
+    // Equal logits: every class is as likely, so the loss is ln K whatever the target.
+    assert.ok(Math.abs(F.crossEntropy(zeros([2, 5]), tensor([0, 4], { dtype: 'int64' })).item() - Math.log(5)) < 1e-6);
+  }));
+
+  test('(N, K, d) logits take an (N, d) target, the class axis second as in PyTorch', () => tidy(() => {
+    // Sample 0 holds positions [1, 0, 0] and [0, 2, 0] of its 3 classes; the mean runs over all N·d terms.
+    const logits = tensor([1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0], { shape: [2, 3, 2], dtype: 'float64' });
+    const target = tensor([[0, 1], [2, 2]], { dtype: 'int64' });
+    const expected = byHand([[1, 0, 0], [0, 2, 0], [0, 0, 0], [0, 0, 0]], [0, 1, 2, 2]);
+    assertClose(F.crossEntropy(logits, target, 'none').toTypedArray<'float64'>(), expected, 1e-12, '(N, K, d)');
+  }));
+
+  test('refuses float targets and a target shape that does not fit the logits', () => tidy(() => {
+    assert.throws(() => F.crossEntropy(zeros([2, 3]), tensor([0, 1])), /crossEntropy: target must hold int64 class indices, got float32 \(shape \[2\]\)/);
+    assert.throws(() => F.crossEntropy(zeros([2, 3]), tensor([0, 1, 2], { dtype: 'int64' })),
+      /crossEntropy: target must have shape \[2\] for logits of shape \[2,3\], got \[3\]/);
+    assert.throws(() => F.crossEntropy(zeros([3]), tensor([0], { dtype: 'int64' })), /crossEntropy: logits must be \(N, K, …\), got shape \[3\]/);
+  }));
+});
+
 describe('autograd', () => {
   test('gradient of a composite function matches central finite differences', () => tidy(() => {
     // f(x, w) = sum(silu(conv3d(x, w)) * tanh(x_center)) + mean(x^2) — convolution, activation, broadcasting, reduction.

@@ -9,6 +9,7 @@ import { Tensor, callTensor } from './tensor.js';
 
 type Triple = number | readonly [number, number, number];
 type Pair = number | readonly [number, number];
+type Single = number | readonly [number];
 
 export interface ConvOptions<T> {
   stride?: T;
@@ -30,20 +31,25 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
   return convolution('conv2d', 2, input, weight, bias, options);
 }
 
+/** Over (N, C, L): attention layers use a kernel-1 conv1d as a per-token linear map over channels. */
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions<Single> = {}): Tensor {
+  return convolution('conv1d', 1, input, weight, bias, options);
+}
+
 const CONV_LAYOUT = {
+  1: { input: 'N, C, L', weight: 'Cout, Cin/groups, kL' },
   2: { input: 'N, C, H, W', weight: 'Cout, Cin/groups, kH, kW' },
   3: { input: 'N, C, D, H, W', weight: 'Cout, Cin/groups, kD, kH, kW' },
 } as const;
 
-function convolution(fn: string, spatialDims: 2 | 3, input: Tensor, weight: Tensor, bias: Tensor | null | undefined,
-  options: ConvOptions<Triple> | ConvOptions<Pair>): Tensor {
+function convolution(fn: string, spatialDims: 1 | 2 | 3, input: Tensor, weight: Tensor, bias: Tensor | null | undefined,
+  options: ConvOptions<Triple> | ConvOptions<Pair> | ConvOptions<Single>): Tensor {
   checkRank(fn, 'input', input, spatialDims + 2, CONV_LAYOUT[spatialDims].input);
   checkRank(fn, 'weight', weight, spatialDims + 2, CONV_LAYOUT[spatialDims].weight);
   const { stride = 1, padding = 0, dilation = 1, groups = 1 } = options;
   // 'same' and 'valid' have their own overload; explicit padding the plain one.
-  const operator = typeof padding === 'string'
-    ? (spatialDims === 3 ? OPS.conv3dPadding : OPS.conv2dPadding)
-    : (spatialDims === 3 ? OPS.conv3d : OPS.conv2d);
+  const { plain, named } = CONV_OPS[spatialDims];
+  const operator = typeof padding === 'string' ? named : plain;
   return callTensor(operator, input, weight, bias ?? null, stride, padding, dilation, groups);
 }
 
@@ -170,6 +176,20 @@ export function l1Loss(input: Tensor, target: Tensor, reduction: Reduction = 'me
 }
 
 /**
+ * −log softmax(logits)[target] per sample, like F.cross_entropy with class indices: logits (N, K) or
+ * (N, K, d1, …), target int64 (N) or (N, d1, …) holding classes 0…K−1. No class weights, label smoothing or
+ * ignored index (a target of −100 is still skipped, as by torch's default).
+ */
+export function crossEntropy(logits: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  assert(logits.ndim >= 2, () => `crossEntropy: logits must be (N, K, …), got shape ${fmtShape(logits.shape)}`);
+  assert(target.dtype === 'int64', () => `crossEntropy: target must hold int64 class indices, got ${target.dtype} (shape ${fmtShape(target.shape)})`);
+  const expected = [logits.shape[0], ...logits.shape.slice(2)];
+  assert(target.ndim === expected.length && target.shape.every((s, i) => s === expected[i]),
+    () => `crossEntropy: target must have shape ${fmtShape(expected)} for logits of shape ${fmtShape(logits.shape)}, got ${fmtShape(target.shape)}`);
+  return callTensor(OPS.crossEntropy, logits, target, null, REDUCTION_CODE[reduction], -100, 0);
+}
+
+/**
  * softmax(q kᵀ · scale + mask) v over the last two axes. libtorch 2.x has a fused kernel
  * (aten::scaled_dot_product_attention) that is used when present; libtorch 1.13 gets the math form.
  */
@@ -191,6 +211,7 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
 const OPS = {
   conv3d: op('aten::conv3d'), conv3dPadding: op('aten::conv3d', 'padding'),
   conv2d: op('aten::conv2d'), conv2dPadding: op('aten::conv2d', 'padding'),
+  conv1d: op('aten::conv1d'), conv1dPadding: op('aten::conv1d', 'padding'),
   convTranspose3d: op('aten::conv_transpose3d', 'input'),
   avgPool3d: op('aten::avg_pool3d'), maxPool3d: op('aten::max_pool3d'),
   nearest3d: op('aten::upsample_nearest3d', 'vec'), nearest2d: op('aten::upsample_nearest2d', 'vec'),
@@ -201,5 +222,13 @@ const OPS = {
   linear: op('aten::linear'), embedding: op('aten::embedding'), dropout: op('aten::dropout'),
   bernoulli_: op('aten::bernoulli_', 'float'), emptyLike: op('aten::empty_like'), cat: op('aten::cat'), stack: op('aten::stack'), pad: op('aten::pad'),
   where: op('aten::where', 'self'), mseLoss: op('aten::mse_loss'), l1Loss: op('aten::l1_loss'),
+  crossEntropy: op('aten::cross_entropy_loss'),
   sdpa: op('aten::scaled_dot_product_attention'),
+} as const;
+
+/** Per spatial rank: the overload with explicit padding and the one with 'same' / 'valid'. */
+const CONV_OPS = {
+  1: { plain: OPS.conv1d, named: OPS.conv1dPadding },
+  2: { plain: OPS.conv2d, named: OPS.conv2dPadding },
+  3: { plain: OPS.conv3d, named: OPS.conv3dPadding },
 } as const;
