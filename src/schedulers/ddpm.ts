@@ -3,6 +3,7 @@
  * steps this is the reference's only working sampler; K < T steps use the respaced process (spec §5, `respace.py`).
  */
 import { Tensor, tidy } from '../tensor/index.js';
+import { assert } from '../util/index.js';
 import {
   Scheduler, SchedulerConfig, SchedulerOptions, SchedulerStepOutput, StepOptions, parseBaseSchedulerConfig, parseOneOf,
 } from './scheduler.js';
@@ -32,6 +33,15 @@ export class DDPMScheduler extends Scheduler<DDPMSchedulerConfig> {
   /** K steps; the default K = T is the reference's 1000-step sampler. */
   override setTimesteps(count = this.config.numTrainTimesteps): void {
     super.setTimesteps(count);
+  }
+
+  /** Latent diffusion samples DDPM over all T steps only (its 'ldm' rule is DDIM's); that chain is the identity respacing. */
+  protected override keptTimesteps(count: number): number[] {
+    const T = this.config.numTrainTimesteps;
+    if (this.config.timestepSpacing !== 'ldm') return super.keptTimesteps(count);
+    assert(count === T, () => `DDPMScheduler.setTimesteps: with 'ldm' spacing DDPM runs all ${T} steps, as latent diffusion does; `
+      + `got ${count} (use DDIM for fewer steps, or 'guided' spacing)`);
+    return [...Array(T).keys()];
   }
 
   /**

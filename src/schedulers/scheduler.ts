@@ -9,11 +9,19 @@ import { Device, Generator, Tensor, randn, tensor, tidy } from '../tensor/index.
 import { assert, fmtShape } from '../util/index.js';
 import { BETA_SCHEDULE_NAMES, BetaScheduleName, betaSchedule } from './betaSchedules.js';
 import { ScheduleTables, scheduleTables } from './scheduleTables.js';
-import { respaceBetas, spaceTimesteps } from './spaceTimesteps.js';
+import { ldmTimesteps, respaceBetas, spaceTimesteps } from './spaceTimesteps.js';
 
 /** What the network predicts: the clean sample x₀ (cWDM, spec §4.4) or the noise ε (ALDM). */
 export const PREDICTION_TYPES = ['sample', 'epsilon'] as const;
 export type PredictionType = (typeof PREDICTION_TYPES)[number];
+
+/**
+ * Which timesteps K < T sampling steps visit: 'guided' is guided-diffusion's respacing (cWDM: K = 50 visits 999, 979,
+ * …, 0); 'ldm' is latent diffusion's uniform DDIM rule (ALDM: 981, 961, …, 1; see `ldmTimesteps`), whose last step
+ * is an ordinary one at t = 1 that still adds noise.
+ */
+export const TIMESTEP_SPACINGS = ['guided', 'ldm'] as const;
+export type TimestepSpacing = (typeof TIMESTEP_SPACINGS)[number];
 
 export interface SchedulerConfig {
   /** T, the number of training timesteps. Default 1000. */
@@ -22,6 +30,8 @@ export interface SchedulerConfig {
   readonly betaSchedule: BetaScheduleName;
   /** Default 'sample' (x₀-prediction, as cWDM). */
   readonly predictionType: PredictionType;
+  /** Default 'guided' (cWDM's). */
+  readonly timestepSpacing: TimestepSpacing;
 }
 
 export interface SchedulerOptions {
@@ -45,7 +55,7 @@ export interface SchedulerStepOutput {
   readonly predX0: Tensor;
 }
 
-const BASE_KEYS = ['numTrainTimesteps', 'betaSchedule', 'predictionType'] as const;
+const BASE_KEYS = ['numTrainTimesteps', 'betaSchedule', 'predictionType', 'timestepSpacing'] as const;
 
 /**
  * Validates the fields every scheduler has and returns them with defaults filled in, plus the raw record for the
@@ -66,6 +76,7 @@ export function parseBaseSchedulerConfig(fn: string, raw: unknown, extraKeys: re
       numTrainTimesteps,
       betaSchedule: parseOneOf(fn, 'betaSchedule', record.betaSchedule ?? 'linear', BETA_SCHEDULE_NAMES),
       predictionType: parseOneOf(fn, 'predictionType', record.predictionType ?? 'sample', PREDICTION_TYPES),
+      timestepSpacing: parseOneOf(fn, 'timestepSpacing', record.timestepSpacing ?? 'guided', TIMESTEP_SPACINGS),
     },
     record,
   };
@@ -93,20 +104,27 @@ export abstract class Scheduler<C extends SchedulerConfig = SchedulerConfig> {
   }
 
   /**
-   * Chooses `count` sampling steps with the reference's spacing rule and rebuilds the step tables from the
-   * respaced β' (with count = T this is the reference's own identity respacing, bit for bit).
+   * Chooses `count` sampling steps with the configured spacing rule and rebuilds the step tables from the
+   * respaced β' (with 'guided' and count = T this is the reference's own identity respacing, bit for bit).
    */
   setTimesteps(count: number): void {
     const name = this.constructor.name;
     assert(Number.isInteger(count) && count >= 1 && count <= this.config.numTrainTimesteps,
       () => `${name}.setTimesteps: count must be an integer in [1, ${this.config.numTrainTimesteps}] (numTrainTimesteps), got ${count}`);
-    const kept = spaceTimesteps(this.config.numTrainTimesteps, count);
+    const kept = this.keptTimesteps(count);
     this.#stepTables = scheduleTables(respaceBetas(this.trainTables.alphasCumprod, kept));
     this.#indexOf = new Map(kept.map((t, k) => [t, k]));
     this.#timesteps = Object.freeze([...kept].reverse());
   }
 
-  /** The original timestep indices to visit, from the noisiest down to 0; the network receives these values. */
+  /** The original timesteps `count` steps visit, ascending, under the configured spacing. */
+  protected keptTimesteps(count: number): number[] {
+    return this.config.timestepSpacing === 'ldm'
+      ? ldmTimesteps(this.config.numTrainTimesteps, count)
+      : spaceTimesteps(this.config.numTrainTimesteps, count);
+  }
+
+  /** The original timestep indices to visit, from the noisiest down to the last (0, or 1 under 'ldm'); the network receives these values. */
   get timesteps(): readonly number[] {
     return this.#timesteps ?? this.#missingSetTimesteps('timesteps');
   }
@@ -160,6 +178,11 @@ export abstract class Scheduler<C extends SchedulerConfig = SchedulerConfig> {
     const predX0 = this.config.predictionType === 'sample'
       ? modelOutput.clone()
       : sample.mul(tables.sqrtRecipAlphasCumprod[k]).sub(modelOutput.mul(tables.sqrtRecipm1AlphasCumprod[k]));
+    return this.clip(predX0);
+  }
+
+  /** `clipPredX0` applied to x̂₀, or x̂₀ itself when there is none. */
+  protected clip(predX0: Tensor): Tensor {
     return this.#clipPredX0 === undefined ? predX0 : this.#clipPredX0(predX0);
   }
 

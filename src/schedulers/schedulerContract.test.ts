@@ -6,11 +6,19 @@ import { DDPMScheduler, parseDDPMSchedulerConfig } from './ddpm.js';
 import type { Scheduler } from './scheduler.js';
 
 /** What every scheduler must do for a shared sampling loop, run on each (STYLE §11: one contract suite). */
-const SCHEDULERS: { name: string; steps: number; make: () => Scheduler }[] = [
-  { name: 'DDPM, 1000 steps', steps: 1000, make: () => new DDPMScheduler(parseDDPMSchedulerConfig(), { clipPredX0: (x) => x.clamp(-1, 1) }) },
-  { name: 'DDPM, 12 steps, posterior variance', steps: 12, make: () => new DDPMScheduler(parseDDPMSchedulerConfig({ variance: 'posterior' })) },
-  { name: 'DDIM, η = 1', steps: 50, make: () => new DDIMScheduler(parseDDIMSchedulerConfig({ eta: 1 }), { clipPredX0: (x) => x.clamp(-1, 1) }) },
-  { name: 'DDIM, η = 0, ε-prediction', steps: 50, make: () => new DDIMScheduler(parseDDIMSchedulerConfig({ predictionType: 'epsilon' })) },
+const SCHEDULERS: { name: string; steps: number; lastTimestep: number; make: () => Scheduler }[] = [
+  { name: 'DDPM, 1000 steps', steps: 1000, lastTimestep: 0, make: () => new DDPMScheduler(parseDDPMSchedulerConfig(), { clipPredX0: (x) => x.clamp(-1, 1) }) },
+  { name: 'DDPM, 12 steps, posterior variance', steps: 12, lastTimestep: 0, make: () => new DDPMScheduler(parseDDPMSchedulerConfig({ variance: 'posterior' })) },
+  { name: 'DDIM, η = 1', steps: 50, lastTimestep: 0, make: () => new DDIMScheduler(parseDDIMSchedulerConfig({ eta: 1 }), { clipPredX0: (x) => x.clamp(-1, 1) }) },
+  { name: 'DDIM, η = 0, ε-prediction', steps: 50, lastTimestep: 0, make: () => new DDIMScheduler(parseDDIMSchedulerConfig({ predictionType: 'epsilon' })) },
+  {
+    name: 'DDIM, η = 1, ε-prediction, ldm spacing', steps: 50, lastTimestep: 1,
+    make: () => new DDIMScheduler(parseDDIMSchedulerConfig({ eta: 1, predictionType: 'epsilon', timestepSpacing: 'ldm', betaSchedule: 'scaledLinear' })),
+  },
+  {
+    name: 'DDPM, 1000 steps, ldm spacing', steps: 1000, lastTimestep: 0,
+    make: () => new DDPMScheduler(parseDDPMSchedulerConfig({ variance: 'posterior', predictionType: 'epsilon', timestepSpacing: 'ldm' })),
+  },
 ];
 
 /** A stand-in denoiser: some fixed function of x_t and t. */
@@ -33,14 +41,14 @@ function sample(scheduler: Scheduler, seed: number, steps: number): Float32Array
   return values;
 }
 
-for (const { name, steps, make } of SCHEDULERS) {
+for (const { name, steps, lastTimestep, make } of SCHEDULERS) {
   describe(`scheduler contract: ${name}`, () => {
     const scheduler = make();
     scheduler.setTimesteps(steps);
 
-    test('timesteps are original indices, strictly descending, ending at 0', () => {
+    test(`timesteps are original indices, strictly descending, ending at ${lastTimestep}`, () => {
       const { timesteps } = scheduler;
-      assert.equal(timesteps[timesteps.length - 1], 0);
+      assert.equal(timesteps[timesteps.length - 1], lastTimestep);
       assert.ok(timesteps.every((t, i) => i === 0 || t < timesteps[i - 1]));
       assert.ok(timesteps[0] <= scheduler.config.numTrainTimesteps - 1);
     });
@@ -60,7 +68,7 @@ for (const { name, steps, make } of SCHEDULERS) {
         assert.equal(memory().numTensors, before + 2, `t = ${t}`);
         dispose(output);
       }
-      const last = scheduler.step(x, 0, x, { generator });
+      const last = scheduler.step(x, lastTimestep, x, { generator });
       assert.equal(memory().numTensors, before + 2);
       dispose([last, x]);
       generator.dispose();

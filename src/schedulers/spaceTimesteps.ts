@@ -24,6 +24,30 @@ export function spaceTimesteps(numTrainTimesteps: number, count: number): number
 }
 
 /**
+ * The `count` DDIM steps of latent diffusion (CompVis `make_ddim_timesteps`, 'uniform', which ALDM uses), ascending:
+ * c = ⌊T / count⌋ and τ = 0, c, 2c, … (below T), each plus one — so count = 50 of T = 1000 visits 1, 21, …, 981, and a
+ * count that does not divide T gives more steps than asked (7 → 8, 400 → 500), as the reference does. Where the last
+ * τ would be T itself ((T − 1) divisible by c: count = 3, 300, 1000 …) the reference indexes past its tables; that is
+ * refused here, naming counts that work.
+ */
+export function ldmTimesteps(numTrainTimesteps: number, count: number): number[] {
+  assert(Number.isInteger(count) && count >= 1 && count <= numTrainTimesteps,
+    () => `ldmTimesteps: count must be an integer in [1, ${numTrainTimesteps}] (the training timesteps), got ${count}`);
+  const stride = Math.floor(numTrainTimesteps / count);
+  const steps: number[] = [];
+  for (let t = 0; t < numTrainTimesteps; t += stride) steps.push(t + 1);
+  if (steps[steps.length - 1] >= numTrainTimesteps) {
+    const works = (n: number) => n >= 1 && n <= numTrainTimesteps && (numTrainTimesteps - 1) % Math.floor(numTrainTimesteps / n) !== 0;
+    const nearby = [...new Set([...Array(numTrainTimesteps).keys()].map((i) => i + 1).filter(works)
+      .sort((a, b) => Math.abs(a - count) - Math.abs(b - count) || a - b).slice(0, 2))].sort((a, b) => a - b);
+    throw new Error(`ldmTimesteps: ${count} steps of T = ${numTrainTimesteps} ('ldm' spacing: every ${stride}th timestep, plus one) would end `
+      + `at t = ${steps[steps.length - 1]}, past the last timestep ${numTrainTimesteps - 1} (the reference indexes past its tables there); `
+      + `choose another count, e.g. ${nearby.join(' or ')}`);
+  }
+  return steps;
+}
+
+/**
  * β'_k = 1 − ᾱ_{τ_k} / ᾱ_{τ_{k−1}} (ᾱ_{τ_{−1}} := 1): the one-step β's of the process that visits only the kept
  * timesteps τ (ascending) and has the same marginals q(x_τ | x_0) there (respace.py `SpacedDiffusion`).
  */
