@@ -1,4 +1,4 @@
-/** `GroupNorm32`: the reference's `normalization()` layer (spec §4.2), GroupNorm computed in float32. */
+/** `GroupNorm32`: guided-diffusion's `normalization()` layer, which cWDM and ALDM share, GroupNorm computed in float32. */
 import { F, Tensor, tidy } from '../../tensor/index.js';
 import { GroupNorm } from '../../nn/index.js';
 

@@ -1,9 +1,9 @@
 /**
- * `ResBlock`: guided-diffusion's residual block as the cWDM reference configures it (spec §4.2): no
- * scale-shift norm, optional isotropic 2× down (average pool) or up (nearest) resampling, a zero-initialised
- * second convolution. Submodule names are the reference's, so the state-dict keys are too:
- * `in_layers.{0: GN, 2: conv}`, `emb_layers.1` (linear), `out_layers.{0: GN, 3: conv}`, `skip_connection`
- * (a 1×1×1 conv when the channel count changes; no parameters otherwise).
+ * `ResBlock`: guided-diffusion's residual block as the cWDM and ALDM references configure it (cWDM spec §4.2,
+ * ALDM spec §3): no scale-shift norm, a zero-initialised second convolution, and (cWDM only) optional isotropic
+ * 2× down (average pool) or up (nearest) resampling. Submodule names are the reference's, so the state-dict
+ * keys are too: `in_layers.{0: GN, 2: conv}`, `emb_layers.1` (linear), `out_layers.{0: GN, 3: conv}`,
+ * `skip_connection` (a 1×1×1 conv when the channel count changes; no parameters otherwise).
  */
 import { F, Tensor, tidy } from '../../tensor/index.js';
 import { Conv, Dropout, Identity, Linear, Module, Sequential, SiLU } from '../../nn/index.js';

@@ -1,4 +1,4 @@
-/** `zeroInit`: the reference's `zero_module` for a convolution. */
+/** `zeroInit`: guided-diffusion's `zero_module` for a convolution (2-D, 3-D, or the 1-D projections of attention). */
 import { noGrad } from '../../tensor/index.js';
 import type { Conv } from '../../nn/index.js';
 

@@ -12,11 +12,7 @@ import { type DType, F, Tensor, tidy } from '../../tensor/index.js';
 import { Conv, Linear, Module, ModuleList, Sequential, SiLU } from '../../nn/index.js';
 import { assert, fmtShape } from '../../util/index.js';
 import { type CwdmUNetConfig, WAVELET_BANDS, cwdmInChannels, cwdmSpatialMultiple } from './cwdmUNetConfig.js';
-import { EmbedSequential } from './embedSequential.js';
-import { ResBlock } from './resBlock.js';
-import { timestepEmbedding } from './timestepEmbedding.js';
-import { GroupNorm32 } from './groupNorm32.js';
-import { zeroInit } from './zeroInit.js';
+import { EmbedSequential, GroupNorm32, ResBlock, timestepEmbedding, zeroInit } from '../diffusionBlocks/index.js';
 
 /** The time embedding is this many times `modelChannels` wide, as in guided-diffusion. */
 const TIME_EMBED_MULT = 4;

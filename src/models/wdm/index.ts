@@ -5,9 +5,6 @@ export {
   CWDM_UNET_PRESETS, CWDM_UNET_PRESET_NAMES, WAVELET_BANDS, cwdmInChannels, cwdmSpatialMultiple, parseCwdmUNetConfig,
 } from './cwdmUNetConfig.js';
 export type { CwdmUNetConfig, CwdmUNetPresetName } from './cwdmUNetConfig.js';
-export { ResBlock } from './resBlock.js';
-export type { ResBlockOptions } from './resBlock.js';
-export { EmbedSequential } from './embedSequential.js';
-export type { EmbedLayer } from './embedSequential.js';
-export { timestepEmbedding } from './timestepEmbedding.js';
-export { zeroInit } from './zeroInit.js';
+// The shared blocks, under the names this face has always given them (the package's `cwdm` namespace).
+export { EmbedSequential, ResBlock, timestepEmbedding, zeroInit } from '../diffusionBlocks/index.js';
+export type { EmbedLayer, ResBlockOptions } from '../diffusionBlocks/index.js';

@@ -1,0 +1,12 @@
+/**
+ * The building blocks of guided-diffusion's 3-D U-Nets that the cWDM and ALDM denoisers share: the residual
+ * block, its float32 GroupNorm, the embedding-passing sequence, the sinusoidal time embedding and zero
+ * initialisation. Submodule names are the references', so state-dict keys match theirs.
+ */
+export { ResBlock } from './resBlock.js';
+export type { ResBlockOptions } from './resBlock.js';
+export { GroupNorm32 } from './groupNorm32.js';
+export { EmbedSequential } from './embedSequential.js';
+export type { EmbedLayer } from './embedSequential.js';
+export { timestepEmbedding } from './timestepEmbedding.js';
+export { zeroInit } from './zeroInit.js';
