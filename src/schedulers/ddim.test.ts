@@ -82,6 +82,6 @@ describe('DDIMScheduler', () => {
 
   test('config: eta must be a non-negative number', () => {
     assert.throws(() => parseDDIMSchedulerConfig({ eta: -1 }), /parseDDIMSchedulerConfig: eta must be a finite number ≥ 0, got -1/);
-    assert.deepEqual(parseDDIMSchedulerConfig(), { numTrainTimesteps: 1000, betaSchedule: 'linear', predictionType: 'sample', eta: 0 });
+    assert.deepEqual(parseDDIMSchedulerConfig(), { numTrainTimesteps: 1000, betaSchedule: 'linear', predictionType: 'sample', timestepSpacing: 'guided', eta: 0 });
   });
 });

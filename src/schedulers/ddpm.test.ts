@@ -100,8 +100,8 @@ describe('DDPMScheduler', () => {
     assert.throws(() => scheduler.step(zeros([1, 8, 2, 2]), 999, x, { noise: x }), /DDPMScheduler.step: modelOutput shape \[1,8,2,2\] must equal sample shape \[1,8,2,2,2\]/);
     assert.throws(() => scheduler.setTimesteps(1001), /DDPMScheduler.setTimesteps: count must be an integer in \[1, 1000\] \(numTrainTimesteps\), got 1001/);
     assert.throws(() => parseDDPMSchedulerConfig({ variance: 'learned' }), /parseDDPMSchedulerConfig: variance must be one of 'beta', 'posterior', got "learned"/);
-    assert.throws(() => parseDDPMSchedulerConfig({ steps: 5 }), /parseDDPMSchedulerConfig: unknown config key "steps", expected some of numTrainTimesteps, betaSchedule, predictionType, variance/);
-    assert.deepEqual(parseDDPMSchedulerConfig(), { numTrainTimesteps: 1000, betaSchedule: 'linear', predictionType: 'sample', variance: 'beta' });
+    assert.throws(() => parseDDPMSchedulerConfig({ steps: 5 }), /parseDDPMSchedulerConfig: unknown config key "steps", expected some of numTrainTimesteps, betaSchedule, predictionType, timestepSpacing, variance/);
+    assert.deepEqual(parseDDPMSchedulerConfig(), { numTrainTimesteps: 1000, betaSchedule: 'linear', predictionType: 'sample', timestepSpacing: 'guided', variance: 'beta' });
     const config = parseDDPMSchedulerConfig({ betaSchedule: 'cosine', numTrainTimesteps: 50 });
     assert.deepEqual(parseDDPMSchedulerConfig(JSON.parse(JSON.stringify(config))), config);
   }));
