@@ -216,9 +216,15 @@ function mutateTree(tree, r, extraKeys = []) {
     const [container, key] = r.pick(all);
     const kind = r.random();
     if (kind < 0.5) container[key] = structuredClone(r.pick(EDGE_JSON));
-    else if (kind < 0.65) container[key] = structuredClone(r.pick(all)[0][r.pick(all)[1]] ?? null);
-    else if (kind < 0.8 && !Array.isArray(container)) delete container[key];
-    else if (kind < 0.9 && !Array.isArray(container)) container[r.pick([...extraKeys, 'extra', '__proto__', 'constructor'])] = structuredClone(r.pick(EDGE_JSON));
+    else if (kind < 0.65) {
+      const [other, otherKey] = r.pick(all);
+      container[key] = structuredClone(other[otherKey] ?? null);
+    } else if (kind < 0.8 && !Array.isArray(container)) delete container[key];
+    else if (kind < 0.9 && !Array.isArray(container)) {
+      // defineProperty, so that "__proto__" becomes a key of the JSON rather than the object's prototype.
+      Object.defineProperty(container, r.pick([...extraKeys, 'extra', '__proto__', 'constructor']),
+        { value: structuredClone(r.pick(EDGE_JSON)), enumerable: true, writable: true, configurable: true });
+    }
     else if (Array.isArray(container)) container.push(structuredClone(r.pick(EDGE_JSON)));
   }
   return tree;

@@ -169,6 +169,15 @@ describe('decodeTorchCheckpoint', () => {
     assert.ok(rejected > 50, `only ${rejected} of 300 corruptions were rejected`);
   });
 
+  test('a persistent id holding an integer beyond 2^53 is refused with a message, not a TypeError from printing it (fuzz, seed 1)', () => {
+    const str = (text: string) => [0x8c, text.length, ...new TextEncoder().encode(text)];
+    const huge = [0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f]; // LONG1 of 9 bytes: 0x7f << 64
+    const ops = [0x80, 2, 0x7d, ...str('x'), 0x28, ...str('storage'), 0x63, ...new TextEncoder().encode('torch\nFloatStorage\n'),
+      ...str('0'), ...str('cpu'), ...huge, 0x74, 0x51, 0x73, 0x2e];
+    assert.throws(() => decodeTorchCheckpoint(archive(ops), 'bigpid.pt'),
+      (error: Error) => error.constructor === Error && /decodeTorchCheckpoint\(bigpid\.pt\): unexpected persistent id \["storage","torch\.FloatStorage","0","cpu","\d+n"\]/.test(error.message));
+  });
+
   describe('bounds on what a small pickle can make the loader walk', () => {
     const str = (text: string) => [0x8c, text.length, ...new TextEncoder().encode(text)];
     const put = (index: number) => [0x72, index & 0xff, (index >> 8) & 0xff, 0, 0]; // LONG_BINPUT

@@ -69,7 +69,8 @@ export function decodeTorchCheckpoint(bytes: Uint8Array, source: string, options
     // torch.save's persistent id: ('storage', <storage class>, key, location, element count).
     assert(Array.isArray(pid) && pid.length === 5 && pid[0] === 'storage' && pid[1] instanceof PickleGlobal
       && typeof pid[2] === 'string' && Number.isSafeInteger(pid[4]),
-      () => `${where}: unexpected persistent id ${JSON.stringify(pid, (_, v) => (v instanceof PickleGlobal ? `${v.module}.${v.name}` : v))}`);
+      () => `${where}: unexpected persistent id ${JSON.stringify(pid, (_, v) => (v instanceof PickleGlobal ? `${v.module}.${v.name}`
+        : typeof v === 'bigint' ? `${v}n` : v))}`);
     const [, type, key, , count] = pid as [string, PickleGlobal, string, unknown, number];
     const dtype = STORAGE_DTYPES[type.name];
     assert(type.module === 'torch' && dtype, () => `${where}: ${type.module}.${type.name} is not a storage class`);
