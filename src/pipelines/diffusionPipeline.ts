@@ -16,7 +16,7 @@
 import { clipInImageSpace, type LatentCodec } from '../codecs/index.js';
 import { PRECISION_DTYPES, type Module, type Precision } from '../nn/index.js';
 import {
-  DDPMScheduler, parseDDPMSchedulerConfig, type BetaScheduleName, type PredictionType, type Scheduler,
+  DDPMScheduler, parseDDPMSchedulerConfig, type BetaScheduleName, type PredictionType, type Scheduler, type TimestepSpacing,
 } from '../schedulers/index.js';
 import { dispose, F, Generator, noGrad, randint, randn, tensor, tidy, type Tensor } from '../tensor/index.js';
 import { assert, fmtShape } from '../util/index.js';
@@ -28,6 +28,8 @@ export interface DiffusionSchedule {
   readonly betaSchedule: BetaScheduleName;
   readonly numTrainTimesteps: number;
   readonly predictionType: PredictionType;
+  /** Absent: 'guided'. */
+  readonly timestepSpacing?: TimestepSpacing;
 }
 
 export interface DiffusionPipelineOptions {

@@ -5,7 +5,7 @@
 import { assert } from '../util/index.js';
 import { DDIMScheduler, DDPMScheduler, DDPM_VARIANCES, parseDDIMSchedulerConfig, parseDDPMSchedulerConfig, type DDPMVariance,
   type Scheduler } from '../schedulers/index.js';
-import type { BetaScheduleName, PredictionType } from '../schedulers/index.js';
+import type { BetaScheduleName, PredictionType, TimestepSpacing } from '../schedulers/index.js';
 import type { Tensor } from '../tensor/index.js';
 
 /** The part of a model's noise schedule a sampler is built over; the prediction type defaults to x₀ ('sample'). */
@@ -13,6 +13,7 @@ export interface SamplerSchedule {
   readonly betaSchedule: BetaScheduleName;
   readonly numTrainTimesteps: number;
   readonly predictionType?: PredictionType;
+  readonly timestepSpacing?: TimestepSpacing;
 }
 
 export const SAMPLER_KINDS = ['ddim', 'ddpm'] as const;
@@ -59,8 +60,8 @@ export function resolveSampler(spec: SamplerSpec, schedule: Pick<SamplerSchedule
 
 /** The scheduler for `spec` over a model's training schedule, its timesteps set, x̂₀ clipped by `clipPredX0` if given. */
 export function buildScheduler(spec: SamplerSpec, schedule: SamplerSchedule, clipPredX0?: (x: Tensor) => Tensor): Scheduler {
-  const { betaSchedule, numTrainTimesteps, predictionType = 'sample' } = schedule;
-  const base = { betaSchedule, numTrainTimesteps, predictionType };
+  const { betaSchedule, numTrainTimesteps, predictionType = 'sample', timestepSpacing = 'guided' } = schedule;
+  const base = { betaSchedule, numTrainTimesteps, predictionType, timestepSpacing };
   const scheduler = spec.kind === 'ddim'
     ? new DDIMScheduler(parseDDIMSchedulerConfig({ ...base, eta: spec.eta }), { clipPredX0 })
     : new DDPMScheduler(parseDDPMSchedulerConfig({ ...base, variance: spec.variance }), { clipPredX0 });

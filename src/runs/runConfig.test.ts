@@ -20,6 +20,19 @@ describe('RunConfig', () => {
     assert.ok(Object.isFrozen(config.training) && Object.isFrozen(config.methodConfig.channelMult));
   });
 
+  test("schedule.timestepSpacing: 'ldm' is recorded and changes the hash; 'guided' is what its absence means", () => {
+    const config = exampleRunConfig();
+    const ldm = edited(config, (r) => { r.schedule.timestepSpacing = 'ldm'; });
+    assert.equal(ldm.schedule.timestepSpacing, 'ldm');
+    assert.deepEqual(parseRunConfig(JSON.parse(JSON.stringify(ldm))), ldm);
+    assert.notEqual(configHash(ldm), configHash(config));
+    const guided = edited(config, (r) => { r.schedule.timestepSpacing = 'guided'; });
+    assert.deepEqual(guided, config);
+    assert.equal(configHash(guided), configHash(config));
+    assert.throws(() => edited(config, (r) => { r.schedule.timestepSpacing = 'karras'; }),
+      /schedule\.timestepSpacing must be one of guided, ldm, got "karras"/);
+  });
+
   test('refuses bad fields by name and value', () => {
     assert.throws(() => edited(exampleRunConfig(), (r) => { r.target = 't3'; }), /parseRunConfig: target must be one of t1, t1ce, t2, flair, pd, got "t3"/);
     assert.throws(() => edited(exampleRunConfig(), (r) => { r.conditions = ['t1', 't1ce']; }),

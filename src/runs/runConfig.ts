@@ -20,7 +20,9 @@
 import { createHash } from 'node:crypto';
 import { CONTRASTS, type Contrast } from '../data/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
-import { BETA_SCHEDULE_NAMES, PREDICTION_TYPES, type BetaScheduleName, type PredictionType } from '../schedulers/index.js';
+import {
+  BETA_SCHEDULE_NAMES, PREDICTION_TYPES, TIMESTEP_SPACINGS, type BetaScheduleName, type PredictionType, type TimestepSpacing,
+} from '../schedulers/index.js';
 import { parsePreprocessConfig, type PreprocessConfig } from '../transforms/index.js';
 import { assert } from '../util/index.js';
 
@@ -32,6 +34,8 @@ export interface RunSchedule {
   readonly numTrainTimesteps: number;
   /** What the denoiser predicts: x₀ ('sample') or ε ('epsilon'). */
   readonly predictionType: PredictionType;
+  /** Which timesteps fewer sampling steps visit (schedulers' TimestepSpacing); absent: 'guided', as every run before it. */
+  readonly timestepSpacing?: TimestepSpacing;
 }
 
 /**
@@ -326,7 +330,7 @@ export function parseAnyRunConfig(raw: unknown): AnyRunConfig {
     () => `${where}: conditions ${JSON.stringify(conditions)} must be distinct and must not include the target '${target}'`);
   const methodConfig = object(r.methodConfig, `${where}: methodConfig`);
   const schedule = object(r.schedule, `${where}: schedule`);
-  keys(schedule, ['betaSchedule', 'numTrainTimesteps', 'predictionType'], [], `${where}: schedule`);
+  keys(schedule, ['betaSchedule', 'numTrainTimesteps', 'predictionType'], ['timestepSpacing'], `${where}: schedule`);
   assert((BETA_SCHEDULE_NAMES as readonly unknown[]).includes(schedule.betaSchedule),
     () => `${where}: schedule.betaSchedule must be one of ${BETA_SCHEDULE_NAMES.join(', ')}, got ${JSON.stringify(schedule.betaSchedule)}`);
   const software = object(r.createdWith, `${where}: createdWith`);
@@ -346,6 +350,8 @@ export function parseAnyRunConfig(raw: unknown): AnyRunConfig {
       betaSchedule: schedule.betaSchedule as BetaScheduleName,
       numTrainTimesteps: number(schedule.numTrainTimesteps, `${where}: schedule.numTrainTimesteps`, (n) => isInteger(n) && n >= 2, 'an integer ≥ 2'),
       predictionType: oneOf(schedule.predictionType, PREDICTION_TYPES, `${where}: schedule.predictionType`),
+      ...(schedule.timestepSpacing !== undefined && schedule.timestepSpacing !== 'guided'
+        && { timestepSpacing: oneOf(schedule.timestepSpacing, TIMESTEP_SPACINGS, `${where}: schedule.timestepSpacing`) }),
     },
   };
   if (origin.kind === 'imported') return deepFreeze({ ...common, origin, createdWith });
