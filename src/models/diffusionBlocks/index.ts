@@ -1,7 +1,8 @@
 /**
  * The building blocks of guided-diffusion's 3-D U-Nets that the cWDM and ALDM denoisers share: the residual
  * block, its float32 GroupNorm, the embedding-passing sequence, the sinusoidal time embedding and zero
- * initialisation. Submodule names are the references', so state-dict keys match theirs.
+ * initialisation; and, for ALDM's U-Net, the legacy-QKV attention block and the convolutional up/down sampling.
+ * Submodule names are the references', so state-dict keys match theirs.
  */
 export { ResBlock } from './resBlock.js';
 export type { ResBlockOptions } from './resBlock.js';
@@ -10,3 +11,7 @@ export { EmbedSequential } from './embedSequential.js';
 export type { EmbedLayer } from './embedSequential.js';
 export { timestepEmbedding } from './timestepEmbedding.js';
 export { zeroInit } from './zeroInit.js';
+export { AttentionBlock } from './attentionBlock.js';
+export type { AttentionBlockOptions } from './attentionBlock.js';
+export { Upsample } from './upsample.js';
+export { Downsample } from './downsample.js';
