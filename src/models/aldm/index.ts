@@ -4,3 +4,10 @@ export {
   discriminatorWidths, parseAutoencoderConfig,
 } from './autoencoderConfig.js';
 export type { AutoencoderConfig, AutoencoderPresetName } from './autoencoderConfig.js';
+export { AeDownsample, AeResnetBlock, AeUpsample, Decoder, Encoder } from './autoencoder.js';
+export { DEFAULT_SEARCH_ROWS, VectorQuantizer } from './vectorQuantizer.js';
+export type { Quantized, VectorQuantizerOptions } from './vectorQuantizer.js';
+export { SpadeGenerator, SpadeLayer, SpadeMultimodal, SpadeResnetBlock } from './msSpade.js';
+export type { SpadeGeneratorOptions } from './msSpade.js';
+export { VQModel, vqModelParameterCounts } from './vqModel.js';
+export type { VQModelParameterCounts } from './vqModel.js';
