@@ -9,5 +9,7 @@ export { DEFAULT_SEARCH_ROWS, VectorQuantizer } from './vectorQuantizer.js';
 export type { Quantized, VectorQuantizerOptions } from './vectorQuantizer.js';
 export { SpadeGenerator, SpadeLayer, SpadeMultimodal, SpadeResnetBlock } from './msSpade.js';
 export type { SpadeGeneratorOptions } from './msSpade.js';
+export { NLayerDiscriminator, imageDiscriminator, latentDiscriminator } from './patchGan.js';
+export type { NLayerDiscriminatorOptions } from './patchGan.js';
 export { VQModel, vqModelParameterCounts } from './vqModel.js';
 export type { VQModelParameterCounts } from './vqModel.js';
