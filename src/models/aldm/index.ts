@@ -1,4 +1,7 @@
-/** ALDM's networks (spec §2–3): the VQ-GAN first stage with MS-SPADE and its discriminators, its losses, configs and parameter counts. */
+/**
+ * ALDM's networks (spec §2–3): the VQ-GAN first stage with MS-SPADE and its discriminators, the latent denoiser U-Net,
+ * their losses, configs and parameter counts.
+ */
 export {
   AUTOENCODER_PRESETS, AUTOENCODER_PRESET_NAMES, DISCRIMINATOR_GROUPS, autoencoderConfigFromReference, autoencoderSpatialMultiple,
   discriminatorWidths, parseAutoencoderConfig,
@@ -13,3 +16,10 @@ export { NLayerDiscriminator, imageDiscriminator, latentDiscriminator } from './
 export type { NLayerDiscriminatorOptions } from './patchGan.js';
 export { VQModel, vqModelParameterCounts } from './vqModel.js';
 export type { VQModelParameterCounts } from './vqModel.js';
+export { AldmUNet, aldmUNetParameterCounts } from './aldmUNet.js';
+export type { AldmUNetParameterCounts } from './aldmUNet.js';
+export {
+  ALDM_CONCATS, ALDM_CONDITIONINGS, ALDM_UNET_PRESETS, ALDM_UNET_PRESET_NAMES, UNET_NORM_GROUPS, aldmUNetConfigFromReference,
+  aldmUNetSpatialMultiple, parseAldmUNetConfig,
+} from './aldmUNetConfig.js';
+export type { AldmConcat, AldmConditioning, AldmUNetConfig, AldmUNetPresetName } from './aldmUNetConfig.js';
