@@ -124,6 +124,10 @@ class Progress {
       case 'roundTrip':
         this.#print(`${event.caseId}: the run resamples; a round trip of the inputs loses\n${formatRoundTripError(event.error)}`);
         break;
+      case 'foregroundLost':
+        this.#print(`${event.caseId}: the brain is larger than the model's box; ${event.voxels} voxel(s) nonzero in the inputs lie `
+          + 'outside it and are zero in the outputs (a preprocessing that pads to multiples, e.g. aldm-brainbox, keeps them)');
+        break;
       case 'leftovers':
         this.#print(`${event.caseId}: removed ${event.files.length} temporary file(s) (${(event.bytes / 2 ** 20).toFixed(1)} MiB) that an `
           + `interrupted write of its outputs left: ${event.files.map(shortPath).join(', ')}`);

@@ -11,7 +11,7 @@ import { memory, runtimeInfo } from '../tensor/index.js';
 import { packageVersion } from '../util/index.js';
 import { caseSeed } from './caseSeed.js';
 import { completeCases, type CaseOutcome, type CompleteCasesOptions, type CompletionEvent } from './completeCases.js';
-import { parsePreprocessConfig } from '../transforms/index.js';
+import { parsePreprocessConfig, preprocess } from '../transforms/index.js';
 import { TEST_PREPROCESS, writeCase, writeRun } from './completionFixtures.testSupport.js';
 import type { SynthesisSidecar } from './synthesisSidecar.js';
 
@@ -149,6 +149,30 @@ describe('completeCases: what an interrupted write of a case\'s outputs left', (
     assert.equal(outcome.status, 'completed');
     assert.deepEqual(events.filter((e) => e.kind === 'leftovers'), [{ kind: 'leftovers', caseId: 'Ph_001', files: [join(out, dead)], bytes: 2048 }]);
     assert.ok(!existsSync(join(out, dead)) && existsSync(join(out, live)));
+  });
+});
+
+describe('completeCases: a brain larger than the model box (a centre-cropping preprocessing, as the aldm preset)', () => {
+  test('is completed inside the box, and the brain voxels cut off are reported and zero in the output', async () => {
+    const cropping = parsePreprocessConfig({ steps: [{ kind: 'reorient' }, { kind: 'intensity', preset: 'cwdm' }, { kind: 'crop' },
+      { kind: 'pad', shape: [16, 16, 16], overflow: 'centreCrop' }] });
+    const run = await writeRun(join(root, 'run-cropping'), 't1ce', ['t1', 't2', 'flair'], 1, cropping);
+    const out = join(root, 'cropped');
+    const events: CompletionEvent[] = [];
+    const [outcome] = await complete({ input: join(root, 'one', 'Ph_001'), runs: [run], out, onProgress: (e) => events.push(e) });
+    assert.equal(outcome.status, 'completed');
+    const lost = events.filter((e) => e.kind === 'foregroundLost');
+    const inputs = Object.fromEntries(await Promise.all(['t1', 't2', 'flair'].map(async (c) =>
+      [c, (await readNifti(join(root, 'one', 'Ph_001', `Ph_001_${c}.nii.gz`))).volume] as const)));
+    // What the preprocessing of these inputs cuts off (its own tests check the count voxel by voxel) is what is reported.
+    const pad = preprocess(inputs, cropping).record.steps.find((step) => step.kind === 'pad');
+    const cut = pad !== undefined && 'foregroundLost' in pad ? pad.foregroundLost : undefined;
+    assert.ok(cut !== undefined && cut > 0);
+    assert.deepEqual(lost, [{ kind: 'foregroundLost', caseId: 'Ph_001', voxels: cut }]);
+    // Those voxels are zero in the output (cWDM's [0, 1] outputs may be 0 inside the box too).
+    const output = (await readNifti(join(out, 'Ph_001_t1ce.nii.gz'))).volume;
+    const zeroed = output.data.reduce((n, v, i) => n + (v === 0 && Object.values(inputs).some((input) => input.data[i] !== 0) ? 1 : 0), 0);
+    assert.ok(zeroed >= cut, `${zeroed} brain voxels are zero in the output, ${cut} were cut off`);
   });
 });
 

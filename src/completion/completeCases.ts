@@ -90,6 +90,11 @@ export type CompletionEvent =
    * of the case's own inputs through that preprocessing loses, per contrast, in scanner units.
    */
   | { readonly kind: 'roundTrip'; readonly caseId: string; readonly error: Record<string, RoundTripError> }
+  /**
+   * The run's preprocessing centre-crops a brain larger than its box (the aldm preset, as ALDM's reference does): so
+   * many voxels that are nonzero in some input are outside the model grid, and zero in the outputs.
+   */
+  | { readonly kind: 'foregroundLost'; readonly caseId: string; readonly voxels: number }
   /** Temporary files that an interrupted write of this case's outputs left (its writer gone) were removed. */
   | { readonly kind: 'leftovers'; readonly caseId: string; readonly files: readonly string[]; readonly bytes: number }
   /** A case is settled (every case gets exactly one, in data set order for cases needing no work, else as they finish). */
@@ -241,6 +246,8 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
   const config = plan.order[0].run.config.preprocess;
   const originals = Object.fromEntries(contrasts.map((k) => [k, images.get(k)!.volume]));
   const { volumes, record } = preprocess(originals, config);
+  const lost = record.steps.reduce((sum, step) => sum + ('foregroundLost' in step ? step.foregroundLost ?? 0 : 0), 0);
+  if (lost > 0) settings.emit({ kind: 'foregroundLost', caseId: plan.caseId, voxels: lost });
   const resampling = config.steps.some((step) => step.kind === 'resample');
   const roundTrip = resampling ? roundTripError(originals, config) : null;
   if (roundTrip !== null) settings.emit({ kind: 'roundTrip', caseId: plan.caseId, error: roundTrip });

@@ -264,3 +264,56 @@ describe('the cwdm preset at full size', () => {
     assert.ok(worst <= 1e-6, `the scanner-unit round trip is off by ${worst} relative`);
   });
 });
+
+describe('the aldm presets on a brain larger than their box on one axis (TCGA cases reach 145 voxels on x)', () => {
+  // A RAS case whose foreground (value 1 + position) spans 147×180×130 voxels; the aldm box is 144×192×144.
+  const shape: Shape3 = [151, 186, 136];
+  const inBrain = (i: number, j: number, k: number) => i >= 2 && i < 149 && j >= 2 && j < 182 && k >= 2 && k < 132;
+  const t1 = makeVolume(shape, diag(1, 1, 1, [-75, -93, -68]), (i, j, k) => (inBrain(i, j, k) ? 1 + i + 200 * j + 50000 * k : 0));
+
+  test("aldm centre-crops x as MONAI's CenterSpatialCrop does (start ⌊147/2⌋ − ⌊144/2⌋ = 1), pads y and z, and counts the brain voxels cut off", () => {
+    const { volumes, record } = preprocess({ t1 }, parsePreprocessConfig('aldm'));
+    assert.deepEqual(volumes.t1.shape, [144, 192, 144]);
+    const pad = record.steps.find((s) => s.kind === 'pad') as WindowRecord;
+    assert.deepEqual(pad.start, [1, -Math.floor((192 - 180) / 2), -Math.floor((144 - 130) / 2)]);
+    // Cut off: the crop's first x-plane (i = 2) and last two (i = 147, 148), each 180 × 130 brain voxels.
+    assert.equal(pad.foregroundLost, 3 * 180 * 130);
+    // The model grid sits where its voxels are in the world: voxel 0 on x is input voxel 2 + 1 = 3.
+    const world = applyAffine(preprocessedAffine(record), [0, 0, 0]);
+    assert.equal(world[0], -75 + 3);
+  });
+
+  test('the record survives JSON, and the inverse restores the kept voxels and the grid exactly, zero where cut off', () => {
+    const { volumes, record } = preprocess({ t1 }, parsePreprocessConfig('aldm'));
+    const back = invertPreprocess(jsonCopy(record), volumes.t1, { contrast: 't1', units: 'scanner' });
+    assert.deepEqual(back.shape, shape);
+    assert.deepEqual(Array.from(back.affine), Array.from(t1.affine));
+    let kept = 0;
+    for (let k = 0; k < shape[2]; k++) for (let j = 0; j < shape[1]; j++) for (let i = 0; i < shape[0]; i++) {
+      const at = i + shape[0] * (j + shape[1] * k);
+      const cut = i === 2 || i >= 147;
+      if (inBrain(i, j, k) && !cut) {
+        kept++;
+        assert.ok(Math.abs(back.data[at] - t1.data[at]) <= 1e-3 * t1.data[at], `voxel ${i},${j},${k}`);
+      } else assert.equal(back.data[at], 0);
+    }
+    assert.equal(kept, 144 * 180 * 130);
+  });
+
+  test('aldm-brainbox keeps the whole brain, padded to multiples of 16; a pad to a shape that does not fit is refused naming the presets that take it', () => {
+    const { volumes, record } = preprocess({ t1 }, parsePreprocessConfig('aldm-brainbox'));
+    assert.deepEqual(volumes.t1.shape, [160, 192, 144]);
+    assert.equal((record.steps.find((s) => s.kind === 'pad') as WindowRecord).foregroundLost, undefined);
+    const strict = parsePreprocessConfig({ steps: [{ kind: 'crop' }, { kind: 'pad', shape: [144, 192, 144] }] });
+    assert.throws(() => preprocess({ t1 }, strict), /pad: .*axis 0: 147 > 144\); a preset that centre-crops instead \(aldm\) or pads to multiples/);
+  });
+
+  test("pad's overflow option: 'refuse' is the default and is not written; it only applies to a pad to a shape", () => {
+    const raw = { steps: [{ kind: 'pad', shape: [8, 8, 8], overflow: 'refuse' }] };
+    assert.deepEqual(parsePreprocessConfig(raw).steps[0], { kind: 'pad', shape: [8, 8, 8] });
+    assert.deepEqual(parsePreprocessConfig({ steps: [{ kind: 'pad', shape: [8, 8, 8], overflow: 'centreCrop' }] }).steps[0],
+      { kind: 'pad', shape: [8, 8, 8], overflow: 'centreCrop' });
+    assert.throws(() => parsePreprocessConfig({ steps: [{ kind: 'pad', shape: 8, overflow: 'wrap' }] }), /overflow must be one of refuse, centreCrop, got "wrap"/);
+    assert.throws(() => parsePreprocessConfig({ steps: [{ kind: 'pad', multiple: 8, overflow: 'centreCrop' }] }), /'overflow' applies to a pad to a 'shape'/);
+  });
+});

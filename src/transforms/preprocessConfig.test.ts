@@ -28,7 +28,7 @@ describe('parsePreprocessConfig', () => {
 
   test('bad input names the field, the value and what was expected', () => {
     const bad: [unknown, RegExp][] = [
-      ['nnunet', /preset must be one of cwdm, cwdm-brainbox, aldm, reference, custom, got "nnunet"/],
+      ['nnunet', /preset must be one of cwdm, cwdm-brainbox, aldm, aldm-brainbox, reference, custom, got "nnunet"/],
       [{ preset: 'custom' }, /preset 'custom' needs a 'steps' list/],
       [{ steps: [] }, /steps must be a non-empty list, got \[\]/],
       [{ steps: [{ kind: 'blur' }] }, /steps\[0\]\.kind must be one of reorient, intensity, crop, pad, window, resample, got "blur"/],

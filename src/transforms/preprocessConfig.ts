@@ -9,7 +9,7 @@ import { INTERPOLATIONS, type Interpolation } from '../volume/index.js';
 import { assert } from '../util/index.js';
 import { castTuple } from '../util/index.js';
 
-export const PRESET_NAMES = ['cwdm', 'cwdm-brainbox', 'aldm', 'reference', 'custom'] as const;
+export const PRESET_NAMES = ['cwdm', 'cwdm-brainbox', 'aldm', 'aldm-brainbox', 'reference', 'custom'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 export const STEP_KINDS = ['reorient', 'intensity', 'crop', 'pad', 'window', 'resample'] as const;
@@ -35,9 +35,17 @@ export interface ReorientConfig { readonly kind: 'reorient' }
 export interface IntensityConfig extends IntensityParams { readonly kind: 'intensity' }
 /** Crop to the bounding box of voxels that are nonzero in any contrast. */
 export interface CropConfig { readonly kind: 'crop' }
+/**
+ * What `pad` to a shape does with a volume larger than the shape on some axis: 'refuse' it, naming the axis, or
+ * 'centreCrop' it to the shape (MONAI's SpatialPad then CenterSpatialCrop, which ALDM's reference runs), dropping the
+ * foreground voxels outside, which the step's record counts.
+ */
+export const PAD_OVERFLOWS = ['refuse', 'centreCrop'] as const;
+export type PadOverflow = (typeof PAD_OVERFLOWS)[number];
+
 /** Pad symmetrically (extra voxel after) to `shape`, or to the next multiple of `multiple` per axis. */
 export type PadConfig =
-  | { readonly kind: 'pad'; readonly shape: Shape3 }
+  | { readonly kind: 'pad'; readonly shape: Shape3; readonly overflow?: 'centreCrop' }
   | { readonly kind: 'pad'; readonly multiple: Shape3 };
 /** A fixed window: voxel 0 of the output is input voxel `start`; outside the input is zero. */
 export interface WindowConfig { readonly kind: 'window'; readonly start: Shape3; readonly shape: Shape3 }
@@ -57,8 +65,12 @@ const PRESET_STEPS: Record<Exclude<PresetName, 'custom'>, readonly unknown[]> = 
   // gives 160×192×160, 61 % of the 224×224×160 box's voxels and of its compute, at the same resolution.
   // GroupNorm statistics include the padding, so a model should be sampled with the geometry it was trained on.
   'cwdm-brainbox': [{ kind: 'reorient' }, { kind: 'intensity', preset: 'cwdm' }, { kind: 'crop' }, { kind: 'pad', multiple: [32, 32, 32] }],
-  // ALDM normalises after the crop, over the padded 144×192×144 box including its zero background.
-  aldm: [{ kind: 'reorient' }, { kind: 'crop' }, { kind: 'pad', shape: [144, 192, 144] }, { kind: 'intensity', preset: 'aldm' }],
+  // ALDM normalises after the crop, over the padded 144×192×144 box including its zero background. A brain larger than
+  // the box on an axis (145×171×130 happens in TCGA cases) is centre-cropped, as the reference does.
+  aldm: [{ kind: 'reorient' }, { kind: 'crop' }, { kind: 'pad', shape: [144, 192, 144], overflow: 'centreCrop' }, { kind: 'intensity', preset: 'aldm' }],
+  // The brain's own box padded to the next multiple of 16 (what the code-config autoencoder and U-Net need together):
+  // nothing is cut off, and a smaller brain costs less. The box differs per case, so does the percentile sample.
+  'aldm-brainbox': [{ kind: 'reorient' }, { kind: 'crop' }, { kind: 'pad', multiple: [16, 16, 16] }, { kind: 'intensity', preset: 'aldm' }],
   // cWDM's bratsloader: stored voxel order, normalise, pad a2 155 → 160 at the end, crop a0 and a1 to 8:232.
   reference: [{ kind: 'intensity', preset: 'cwdm' }, { kind: 'window', start: [8, 8, 0], shape: [224, 224, 160] }],
 };
@@ -125,9 +137,15 @@ function parseStep(raw: unknown, where: string): StepConfig {
     case 'intensity':
       return parseIntensity(raw, where);
     case 'pad': {
-      checkKeys(raw, ['kind', 'shape', 'multiple'], where);
+      checkKeys(raw, ['kind', 'shape', 'multiple', 'overflow'], where);
       assert(('shape' in raw) !== ('multiple' in raw), () => `${where}: give exactly one of 'shape' and 'multiple', got ${JSON.stringify(raw)}`);
-      if ('shape' in raw) return { kind, shape: triple(raw.shape, `${where}.shape`, positiveInt, 'positive integers') };
+      if ('shape' in raw) {
+        const shape = triple(raw.shape, `${where}.shape`, positiveInt, 'positive integers');
+        // 'refuse' is the default and is not written, so configs written before the option existed read back equal.
+        const overflow = oneOf(raw.overflow ?? 'refuse', PAD_OVERFLOWS, `${where}.overflow`);
+        return overflow === 'refuse' ? { kind, shape } : { kind, shape, overflow };
+      }
+      assert(!('overflow' in raw), () => `${where}: 'overflow' applies to a pad to a 'shape'; a pad to a 'multiple' never overflows`);
       return { kind, multiple: triple(raw.multiple, `${where}.multiple`, positiveInt, 'positive integers') };
     }
     case 'window':

@@ -42,6 +42,8 @@ export interface WindowRecord {
   readonly input: GridRecord;
   readonly start: Shape3;
   readonly shape: Shape3;
+  /** Voxels nonzero in some contrast that a centre-cropping pad cut off (absent when none were). */
+  readonly foregroundLost?: number;
 }
 
 export interface ResampleRecord {

@@ -36,24 +36,54 @@ function padTarget(shape: Shape3, config: PadConfig): Shape3 {
   if ('multiple' in config) return shape.map((n, a) => Math.ceil(n / config.multiple[a]) * config.multiple[a]) as unknown as Shape3;
   for (let a = 0; a < 3; a++) {
     assert(
-      shape[a] <= config.shape[a],
+      shape[a] <= config.shape[a] || config.overflow === 'centreCrop',
       () => `pad: the volume (the foreground after a crop) has size ${fmtShape(shape)}, which does not fit the target shape ` +
-        `${fmtShape(config.shape)} (axis ${a}: ${shape[a]} > ${config.shape[a]})`,
+        `${fmtShape(config.shape)} (axis ${a}: ${shape[a]} > ${config.shape[a]}); a preset that centre-crops instead ` +
+        `(aldm) or pads to multiples (cwdm-brainbox, aldm-brainbox) takes it`,
     );
   }
   return config.shape;
+}
+
+/**
+ * Where the window starts on an axis of n voxels for a target of r: a pad puts half the padding before and the odd
+ * voxel after (MONAI's symmetric SpatialPad); a centre crop starts at ⌊n/2⌋ − ⌊r/2⌋ (MONAI's CenterSpatialCrop).
+ */
+function windowStart(n: number, r: number): number {
+  return n <= r ? -Math.floor((r - n) / 2) : Math.floor(n / 2) - Math.floor(r / 2);
 }
 
 export const padStep: PreprocessStep<PadConfig, WindowRecord> = {
   apply(volumes, config) {
     const { shape } = firstVolume(volumes);
     const target = padTarget(shape, config);
-    // Half the padding before, the odd voxel after, as MONAI's symmetric SpatialPad does.
-    const start = shape.map((n, a) => -Math.floor((target[a] - n) / 2)) as unknown as Shape3;
-    return cut(volumes, 'pad', start, target);
+    const start = shape.map((n, a) => windowStart(n, target[a])) as unknown as Shape3;
+    const { volumes: out, record } = cut(volumes, 'pad', start, target);
+    const lost = foregroundOutside(volumes, start, target);
+    return { volumes: out, record: lost === 0 ? record : { ...record, foregroundLost: lost } };
   },
   invert: (volume, record, { fill }) => uncut(volume, record, fill),
 };
+
+/** Voxels nonzero in any contrast that lie outside the window [start, start + shape). */
+function foregroundOutside(volumes: VolumeSet, start: Shape3, shape: Shape3): number {
+  const { shape: [nx, ny, nz] } = firstVolume(volumes);
+  if (start.every((s, a) => s <= 0 && s + shape[a] >= [nx, ny, nz][a])) return 0;
+  const all = Object.values(volumes);
+  let lost = 0;
+  const inside = (n: number, a: number) => n >= start[a] && n < start[a] + shape[a];
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      const rowInside = inside(y, 1) && inside(z, 2);
+      for (let x = 0; x < nx; x++) {
+        if (rowInside && inside(x, 0)) continue;
+        const i = x + nx * (y + ny * z);
+        if (all.some((v) => v.data[i] !== 0)) lost++;
+      }
+    }
+  }
+  return lost;
+}
 
 export const windowStep: PreprocessStep<WindowConfig, WindowRecord> = {
   apply: (volumes, config) => cut(volumes, 'window', config.start, config.shape),
