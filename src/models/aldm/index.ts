@@ -23,3 +23,8 @@ export {
   aldmUNetSpatialMultiple, parseAldmUNetConfig,
 } from './aldmUNetConfig.js';
 export type { AldmConcat, AldmConditioning, AldmUNetConfig, AldmUNetPresetName } from './aldmUNetConfig.js';
+export {
+  FAKE_CLASS_CHOICES, adaptiveGeneratorWeight, hingeDiscriminatorLoss, hingeGeneratorLoss, patchClassLoss, reconstructionLoss,
+  stage1DiscriminatorLoss, stage1Loss, stage2DiscriminatorLoss, stage2Loss,
+} from './losses.js';
+export type { FakeClass, GeneratorLossOptions, GeneratorLossTerms } from './losses.js';
