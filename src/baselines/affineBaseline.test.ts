@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyAffineMap, clipToCwdmRange, fitAffineBaseline } from './affineBaseline.js';
+import { applyAffineMap, clipToRange, fitAffineBaseline } from './affineBaseline.js';
 
 /** Deterministic multiples of 1/16 (so 3·x + 2 is exact in float32) with no linear relation between the seeds. */
 const noisy = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7919 + seed * 104729) % 1009) / 16);
@@ -56,8 +56,9 @@ describe('fitAffineBaseline', () => {
   });
 });
 
-test('clipToCwdmRange: a map in cWDM units is bounded like a cWDM output, values inside are kept exactly', () => {
-  assert.deepEqual([...clipToCwdmRange(Float32Array.from([-0.5, 0, 0.25, 1, 1.75]))], [0, 0, 0.25, 1, 1]);
+test('clipToRange: a map in cWDM units is bounded like a cWDM output, values inside are kept exactly', () => {
+  assert.deepEqual([...clipToRange(Float32Array.from([-0.5, 0, 0.25, 1, 1.75]), [0, 1])], [0, 0, 0.25, 1, 1]);
+  assert.deepEqual([...clipToRange(Float32Array.from([-1.5, 0.25, 3]), [-1, 1])], [-1, 0.25, 1]);
 });
 
 describe('applyAffineMap', () => {

@@ -79,10 +79,10 @@ function fitOne(x: Float32Array, y: Float32Array, mask: Uint8Array, source: Cont
 }
 
 /**
- * The baseline as a cWDM synthesis would be: in [0, 1]. Every cWDM output is clipped to that range, so a map in the
- * same units is clipped alike before the two are compared; otherwise the floor would be lowered by values no model
- * output can take (a T1 map with a negative offset, for one).
+ * The baseline as a model's synthesis would be: in the model's output range (cWDM: [0, 1]). Such a model's outputs
+ * are clipped to that range, so a map in the same units is clipped alike before the two are compared; otherwise the
+ * floor would be lowered by values no model output can take (a T1 map with a negative offset, for one).
  */
-export function clipToCwdmRange(prediction: Float32Array): Float32Array {
-  return prediction.map((v) => Math.min(1, Math.max(0, v)));
+export function clipToRange(prediction: Float32Array, [low, high]: readonly [number, number]): Float32Array {
+  return prediction.map((v) => Math.min(high, Math.max(low, v)));
 }

@@ -1,3 +1,3 @@
 /** Baselines a synthesis is compared against: the affine intensity map fitted per case. */
-export { applyAffineMap, clipToCwdmRange, fitAffineBaseline } from './affineBaseline.js';
+export { applyAffineMap, clipToRange, fitAffineBaseline } from './affineBaseline.js';
 export type { AffineBaseline } from './affineBaseline.js';

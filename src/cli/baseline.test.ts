@@ -7,7 +7,8 @@ import { Command } from 'commander';
 import { readNifti, writeNifti } from '../io/nifti/index.js';
 import type { Shape3, Volume } from '../volume/index.js';
 import { patternVolume } from '../../test-fixtures/metrics/pattern.js';
-import { toModelUnits } from '../metrics/index.js';
+import { toModelUnits, toRunUnits } from '../metrics/index.js';
+import { TEST_PREPROCESS, writeRun } from '../completion/completionFixtures.testSupport.js';
 import { registerBaselineCommand } from './baseline.js';
 
 const SHAPE: Shape3 = [9, 10, 11];
@@ -59,6 +60,23 @@ describe('mrsynth baseline affine', () => {
     assert.ok(worst < 1e-5, `largest error ${worst}`);
     assert.ok(written.volume.data.every((v) => v >= 0 && v <= 1));
     assert.match(written.header.descrip, /^mrsynth affine baseline t2=[\d.]+\*t1\+[\d.e-]+ cwdm units$/);
+  });
+
+  test("--normalise-as RUN: fitted in the run's units (its preprocessing and back), clipped as it clips", async () => {
+    const run = await writeRun(join(root, 'run'), 't2', ['t1', 't1ce', 'flair']);
+    const out = join(root, 'run-units');
+    await baselineCli('--case', join(root, 'data', 'P1'), '--target', 't2', '--out', out, '--normalise-as', run);
+    const written = await readNifti(join(out, 'P1_t2_from-t1.nii.gz'));
+    // The run's preprocessing (TEST_PREPROCESS: cWDM's intensity map, clipped to [0, 1]) keeps t2 affine in t1, so the
+    // fit reproduces t2 in those units.
+    const reference = toRunUnits(vol(t2), { preprocess: TEST_PREPROCESS, source: run }).data;
+    let worst = 0;
+    for (let v = 0; v < t2.length; v++) worst = Math.max(worst, Math.abs(written.volume.data[v] - reference[v]));
+    assert.ok(worst < 1e-5, `largest error ${worst}`);
+    assert.ok(written.volume.data.every((v) => v >= 0 && v <= 1));
+    assert.match(written.header.descrip, / run units$/);
+    await assert.rejects(baselineCli('--case', join(root, 'data', 'P1'), '--target', 't2', '--out', out, '--normalise-as', run,
+      '--normalise', 'aldm'), /not both/);
   });
 
   test('--out FILE for one case and target; an existing output is kept unless --force', async () => {

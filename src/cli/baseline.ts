@@ -6,8 +6,9 @@ import type { Case } from '../data/index.js';
 import { discoverDataset } from '../data/index.js';
 import { compareGrids } from '../data/index.js';
 import { fmtShape } from '../util/index.js';
-import { clipToCwdmRange, fitAffineBaseline } from '../baselines/index.js';
-import { NORMALISATIONS, toModelUnits, type Normalisation } from '../metrics/index.js';
+import { clipToRange, fitAffineBaseline } from '../baselines/index.js';
+import { NORMALISATIONS, toModelUnits, toRunUnits, type Normalisation, type RunUnits } from '../metrics/index.js';
+import { readRunUnits } from './runUnits.js';
 import { translationFileName } from '../metrics/index.js';
 import { makeFolder } from '../io/index.js';
 
@@ -18,6 +19,7 @@ interface AffineOptions {
   out?: string;
   force?: boolean;
   normalise?: Normalisation;
+  normaliseAs?: string;
 }
 
 /** `mrsynth baseline affine`: the least-squares intensity-map floor, written like any synthesis. */
@@ -35,8 +37,14 @@ export function registerBaselineCommand(program: Command): void {
     .addOption(new Option('--normalise <model>', "fit and write in a model's intensity units: every contrast mapped as that "
       + "model's loader does (cwdm: 0.1/99.9 percentiles to [0, 1], and the map clipped to [0, 1] as every cWDM synthesis is; "
       + 'aldm: 0.5/99.5 percentiles to [-1, 1]), so that eval --normalise compares it like a synthesis').choices(NORMALISATIONS))
+    .option('--normalise-as <run>', "fit and write in a run folder's model units: every contrast through the run's own preprocessing "
+      + 'and back (clipped to its range where the run clips), so that eval --normalise-as compares it like that run\'s syntheses')
     .action(async (opts: AffineOptions) => {
       const who = 'mrsynth baseline affine';
+      if (opts.normalise !== undefined && opts.normaliseAs !== undefined) {
+        throw new Error(`${who}: give --normalise ${opts.normalise} or --normalise-as ${opts.normaliseAs}, not both`);
+      }
+      const runUnits = opts.normaliseAs === undefined ? undefined : await readRunUnits(opts.normaliseAs);
       if ((opts.case === undefined) === (opts.data === undefined)) {
         throw new Error(`${who}: give exactly one of --case DIR and --data DIR, got ${opts.case === undefined ? 'neither' : 'both'}`);
       }
@@ -48,18 +56,23 @@ export function registerBaselineCommand(program: Command): void {
       const outFile = single && opts.out?.toLowerCase().endsWith('.nii.gz') ? opts.out : undefined;
       const outDir = outFile === undefined ? (opts.out ?? '.') : undefined;
       if (outDir !== undefined) await makeFolder(outDir);
-      for (const c of dataset.cases) await baselineCase(c, opts, outFile, outDir);
+      for (const c of dataset.cases) await baselineCase(c, opts, runUnits, outFile, outDir);
     });
 }
 
-async function baselineCase(c: Case, opts: AffineOptions, outFile: string | undefined, outDir: string | undefined): Promise<void> {
+async function baselineCase(c: Case, opts: AffineOptions, runUnits: RunUnits | undefined, outFile: string | undefined,
+  outDir: string | undefined): Promise<void> {
   const who = `mrsynth baseline affine: case ${c.id}`;
   const present = canonicalOrder(Object.keys(c.contrasts) as Contrast[]);
   const targets = opts.target ?? present;
   const images = new Map<Contrast, NiftiImage>();
   for (const contrast of present) images.set(contrast, await readNifti(c.contrasts[contrast]!));
-  const units = new Map([...images].map(([contrast, image]) =>
-    [contrast, opts.normalise === undefined ? image.volume.data : toModelUnits(image.volume, opts.normalise).data]));
+  const units = new Map([...images].map(([contrast, image]) => [contrast,
+    runUnits !== undefined ? toRunUnits(image.volume, runUnits).data
+      : opts.normalise === undefined ? image.volume.data : toModelUnits(image.volume, opts.normalise).data]));
+  const intensity = runUnits?.preprocess.steps.find((step) => step.kind === 'intensity');
+  const clipTo: readonly [number, number] | undefined = opts.normalise === 'cwdm' ? [0, 1]
+    : intensity?.kind === 'intensity' && intensity.clip ? intensity.range : undefined;
   for (const target of targets) {
     const targetImage = images.get(target);
     if (targetImage === undefined) {
@@ -72,12 +85,12 @@ async function baselineCase(c: Case, opts: AffineOptions, outFile: string | unde
     // The brain is where the scan itself is non-zero, whatever units the fit is made in.
     const mask = Uint8Array.from(targetImage.volume.data, (v) => Number(v !== 0));
     const fit = fitAffineBaseline(Object.fromEntries(sources.map((s) => [s, units.get(s)!])), units.get(target)!, mask);
-    const prediction = opts.normalise === 'cwdm' ? clipToCwdmRange(fit.prediction) : fit.prediction;
+    const prediction = clipTo === undefined ? fit.prediction : clipToRange(fit.prediction, clipTo);
     const path = outFile ?? join(outDir!, translationFileName(c, target, fit.source));
     await writeNifti(path, { ...targetImage.volume, data: prediction }, {
       like: targetImage.header, datatype: 'float32', overwrite: opts.force,
       description: `mrsynth affine baseline ${target}=${fit.a.toPrecision(6)}*${fit.source}+${fit.b.toPrecision(6)}${
-        opts.normalise === undefined ? '' : ` ${opts.normalise} units`}`.slice(0, 80),
+        opts.normalise !== undefined ? ` ${opts.normalise} units` : runUnits !== undefined ? ' run units' : ''}`.slice(0, 80),
     });
     process.stdout.write(`${c.id} ${target} ← ${fit.source}: a=${fit.a.toPrecision(6)} b=${fit.b.toPrecision(6)} `
       + `rms=${Math.sqrt(fit.residual / Math.max(1, mask.reduce((n, m) => n + m, 0))).toPrecision(4)} → ${path}\n`);

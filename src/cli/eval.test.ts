@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { writeNifti } from '../io/nifti/index.js';
 import type { Shape3, Volume } from '../volume/index.js';
 import { patternVolume } from '../../test-fixtures/metrics/pattern.js';
-import { parseResultsJson } from '../metrics/index.js';
+import { parseResultsJson, toRunUnits } from '../metrics/index.js';
+import { TEST_PREPROCESS, writeRun } from '../completion/completionFixtures.testSupport.js';
 import { registerEvalCommand } from './eval.js';
 import { inProcessCommand } from './commandRunner.testSupport.js';
 
@@ -83,6 +84,26 @@ describe('mrsynth eval', () => {
     await assert.rejects(evalCli('--pred', join(pred, 'A_t2_from-t1.nii.gz'), '--ref', join(raw, 'A', 'A_t2.nii.gz')),
       /cannot choose a data range: the prediction lies in \[0, 1\] and the reference in \[0, \d+\]/);
     assert.equal(await evalCli('--pred', join(pred, 'A_t2_from-t1.nii.gz'), '--ref', join(raw, 'A', 'A_t2.nii.gz'), '--normalise', 'cwdm'), 0);
+  });
+
+  test("--normalise-as RUN maps the reference through the run's preprocessing and back: the scores of a reference mapped so beforehand", async () => {
+    const raw = join(root, 'raw-run');
+    await fs.mkdir(join(raw, 'A'), { recursive: true });
+    const scanner = vol(refs.A.map((v) => Math.round(v * 800)));
+    await writeNifti(join(raw, 'A', 'A_t2.nii.gz'), scanner, { datatype: 'int16' });
+    const run = await writeRun(join(root, 'run-units'), 't2', ['t1', 't1ce', 'flair']);
+    const premapped = join(root, 'premapped_t2.nii.gz');
+    await writeNifti(premapped, toRunUnits(scanner, { preprocess: TEST_PREPROCESS, source: run }));
+    const predFile = join(pred, 'A_t2_from-t1.nii.gz');
+    const asRun = join(root, 'as-run');
+    const direct = join(root, 'direct');
+    assert.equal(await evalCli('--pred', predFile, '--ref', join(raw, 'A', 'A_t2.nii.gz'), '--normalise-as', run, '--out', asRun, '--resamples', '10'), 0);
+    assert.equal(await evalCli('--pred', predFile, '--ref', premapped, '--data-range', '1', '--out', direct, '--resamples', '10'), 0);
+    const results = async (dir: string) => parseResultsJson(await fs.readFile(join(dir, 'scores.json'), 'utf8'), dir);
+    const [viaRun, viaFile] = await Promise.all([results(asRun), results(direct)]);
+    assert.equal(viaRun.settings.normaliseAs, run);
+    assert.deepEqual(viaRun.rows.map((r) => r.scores), viaFile.rows.map((r) => r.scores));
+    await assert.rejects(evalCli('--pred', predFile, '--ref', premapped, '--normalise-as', run, '--normalise', 'cwdm'), /not both/);
   });
 
   test('volumes on different grids are refused', async () => {

@@ -12,7 +12,8 @@ import type { Volume } from '../volume/index.js';
 import {
   RESULTS_CSV, RESULTS_JSON, parseResultsJson, resultsToJson, scoresToCsv, type CaseScore, type EvaluationResults,
 } from '../metrics/index.js';
-import { comparableIntensities, NORMALISATIONS, type Normalisation } from '../metrics/index.js';
+import { comparableIntensities, NORMALISATIONS, type Normalisation, type RunUnits } from '../metrics/index.js';
+import { readRunUnits } from './runUnits.js';
 import { REGIONS, regionMasks, type Region } from '../metrics/index.js';
 import { parsePredictionName, type PredictionName } from '../metrics/index.js';
 import { METRICS, scoreRegions, type MetricScores } from '../metrics/index.js';
@@ -27,6 +28,9 @@ export interface EvalOptions {
   mask: Region[];
   dataRange?: number;
   normalise?: Normalisation;
+  normaliseAs?: string;
+  /** Read from --normalise-as once, before any case is scored. */
+  runUnits?: RunUnits;
   window: SsimWindow;
   maskBeforeSsim?: boolean;
   out?: string;
@@ -56,6 +60,8 @@ export function registerEvalCommand(program: Command): void {
     .option('--data-range <R>', 'data range for PSNR and SSIM; required unless both volumes lie in [0, 1] or --normalise is given', parsePositive)
     .addOption(new Option('--normalise <model>', "map the reference to the model's intensities first: cwdm → [0, 1] (R 1), aldm → [-1, 1] (R 2)")
       .choices(NORMALISATIONS))
+    .option('--normalise-as <run>', "map the reference into a run folder's model units: through the run's own preprocessing "
+      + '(percentiles over its crop/pad box) and back onto the case grid, as complete writes that run\'s syntheses; R = its range\'s span')
     .addOption(new Option('--window <kind>', 'SSIM window: gaussian (σ 1.5, 11³, biased covariance) or uniform (7³, sample covariance)')
       .choices(SSIM_WINDOWS).default('gaussian'))
     .option('--mask-before-ssim', 'zero both volumes outside each region before computing its SSIM map')
@@ -74,6 +80,10 @@ export function registerEvalCommand(program: Command): void {
 /** Scores, prints and writes one run; sets a failing exit code when any prediction or case went unmatched. */
 async function evaluate(opts: EvalOptions): Promise<void> {
   const who = 'mrsynth eval';
+  if (opts.normaliseAs !== undefined && opts.normalise !== undefined) {
+    throw new Error(`${who}: give --normalise ${opts.normalise} (a model's loader) or --normalise-as ${opts.normaliseAs} (a run's preprocessing), not both`);
+  }
+  if (opts.normaliseAs !== undefined) opts.runUnits = await readRunUnits(opts.normaliseAs);
   if (opts.pred === undefined || opts.ref === undefined) {
     throw new Error(`${who}: give --pred and --ref (or --compare RUN_A RUN_B); got --pred ${opts.pred ?? '(none)'} and --ref ${opts.ref ?? '(none)'}`);
   }
@@ -166,7 +176,8 @@ function scoreVolumes(
   const context = `mrsynth eval: ${paths.pred} vs ${paths.ref}`;
   assertSameGrid(pred, ref, context, paths.pred, paths.ref);
   if (seg !== undefined) assertSameGrid(seg, ref, context, paths.seg!, paths.ref);
-  const { ref: comparable, dataRange } = comparableIntensities(pred, ref, { dataRange: opts.dataRange, normalise: opts.normalise }, context);
+  const { ref: comparable, dataRange } = comparableIntensities(pred, ref,
+    { dataRange: opts.dataRange, normalise: opts.normalise, normaliseAs: opts.runUnits }, context);
   const masks = regionMasks(opts.mask, ref.data, seg?.data, context);
   return scoreRegions(pred, comparable, masks, { dataRange, window: opts.window, maskBeforeSsim: opts.maskBeforeSsim });
 }
@@ -247,7 +258,7 @@ function formatNumber(x: number): string {
 function settingsOf(opts: EvalOptions): Record<string, unknown> {
   return {
     pred: opts.pred, ref: opts.ref, regions: opts.mask, dataRange: opts.dataRange ?? null, normalise: opts.normalise ?? null,
-    window: opts.window, maskBeforeSsim: Boolean(opts.maskBeforeSsim), seed: opts.seed, resamples: opts.resamples,
+    normaliseAs: opts.normaliseAs ?? null, window: opts.window, maskBeforeSsim: Boolean(opts.maskBeforeSsim), seed: opts.seed, resamples: opts.resamples,
   };
 }
 

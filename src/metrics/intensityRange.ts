@@ -1,7 +1,6 @@
 import { assert } from '../util/index.js';
 import type { Volume } from '../volume/index.js';
-import { INTENSITY_PRESETS } from '../transforms/index.js';
-import { intensityStep } from '../transforms/index.js';
+import { INTENSITY_PRESETS, intensityStep, invertPreprocess, preprocess, type PreprocessConfig } from '../transforms/index.js';
 
 /**
  * Which data range R a comparison uses, and in which units. PSNR and SSIM depend on R, and a synthesis in
@@ -15,8 +14,12 @@ import { intensityStep } from '../transforms/index.js';
  *   clipped); R = 2, the span of [−1, 1]. ALDM outputs are unclipped by design, so the prediction need only lie
  *   within the normalised reference's range widened by that range's span on each side, which still refuses a
  *   prediction left in scanner units.
- * With both options, the reference is normalised and the explicit R wins. The prediction is never normalised:
- * it is already in its model's output units.
+ * - `normaliseAs` (a run's preprocessing): the reference goes through that preprocessing and back onto its own grid
+ *   in model units, as completion maps a synthesis back: percentiles over the run's crop/pad box, not over the stored
+ *   grid as `normalise` takes them (for the aldm preset the two differ: the box holds less background); R = the span
+ *   of the preprocessing's intensity range, and the prediction is checked as for 'aldm'.
+ * With a normalisation and `dataRange`, the reference is normalised and the explicit R wins. The prediction is never
+ * normalised: it is already in its model's output units.
  */
 export const NORMALISATIONS = ['cwdm', 'aldm'] as const;
 export type Normalisation = (typeof NORMALISATIONS)[number];
@@ -24,6 +27,13 @@ export type Normalisation = (typeof NORMALISATIONS)[number];
 export interface IntensityOptions {
   readonly dataRange?: number;
   readonly normalise?: Normalisation;
+  readonly normaliseAs?: RunUnits;
+}
+
+/** The model units of a run: its preprocessing, and where it came from (named in messages). */
+export interface RunUnits {
+  readonly preprocess: PreprocessConfig;
+  readonly source: string;
 }
 
 export interface ComparableIntensities {
@@ -61,10 +71,20 @@ export function comparableIntensities(pred: Volume, ref: Volume, options: Intens
     `${context}: the data range must be a positive number, got ${dataRange}`);
   assert(normalise === undefined || NORMALISATIONS.includes(normalise), () =>
     `${context}: unknown normalisation '${normalise}', expected one of ${NORMALISATIONS.join(', ')}`);
+  const { normaliseAs } = options;
+  assert(normalise === undefined || normaliseAs === undefined, () =>
+    `${context}: give --normalise (a model's loader) or --normalise-as (a run's preprocessing), not both`);
   const p = valueRange(pred.data, `${context}: the prediction`);
-  const scaled = normalise === undefined ? ref : toModelUnits(ref, normalise);
+  const scaled = normaliseAs !== undefined ? toRunUnits(ref, normaliseAs) : normalise === undefined ? ref : toModelUnits(ref, normalise);
   const r = valueRange(scaled.data, `${context}: the reference`);
   const shown = (x: ValueRange) => `[${x.min}, ${x.max}]`;
+  if (normaliseAs !== undefined) {
+    const span = r.max - r.min;
+    assert(p.min >= r.min - span && p.max <= r.max + span, () =>
+      `${context}: the preprocessing of ${normaliseAs.source} maps the reference to ${shown(r)}, but the prediction lies in ${shown(p)}, ` +
+      'far outside it; is the prediction in other units? Pass --data-range R if both are in the same units');
+    return { ref: scaled, dataRange: dataRange ?? runUnitsSpan(normaliseAs) };
+  }
   if (normalise === 'cwdm') {
     assert(p.min >= 0 && p.max <= 1, () =>
       `${context}: --normalise cwdm maps the reference to [0, 1], but the prediction lies in ${shown(p)}; ` +
@@ -84,6 +104,24 @@ export function comparableIntensities(pred: Volume, ref: Volume, options: Intens
       '--normalise cwdm|aldm (maps the reference to that model\'s intensity range)');
   }
   return { ref: scaled, dataRange: dataRange ?? (normalise === undefined ? 1 : NOMINAL_RANGE[normalise]) };
+}
+
+/**
+ * A scan in a run's model units on its own grid: through the run's preprocessing (its percentiles taken over the
+ * run's window) and back, as completion writes a synthesis: 0 outside the box the run crops to.
+ */
+export function toRunUnits(volume: Volume, units: RunUnits): Volume {
+  runUnitsSpan(units);
+  const { volumes, record } = preprocess({ volume }, units.preprocess);
+  return invertPreprocess(record, volumes.volume, { units: 'model' });
+}
+
+/** The span of the run's intensity range (its nominal data range); refuses a preprocessing with no intensity step. */
+export function runUnitsSpan(units: RunUnits): number {
+  const intensity = units.preprocess.steps.find((step) => step.kind === 'intensity');
+  assert(intensity !== undefined && intensity.kind === 'intensity', () =>
+    `${units.source}: its preprocessing maps no intensities, so its model units are the scanner's; pass --data-range R instead`);
+  return intensity.range[1] - intensity.range[0];
 }
 
 /** A scan mapped into a model's intensity units, as that model's loader maps each contrast of a case. */
