@@ -45,8 +45,7 @@ export class AeResnetBlock extends Module {
 
   forward(x: Tensor): Tensor {
     return tidy('AeResnetBlock.forward', () => {
-      const h = chain(x, (t) => this.#norm1.forward(t), swish, (t) => this.#conv1.forward(t), (t) => this.#norm2.forward(t), swish,
-        (t) => this.#conv2.forward(t));
+      const h = chain(x, this.#norm1, swish, this.#conv1, this.#norm2, swish, this.#conv2);
       return chain(h, (t) => (this.#shortcut?.forward(x) ?? x).add(t));
     });
   }
@@ -65,7 +64,7 @@ export class AeDownsample extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return tidy(() => chain(x, (t) => F.pad(t, [0, 1, 0, 1, 0, 1]), (t) => this.#conv.forward(t)));
+    return tidy(() => chain(x, (t) => F.pad(t, [0, 1, 0, 1, 0, 1]), this.#conv));
   }
 }
 
@@ -79,7 +78,7 @@ export class AeUpsample extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return tidy(() => chain(x, (t) => F.interpolate(t, { scaleFactor: 2, mode: 'nearest' }), (t) => this.#conv.forward(t)));
+    return tidy(() => chain(x, (t) => F.interpolate(t, { scaleFactor: 2, mode: 'nearest' }), this.#conv));
   }
 }
 
@@ -96,8 +95,7 @@ class AeLevel extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const resample = this.#resample;
-    return tidy(() => chain(x, ...[...this.#blocks].map((b) => (t: Tensor) => b.forward(t)), ...(resample ? [(t: Tensor) => resample.forward(t)] : [])));
+    return tidy(() => chain(x, ...this.#blocks, ...(this.#resample ? [this.#resample] : [])));
   }
 }
 
@@ -155,8 +153,7 @@ export class Encoder extends Module {
     assert(spatial.every((s) => s % this.spatialMultiple === 0),
       () => `Encoder.forward: every spatial axis of x must divide by ${this.spatialMultiple} (${this.config.chMult.length - 1} halvings; `
         + `other sizes do not decode back to the same grid), got ${spatial.join('×')}`);
-    return tidy('Encoder.forward', () => chain(x, (t) => this.#convIn.forward(t), ...[...this.#down].map((level) => (t: Tensor) => level.forward(t)),
-      (t) => this.#mid.forward(t), (t) => this.#normOut.forward(t), swish, (t) => this.#convOut.forward(t)));
+    return tidy('Encoder.forward', () => chain(x, this.#convIn, ...this.#down, this.#mid, this.#normOut, swish, this.#convOut));
   }
 }
 
@@ -202,7 +199,6 @@ export class Decoder extends Module {
     assert(z.ndim === 5 && z.shape[1] === zChannels, () => `Decoder.forward: z must be (N, ${zChannels}, X, Y, Z), got shape ${fmtShape(z.shape)}`);
     // From the coarsest level up: `up.l` is level l, so the list runs backwards.
     const levels = [...this.#up].reverse();
-    return tidy('Decoder.forward', () => chain(z, (t) => this.#convIn.forward(t), (t) => this.#mid.forward(t),
-      ...levels.map((level) => (t: Tensor) => level.forward(t)), (t) => this.#normOut.forward(t), swish, (t) => this.#convOut.forward(t)));
+    return tidy('Decoder.forward', () => chain(z, this.#convIn, this.#mid, ...levels, this.#normOut, swish, this.#convOut));
   }
 }

@@ -44,7 +44,8 @@ describe('parseAutoencoderConfig', () => {
       [{ ...full, chMult: [] }, /chMult must be a non-empty list of positive integers, got \[\]/],
       [{ ...full, beta: -1 }, /beta must be a finite number ≥ 0, got -1/],
       [{ ...full, legacyLoss: 1 }, /legacyLoss must be true or false, got 1/],
-      [{ preset: 'code', ch: 48 }, /every level's channels \(ch 48 × chMult \[1,1,2\]\) must divide by numGroups 32; 48 does not/],
+      [{ preset: 'code', ch: 48 }, /ch 48 and every level's channels \(ch × chMult \[1,1,2\]\) must divide by numGroups 32; 48 does not/],
+      [{ preset: 'code', ch: 16, chMult: [2, 2, 4] }, /must divide by numGroups 32; 16 does not/],
       [{ preset: 'code', discNdf: 8 },
         /the discriminator's GroupNorm'd widths \(discNdf 8 × 2, 4, …, at most 8, for 3 layers: \[16,32,64\]\) must divide by its 32 groups; 16 does not/],
     ];

@@ -117,13 +117,14 @@ export function parseAutoencoderConfig(raw: unknown): AutoencoderConfig {
   const { chMult, beta, legacyLoss } = config;
   assert(Array.isArray(chMult) && chMult.length > 0 && chMult.every(positiveInt),
     () => `${where}: chMult must be a non-empty list of positive integers, got ${JSON.stringify(chMult)}`);
-  assert(typeof beta === 'number' && Number.isFinite(beta) && beta >= 0, () => `${where}: beta must be a finite number ≥ 0, got ${JSON.stringify(beta)}`);
+  assert(typeof beta === 'number' && Number.isFinite(beta) && beta >= 0,
+    () => `${where}: beta must be a finite number ≥ 0, got ${JSON.stringify(beta)}`);
   assert(typeof legacyLoss === 'boolean', () => `${where}: legacyLoss must be true or false, got ${JSON.stringify(legacyLoss)}`);
-  // The decoder's first level keeps ch·chMult[0] and every level's blocks end at ch·chMult[l]: checking each
-  // level's width covers every GroupNorm of both halves.
-  const bad = chMult.find((m) => (m * config.ch) % config.numGroups !== 0);
-  assert(bad === undefined,
-    () => `${where}: every level's channels (ch ${config.ch} × chMult ${JSON.stringify(chMult)}) must divide by numGroups ${config.numGroups}; ${bad! * config.ch} does not`);
+  // Every GroupNorm of either half normalises some level's ch·chMult[l], or ch itself (the encoder's first block
+  // takes conv_in's ch channels whatever chMult[0] is).
+  const bad = [1, ...chMult].find((m) => (m * config.ch) % config.numGroups !== 0);
+  assert(bad === undefined, () => `${where}: ch ${config.ch} and every level's channels (ch × chMult ${JSON.stringify(chMult)}) `
+    + `must divide by numGroups ${config.numGroups}; ${bad! * config.ch} does not`);
   const badDisc = discriminatorWidths(config).find((w) => w % DISCRIMINATOR_GROUPS !== 0);
   assert(badDisc === undefined,
     () => `${where}: the discriminator's GroupNorm'd widths (discNdf ${config.discNdf} × 2, 4, …, at most 8, for ${config.discLayers} layers: `

@@ -79,8 +79,11 @@ function generatorTotal(rec: Tensor, generator: Tensor, codebookLoss: Tensor, op
  * Stage 1, autoencoder step: x and its reconstruction x̂ = decode(quantise(encode(x))), the quantiser's loss,
  * and the image discriminator's logits on x̂ (not detached: the generator term trains the decoder through them).
  */
-export function stage1Loss(args: { input: Tensor; reconstruction: Tensor; codebookLoss: Tensor; logitsFake: Tensor } & GeneratorLossOptions): GeneratorLossTerms {
-  return tidy(() => generatorTotal(reconstructionLoss(args.input, args.reconstruction), hingeGeneratorLoss(args.logitsFake), args.codebookLoss, args));
+export function stage1Loss(args: {
+  input: Tensor; reconstruction: Tensor; codebookLoss: Tensor; logitsFake: Tensor;
+} & GeneratorLossOptions): GeneratorLossTerms {
+  return tidy(() => generatorTotal(reconstructionLoss(args.input, args.reconstruction), hingeGeneratorLoss(args.logitsFake),
+    args.codebookLoss, args));
 }
 
 /** Stage 1, discriminator step: logits on x and on a detached x̂; discFactor·hinge. */

@@ -39,7 +39,7 @@ export class SpadeLayer extends Module {
   forward(x: Tensor): Tensor {
     return tidy('SpadeLayer.forward', () => {
       const actv = this.#shared.forward(x);
-      const scale = chain(actv, (t) => this.#gamma.forward(t), (t) => t.add(1));
+      const scale = chain(actv, this.#gamma, (t) => t.add(1));
       const shift = this.#beta.forward(actv);
       actv.dispose();
       return chain(x, (t) => F.instanceNorm(t, null, null, INSTANCE_NORM_EPS), (t) => t.mul(scale), (t) => t.add(shift));
@@ -101,8 +101,7 @@ export class SpadeResnetBlock extends Module {
   forward(x: Tensor, classes: readonly number[]): Tensor {
     return tidy('SpadeResnetBlock.forward', () => {
       const leaky = (t: Tensor) => F.leakyRelu(t, LEAKY_SLOPE);
-      const dx = chain(x, (t) => this.#norm0.forward(t, classes), leaky, (t) => this.#conv0.forward(t),
-        (t) => this.#norm1.forward(t, classes), leaky, (t) => this.#conv1.forward(t));
+      const dx = chain(x, (t) => this.#norm0.forward(t, classes), leaky, this.#conv0, (t) => this.#norm1.forward(t, classes), leaky, this.#conv1);
       return chain(dx, (t) => (this.#shortcut?.forward(x) ?? x).add(t));
     });
   }
@@ -139,11 +138,11 @@ export class SpadeGenerator extends Module {
     assert(x.ndim === 5 && x.shape[1] === this.zChannels,
       () => `${where}: x must be (N, ${this.zChannels}, X, Y, Z), got shape ${fmtShape(x.shape)}`);
     const classes = y instanceof Tensor ? Array.from(y.toTypedArray(), Number) : [...y];
-    assert(classes.length === x.shape[0] && (!(y instanceof Tensor) || y.ndim === 1),
-      () => `${where}: y must hold one class per sample (${x.shape[0]}), got ${y instanceof Tensor ? `shape ${fmtShape(y.shape)}` : `${classes.length} values`}`);
+    assert(classes.length === x.shape[0] && (!(y instanceof Tensor) || y.ndim === 1), () => `${where}: y must hold one class per sample `
+      + `(${x.shape[0]}), got ${y instanceof Tensor ? `shape ${fmtShape(y.shape)}` : `${classes.length} values`}`);
     const bad = classes.find((c) => !Number.isInteger(c) || c < 0 || c >= this.numClasses);
-    assert(bad === undefined,
-      () => `${where}: class ${bad} is not one of the ${this.numClasses} contrasts this SPADE was built for (0…${this.numClasses - 1}); y = [${classes.join(', ')}]`);
+    assert(bad === undefined, () => `${where}: class ${bad} is not one of the ${this.numClasses} contrasts this SPADE was built for `
+      + `(0…${this.numClasses - 1}); y = [${classes.join(', ')}]`);
     return tidy(where, () => chain(x, ...[...this.#blocks].map((block) => (t: Tensor) => block.forward(t, classes))));
   }
 }

@@ -71,5 +71,6 @@ export function imageDiscriminator(config: AutoencoderConfig): NLayerDiscriminat
  * (the reference's `num_classes: 5`, whose fifth map its loss never targets: see `discriminatorClassLoss`).
  */
 export function latentDiscriminator(config: AutoencoderConfig): NLayerDiscriminator {
-  return new NLayerDiscriminator({ inChannels: config.zChannels, outChannels: config.numClasses + 1, ndf: config.discNdf, numLayers: config.discLayers });
+  const { zChannels, numClasses, discNdf, discLayers } = config;
+  return new NLayerDiscriminator({ inChannels: zChannels, outChannels: numClasses + 1, ndf: discNdf, numLayers: discLayers });
 }
