@@ -8,7 +8,7 @@ export {
 } from './autoencoderConfig.js';
 export type { AutoencoderConfig, AutoencoderPresetName } from './autoencoderConfig.js';
 export { AeDownsample, AeResnetBlock, AeUpsample, Decoder, Encoder } from './autoencoder.js';
-export { DEFAULT_SEARCH_ROWS, VectorQuantizer } from './vectorQuantizer.js';
+export { SEARCH_BLOCK_ELEMENTS, VectorQuantizer } from './vectorQuantizer.js';
 export type { Quantized, VectorQuantizerOptions } from './vectorQuantizer.js';
 export { SpadeGenerator, SpadeLayer, SpadeMultimodal, SpadeResnetBlock } from './msSpade.js';
 export type { SpadeGeneratorOptions } from './msSpade.js';
