@@ -20,5 +20,5 @@ test('every preset of every method: the parts hold every parameter once; the con
 });
 
 test('an unknown method is refused with the known ones', () => {
-  assert.throws(() => method('vqgan'), /^Error: unknown synthesis method 'vqgan'; expected one of cwdm$/);
+  assert.throws(() => method('vqgan'), /^Error: unknown synthesis method 'vqgan'; expected one of cwdm, aldm$/);
 });

@@ -7,12 +7,13 @@ import type { Precision } from '../nn/index.js';
 import type { DiffusionPipeline } from '../pipelines/index.js';
 import { readRun, readRunWeightsFile, type AnyRunConfig } from '../runs/index.js';
 import { assert } from '../util/index.js';
+import { aldmMethod } from './aldm/index.js';
 import { cwdmMethod } from './cwdm/index.js';
 import type { SynthesisMethod } from './method.js';
 
 export type { ParameterPart, ReferenceConventions, SynthesisMethod } from './method.js';
 
-const registry: Record<string, SynthesisMethod> = { cwdm: cwdmMethod as SynthesisMethod };
+const registry: Record<string, SynthesisMethod> = { cwdm: cwdmMethod as SynthesisMethod, aldm: aldmMethod as SynthesisMethod };
 
 /** The registered methods by name (a live view: a method registered later shows up). */
 export const METHODS: Readonly<Record<string, SynthesisMethod>> = registry;

@@ -5,7 +5,7 @@
  * checkpoint's `first_stage_model.*`). The discriminators of its losses are separate modules (`NLayerDiscriminator`);
  * the reference keeps them under `loss.discriminator`.
  */
-import { Tensor, tidy } from '../../tensor/index.js';
+import { type DType, Tensor, tidy } from '../../tensor/index.js';
 import { Conv, Module } from '../../nn/index.js';
 import { assert } from '../../util/index.js';
 import { Decoder, Encoder } from './autoencoder.js';
@@ -36,6 +36,11 @@ export class VQModel extends Module {
     this.quantConv = this.registerModule('quant_conv', pointwise());
     this.postQuantConv = this.registerModule('post_quant_conv', pointwise());
     this.spade = this.registerModule('spade', new SpadeGenerator({ numClasses, zChannels, nf: spadeNf, hidden: spadeHidden }));
+  }
+
+  /** The dtype the model runs in: its weights' (see `Module.to`); inputs must have it. */
+  get dtype(): DType {
+    return this.quantConv.weight.dtype;
   }
 
   /** Image (N, inChannels, X, Y, Z), each axis a multiple of `encoder.spatialMultiple` → quantised latent, its loss and codes. */

@@ -1,0 +1,59 @@
+/**
+ * ALDM's denoiser (spec §3–4): the source image's latent z_src and its MS-SPADE translation z_st towards the target
+ * contrast are computed once per batch; at every step the U-Net sees [x_t ‖ z_src ‖ z_st] (the code's 12 channels) or
+ * [x_t ‖ z_st] (the paper's 8, `concat: 'paper'`) with the target's class label added to its time embedding, and
+ * predicts ε.
+ */
+import type { LatentCodec } from '../../codecs/index.js';
+import type { AldmUNet, VQModel } from '../../models/aldm/index.js';
+import type { Denoiser } from '../../pipelines/index.js';
+import { F, full, tidy, type Tensor } from '../../tensor/index.js';
+import { assert, fmtShape } from '../../util/index.js';
+
+export interface AldmCondition {
+  /** The latents the U-Net is conditioned on, concatenated on channels. */
+  readonly latents: Tensor;
+  /** The target contrast of each sample, int64 (N,). */
+  readonly classes: Tensor;
+}
+
+export class AldmDenoiser implements Denoiser<AldmCondition> {
+  readonly networks: Readonly<{ unet: AldmUNet; vqgan: VQModel }>;
+
+  /** `defaultClass`: the target when a batch names none (a run made for one target contrast). */
+  constructor(readonly unet: AldmUNet, readonly vqgan: VQModel, readonly defaultClass: number) {
+    this.networks = Object.freeze({ unet, vqgan });
+  }
+
+  checkConditions(fn: string, conditions: Tensor): void {
+    assert(conditions.ndim === 5 && conditions.shape[1] === 1, () =>
+      `${fn}: ALDM translates one source contrast: conditions must be (N, 1, X, Y, Z), got shape ${fmtShape(conditions.shape)}`);
+  }
+
+  condition(conditions: Tensor, codec: LatentCodec, classLabels?: Tensor): AldmCondition {
+    this.checkConditions('AldmDenoiser.condition', conditions);
+    const n = conditions.shape[0];
+    const classes = classLabels === undefined ? full([n], this.defaultClass, { dtype: 'int64' }) : classLabels.clone();
+    try {
+      const latents = tidy(() => {
+        const source = codec.encode(conditions);
+        const translated = this.vqgan.translate(source.to(this.vqgan.dtype), classes).to(source.dtype);
+        return this.unet.config.concat === 'paper' ? translated : F.cat([source, translated], 1);
+      });
+      return { latents, classes };
+    } catch (error) {
+      classes.dispose();
+      throw error;
+    }
+  }
+
+  /** ε̂ in the input's dtype (float32) whatever dtype the U-Net runs in. */
+  predict(noisy: Tensor, timesteps: Tensor, condition: AldmCondition): Tensor {
+    const { dtype } = this.unet;
+    return tidy(() => {
+      const input = F.cat([noisy, condition.latents], 1);
+      if (input.dtype === dtype) return this.unet.forward(input, timesteps, condition.classes);
+      return this.unet.forward(input.to(dtype), timesteps, condition.classes).to(input.dtype);
+    });
+  }
+}

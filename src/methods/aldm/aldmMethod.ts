@@ -1,0 +1,78 @@
+/**
+ * ALDM (Kim & Park, WACV 2024, adaptive latent diffusion) as a synthesis method: a VQ-GAN first stage whose MS-SPADE
+ * block turns a source contrast's latent into one like the chosen target's, and a latent U-Net predicting ε,
+ * conditioned on both latents and the target's class. One model serves every target among its contrasts.
+ */
+import { loadRawIntoModule, type Module } from '../../nn/index.js';
+import {
+  AldmUNet, VQModel, aldmUNetParameterCounts, aldmUNetSpatialMultiple, autoencoderSpatialMultiple, vqModelParameterCounts,
+} from '../../models/aldm/index.js';
+import { DiffusionPipeline } from '../../pipelines/index.js';
+import type { AnyRunConfig } from '../../runs/index.js';
+import { assert } from '../../util/index.js';
+import type { SynthesisMethod } from '../index.js';
+import { ALDM, ALDM_PRESET_NAMES, UNET, VQGAN, parseAldmConfig, type AldmConfig } from './aldmConfig.js';
+import { aldmCodec } from './aldmCodec.js';
+import { AldmDenoiser } from './aldmDenoiser.js';
+
+/** Image axes must divide by this: the autoencoder's halvings, then the U-Net's. */
+export function aldmImageMultiple(config: AldmConfig): number {
+  return autoencoderSpatialMultiple(config.autoencoder) * aldmUNetSpatialMultiple(config.unet);
+}
+
+export const aldmMethod: SynthesisMethod<AldmConfig> = {
+  name: ALDM,
+  description: 'ALDM: a VQ-GAN with MS-SPADE translation and a latent ε-predicting U-Net, one model for every target (Kim & Park)',
+  presets: ALDM_PRESET_NAMES,
+
+  parseConfig: parseAldmConfig,
+
+  buildNetworks: (config) => ({ [UNET]: new AldmUNet(config.unet), [VQGAN]: new VQModel(config.autoencoder) }),
+
+  parameterCounts(networks) {
+    const unet = aldmUNetParameterCounts(networks[UNET] as AldmUNet);
+    const vqgan = vqModelParameterCounts(networks[VQGAN] as VQModel);
+    return [
+      { part: 'encoder', parameters: vqgan.encoder },
+      { part: 'decoder', parameters: vqgan.decoder },
+      { part: 'codebook', parameters: vqgan.codebook },
+      { part: 'quant_conv', parameters: vqgan.quantConv },
+      { part: 'post_quant_conv', parameters: vqgan.postQuantConv },
+      { part: 'MS-SPADE', parameters: vqgan.spade },
+      { part: 'U-Net input blocks', parameters: unet.inputBlocks },
+      { part: 'U-Net middle', parameters: unet.middle },
+      { part: 'U-Net output blocks', parameters: unet.outputBlocks },
+      { part: 'U-Net time embedding', parameters: unet.timeEmbedding },
+      { part: 'U-Net label embedding', parameters: unet.labelEmbedding },
+      { part: 'U-Net head', parameters: unet.head },
+    ];
+  },
+
+  checkRun(config, where) {
+    const intensity = config.preprocess.steps.filter((s) => s.kind === 'intensity');
+    assert(intensity.length === 1, () => `${where}: an ALDM run must map each contrast's intensities exactly once, got ${intensity.length} intensity steps`);
+    assert(config.schedule.predictionType === 'epsilon', () => `${where}: an ALDM U-Net predicts ε, but the run's schedule says '${config.schedule.predictionType}'`);
+    const { contrasts } = parseAldmConfig(config.methodConfig, config.conditions);
+    assert(contrasts.includes(config.target), () => `${where}: the target ${config.target} is not one of the model's contrasts (${contrasts.join(', ')})`);
+  },
+
+  pipeline(config: AnyRunConfig, weights, where) {
+    const parsed = parseAldmConfig(config.methodConfig, config.conditions);
+    const networks: Record<string, Module> = this.buildNetworks(parsed);
+    try {
+      for (const name of [UNET, VQGAN]) {
+        assert(weights[name] !== undefined, () => `no weights for the network '${name}'`);
+        loadRawIntoModule(networks[name], weights[name]);
+        networks[name].eval();
+      }
+    } catch (error) {
+      for (const network of Object.values(networks)) network.dispose();
+      throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
+    }
+    const unet = networks[UNET] as AldmUNet;
+    const vqgan = networks[VQGAN] as VQModel;
+    const denoiser = new AldmDenoiser(unet, vqgan, parsed.contrasts.indexOf(config.target));
+    // Unbounded: the reference neither clips x̂₀ nor clamps its outputs (its [−1, 1] units are not clipped either).
+    return new DiffusionPipeline(denoiser, aldmCodec(vqgan, aldmImageMultiple(parsed)), { schedule: config.schedule });
+  },
+};
