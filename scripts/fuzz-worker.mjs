@@ -444,4 +444,5 @@ async function classify(reader, index, seed) {
 
 if (process.send !== undefined) {
   process.on('message', async ({ reader, index, seed }) => process.send(await classify(reader, index, seed)));
+  process.send({ ready: true });
 }

@@ -39,10 +39,27 @@ const sources = pathToFileURL(join(fileURLToPath(new URL('..', import.meta.url))
 const coverageRoot = mkdtempSync(join(tmpdir(), 'mrsynth-fuzz-coverage-'));
 let coverageDir = coverageRoot;
 
+/**
+ * A new worker, once it has loaded (transpiling the readers and building the valid files takes seconds, more on a busy
+ * machine): an input's time budget starts when it is sent, not while the worker starts.
+ */
 function startWorker() {
-  return fork(WORKER, [], {
+  const worker = fork(WORKER, [], {
     execArgv: ['--import', 'tsx', `--max-old-space-size=${MEMORY_BUDGET_MB}`], stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, NODE_V8_COVERAGE: coverageDir },
+  });
+  return new Promise((ready, failed) => {
+    let stderr = '';
+    const onStderr = (chunk) => { stderr += chunk.toString(); };
+    const onExit = (code, signal) => failed(new Error(`fuzz: the worker exited while starting (${code ?? signal}): ${stderr.slice(-500)}`));
+    worker.stderr.on('data', onStderr);
+    worker.once('exit', onExit);
+    worker.once('message', (message) => {
+      worker.stderr.off('data', onStderr);
+      worker.off('exit', onExit);
+      if (message?.ready) ready(worker);
+      else failed(new Error(`fuzz: the worker's first message was not 'ready': ${JSON.stringify(message)}`));
+    });
   });
 }
 
@@ -106,14 +123,14 @@ console.log(`${'reader'.padEnd(12)} ${'error'.padStart(7)} ${'accepted'.padStart
 for (const reader of readers) {
   // One worker (and coverage folder) per reader, so each reader's coverage is its own inputs'.
   coverageDir = mkdtempSync(join(coverageRoot, `${reader}-`));
-  worker = startWorker();
+  worker = await startWorker();
   const counts = { error: 0, accepted: 0, deep: 0 };
   let bad = 0;
   for (let index = 0; index < perReader; index++) {
     const result = await runOne(worker, reader, index);
     if (result.outcome === 'crash' || result.outcome === 'hang' || result.outcome === 'memory') {
       worker.kill('SIGKILL');
-      worker = startWorker();
+      worker = await startWorker();
     }
     if (BAD.includes(result.outcome)) {
       bad++;
