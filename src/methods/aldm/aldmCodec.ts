@@ -39,6 +39,6 @@ export function aldmCodec(vqgan: VQModel, multiple: number): LatentCodec {
         return image.dtype === latent.dtype ? image : image.to(latent.dtype);
       });
     },
-    networks: Object.freeze({ vqgan }),
+    networks: Object.freeze({ autoencoder: vqgan }),
   };
 }

@@ -13,7 +13,7 @@ export const ALDM = 'aldm';
 
 /** The networks of an ALDM run, and the names their weights go by. */
 export const UNET = 'unet';
-export const VQGAN = 'vqgan';
+export const AUTOENCODER = 'autoencoder';
 
 /** The reference's class order: its data loader numbers the BraTS contrasts so. */
 export const REFERENCE_CONTRASTS: readonly Contrast[] = Object.freeze(['t1', 't1ce', 't2', 'flair']);

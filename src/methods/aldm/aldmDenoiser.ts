@@ -18,11 +18,11 @@ export interface AldmCondition {
 }
 
 export class AldmDenoiser implements Denoiser<AldmCondition> {
-  readonly networks: Readonly<{ unet: AldmUNet; vqgan: VQModel }>;
+  readonly networks: Readonly<{ unet: AldmUNet; autoencoder: VQModel }>;
 
   /** `defaultClass`: the target when a batch names none (a run made for one target contrast). */
   constructor(readonly unet: AldmUNet, readonly vqgan: VQModel, readonly defaultClass: number) {
-    this.networks = Object.freeze({ unet, vqgan });
+    this.networks = Object.freeze({ unet, autoencoder: vqgan });
   }
 
   checkConditions(fn: string, conditions: Tensor): void {

@@ -36,7 +36,7 @@ function assertClose(actual: Tensor, expected: Tensor, what: string): void {
 function runConfig(target: 't1ce' | 'flair' = 't1ce', changes: Record<string, unknown> = {}): AnyRunConfig {
   return parseAnyRunConfig({
     format: 'mrsynth-run', formatVersion: 2, method: 'aldm', target, conditions: ['t1'],
-    methodConfig: parseAldmConfig('reference-tiny'), weights: { unet: 'unet.safetensors', vqgan: 'vqgan.safetensors' },
+    methodConfig: parseAldmConfig('reference-tiny'), weights: { unet: 'unet.safetensors', autoencoder: 'autoencoder.safetensors' },
     preprocess: parsePreprocessConfig('aldm-brainbox'),
     schedule: { betaSchedule: 'scaledLinear', numTrainTimesteps: 1000, predictionType: 'epsilon', timestepSpacing: 'ldm' },
     origin: { kind: 'imported', from: 'pytorch', source: 'aldm-reference-tiny.safetensors', sourceSha256: 'd'.repeat(64), sourcePrefix: '' },
@@ -83,13 +83,14 @@ describe('the ALDM method', () => {
   describe("its codec, denoiser and pipeline, with the reference fixture's weights", async () => {
     const fixture = await readAldmFixture();
     const raw = (prefix: string) => Object.fromEntries(Object.entries(fixture.stateDict(prefix)).map(([key, t]) => [key, tensorToRaw(t)]));
-    const weights = { unet: raw('unet'), vqgan: raw('vqgan') };
+    const weights = { unet: raw('unet'), autoencoder: raw('vqgan') };
     const pipeline = aldmMethod.pipeline(runConfig(), weights, 'test') as DiffusionPipeline<AldmCondition>;
     // The pipeline's codec and denoiser, built the same way over the same weights (the pipeline keeps its own private).
     const networks = aldmMethod.buildNetworks(parseAldmConfig('reference-tiny'));
-    for (const [name, network] of Object.entries(networks)) network.loadStateDict(fixture.stateDict(name));
+    networks.unet.loadStateDict(fixture.stateDict('unet'));
+    networks.autoencoder.loadStateDict(fixture.stateDict('vqgan'));
     const unet = networks.unet as AldmUNet;
-    const vqgan = networks.vqgan as VQModel;
+    const vqgan = networks.autoencoder as VQModel;
     const codec = aldmCodec(vqgan, 16);
     const denoiser = new AldmDenoiser(unet, vqgan, 1);
 

@@ -11,7 +11,7 @@ import { DiffusionPipeline } from '../../pipelines/index.js';
 import type { AnyRunConfig } from '../../runs/index.js';
 import { assert } from '../../util/index.js';
 import type { SynthesisMethod } from '../index.js';
-import { ALDM, ALDM_PRESET_NAMES, UNET, VQGAN, parseAldmConfig, type AldmConfig } from './aldmConfig.js';
+import { ALDM, ALDM_PRESET_NAMES, AUTOENCODER, UNET, parseAldmConfig, type AldmConfig } from './aldmConfig.js';
 import { aldmCodec } from './aldmCodec.js';
 import { AldmDenoiser } from './aldmDenoiser.js';
 
@@ -27,11 +27,11 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
 
   parseConfig: parseAldmConfig,
 
-  buildNetworks: (config) => ({ [UNET]: new AldmUNet(config.unet), [VQGAN]: new VQModel(config.autoencoder) }),
+  buildNetworks: (config) => ({ [UNET]: new AldmUNet(config.unet), [AUTOENCODER]: new VQModel(config.autoencoder) }),
 
   parameterCounts(networks) {
     const unet = aldmUNetParameterCounts(networks[UNET] as AldmUNet);
-    const vqgan = vqModelParameterCounts(networks[VQGAN] as VQModel);
+    const vqgan = vqModelParameterCounts(networks[AUTOENCODER] as VQModel);
     return [
       { part: 'encoder', parameters: vqgan.encoder },
       { part: 'decoder', parameters: vqgan.decoder },
@@ -60,7 +60,7 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
     const parsed = parseAldmConfig(config.methodConfig, config.conditions);
     const networks: Record<string, Module> = this.buildNetworks(parsed);
     try {
-      for (const name of [UNET, VQGAN]) {
+      for (const name of [UNET, AUTOENCODER]) {
         assert(weights[name] !== undefined, () => `no weights for the network '${name}'`);
         loadRawIntoModule(networks[name], weights[name]);
         networks[name].eval();
@@ -70,7 +70,7 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
       throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
     }
     const unet = networks[UNET] as AldmUNet;
-    const vqgan = networks[VQGAN] as VQModel;
+    const vqgan = networks[AUTOENCODER] as VQModel;
     const denoiser = new AldmDenoiser(unet, vqgan, parsed.contrasts.indexOf(config.target));
     // Unbounded: the reference neither clips x̂₀ nor clamps its outputs (its [−1, 1] units are not clipped either).
     return new DiffusionPipeline(denoiser, aldmCodec(vqgan, aldmImageMultiple(parsed)), { schedule: config.schedule });
