@@ -8,6 +8,10 @@ import { Command } from 'commander';
 import { TEST_PREPROCESS, writeCase } from '../completion/completionFixtures.testSupport.js';
 import type { SynthesisSidecar } from '../completion/index.js';
 import { loadModule } from '../nn/index.js';
+import { loadSafetensors } from '../io/safetensors/index.js';
+import { readAldmFixture } from '../models/aldm/aldmFixture.testSupport.js';
+import { openRun } from '../methods/index.js';
+import { packageRoot } from '../util/index.js';
 import { readNifti } from '../io/nifti/index.js';
 import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
 import { RUN_FILES, readAnyRunConfig } from '../runs/index.js';
@@ -159,3 +163,38 @@ describe('mrsynth convert --run-dir: a checkpoint as a run folder that mrsynth c
   });
 });
 
+
+describe("mrsynth convert --model aldm --part autoencoder: the reference's Lightning checkpoints of its first stage", () => {
+  // test-fixtures/aldm/lightning-stage2.ckpt: the fixture's VQ-GAN (and stage-2 discriminator) as Lightning 1.x saves a
+  // stage-2 VQModel, with optimizer states, callbacks and an omegaconf object among its hyper-parameters
+  // (make_lightning_checkpoint.py, run with python3-torch).
+  const checkpoint = join(packageRoot(), 'test-fixtures', 'aldm', 'lightning-stage2.ckpt');
+  let root: string;
+  before(async () => { root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-convert-aldm-')); });
+  after(async () => { await fs.rm(root, { recursive: true, force: true }); });
+
+  test('imports the VQ-GAN as a run holding exactly the reference\'s weights; loss.* and what Lightning adds are set aside and named', async () => {
+    const dir = join(root, 'stage2');
+    const log = await inProcess(registerConvertCommand, 'convert', checkpoint, '--from', 'pytorch', '--model', 'aldm', '--config', 'reference-tiny',
+      '--part', 'autoencoder', '--run-dir', dir, '--target', 't2');
+    assert.match(log, /weights under 'state_dict\.' for the autoencoder/);
+    assert.match(log, /left out 15 other tensor\(s\): state_dict\.loss\.discriminator\.main\.0\.bias/);
+    assert.match(log, /left out 1 object\(s\) it cannot build without running their code: hyper_parameters\.ddconfig \(omegaconf\.dictconfig\.DictConfig\)/);
+    assert.match(log, /the autoencoder of aldm reference-tiny only; a parent run for training the method's later stage on it/);
+    const config = await readAnyRunConfig(dir);
+    assert.deepEqual(config.weights, { autoencoder: 'autoencoder.safetensors' });
+    assert.deepEqual(config.conditions, ['t1']);
+    assert.equal(config.schedule.timestepSpacing, 'ldm');
+    const fixture = await readAldmFixture();
+    const expected = fixture.stateDict('vqgan');
+    const { tensors } = await loadSafetensors(join(dir, 'autoencoder.safetensors'));
+    assert.deepEqual(Object.keys(tensors).sort(), Object.keys(expected).sort());
+    for (const [key, t] of Object.entries(expected)) assert.deepEqual(tensors[key].data, t.rawBytes(), key);
+    await assert.rejects(openRun(dir), /the run holds ALDM's first stage only .* not a model to sample with/);
+  });
+
+  test('a part the method does not have is refused, naming its networks', async () => {
+    await assert.rejects(inProcess(registerConvertCommand, 'convert', checkpoint, '--from', 'pytorch', '--model', 'aldm', '--config', 'reference-tiny',
+      '--part', 'discriminator', '--out', join(root, 'x.safetensors')), /--part discriminator is not a network of aldm; it has unet, autoencoder/);
+  });
+});

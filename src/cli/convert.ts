@@ -22,6 +22,7 @@ interface ConvertFlags {
   target?: Contrast;
   preprocess?: unknown;
   entry?: string;
+  part?: string;
   force?: boolean;
 }
 
@@ -51,6 +52,8 @@ export function registerConvertCommand(program: Command): void {
     .option('--preprocess <preset|json>', 'with --run-dir: the preprocessing the weights were trained with: reference (default: the '
       + 'reference\'s 224×224×160 window of the 240×240×155 BraTS grid), cwdm, or a preprocessing config as JSON', parsePreprocessOption)
     .option('--entry <name>', 'read only this top-level entry of the checkpoint (when it holds the weights more than once, e.g. ema)')
+    .option('--part <network>', "which of the method's networks the checkpoint holds (default its main one), e.g. aldm's autoencoder "
+      + '(a stage-1 or stage-2 Lightning checkpoint of the reference); with --run-dir the run holds that network only')
     .option('--force', 'replace the output file, or an earlier imported run folder (never a trained run)')
     .action(async (checkpoint: string, flags: ConvertFlags) => {
       if ((flags.out === undefined) === (flags.runDir === undefined)) {
@@ -89,39 +92,58 @@ async function convertToRunFolder(checkpoint: string, dir: string, flags: Conver
   const { reference } = method(flags.model);
   if (reference === undefined) throw new Error(`convert: --run-dir imports a method's published reference weights, and ${flags.model} has none`);
   const conditions = flags.conditions ?? reference.conditions(flags.target);
-  const { config } = modelFromFlags({ ...flags, conditions: conditions.length });
+  const config = method(flags.model).parseConfig(flags.config, conditions);
   await checkImportTarget(dir, { force: flags.force });
   const converted = await convert(checkpoint, config, flags);
   const run = importedRunConfig({
     origin: { from: flags.from, source: resolve(checkpoint), sourceSha256: converted.metadata.source_sha256, sourcePrefix: converted.prefix },
-    method: flags.model, target: flags.target, conditions, methodConfig: config, weights: reference.weights,
+    method: flags.model, target: flags.target, conditions, methodConfig: config,
+    weights: { [converted.network]: reference.weights[converted.network] },
     preprocess: flags.preprocess ?? reference.preprocess, schedule: reference.schedule,
   });
   await writeImportedRun(dir, run, converted.tensors, { force: flags.force });
+  if (Object.keys(reference.weights).length > 1) {
+    console.log(`wrote run folder ${dir}: ${describeWeights(converted)}, the ${converted.network} of ${flags.model} ${flags.config} only; `
+      + `a parent run for training the method's later stage on it (--parent ${dir}), not one to synthesise with`);
+    return;
+  }
   console.log(`wrote run folder ${dir}: ${describeWeights(converted)}, ${flags.model} ${flags.config}; synthesises ${run.target} from `
     + `${run.conditions.join(', ')} (in input-channel order); preprocessing ${run.preprocess.preset}`);
   console.log(`synthesise with: mrsynth complete CASE --models ${dir}`);
 }
 
-/** Reads and converts the checkpoint, and reports where the weights were and what was left out. */
-async function convert(checkpoint: string, config: unknown, flags: ConvertFlags): Promise<ConvertedWeights> {
-  const file = await readRegularFile(checkpoint);
+/**
+ * Reads and converts the checkpoint into the network `--part` names (default the method's main one), and reports
+ * where the weights were and what was left out, objects it cannot build without running code included.
+ */
+async function convert(checkpoint: string, config: unknown, flags: ConvertFlags): Promise<ConvertedWeights & { network: string }> {
   const m = method(flags.model);
+  const names = Object.keys(buildAndDispose(m, config));
+  const part = flags.part ?? names[0];
+  if (!names.includes(part)) throw new Error(`convert: --part ${part} is not a network of ${flags.model}; it has ${names.join(', ')}`);
+  const file = await readRegularFile(checkpoint);
   const converted = convertTorchCheckpoint(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), {
-    source: checkpoint, model: flags.model, config, entry: flags.entry,
+    source: checkpoint, model: flags.model, config, entry: flags.entry, setAside: m.reference?.setAside,
     network: () => {
-      // The network a checkpoint of the method holds (cWDM has one); any other the config describes is not wanted here.
-      const networks = Object.entries(m.buildNetworks(config));
-      for (const [, other] of networks.slice(1)) other.dispose();
-      return networks[0][1];
+      const networks = m.buildNetworks(config);
+      for (const [name, other] of Object.entries(networks)) if (name !== part) other.dispose();
+      return networks[part];
     },
   });
   console.log(`read ${checkpoint} (sha256 ${converted.metadata.source_sha256}): `
-    + `${converted.prefix === '' ? 'a bare state dict' : `weights under '${converted.prefix}'`}`);
-  for (const [what, keys] of [['other tensor(s)', converted.outside], ['non-tensor value(s)', converted.ignored]] as const) {
+    + `${converted.prefix === '' ? 'a bare state dict' : `weights under '${converted.prefix}'`}${flags.part === undefined ? '' : ` for the ${part}`}`);
+  for (const [what, keys] of [['other tensor(s)', converted.outside], ['non-tensor value(s)', converted.ignored],
+    ['object(s) it cannot build without running their code', converted.skipped]] as const) {
     if (keys.length > 0) console.log(`  left out ${keys.length} ${what}: ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}`);
   }
-  return converted;
+  return { ...converted, network: part };
+}
+
+/** The names of the networks `config` describes (built to learn them, and freed at once). */
+function buildAndDispose(m: ReturnType<typeof method>, config: unknown): Record<string, true> {
+  const networks = m.buildNetworks(config);
+  for (const network of Object.values(networks)) network.dispose();
+  return Object.fromEntries(Object.keys(networks).map((name) => [name, true]));
 }
 
 function describeWeights(converted: ConvertedWeights): string {

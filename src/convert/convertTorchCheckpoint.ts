@@ -27,6 +27,8 @@ export interface ConvertTorchCheckpointOptions {
   network: () => Module;
   /** Read only this top-level entry of the checkpoint (when it holds the weights more than once, e.g. 'ema'). */
   entry?: string;
+  /** Key prefixes within the state dict that belong to training, not to the network (see locateStateDict). */
+  setAside?: readonly string[];
 }
 
 export interface ConvertedWeights {
@@ -40,15 +42,19 @@ export interface ConvertedWeights {
   outside: string[];
   /** Non-tensor values of the checkpoint (step counters, hyper-parameters). */
   ignored: string[];
+  /** Objects of other classes than tensors, dicts and lists (e.g. a framework's config objects), left as they are, never built. */
+  skipped: string[];
 }
 
 export function convertTorchCheckpoint(bytes: Uint8Array, options: ConvertTorchCheckpointOptions): ConvertedWeights {
   const where = `convert(${options.source})`;
-  const { tensors: found, ignored } = decodeTorchCheckpoint(bytes, options.source, { entry: options.entry });
+  // A training framework saves its own objects beside the weights (Lightning: hyper-parameters as omegaconf objects);
+  // they are named and left out, never built.
+  const { tensors: found, ignored, skipped } = decodeTorchCheckpoint(bytes, options.source, { entry: options.entry, foreignObjects: 'skip' });
   const model = options.network();
   try {
     const expected = tidy(() => new Map(Object.entries(model.stateDict()).map(([key, t]) => [key, t.shape])));
-    const { prefix, tensors, outside } = locateStateDict(found, expected, where);
+    const { prefix, tensors, outside } = locateStateDict(found, expected, where, options.setAside);
     loadRawIntoModule(model, tensors);
     const entryPrefix = options.entry === undefined ? '' : `${options.entry}.`;
     return {
@@ -64,6 +70,7 @@ export function convertTorchCheckpoint(bytes: Uint8Array, options: ConvertTorchC
       prefix: entryPrefix + prefix,
       outside: outside.map((key) => entryPrefix + key),
       ignored: ignored.map((key) => entryPrefix + key),
+      skipped: skipped.map((key) => entryPrefix + key),
     };
   } finally {
     model.dispose();

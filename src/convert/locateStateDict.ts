@@ -27,11 +27,13 @@ const FLOAT_DTYPES = new Set(['F16', 'BF16', 'F32', 'F64']);
 const LISTED = 12;
 
 /**
- * `found`: the checkpoint's tensors under their flattened keys; `expected`: the network's keys and shapes.
+ * `found`: the checkpoint's tensors under their flattened keys; `expected`: the network's keys and shapes; `setAside`:
+ * key prefixes within the state dict that belong to training rather than to the network (ALDM's `loss.`, the
+ * discriminator a reference model holds as a submodule), left out and reported like tensors outside it.
  * Throws, naming every problem, when the weights cannot be found unambiguously or do not fit the network.
  */
 export function locateStateDict(found: Readonly<Record<string, RawTensor>>, expected: ReadonlyMap<string, readonly number[]>,
-  where: string): LocatedStateDict {
+  where: string, setAside: readonly string[] = []): LocatedStateDict {
   const keys = Object.keys(found);
   const votes = new Map<string, number>();
   for (const key of keys) {
@@ -59,7 +61,8 @@ export function locateStateDict(found: Readonly<Record<string, RawTensor>>, expe
   const tensors: Record<string, RawTensor> = {};
   const outside: string[] = [];
   for (const key of keys) {
-    if (key.startsWith(prefix)) tensors[key.slice(prefix.length)] = found[key];
+    const own = key.startsWith(prefix) && !setAside.some((part) => key.slice(prefix.length).startsWith(part));
+    if (own) tensors[key.slice(prefix.length)] = found[key];
     else outside.push(key);
   }
   const missing = [...expected.keys()].filter((k) => !Object.hasOwn(tensors, k));

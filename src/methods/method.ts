@@ -26,6 +26,11 @@ export interface ReferenceConventions {
   readonly preprocess: unknown;
   /** The network the published weights are of, and the run file they go to (run.json's `weights`). */
   readonly weights: Readonly<Record<string, string>>;
+  /**
+   * Key prefixes of the published state dicts that belong to training, not to the networks, left out on import: ALDM's
+   * Lightning checkpoints hold the loss and its discriminator as a submodule (`loss.`).
+   */
+  readonly setAside?: readonly string[];
 }
 
 export interface SynthesisMethod<Config = unknown> {

@@ -24,6 +24,11 @@ export interface UnpickleOptions {
   resolveGlobal(module: string, name: string): PickleGlobal;
   /** Turns a persistent id (BINPERSID) into a value; torch.save uses it for storages. */
   persistentLoad(pid: unknown): unknown;
+  /**
+   * BUILD on a value that is not a dict (an object's state being set): return true to let the state be dropped (the
+   * caller knows the value stands for an object it does not rebuild); absent or false refuses it.
+   */
+  acceptsState?(target: unknown): boolean;
 }
 
 export type PickleKey = string | number | bigint | boolean | null;
@@ -37,7 +42,7 @@ const OP = {
   EMPTY_LIST: 0x5d, APPEND: 0x61, APPENDS: 0x65, LIST: 0x6c,
   EMPTY_TUPLE: 0x29, TUPLE: 0x74, TUPLE1: 0x85, TUPLE2: 0x86, TUPLE3: 0x87,
   EMPTY_DICT: 0x7d, SETITEM: 0x73, SETITEMS: 0x75, DICT: 0x64,
-  GLOBAL: 0x63, STACK_GLOBAL: 0x93, REDUCE: 0x52, BUILD: 0x62, BINPERSID: 0x51,
+  GLOBAL: 0x63, STACK_GLOBAL: 0x93, REDUCE: 0x52, NEWOBJ: 0x81, BUILD: 0x62, BINPERSID: 0x51,
   BINPUT: 0x71, LONG_BINPUT: 0x72, MEMOIZE: 0x94, BINGET: 0x68, LONG_BINGET: 0x6a,
 } as const;
 const HIGHEST_PROTOCOL = 5;
@@ -201,12 +206,15 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
         push(global(module, name));
         break;
       }
-      case OP.REDUCE: {
+      // REDUCE is callable(*args); NEWOBJ is cls.__new__(cls, *args), which pickles write for class instances. Either
+      // goes to the caller's own function for that global, never to anything the pickle names.
+      case OP.REDUCE: case OP.NEWOBJ: {
+        const name = op === OP.REDUCE ? 'REDUCE' : 'NEWOBJ';
         const args = pop();
         const callable = pop();
         assert(callable instanceof PickleGlobal && callable.call,
-          () => `${where}: REDUCE at byte ${at} cannot call ${describe(callable)}`);
-        assert(Array.isArray(args), () => `${where}: REDUCE at byte ${at} needs an argument tuple, got ${describe(args)}`);
+          () => `${where}: ${name} at byte ${at} cannot call ${describe(callable)}`);
+        assert(Array.isArray(args), () => `${where}: ${name} at byte ${at} needs an argument tuple, got ${describe(args)}`);
         push(callable.call(args));
         break;
       }
@@ -214,7 +222,7 @@ export function restrictedUnpickle(bytes: Uint8Array, options: UnpickleOptions):
         const state = pop();
         // torch.save pickles a state dict (an OrderedDict) with its `_metadata` attribute (per-module version
         // numbers) as BUILD state. Attributes of a dict are not items, so they are dropped; anything else is refused.
-        assert(top() instanceof Map && (state instanceof Map || state === null),
+        assert((top() instanceof Map && (state instanceof Map || state === null)) || options.acceptsState?.(top()) === true,
           () => `${where}: BUILD at byte ${at} may only set attributes of a dict, got ${describe(top())} with state ${describe(state)}`);
         break;
       }

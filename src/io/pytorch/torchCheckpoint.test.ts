@@ -115,6 +115,20 @@ describe('decodeTorchCheckpoint', () => {
     }
   });
 
+  test("foreignObjects 'skip': objects of other classes are named and left inert beside the tensors; by default the file is refused", () => {
+    // {'w': tensor, 'cfg': omegaconf.dictconfig.DictConfig() with state {'a': 1} set by BUILD, 'cmd': os.system('echo pwned')}
+    const tensor = P.tensorDict('w', '0', 2, 0, [2], [1]);
+    const ops = [...tensor.slice(0, -2), // the dict with 'w' still on the stack (drop STOP and the closing SETITEM)
+      0x73,
+      ...P.text('cfg'), ...P.global('omegaconf.dictconfig', 'DictConfig'), 0x29, 0x81, 0x7d, ...P.text('a'), 0x4b, 1, 0x73, 0x62, 0x73,
+      ...P.text('cmd'), ...P.global('os', 'system'), ...P.text('echo pwned'), 0x85, 0x52, 0x73, 0x2e];
+    const bytes = archive(ops, { 0: f32([1, 2]) });
+    assert.throws(() => decodeTorchCheckpoint(bytes, 'cfg.pt'), /refusing to load omegaconf\.dictconfig\.DictConfig: only tensors and dicts are allowed/);
+    const { tensors, skipped } = decodeTorchCheckpoint(bytes, 'cfg.pt', { foreignObjects: 'skip' });
+    assert.deepEqual(values(tensors.w), [1, 2]);
+    assert.deepEqual(skipped, ['cfg (omegaconf.dictconfig.DictConfig)', 'cmd (os.system)']);
+  });
+
   test('refuses the legacy format, files that are not checkpoints, and inconsistent storages', () => {
     assert.throws(() => decodeTorchCheckpoint(readFixture('legacy.pt'), 'legacy.pt'),
       /decodeTorchCheckpoint\(legacy\.pt\): legacy \(pre-1\.6\) torch\.save format not supported; re-save with torch>=1\.6/);

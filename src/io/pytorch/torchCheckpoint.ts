@@ -15,6 +15,12 @@ import { openZipArchive } from './zipArchive.js';
 export interface TorchCheckpointOptions {
   /** Take only this top-level entry of the checkpoint, e.g. `"state_dict"` or `"ema"`; keys are then relative to it. */
   entry?: string;
+  /**
+   * Objects of any class but tensors, dicts and lists (a training framework's hyper-parameter objects, say): 'refuse'
+   * (the default) refuses the file at the first one; 'skip' stands an inert marker in for each — nothing is imported,
+   * called or built — and lists it in `skipped`, so that the weights beside it can still be read.
+   */
+  foreignObjects?: 'refuse' | 'skip';
 }
 
 export interface TorchCheckpointContents {
@@ -22,6 +28,8 @@ export interface TorchCheckpointContents {
   tensors: Record<string, RawTensor>;
   /** Paths of the non-tensor values that were left out (epoch counters, hyper-parameters, names). */
   ignored: string[];
+  /** With foreignObjects 'skip': each object not rebuilt, as `path (module.Class)`. */
+  skipped: string[];
 }
 
 /** The legacy storage classes torch.save names in persistent ids, and the element type each holds. */
@@ -40,6 +48,11 @@ class TorchStorage {
 
 class RebuiltTensor {
   constructor(readonly tensor: RawTensor) {}
+}
+
+/** An object of a class outside the allowlist, not rebuilt: only its class's name is kept (foreignObjects 'skip'). */
+class SkippedObject {
+  constructor(readonly qualifiedName: string) {}
 }
 
 /**
@@ -85,10 +98,12 @@ export function decodeTorchCheckpoint(bytes: Uint8Array, source: string, options
     return storage;
   };
 
+  const skip = options.foreignObjects === 'skip';
   const root = restrictedUnpickle(archive.read(pickles[0]), {
     source: `${source}:${pickles[0]}`,
-    resolveGlobal: (module, name) => resolveGlobal(module, name, where),
+    resolveGlobal: (module, name) => resolveGlobal(module, name, where, skip),
     persistentLoad: loadStorage,
+    acceptsState: (target) => target instanceof SkippedObject,
   });
 
   let selected = root;
@@ -99,13 +114,16 @@ export function decodeTorchCheckpoint(bytes: Uint8Array, source: string, options
   }
   assert(selected instanceof Map,
     () => `${where}: expected a dict of tensors${options.entry === undefined ? '' : ` under "${options.entry}"`}, got ${describe(selected)}`);
-  const contents: TorchCheckpointContents = { tensors: {}, ignored: [] };
+  const contents: TorchCheckpointContents = { tensors: {}, ignored: [], skipped: [] };
   flatten(selected, '', contents, where);
   return contents;
 }
 
-/** The allowlist: the globals a checkpoint of tensors and dicts needs, each rebuilt by code written here. */
-function resolveGlobal(module: string, name: string, where: string): PickleGlobal {
+/**
+ * The allowlist: the globals a checkpoint of tensors and dicts needs, each rebuilt by code written here. Any other is
+ * refused, or with `skip` stands for inert markers: calling or instantiating it gives a SkippedObject naming it.
+ */
+function resolveGlobal(module: string, name: string, where: string, skip: boolean): PickleGlobal {
   const qualified = `${module}.${name}`;
   switch (qualified) {
     case 'collections.OrderedDict':
@@ -122,6 +140,7 @@ function resolveGlobal(module: string, name: string, where: string): PickleGloba
       });
   }
   if (module === 'torch' && Object.hasOwn(STORAGE_DTYPES, name)) return new PickleGlobal(module, name);
+  if (skip) return new PickleGlobal(module, name, () => new SkippedObject(qualified));
   throw new Error(`${where}: refusing to load ${qualified}: only tensors and dicts are allowed`);
 }
 
@@ -195,6 +214,10 @@ function flatten(root: unknown, prefix: string, into: TorchCheckpointContents, w
       into.tensors[path] = value.tensor;
       return;
     }
+    if (value instanceof SkippedObject || (value instanceof PickleGlobal && !(value.module === 'torch' && Object.hasOwn(STORAGE_DTYPES, value.name)))) {
+      into.skipped.push(`${path} (${value instanceof SkippedObject ? value.qualifiedName : `${value.module}.${value.name}`})`);
+      return;
+    }
     if (!(value instanceof Map) && !Array.isArray(value)) {
       into.ignored.push(path);
       return;
@@ -209,6 +232,7 @@ function flatten(root: unknown, prefix: string, into: TorchCheckpointContents, w
 }
 
 function describe(value: unknown): string {
+  if (value instanceof SkippedObject) return `a ${value.qualifiedName} (not rebuilt)`;
   if (value instanceof RebuiltTensor) return `a tensor ${value.tensor.dtype} ${fmtShape(value.tensor.shape)}`;
   if (value instanceof TorchStorage) return `a ${value.dtype} storage`;
   if (value instanceof PickleGlobal) return `${value.module}.${value.name}`;

@@ -6,6 +6,7 @@ import { CONTRASTS, type Contrast } from '../../data/index.js';
 import {
   AUTOENCODER_PRESETS, ALDM_UNET_PRESETS, parseAldmUNetConfig, parseAutoencoderConfig, type AldmUNetConfig, type AutoencoderConfig,
 } from '../../models/aldm/index.js';
+import type { RunSchedule } from '../../runs/index.js';
 import { assert } from '../../util/index.js';
 
 /** The method's registered name. */
@@ -17,6 +18,11 @@ export const AUTOENCODER = 'autoencoder';
 
 /** The reference's class order: its data loader numbers the BraTS contrasts so. */
 export const REFERENCE_CONTRASTS: readonly Contrast[] = Object.freeze(['t1', 't1ce', 't2', 'flair']);
+
+/** The reference's noise schedule: latent diffusion's scaled-linear β over 1000 steps, ε-prediction, its DDIM spacing. */
+export const REFERENCE_SCHEDULE: RunSchedule = Object.freeze({
+  betaSchedule: 'scaledLinear', numTrainTimesteps: 1000, predictionType: 'epsilon', timestepSpacing: 'ldm',
+});
 
 export interface AldmConfig {
   readonly autoencoder: AutoencoderConfig;

@@ -11,7 +11,7 @@ import { DiffusionPipeline } from '../../pipelines/index.js';
 import type { AnyRunConfig } from '../../runs/index.js';
 import { assert } from '../../util/index.js';
 import type { SynthesisMethod } from '../index.js';
-import { ALDM, ALDM_PRESET_NAMES, AUTOENCODER, UNET, parseAldmConfig, type AldmConfig } from './aldmConfig.js';
+import { ALDM, ALDM_PRESET_NAMES, AUTOENCODER, REFERENCE_CONTRASTS, REFERENCE_SCHEDULE, UNET, parseAldmConfig, type AldmConfig } from './aldmConfig.js';
 import { aldmCodec } from './aldmCodec.js';
 import { AldmDenoiser } from './aldmDenoiser.js';
 
@@ -58,6 +58,8 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
 
   pipeline(config: AnyRunConfig, weights, where) {
     const parsed = parseAldmConfig(config.methodConfig, config.conditions);
+    assert(weights[UNET] !== undefined || weights[AUTOENCODER] === undefined, () => `${where}: the run holds ALDM's first stage only `
+      + '(its autoencoder and MS-SPADE, as convert --part autoencoder imports them); it is the parent of a diffusion stage, not a model to sample with');
     const networks: Record<string, Module> = this.buildNetworks(parsed);
     try {
       for (const name of [UNET, AUTOENCODER]) {
@@ -74,5 +76,14 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
     const denoiser = new AldmDenoiser(unet, vqgan, parsed.contrasts.indexOf(config.target));
     // Unbounded: the reference neither clips x̂₀ nor clamps its outputs (its [−1, 1] units are not clipped either).
     return new DiffusionPipeline(denoiser, aldmCodec(vqgan, aldmImageMultiple(parsed)), { schedule: config.schedule });
+  },
+
+  // The reference publishes its first stage (stage-1 and stage-2 Lightning checkpoints), not its diffusion U-Net.
+  reference: {
+    conditions: (target) => [REFERENCE_CONTRASTS.find((contrast) => contrast !== target)!],
+    schedule: REFERENCE_SCHEDULE,
+    preprocess: 'aldm',
+    weights: { [AUTOENCODER]: 'autoencoder.safetensors', [UNET]: 'unet.safetensors' },
+    setAside: ['loss.'],
   },
 };
