@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The build the quality scripts run: case discovery, NIfTI reading, the cWDM units, masks, scores and the baseline.
-import { applyAffineMap, fitAffineBaseline } from '../../dist/baselines/index.js';
+import { applyAffineMap, fitAffineBaseline, fitPooledAffineMap } from '../../dist/baselines/index.js';
 import { contrastFileName, discoverDataset } from '../../dist/data/index.js';
 import { readNifti } from '../../dist/io/nifti/index.js';
 import { mean, regionMasks, sampleStd, scoreRegions, toModelUnits } from '../../dist/metrics/index.js';
@@ -31,30 +31,22 @@ async function loadCase(c) {
   return { units, masks, brain: masks.get('brain') };
 }
 
-const concatenate = (parts) => {
-  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) { all.set(p, at); at += p.length; }
-  return all;
-};
-
 async function main() {
-  // Pool the brain voxels of every training phantom into one long "case"; fitting it is the oracle baseline's own
-  // fit, once for the whole training set.
+  // The trained baseline: one map fitted on the brain voxels of every training phantom pooled.
   const training = await discoverDataset(join(runDir, 'data', 'train'));
-  const pooled = {};
+  const pooled = [];
   for (const c of training.cases) {
+    // Only the brain voxels are kept, so twenty full-size phantoms pool into what their brains hold.
     const { units, brain } = await loadCase(c);
-    for (const [contrast, volume] of Object.entries(units)) {
-      (pooled[contrast] ??= []).push(volume.data.filter((_, v) => brain[v] !== 0));
-    }
+    const pick = (data) => data.filter((_, v) => brain[v] !== 0);
+    const sources = Object.fromEntries(Object.entries(units).filter(([k]) => k !== target).map(([k, v]) => [k, pick(v.data)]));
+    const kept = pick(units[target].data);
+    pooled.push({ sources, target: kept, mask: new Uint8Array(kept.length).fill(1) });
   }
-  const pooledTarget = concatenate(pooled[target]);
-  const pooledSources = Object.fromEntries(Object.keys(pooled).filter((k) => k !== target).map((k) => [k, concatenate(pooled[k])]));
-  const trainedFit = fitAffineBaseline(pooledSources, pooledTarget, new Uint8Array(pooledTarget.length).fill(1));
+  const trainedFit = fitPooledAffineMap(pooled);
   const offset = `${trainedFit.b < 0 ? '−' : '+'} ${Math.abs(trainedFit.b).toFixed(4)}`;
   console.log(`trained baseline: ${target} ≈ ${trainedFit.a.toFixed(4)}·${trainedFit.source} ${offset}, ` +
-    `fitted on the ${pooledTarget.length} brain voxels of ${training.cases.length} training phantoms`);
+    `fitted on the ${trainedFit.voxels} brain voxels of ${training.cases.length} training phantoms`);
 
   const demo = new Map(JSON.parse(readFileSync(join(runDir, 'demo-scores.json'), 'utf8')).map((row) => [row.case, row]));
   const heldOut = await discoverDataset(join(runDir, 'data', 'heldout'));

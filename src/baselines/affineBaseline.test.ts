@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyAffineMap, clipToRange, fitAffineBaseline } from './affineBaseline.js';
+import { applyAffineMap, clipToRange, fitAffineBaseline, fitPooledAffineMap } from './affineBaseline.js';
 
 /** Deterministic multiples of 1/16 (so 3·x + 2 is exact in float32) with no linear relation between the seeds. */
 const noisy = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7919 + seed * 104729) % 1009) / 16);
@@ -70,4 +70,25 @@ describe('applyAffineMap', () => {
   test('refuses a mask on another grid, naming both sizes', () => {
     assert.throws(() => applyAffineMap(new Float32Array(4), 1, 0, new Uint8Array(3)), /mask has 3 voxels, the volume 4/);
   });
+});
+
+test('fitPooledAffineMap: one map over the brain voxels of several cases, as the closed-form fit of their concatenation', () => {
+  // Case 1: t2 = 2·t1 + 1 exactly; case 2: t2 = 2·t1 + 3. Pooled (equal x spread, equal counts), the slope is 2 and the
+  // offset the mean of the two, 2; flair is pure noise, so t1 wins.
+  const t1a = Float32Array.from([0, 1, 2, 3, 4, 0]);
+  const t1b = Float32Array.from([0, 1, 2, 3, 4, 0]);
+  const mask = Uint8Array.from([0, 1, 1, 1, 1, 0]);
+  const cases = [
+    { sources: { t1: t1a, flair: Float32Array.from([0, 5, -3, 8, 1, 0]) }, target: t1a.map((x) => 2 * x + 1), mask },
+    { sources: { t1: t1b, flair: Float32Array.from([0, -2, 7, 0, 4, 0]) }, target: t1b.map((x) => 2 * x + 3), mask },
+  ];
+  const fit = fitPooledAffineMap(cases);
+  assert.equal(fit.source, 't1');
+  assert.ok(Math.abs(fit.a - 2) < 1e-12 && Math.abs(fit.b - 2) < 1e-12, `a ${fit.a}, b ${fit.b}`);
+  assert.equal(fit.voxels, 8);
+  // Residual: every pooled voxel is off by exactly 1.
+  assert.ok(Math.abs(fit.residual - 8) < 1e-9, `residual ${fit.residual}`);
+  // Only sources every case has are tried.
+  assert.equal(fitPooledAffineMap([cases[0], { ...cases[1], sources: { flair: cases[1].sources.flair } }]).source, 'flair');
+  assert.throws(() => fitPooledAffineMap([]), /needs at least one case/);
 });

@@ -38,6 +38,37 @@ export function fitAffineBaseline(
   return { ...best!, prediction: applyAffineMap(sources[source]!, a, b, mask) };
 }
 
+/** One case's contribution to a pooled fit: its source and target contrasts (by name) and its brain mask. */
+export interface PooledCase {
+  readonly sources: Readonly<Partial<Record<Contrast, Float32Array>>>;
+  readonly target: Float32Array;
+  readonly mask: Uint8Array;
+}
+
+/**
+ * The "trained" baseline: {@link fitAffineBaseline} over the brain voxels of many cases pooled into one, so the map is
+ * fitted once on one data set and then applied ({@link applyAffineMap}) to the cases of another without reading
+ * their targets — a floor for a model that learnt from that data set. Only sources every case has are tried.
+ */
+export function fitPooledAffineMap(cases: readonly PooledCase[]): Omit<AffineBaseline, 'prediction'> & { readonly voxels: number } {
+  assert(cases.length > 0, () => 'fitPooledAffineMap: needs at least one case, got none');
+  const shared = canonicalOrder(Object.keys(cases[0].sources) as Contrast[]).filter((s) => cases.every((c) => c.sources[s] !== undefined));
+  assert(shared.length > 0, () => 'fitPooledAffineMap: no source contrast is present in every case');
+  const voxels = cases.reduce((n, c) => n + c.mask.reduce((m, v) => m + (v !== 0 ? 1 : 0), 0), 0);
+  const pool = (pick: (c: PooledCase) => Float32Array) => {
+    const out = new Float32Array(voxels);
+    let at = 0;
+    for (const c of cases) {
+      const values = pick(c);
+      for (let v = 0; v < c.mask.length; v++) if (c.mask[v] !== 0) out[at++] = values[v];
+    }
+    return out;
+  };
+  const sources = Object.fromEntries(shared.map((s) => [s, pool((c) => c.sources[s]!)]));
+  const { prediction: _pooled, ...fit } = fitAffineBaseline(sources, pool((c) => c.target), new Uint8Array(voxels).fill(1));
+  return { ...fit, voxels };
+}
+
 /**
  * a·x + b inside `mask`, 0 outside: a baseline's map applied to a volume, whether fitted on that very case or on
  * others (a map fitted once on training cases and applied to held-out ones never reads their reference).

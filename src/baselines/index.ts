@@ -1,3 +1,3 @@
-/** Baselines a synthesis is compared against: the affine intensity map fitted per case. */
-export { applyAffineMap, clipToRange, fitAffineBaseline } from './affineBaseline.js';
-export type { AffineBaseline } from './affineBaseline.js';
+/** Baselines a synthesis is compared against: the affine intensity map fitted per case, or once on a pooled data set. */
+export { applyAffineMap, clipToRange, fitAffineBaseline, fitPooledAffineMap } from './affineBaseline.js';
+export type { AffineBaseline, PooledCase } from './affineBaseline.js';

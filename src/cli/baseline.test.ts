@@ -79,6 +79,42 @@ describe('mrsynth baseline affine', () => {
       '--normalise', 'aldm'), /not both/);
   });
 
+  test('--source: the map from that contrast only, named by it', async () => {
+    const out = join(root, 'from-flair');
+    await baselineCli('--case', join(root, 'data', 'P1'), '--target', 't2', '--source', 'flair', '--out', out);
+    assert.deepEqual(await fs.readdir(out), ['P1_t2_from-flair.nii.gz']);
+    await assert.rejects(baselineCli('--case', join(root, 'data', 'P1'), '--target', 't2', '--source', 't2', '--out', out), /--source t2 is the target itself/);
+    await assert.rejects(baselineCli('--case', join(root, 'data', 'P1'), '--target', 't2', '--source', 'pd', '--out', out), /has no pd to map from/);
+  });
+
+  test('--fit-on: one map fitted on another data set\'s pooled brains, applied to cases without reading their targets', async () => {
+    // The training set: two other cases where t2 = 3·t1 + 2 too; the map applied to P1 gives P1's t2, and to a case
+    // that has no t2 at all, its t1 mapped so.
+    const other = (seed: number) => patternVolume(SHAPE, seed, [3, 4, 5]).map((v) => (v > 0.7 ? Math.round(v * 1024) / 1024 : 0));
+    for (const [id, seed] of [['Q1', 8], ['Q2', 9]] as const) {
+      await fs.mkdir(join(root, 'train', id), { recursive: true });
+      const q1 = other(seed);
+      await writeNifti(join(root, 'train', id, `${id}_t1.nii.gz`), vol(q1));
+      await writeNifti(join(root, 'train', id, `${id}_t2.nii.gz`), vol(q1.map((v) => (v === 0 ? 0 : 3 * v + 2))));
+    }
+    await fs.mkdir(join(root, 'apply', 'P1'), { recursive: true });
+    await fs.mkdir(join(root, 'apply', 'P2'), { recursive: true });
+    await writeNifti(join(root, 'apply', 'P1', 'P1_t1.nii.gz'), vol(t1));
+    await writeNifti(join(root, 'apply', 'P1', 'P1_t2.nii.gz'), vol(t2));
+    await writeNifti(join(root, 'apply', 'P2', 'P2_t1.nii.gz'), vol(flair.map((v) => Math.abs(v))));
+    const out = join(root, 'trained');
+    await baselineCli('--data', join(root, 'apply'), '--target', 't2', '--fit-on', join(root, 'train'), '--out', out);
+    assert.deepEqual((await fs.readdir(out)).sort(), ['P1_t2_from-t1.nii.gz', 'P2_t2_from-t1.nii.gz']);
+    const p1 = await readNifti(join(out, 'P1_t2_from-t1.nii.gz'));
+    let worst = 0;
+    for (let v = 0; v < t2.length; v++) worst = Math.max(worst, Math.abs(p1.volume.data[v] - t2[v]));
+    assert.ok(worst < 1e-4, `largest error ${worst}`);
+    assert.match(p1.header.descrip, /^mrsynth affine trained map t2=3\.0+\d*\*t1\+2\.0+/);
+    const p2 = (await readNifti(join(out, 'P2_t2_from-t1.nii.gz'))).volume.data;
+    const p2t1 = flair.map((v) => Math.abs(v));
+    for (let v = 0; v < p2.length; v++) assert.ok(Math.abs(p2[v] - (p2t1[v] === 0 ? 0 : 3 * p2t1[v] + 2)) < 1e-4, `P2 voxel ${v}`);
+  });
+
   test('--out FILE for one case and target; an existing output is kept unless --force', async () => {
     const file = join(root, 'mine.nii.gz');
     await baselineCli('--case', join(root, 'data', 'P1'), '--target', 'flair', '--out', file);
