@@ -8,10 +8,10 @@
  * Input: the noisy target latent x_t stacked on channels with the condition latents ([z_src, z_st], or [z_st]
  * with `concat: 'paper'`). Output: ε̂, the predicted noise, one latent wide.
  */
-import { type DType, F, Tensor, tidy } from '../../tensor/index.js';
+import { type DType, Tensor, tidy } from '../../tensor/index.js';
 import { Conv, Embedding, Linear, Module, ModuleList, Sequential, SiLU } from '../../nn/index.js';
 import {
-  AttentionBlock, Downsample, EmbedSequential, type EmbedLayer, GroupNorm32, ResBlock, Upsample, timestepEmbedding, zeroInit,
+  AttentionBlock, Downsample, EmbedSequential, type EmbedLayer, GroupNorm32, ResBlock, Upsample, timestepEmbedding, unetPass, zeroInit,
 } from '../diffusionBlocks/index.js';
 import { assert, fmtShape } from '../../util/index.js';
 import { type AldmUNetConfig, UNET_NORM_GROUPS, aldmUNetSpatialMultiple } from './aldmUNetConfig.js';
@@ -148,23 +148,7 @@ export class AldmUNet extends Module {
 
     return tidy('AldmUNet.forward', () => {
       const emb = this.#embed(t, y);
-      const skips: Tensor[] = [];
-      let h = x;
-      for (const block of this.#inputBlocks) {
-        h = block.forward(h, emb);
-        skips.push(h);
-      }
-      h = this.#middleBlock.forward(h, emb);
-      for (const block of this.#outputBlocks) {
-        const skip = skips.pop()!;
-        const joined = F.cat([h, skip], 1);
-        // Free each skip and concatenation once consumed rather than at the end of the pass (as CwdmUNet does);
-        // with gradients, autograd keeps what the backward pass needs on its own.
-        h.dispose();
-        skip.dispose();
-        h = block.forward(joined, emb);
-        joined.dispose();
-      }
+      const h = unetPass(x, emb, this.#inputBlocks, this.#middleBlock, this.#outputBlocks);
       return this.#out.forward(h);
     });
   }

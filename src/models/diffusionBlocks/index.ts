@@ -8,6 +8,7 @@ export { ResBlock } from './resBlock.js';
 export type { ResBlockOptions } from './resBlock.js';
 export { GroupNorm32 } from './groupNorm32.js';
 export { EmbedSequential } from './embedSequential.js';
+export { unetPass } from './unetPass.js';
 export type { EmbedLayer } from './embedSequential.js';
 export { timestepEmbedding } from './timestepEmbedding.js';
 export { zeroInit } from './zeroInit.js';

@@ -8,11 +8,11 @@
  * Input: the noisy target's 8 wavelet bands followed by 8 bands per condition contrast. Output: x̂₀, the
  * predicted clean target bands, in the LLL/3 convention (spec §4.4).
  */
-import { type DType, F, Tensor, tidy } from '../../tensor/index.js';
+import { type DType, Tensor, tidy } from '../../tensor/index.js';
 import { Conv, Linear, Module, ModuleList, Sequential, SiLU } from '../../nn/index.js';
 import { assert, fmtShape } from '../../util/index.js';
 import { type CwdmUNetConfig, WAVELET_BANDS, cwdmInChannels, cwdmSpatialMultiple } from './cwdmUNetConfig.js';
-import { EmbedSequential, GroupNorm32, ResBlock, timestepEmbedding, zeroInit } from '../diffusionBlocks/index.js';
+import { EmbedSequential, GroupNorm32, ResBlock, timestepEmbedding, unetPass, zeroInit } from '../diffusionBlocks/index.js';
 
 /** The time embedding is this many times `modelChannels` wide, as in guided-diffusion. */
 const TIME_EMBED_MULT = 4;
@@ -114,24 +114,7 @@ export class CwdmUNet extends Module {
     return tidy('CwdmUNet.forward', () => {
       // The sinusoids are computed in float32 whatever the network runs in, as the reference does under fp16.
       const emb = this.#timeEmbed.forward(timestepEmbedding(t, this.config.modelChannels).to(dtype));
-      const skips: Tensor[] = [];
-      let h = x;
-      for (const block of this.#inputBlocks) {
-        h = block.forward(h, emb);
-        skips.push(h);
-      }
-      h = this.#middleBlock.forward(h, emb);
-      for (const block of this.#outputBlocks) {
-        const skip = skips.pop()!;
-        const joined = F.cat([h, skip], 1);
-        // Free each skip and concatenation once consumed rather than at the end of the pass: at full
-        // size the widest are hundreds of MB, and without gradients nothing else needs them. (With
-        // gradients, autograd keeps what the backward pass needs on its own.)
-        h.dispose();
-        skip.dispose();
-        h = block.forward(joined, emb);
-        joined.dispose();
-      }
+      const h = unetPass(x, emb, this.#inputBlocks, this.#middleBlock, this.#outputBlocks);
       return this.#out.forward(h);
     });
   }
