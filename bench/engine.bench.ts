@@ -6,8 +6,8 @@
  * gradient clipping, AdamW, EMA) at 32³: that test checks memory; its speed is printed here.
  *   npm run bench:engine [-- --iterations 10] [--training-steps 100]
  */
-import { Conv, GroupNorm, Sequential, SiLU } from '../src/nn/index.js';
 import { AdamW, clipGradNorm_, EMA } from '../src/optim/index.js';
+import { smallConvNet } from '../src/optim/smallConvNet.testSupport.js';
 import { F, Generator, getNumThreads, randn, runtimeInfo, tensor, tidy, zeros } from '../src/tensor/index.js';
 import { native } from '../src/tensor/native.js';
 import { SCALAR_TYPE_CODE, type DType } from '../src/tensor/dtype.js';
@@ -74,12 +74,7 @@ function convPair(dtype: DType, backward: boolean): { ts: number; cpp: number } 
 function trainingStep(edge: number, steps: number): number {
   const times: number[] = [];
   const generator = new Generator(1);
-  const model = new Sequential(
-    new Conv({ spatialDims: 3, inChannels: 1, outChannels: 8, kernelSize: 3, padding: 1 }),
-    new GroupNorm(4, 8),
-    new SiLU(),
-    new Conv({ spatialDims: 3, inChannels: 8, outChannels: 1, kernelSize: 3, padding: 1 }),
-  );
+  const model = smallConvNet();
   const optimizer = new AdamW(model.namedParameters(), { lr: 1e-3 });
   const ema = new EMA(model, { decay: 0.999 });
   const target = tidy(() => randn([1, 1, edge, edge, edge], { generator }));

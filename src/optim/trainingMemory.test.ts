@@ -1,13 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Conv } from '../nn/index.js';
-import { GroupNorm } from '../nn/index.js';
-import { Sequential } from '../nn/index.js';
-import { SiLU } from '../nn/index.js';
 import { F, Generator, manualSeed, memory, randn, releaseFreeHostMemory, tidy } from '../tensor/index.js';
 import { AdamW } from './adamW.js';
 import { clipGradNorm_ } from './clipGradNorm.js';
 import { EMA } from './ema.js';
+import { smallConvNet } from './smallConvNet.testSupport.js';
 
 const STEPS = 1000;
 const MB = 1024 * 1024;
@@ -37,12 +34,7 @@ describe('training memory', () => {
     manualSeed(0);
     const generator = new Generator(1);
     const before = memory().numTensors;
-    const model = new Sequential(
-      new Conv({ spatialDims: 3, inChannels: 1, outChannels: 8, kernelSize: 3, padding: 1 }),
-      new GroupNorm(4, 8),
-      new SiLU(),
-      new Conv({ spatialDims: 3, inChannels: 8, outChannels: 1, kernelSize: 3, padding: 1 }),
-    );
+    const model = smallConvNet();
     const optimizer = new AdamW(model.namedParameters(), { lr: 1e-3 });
     const ema = new EMA(model, { decay: 0.999 });
     const target = tidy(() => randn([1, 1, EDGE, EDGE, EDGE], { generator }));
