@@ -1,0 +1,260 @@
+/**
+ * ALDM benchmark (issue 18, "Speed"): a training step of each network and a denoising step, for the `code` and `cpu`
+ * configs, batch 1, float32. Each measurement runs in a fresh child process, so peak RSS is that task's alone and no
+ * allocator state carries over between measurements. Parts:
+ *   unet-train    ε-loss step of the U-Net: x_t = q(x₀, t), ε̂ = U-Net([x_t ‖ z_src ‖ z_st], t, y), MSE, backward,
+ *                 AdamW (the reference LDM's: torch defaults, weight decay 0.01). The condition latents are drawn
+ *                 once: the first stage's per-batch encoding is what `encode` measures;
+ *   unet-denoise  one DDIM step as ALDM samples (LDM spacing, 50 steps, η = 1): a forward without gradients and
+ *                 the update;
+ *   ae-train      stage-1 autoencoder step: encoder → quant_conv → quantiser → post_quant_conv → decoder, L1 + the
+ *                 quantiser's loss + the hinge generator loss through the 1 → 1 PatchGAN, backward, AdamW over
+ *                 what the reference's stage 1 optimises (β 0.5, 0.9, no decay: its Adam). MS-SPADE and the
+ *                 discriminator are frozen, as the reference and Lightning's optimiser toggling leave them;
+ *   encode        image → quantised latent, no gradients (the whole nearest-code search included);
+ *   decode        latent → image, no gradients.
+ * Sizes are image sizes; the U-Net parts run at the latent, a quarter of each axis. By default each part runs at
+ * the issue's sizes: the U-Net at 48×64×48, 72×96×72 and 144×192×144 (latents 12×16×12, 18×24×18, 36×48×36), the
+ * autoencoder step at 48×64×48 and 72×96×72, encode and decode at 144×192×144.
+ *
+ * Wall times are medians after one warm-up step (first-touch allocations, AdamW's moments), with the fastest repeat
+ * (on a shared machine it comes closest to what an idle one gives) and the median CPU time divided by the thread
+ * count (equal to the wall time on idle cores; a wall time well above it shows the machine was busy).
+ * bench/aldm-vs-pytorch.sh runs the same children beside the reference layout in PyTorch.
+ *
+ *   npm run bench:aldm [-- --repeats 3] [--threads 2] [--configs code,cpu] [--parts unet-train,ae-train,…]
+ *                      [--sizes 48x64x48,…] [--json]
+ * --sizes replaces every chosen part's default sizes (a quick run: --sizes 48x64x48); --json also prints one JSON
+ * line per measurement. --threads defaults to MRSYNTH_THREADS, else 2, and reaches the children as MRSYNTH_THREADS.
+ */
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const PARTS = ['unet-train', 'unet-denoise', 'ae-train', 'encode', 'decode'] as const;
+type Part = (typeof PARTS)[number];
+const CONFIGS = ['code', 'cpu'] as const;
+type ConfigName = (typeof CONFIGS)[number];
+
+const SMALL = '48x64x48';
+const MEDIUM = '72x96x72';
+const FULL = '144x192x144';
+/** Issue 18's sizes per part (image sizes). */
+const DEFAULT_SIZES: Readonly<Record<Part, readonly string[]>> = {
+  'unet-train': [SMALL, MEDIUM, FULL],
+  'unet-denoise': [SMALL, MEDIUM, FULL],
+  'ae-train': [SMALL, MEDIUM],
+  encode: [FULL],
+  decode: [FULL],
+};
+/** The autoencoder halves each axis twice in both configs; the U-Net twice more. */
+const LATENT_REDUCTION = 4;
+const WARMUP = 1;
+const UNET_PART = (part: Part) => part.startsWith('unet');
+
+interface Job {
+  config: ConfigName;
+  part: Part;
+  /** Image size; the U-Net parts run at image / 4. */
+  image: [number, number, number];
+  repeats: number;
+}
+
+interface Measurement {
+  /** Wall seconds per step, in order, after the warm-up. */
+  seconds: number[];
+  /** Process CPU seconds (user + system) per step divided by the intra-op thread count. */
+  cpuSeconds: number[];
+  maxRssBytes: number;
+  threads: number;
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const sizeName = (size: readonly number[]) => size.join('x');
+const latentOf = (image: readonly number[]) => image.map((s) => s / LATENT_REDUCTION);
+/** What the part runs on, e.g. "latent 12x16x12 (image 48x64x48)". */
+const describeSize = (part: Part, image: readonly number[]) =>
+  (UNET_PART(part) || part === 'decode' ? `latent ${sizeName(latentOf(image))} (image ${sizeName(image)})` : `image ${sizeName(image)}`);
+
+// ---------------------------------------------------------------- child: one part of one config at one size
+
+async function measure(job: Job): Promise<Measurement> {
+  const {
+    AldmUNet, VQModel, imageDiscriminator, parseAldmUNetConfig, parseAutoencoderConfig, stage1Loss,
+  } = await import('../src/models/aldm/index.js');
+  const { AdamW } = await import('../src/optim/index.js');
+  const { DDIMScheduler, parseDDIMSchedulerConfig } = await import('../src/schedulers/index.js');
+  const { F, Generator, dispose, getNumThreads, manualSeed, noGrad, rand, randint, randn, tensor, tidy } = await import('../src/tensor/index.js');
+
+  manualSeed(0);
+  const latent = latentOf(job.image);
+  // ALDM's schedule (spec §4): scaled-linear β, T = 1000, ε-prediction, LDM's uniform DDIM spacing with η = 1.
+  const schedule = () => new DDIMScheduler(parseDDIMSchedulerConfig({
+    numTrainTimesteps: 1000, betaSchedule: 'scaledLinear', predictionType: 'epsilon', timestepSpacing: 'ldm', eta: 1,
+  }));
+
+  const unetStep = (train: boolean) => {
+    const unet = new AldmUNet(parseAldmUNetConfig(job.config));
+    const z = unet.outChannels;
+    const condition = randn([1, unet.inChannels - z, ...latent]);
+    const classes = tensor([1], { dtype: 'int64' });
+    const scheduler = schedule();
+    if (train) {
+      const optimizer = new AdamW(unet.namedParameters(), { lr: 4e-5 });
+      const x0 = randn([1, z, ...latent]);
+      return () => tidy(() => {
+        const t = randint(0, 1000, [1], { dtype: 'int64' });
+        const noise = randn(x0.shape);
+        const noisy = scheduler.addNoise(x0, noise, t.item());
+        F.mseLoss(unet.forward(F.cat([noisy, condition], 1), t, classes), noise).backward();
+        optimizer.step();
+        optimizer.zeroGrad();
+      });
+    }
+    unet.eval();
+    scheduler.setTimesteps(50);
+    const generator = new Generator(0);
+    const sample = randn([1, z, ...latent]);
+    let k = 0;
+    return () => noGrad(() => tidy(() => {
+      // The step's result is dropped and the next step starts from the same sample: the cost does not depend on it.
+      const t = scheduler.timesteps[k++ % scheduler.timesteps.length];
+      const eps = unet.forward(F.cat([sample, condition], 1), tensor([t], { dtype: 'int64' }), classes);
+      scheduler.step(eps, t, sample, { generator });
+    }));
+  };
+
+  const autoencoderStep = () => {
+    const config = parseAutoencoderConfig(job.config);
+    const vqgan = new VQModel(config);
+    if (job.part === 'ae-train') {
+      const discriminator = imageDiscriminator(config);
+      for (const [, p] of [...vqgan.spade.namedParameters(), ...discriminator.namedParameters()]) p.requiresGrad_(false);
+      const optimizer = new AdamW(vqgan.namedParameters().filter(([key]) => !key.startsWith('spade.')),
+        { lr: 4e-5, betas: [0.5, 0.9], weightDecay: 0 });
+      const x = rand([1, config.inChannels, ...job.image]).mul(2).sub(1);
+      return () => tidy(() => {
+        const { zQ, loss } = vqgan.encode(x);
+        const reconstruction = vqgan.decode(zQ);
+        const logitsFake = discriminator.forward(reconstruction);
+        stage1Loss({ input: x, reconstruction, codebookLoss: loss, logitsFake }).total.backward();
+        optimizer.step();
+        optimizer.zeroGrad();
+      });
+    }
+    vqgan.eval();
+    if (job.part === 'encode') {
+      const x = rand([1, config.inChannels, ...job.image]).mul(2).sub(1);
+      return () => noGrad(() => tidy(() => {
+        const { zQ, loss, indices } = vqgan.encode(x);
+        dispose([zQ, loss, indices]);
+      }));
+    }
+    const z = randn([1, config.zChannels, ...latent]);
+    return () => noGrad(() => tidy(() => { vqgan.decode(z).dispose(); }));
+  };
+
+  const step = UNET_PART(job.part) ? unetStep(job.part === 'unet-train') : autoencoderStep();
+  for (let i = 0; i < WARMUP; i++) step();
+  const threads = getNumThreads();
+  const seconds: number[] = [];
+  const cpuSeconds: number[] = [];
+  for (let i = 0; i < job.repeats; i++) {
+    const cpu = process.cpuUsage();
+    const started = process.hrtime.bigint();
+    step();
+    seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
+    const used = process.cpuUsage(cpu);
+    cpuSeconds.push((used.user + used.system) / 1e6 / threads);
+  }
+  return { seconds, cpuSeconds, maxRssBytes: process.resourceUsage().maxRSS * 1024, threads };
+}
+
+// ---------------------------------------------------------------- parent: spawn, collect, print
+
+function runChild(job: Job, threads: number): Measurement {
+  process.stderr.write(`  ${job.part} ${job.config} ${describeSize(job.part, job.image)} … `);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(job)], {
+    encoding: 'utf8', env: { ...process.env, MRSYNTH_THREADS: String(threads) }, maxBuffer: 16 * 1024 * 1024,
+  });
+  const last = child.stdout.trim().split('\n').pop() ?? '';
+  if (child.status !== 0 || !last.startsWith('{')) {
+    throw new Error(`bench:aldm: the child for ${JSON.stringify(job)} failed (exit ${child.status}, signal ${child.signal}):\n${child.stderr}`);
+  }
+  const result = JSON.parse(last) as Measurement;
+  process.stderr.write(`${median(result.seconds).toFixed(2)} s\n`);
+  return result;
+}
+
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? undefined : process.argv[at + 1];
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`bench:aldm: ${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+function list<T extends string>(name: string, allowed: readonly T[]): T[] {
+  const given = option(name);
+  if (given === undefined) return [...allowed];
+  const values = given.split(',');
+  const bad = values.find((v) => !(allowed as readonly string[]).includes(v));
+  if (bad !== undefined) throw new Error(`bench:aldm: ${name} takes a list of ${allowed.join(', ')}, got '${bad}'`);
+  return values as T[];
+}
+
+/** Each part's sizes: the issue's, or those of --sizes, checked against what the part's network can take. */
+function sizesOf(part: Part): [number, number, number][] {
+  const given = option('--sizes');
+  const names = given === undefined ? DEFAULT_SIZES[part] : given.split(',');
+  const multiple = UNET_PART(part) ? LATENT_REDUCTION * 4 : LATENT_REDUCTION;
+  return names.map((name) => {
+    const size = name.split('x').map(Number);
+    if (size.length !== 3 || !size.every((s) => Number.isInteger(s) && s > 0 && s % multiple === 0)) {
+      throw new Error(`bench:aldm: --sizes takes image sizes XxYxZ; ${part} needs every axis a multiple of ${multiple}, got '${name}'`);
+    }
+    return size as [number, number, number];
+  });
+}
+
+async function main(): Promise<void> {
+  const childJob = option('--child');
+  if (childJob !== undefined) {
+    console.log(JSON.stringify(await measure(JSON.parse(childJob) as Job)));
+    return;
+  }
+  const repeats = positiveInt('--repeats', option('--repeats'), 3);
+  const threads = positiveInt('--threads', option('--threads') ?? process.env.MRSYNTH_THREADS, 2);
+  const configs = list('--configs', CONFIGS);
+  const parts = list('--parts', PARTS);
+  const json = process.argv.includes('--json');
+  const jobs = configs.flatMap((config) => parts.flatMap((part) => sizesOf(part).map((image): Job => ({ config, part, image, repeats }))));
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+
+  console.log(`ALDM networks, batch 1, float32, ${threads} intra-op threads, median of ${repeats} after ${WARMUP} warm-up; `
+    + `each measurement in a fresh process. Load average at start: ${load()}`);
+  const results = jobs.map((job) => {
+    const m = runChild(job, threads);
+    if (json) console.log(JSON.stringify({ part: job.part, config: job.config, image: job.image, ...m }));
+    return m;
+  });
+
+  console.log(`\nLoad average at end: ${load()}. Times: median wall (fastest; median CPU time / threads, equal to the wall time on an idle machine). `
+    + 'GB = 10^9 bytes.\n');
+  console.log(`${'part'.padEnd(14)}${'config'.padEnd(8)}${'size'.padEnd(36)}${'seconds per step'.padEnd(36)}peak RSS GB`);
+  jobs.forEach((job, i) => {
+    const m = results[i];
+    const seconds = `${median(m.seconds).toFixed(2).padStart(6)} s (min ${Math.min(...m.seconds).toFixed(2)}, cpu ${median(m.cpuSeconds).toFixed(2)})`;
+    console.log(`${job.part.padEnd(14)}${job.config.padEnd(8)}${describeSize(job.part, job.image).padEnd(36)}${seconds.padEnd(36)}`
+      + `${(m.maxRssBytes / 1e9).toFixed(2)}`);
+  });
+}
+
+await main();
