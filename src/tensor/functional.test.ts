@@ -301,3 +301,12 @@ test('the functions above leave no live tensors behind', () => {
   });
   assert.equal(memory().numTensors, before);
 });
+
+test('F.oneHot: int64 indices to rows with a single 1 at each index', () => {
+  tidy(() => {
+    const rows = F.oneHot(tensor([2, 0, 3], { dtype: 'int64' }), 4);
+    assert.deepEqual(rows.shape, [3, 4]);
+    assert.deepEqual(Array.from(rows.toTypedArray(), Number), [0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1]);
+    assert.throws(() => F.oneHot(tensor([1, 2]), 4), /oneHot: indices must be int64, got float32/);
+  });
+});

@@ -189,6 +189,13 @@ export function crossEntropy(logits: Tensor, target: Tensor, reduction: Reductio
   return callTensor(OPS.crossEntropy, logits, target, null, REDUCTION_CODE[reduction], -100, 0);
 }
 
+/** One-hot rows of int64 class indices: (…) → (…, numClasses) int64, like F.one_hot; an index outside [0, numClasses) is refused by libtorch. */
+export function oneHot(indices: Tensor, numClasses: number): Tensor {
+  assert(indices.dtype === 'int64', () => `oneHot: indices must be int64, got ${indices.dtype} (shape ${fmtShape(indices.shape)})`);
+  assert(Number.isInteger(numClasses) && numClasses > 0, () => `oneHot: numClasses must be a positive integer, got ${numClasses}`);
+  return callTensor(OPS.oneHot, indices, numClasses);
+}
+
 /**
  * softmax(q kᵀ · scale + mask) v over the last two axes. libtorch 2.x has a fused kernel
  * (aten::scaled_dot_product_attention) that is used when present; libtorch 1.13 gets the math form.
@@ -222,7 +229,7 @@ const OPS = {
   linear: op('aten::linear'), embedding: op('aten::embedding'), dropout: op('aten::dropout'),
   bernoulli_: op('aten::bernoulli_', 'float'), emptyLike: op('aten::empty_like'), cat: op('aten::cat'), stack: op('aten::stack'), pad: op('aten::pad'),
   where: op('aten::where', 'self'), mseLoss: op('aten::mse_loss'), l1Loss: op('aten::l1_loss'),
-  crossEntropy: op('aten::cross_entropy_loss'),
+  crossEntropy: op('aten::cross_entropy_loss'), oneHot: op('aten::one_hot'),
   sdpa: op('aten::scaled_dot_product_attention'),
 } as const;
 

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, type Tensor, memory, noGrad, randn, setNumThreads, tensor, tidy } from '../../tensor/index.js';
+import { F, Generator, type Tensor, memory, noGrad, randn, setNumThreads, tensor, tidy } from '../../tensor/index.js';
 import { AldmUNet, aldmUNetParameterCounts } from './aldmUNet.js';
 import { ALDM_UNET_PRESETS, aldmUNetConfigFromReference, parseAldmUNetConfig } from './aldmUNetConfig.js';
 import { type AldmFixture, readAldmFixture } from './aldmFixture.testSupport.js';
@@ -156,7 +156,7 @@ describe('AldmUNet', () => {
     model.dispose();
   });
 
-  test('refuses a wrong channel count, a spatial size that does not halve, classes out of range, and crossattn (planned)', () => {
+  test('refuses a wrong channel count, a spatial size that does not halve, classes out of range', () => {
     const model = new AldmUNet(parseAldmUNetConfig('reference-tiny'));
     tidy(() => {
       const t = tensor([10, 20], { dtype: 'int64' }), y = tensor([1, 3], { dtype: 'int64' });
@@ -176,7 +176,32 @@ describe('AldmUNet', () => {
       assert.throws(() => model.forward(randn([2, 12, 4, 4, 4], { dtype: 'float64' }), t, y), /x must be float32 like the weights, got float64/);
     });
     model.dispose();
-    assert.throws(() => new AldmUNet(parseAldmUNetConfig({ preset: 'reference-tiny', conditioning: 'crossattn' })),
-      /AldmUNet: conditioning 'crossattn' \(the paper's cross-attention on one-hot y\) is planned but not built yet; use 'class'/);
+  });
+
+  test("conditioning 'crossattn' (the paper's Eq. 3): spatial transformers on one-hot y replace the attention blocks and the label embedding", () => {
+    const config = parseAldmUNetConfig({ preset: 'reference-tiny', conditioning: 'crossattn' });
+    const model = new AldmUNet(config);
+    try {
+      const keys = Object.keys(model.stateDict());
+      assert.ok(!keys.some((k) => k.startsWith('label_emb.')), 'no class embedding');
+      assert.ok(keys.includes('input_blocks.3.1.transformer_blocks.0.attn2.to_k.weight'), 'a transformer where the code has attention');
+      assert.ok(keys.includes('middle_block.1.proj_in.weight'));
+      // Zero-initialised heads and projections: an untrained network outputs 0 whatever the class.
+      tidy(() => {
+        const x = randn([2, 12, 4, 8, 4], { generator: new Generator(1) });
+        const t = tensor([437, 12], { dtype: 'int64' });
+        assert.equal(model.forward(x, t, tensor([1, 3], { dtype: 'int64' })).abs().max().item(), 0);
+        // With its output head and transformer projections given weights, the class changes the output.
+        const generator = new Generator(2);
+        model.loadStateDict(Object.fromEntries(Object.entries(model.stateDict()).filter(([key]) => /(^out\.2|proj_out)\.weight$/.test(key))
+          .map(([key, value]) => [key, randn(value.shape, { generator }).mul(0.1)])), { strict: false });
+        const a = model.forward(x, t, tensor([1, 3], { dtype: 'int64' }));
+        const b = model.forward(x, t, tensor([1, 2], { dtype: 'int64' }));
+        assert.ok(a.narrow(0, 0, 1).sub(b.narrow(0, 0, 1)).abs().max().item() < 1e-6, 'sample 0 has the same class in both');
+        assert.ok(a.narrow(0, 1, 1).sub(b.narrow(0, 1, 1)).abs().max().item() > 1e-4, 'sample 1 changed class');
+      });
+    } finally {
+      model.dispose();
+    }
   });
 });

@@ -8,13 +8,14 @@
  * Input: the noisy target latent x_t stacked on channels with the condition latents ([z_src, z_st], or [z_st]
  * with `concat: 'paper'`). Output: ε̂, the predicted noise, one latent wide.
  */
-import { type DType, Tensor, tidy } from '../../tensor/index.js';
+import { type DType, F, Tensor, tidy } from '../../tensor/index.js';
 import { Conv, Embedding, Linear, Module, ModuleList, Sequential, SiLU } from '../../nn/index.js';
 import {
   AttentionBlock, Downsample, EmbedSequential, type EmbedLayer, GroupNorm32, ResBlock, Upsample, timestepEmbedding, unetPass, zeroInit,
 } from '../diffusionBlocks/index.js';
 import { assert, fmtShape } from '../../util/index.js';
 import { type AldmUNetConfig, UNET_NORM_GROUPS, aldmUNetSpatialMultiple } from './aldmUNetConfig.js';
+import { SpatialTransformer } from './spatialTransformer.js';
 
 /** The time embedding is this many times `modelChannels` wide, as in guided-diffusion. */
 const TIME_EMBED_MULT = 4;
@@ -30,7 +31,8 @@ export class AldmUNet extends Module {
   readonly #timeEmbed: Sequential;
   /** The time embedding's first layer, whose weight tells the dtype the network runs in (see `Module.to`). */
   readonly #embedIn: Linear;
-  readonly #labelEmb: Embedding;
+  /** The code's class embedding; absent with the paper's cross-attention, where y enters as a one-hot context token. */
+  readonly #labelEmb: Embedding | undefined;
   readonly #inputBlocks: ModuleList<EmbedSequential>;
   readonly #middleBlock: EmbedSequential;
   readonly #outputBlocks: ModuleList<EmbedSequential>;
@@ -43,9 +45,6 @@ export class AldmUNet extends Module {
    */
   constructor(readonly config: AldmUNetConfig) {
     super();
-    assert(config.conditioning === 'class',
-      () => `AldmUNet: conditioning '${config.conditioning}' (the paper's cross-attention on one-hot y) is planned but not built yet; `
-        + "use 'class' (the code's class embedding)");
     const { inChannels, outChannels, modelChannels, channelMult, numResBlocks, attentionResolutions, numHeadChannels, numClasses, dropout } = config;
     this.inChannels = inChannels;
     this.outChannels = outChannels;
@@ -53,11 +52,14 @@ export class AldmUNet extends Module {
     const numGroups = UNET_NORM_GROUPS;
     const embChannels = modelChannels * TIME_EMBED_MULT;
     const resBlock = (cin: number, cout: number) => new ResBlock({ inChannels: cin, outChannels: cout, embChannels, numGroups, dropout });
-    const attention = (channels: number) => new AttentionBlock({ channels, numHeadChannels, numGroups });
+    // Latent diffusion's use_spatial_transformer: every attention layer becomes a transformer over the one-hot target.
+    const attention = (channels: number) => (config.conditioning === 'crossattn'
+      ? new SpatialTransformer({ channels, heads: channels / numHeadChannels, headChannels: numHeadChannels, contextDim: numClasses, dropout })
+      : new AttentionBlock({ channels, numHeadChannels, numGroups }));
 
     this.#embedIn = new Linear(modelChannels, embChannels);
     this.#timeEmbed = this.registerModule('time_embed', new Sequential(this.#embedIn, new SiLU(), new Linear(embChannels, embChannels)));
-    this.#labelEmb = this.registerModule('label_emb', new Embedding(numClasses, embChannels));
+    this.#labelEmb = config.conditioning === 'class' ? this.registerModule('label_emb', new Embedding(numClasses, embChannels)) : undefined;
 
     // Way down: every block's output is a skip, so record each one's width for the way up.
     let ch = modelChannels;
@@ -122,7 +124,7 @@ export class AldmUNet extends Module {
     return tidy('AldmUNet.embed', () => {
       // The sinusoids are computed in float32 whatever the network runs in, as the reference does under fp16.
       const time = this.#timeEmbed.forward(timestepEmbedding(t, this.config.modelChannels).to(this.dtype));
-      return time.add(this.#labelEmb.forward(y));
+      return this.#labelEmb === undefined ? time : time.add(this.#labelEmb.forward(y));
     });
   }
 
@@ -148,7 +150,9 @@ export class AldmUNet extends Module {
 
     return tidy('AldmUNet.forward', () => {
       const emb = this.#embed(t, y);
-      const h = unetPass(x, emb, this.#inputBlocks, this.#middleBlock, this.#outputBlocks);
+      // The paper's Eq. 3: the target contrast as one context token, one-hot over the contrasts.
+      const context = this.config.conditioning === 'crossattn' ? F.oneHot(y, this.config.numClasses).to(dtype).unsqueeze(1) : undefined;
+      const h = unetPass(x, emb, this.#inputBlocks, this.#middleBlock, this.#outputBlocks, context);
       return this.#out.forward(h);
     });
   }
