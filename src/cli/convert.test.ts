@@ -14,9 +14,13 @@ import { openRun } from '../methods/index.js';
 import { packageRoot } from '../util/index.js';
 import { readNifti } from '../io/nifti/index.js';
 import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
+import { MedicalNetResNet10, parseMedicalNetConfig } from '../models/medicalNet/index.js';
+import {
+  MEDICALNET_CHECKPOINT, differences, readMedicalNetFeatures, readMedicalNetStateDict,
+} from '../models/medicalNet/medicalNetFixture.testSupport.js';
 import { RUN_FILES, readAnyRunConfig } from '../runs/index.js';
 import { parsePreprocessConfig } from '../transforms/index.js';
-import { tidy } from '../tensor/index.js';
+import { getNumThreads, setNumThreads, tidy } from '../tensor/index.js';
 import { TINY_KEYS, fixturePath, fixtureValues } from '../../test-fixtures/convert/fixtureValues.js';
 import { commandRunner } from './commandRunner.testSupport.js';
 import { registerConvertCommand } from './convert.js';
@@ -196,5 +200,73 @@ describe("mrsynth convert --model aldm --part autoencoder: the reference's Light
   test('a part the method does not have is refused, naming its networks', async () => {
     await assert.rejects(inProcess(registerConvertCommand, 'convert', checkpoint, '--from', 'pytorch', '--model', 'aldm', '--config', 'reference-tiny',
       '--part', 'discriminator', '--out', join(root, 'x.safetensors')), /--part discriminator is not a network of aldm; it has unet, autoencoder/);
+  });
+});
+
+describe('mrsynth convert --feature-network medicalnet-resnet10: MedicalNet\'s ResNet-10 for the perceptual loss', () => {
+  // test-fixtures/medicalNet/resnet10-tiny.pth: a width-8 ResNet-10 saved as MedicalNet saves a DataParallel model, with
+  // its segmentation head and PyTorch's batch counters (make_checkpoint.py, run with python3-torch).
+  let root: string;
+  before(async () => { root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-convert-medicalnet-')); });
+  after(async () => { await fs.rm(root, { recursive: true, force: true }); });
+  const convert = (...args: string[]) => inProcess(registerConvertCommand, 'convert', '--from', 'pytorch', ...args);
+
+  test('imports the weights exactly, sets the head and the batch counters aside by name, and the file computes PyTorch\'s features', async () => {
+    const out = join(root, 'medicalnet.safetensors');
+    const log = await convert(MEDICALNET_CHECKPOINT, '--feature-network', 'medicalnet-resnet10', '--config', 'tiny', '--out', out);
+    assert.match(log, /^read .*resnet10-tiny\.pth \(sha256 [0-9a-f]{64}\): weights under 'state_dict\.module\.'\n/);
+    assert.match(log, /\n {2}left out 26 other tensor\(s\): state_dict\.module\.bn1\.num_batches_tracked, state_dict\.module\.layer1\.0\.bn1\.num_batches_tracked, /);
+    assert.match(log, /\n {2}left out 2 non-tensor value\(s\): ecpoch, batch_id\n/);
+    assert.match(log, /\n {2}\(set aside because MedicalNet's segmentation head \(conv_seg\) is not part of the feature network, and the BatchNorms' batch counters/);
+    assert.match(log, /\nwrote .*medicalnet\.safetensors: 60 tensors, 228,056 parameters, float32, medicalnet-resnet10 tiny$/);
+
+    const { tensors, metadata } = await loadSafetensors(out);
+    assert.equal(metadata.model, 'medicalnet-resnet10');
+    assert.equal(metadata.source, 'resnet10-tiny.pth');
+    assert.equal(metadata.source_prefix, 'state_dict.module.');
+    const checkpoint = await readMedicalNetStateDict();
+    for (const [key, raw] of Object.entries(tensors)) assert.deepEqual(raw.data, checkpoint[key].data, key);
+
+    // What the perceptual loss of part 2 does with the file: rebuild the network from the metadata, load strictly, compare features.
+    const model = new MedicalNetResNet10(parseMedicalNetConfig(JSON.parse(metadata.config)));
+    await loadModule(out, model);
+    const fixture = await readMedicalNetFeatures();
+    const threads = getNumThreads();
+    setNumThreads(1); // as the fixture was computed
+    try {
+      tidy(() => {
+        const { abs, within } = differences(model.eval().forward(fixture.standardised), fixture.features);
+        assert.ok(within, `features: largest difference ${abs}`);
+      });
+    } finally {
+      setNumThreads(threads);
+      for (const t of Object.values(fixture)) t.dispose();
+      model.dispose();
+    }
+  });
+
+  test('the default preset is the published weights\' (width 64): the tiny checkpoint is refused, naming key and shapes; nothing is written', async () => {
+    const out = join(root, 'wrong-width.safetensors');
+    await assert.rejects(convert(MEDICALNET_CHECKPOINT, '--feature-network', 'medicalnet-resnet10', '--out', out),
+      /shape mismatches \(\d+\): conv1\.weight: checkpoint \[8,1,7,7,7\], network \[64,1,7,7,7\]/);
+    await assert.rejects(fs.access(out));
+  });
+
+  test('refuses --model with --feature-network, neither, method and run-folder flags, a missing --out, an existing file; --model needs --config', async () => {
+    const out = join(root, 'refused.safetensors');
+    const feature = [MEDICALNET_CHECKPOINT, '--feature-network', 'medicalnet-resnet10', '--config', 'tiny'];
+    await assert.rejects(convert(...feature, '--model', 'cwdm', '--out', out),
+      /^Error: convert: give exactly one of --model METHOD \(a synthesis method's network\) and --feature-network NAME .* got both \(--model cwdm, --feature-network medicalnet-resnet10\)$/);
+    await assert.rejects(convert(MEDICALNET_CHECKPOINT, '--config', 'tiny', '--out', out), /convert: give exactly one of --model METHOD .* got neither$/);
+    await assert.rejects(convert(...feature, '--run-dir', join(root, 'run'), '--target', 't1ce', '--part', 'unet'),
+      /convert: --run-dir, --target, --part describe a synthesis method's networks or run folder and need --model; --feature-network medicalnet-resnet10 writes a weights file \(--out FILE\) only/);
+    await assert.rejects(convert(...feature), /convert: --feature-network medicalnet-resnet10 needs --out FILE, the weights file \(\.safetensors\) to write/);
+    await assert.rejects(convert(MEDICALNET_CHECKPOINT, '--feature-network', 'medicalnet-resnet10', '--config', 'resnet50', '--out', out),
+      /parseMedicalNetConfig: preset must be one of pretrained, tiny, got "resnet50"/);
+    await assert.rejects(convert(MEDICALNET_CHECKPOINT, '--model', 'cwdm', '--out', out), /convert: --model cwdm needs --config PRESET, the network's config \(paper, /);
+    await assert.rejects(fs.access(out));
+    await fs.writeFile(out, 'mine');
+    await assert.rejects(convert(...feature, '--out', out), /convert: .*refused\.safetensors exists; pass --force to replace it/);
+    assert.equal(await fs.readFile(out, 'utf8'), 'mine');
   });
 });

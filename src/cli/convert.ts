@@ -5,6 +5,11 @@ import { convertTorchCheckpoint, type ConvertedWeights } from '../convert/index.
 import { parseContrast, type Contrast } from '../data/index.js';
 import { saveSafetensors } from '../io/safetensors/index.js';
 import { METHODS, METHOD_NAMES, method } from '../methods/index.js';
+import {
+  MEDICALNET_PRESET_NAMES, MEDICALNET_SEGMENTATION_HEAD, MedicalNetResNet10, type MedicalNetConfig, medicalNetCheckpointExtras,
+  parseMedicalNetConfig,
+} from '../models/medicalNet/index.js';
+import type { Module } from '../nn/index.js';
 import { checkImportTarget, importedRunConfig, writeImportedRun } from '../runs/index.js';
 import { product } from '../util/index.js';
 import { modelFromFlags } from './models.js';
@@ -13,8 +18,11 @@ import { readRegularFile } from '../io/index.js';
 
 interface ConvertFlags {
   from: 'pytorch';
-  model: string;
-  config: string;
+  /** A synthesis method; exactly one of it and `featureNetwork` is given. */
+  model?: string;
+  featureNetwork?: FeatureNetworkName;
+  /** Required with `model`; with `featureNetwork` its default preset. */
+  config?: string;
   /** A number (the network's condition count) or contrasts (a run folder's conditions, in input-channel order). */
   conditions?: number | Contrast[];
   out?: string;
@@ -29,10 +37,43 @@ interface ConvertFlags {
 const PRESETS = METHOD_NAMES.map((name) => `${name}: ${METHODS[name].presets.join(', ')}`).join('; ');
 
 /**
+ * A pretrained network whose features a loss compares (part 2's optional perceptual loss), imported as a bare weights
+ * file: it synthesises nothing, so it is no method and makes no run.
+ */
+interface FeatureNetwork<C> {
+  readonly presets: readonly string[];
+  /** The preset of the published weights, taken when --config is not given. */
+  readonly defaultPreset: string;
+  parseConfig(raw: unknown): C;
+  build(config: C): Module;
+  /** Keys (or prefixes) of its checkpoints, within the state dict, that are not the network's. */
+  setAside(config: C): string[];
+  /** Why those are set aside, said when any were. */
+  readonly setAsideReason: string;
+}
+
+const FEATURE_NETWORKS: { readonly 'medicalnet-resnet10': FeatureNetwork<MedicalNetConfig> } = {
+  'medicalnet-resnet10': {
+    presets: MEDICALNET_PRESET_NAMES,
+    defaultPreset: 'pretrained',
+    parseConfig: parseMedicalNetConfig,
+    build: (config) => new MedicalNetResNet10(config),
+    setAside: medicalNetCheckpointExtras,
+    setAsideReason: `MedicalNet's segmentation head (${MEDICALNET_SEGMENTATION_HEAD.slice(0, -1)}) is not part of the feature network, and the `
+      + 'BatchNorms\' batch counters (num_batches_tracked) are never read by its eval-mode features',
+  },
+};
+type FeatureNetworkName = keyof typeof FEATURE_NETWORKS;
+const FEATURE_NETWORK_NAMES = Object.keys(FEATURE_NETWORKS) as FeatureNetworkName[];
+const FEATURE_PRESETS = FEATURE_NETWORK_NAMES.map((name) => `${name}: ${FEATURE_NETWORKS[name].presets
+  .map((preset) => (preset === FEATURE_NETWORKS[name].defaultPreset ? `${preset} (default)` : preset)).join(', ')}`).join('; ');
+
+/**
  * `mrsynth convert`: a PyTorch checkpoint (e.g. the cWDM reference's brats_1200000.pt) to our safetensors
  * weights, checked key by key and shape by shape against the network the flags describe. `--out` writes a bare
  * weights file; `--run-dir` writes an imported run folder (src/runs/importedRun.ts) that `mrsynth complete
- * --models` samples with, which is how the reference's published checkpoints are used.
+ * --models` samples with, which is how the reference's published checkpoints are used. `--feature-network`
+ * instead of `--model` imports a pretrained feature network for a loss (MedicalNet's ResNet-10) as a weights file.
  */
 export function registerConvertCommand(program: Command): void {
   program.command('convert')
@@ -40,8 +81,11 @@ export function registerConvertCommand(program: Command): void {
       + 'that mrsynth complete --models can use (--run-dir); the checkpoint is read without running any code from it')
     .argument('<checkpoint>', 'the checkpoint file')
     .addOption(new Option('--from <format>', 'the checkpoint\'s format (a torch.save file)').choices(['pytorch']).makeOptionMandatory())
-    .addOption(new Option('--model <method>', 'synthesis method').choices(METHOD_NAMES).makeOptionMandatory())
-    .requiredOption('--config <preset>', `config preset of the family (${PRESETS})`)
+    .addOption(new Option('--model <method>', 'synthesis method whose network the checkpoint holds').choices(METHOD_NAMES))
+    .addOption(new Option('--feature-network <name>', 'instead of --model: a pretrained feature network for the perceptual loss, written '
+      + 'with --out (medicalnet-resnet10: MedicalNet\'s resnet_10.pth or resnet_10_23dataset.pth, as MONAI\'s PerceptualLoss uses)')
+      .choices(FEATURE_NETWORK_NAMES))
+    .option('--config <preset>', `config preset of the family, required with --model (${PRESETS}); with --feature-network (${FEATURE_PRESETS})`)
     .option('--out <file>', 'write a weights file (.safetensors)')
     .option('--run-dir <dir>', 'write a run folder (run.json + weights.safetensors) for mrsynth complete --models')
     .option('--target <contrast>', 'with --run-dir: the contrast the weights synthesise (t1, t1ce, t2, flair, pd; BraTS 2023 names too)',
@@ -56,16 +100,33 @@ export function registerConvertCommand(program: Command): void {
       + '(a stage-1 or stage-2 Lightning checkpoint of the reference); with --run-dir the run holds that network only')
     .option('--force', 'replace the output file, or an earlier imported run folder (never a trained run)')
     .action(async (checkpoint: string, flags: ConvertFlags) => {
+      if ((flags.model === undefined) === (flags.featureNetwork === undefined)) {
+        const got = flags.model === undefined ? 'neither' : `both (--model ${flags.model}, --feature-network ${flags.featureNetwork})`;
+        throw new Error('convert: give exactly one of --model METHOD (a synthesis method\'s network) and --feature-network NAME (a pretrained '
+          + `feature network for a loss), got ${got}`);
+      }
+      if (flags.featureNetwork !== undefined) {
+        await convertFeatureNetwork(checkpoint, flags.featureNetwork, FEATURE_NETWORKS[flags.featureNetwork], flags);
+        return;
+      }
+      const model = flags.model!;
+      if (flags.config === undefined) {
+        throw new Error(`convert: --model ${model} needs --config PRESET, the network's config (${method(model).presets.join(', ')})`);
+      }
       if ((flags.out === undefined) === (flags.runDir === undefined)) {
         throw new Error('convert: give exactly one of --out FILE (a weights file) and --run-dir DIR (a run folder for mrsynth complete), '
           + `got ${flags.out === undefined ? 'neither' : 'both'}`);
       }
-      if (flags.out !== undefined) await convertToFile(checkpoint, flags.out, flags);
-      else await convertToRunFolder(checkpoint, flags.runDir!, flags);
+      const methodFlags = { ...flags, model, config: flags.config };
+      if (flags.out !== undefined) await convertToFile(checkpoint, flags.out, methodFlags);
+      else await convertToRunFolder(checkpoint, flags.runDir!, methodFlags);
     });
 }
 
-async function convertToFile(checkpoint: string, out: string, flags: ConvertFlags): Promise<void> {
+/** The flags of a synthesis method's import, once checked. */
+type MethodFlags = ConvertFlags & { model: string; config: string };
+
+async function convertToFile(checkpoint: string, out: string, flags: MethodFlags): Promise<void> {
   const runOnly = [flags.target !== undefined && '--target', flags.preprocess !== undefined && '--preprocess',
     Array.isArray(flags.conditions) && `--conditions ${flags.conditions.join(',')}`].filter((flag) => flag !== false);
   if (runOnly.length > 0) {
@@ -82,7 +143,7 @@ async function convertToFile(checkpoint: string, out: string, flags: ConvertFlag
     + `${flags.model} ${flags.config}${flags.conditions === undefined ? '' : ` with ${flags.conditions} conditions`}`);
 }
 
-async function convertToRunFolder(checkpoint: string, dir: string, flags: ConvertFlags): Promise<void> {
+async function convertToRunFolder(checkpoint: string, dir: string, flags: MethodFlags): Promise<void> {
   if (flags.target === undefined) {
     throw new Error('convert: --run-dir needs --target, the contrast the weights synthesise (the reference has one checkpoint per target)');
   }
@@ -116,7 +177,7 @@ async function convertToRunFolder(checkpoint: string, dir: string, flags: Conver
  * Reads and converts the checkpoint into the network `--part` names (default the method's main one), and reports
  * where the weights were and what was left out, objects it cannot build without running code included.
  */
-async function convert(checkpoint: string, config: unknown, flags: ConvertFlags): Promise<ConvertedWeights & { network: string }> {
+async function convert(checkpoint: string, config: unknown, flags: MethodFlags): Promise<ConvertedWeights & { network: string }> {
   const m = method(flags.model);
   const names = Object.keys(buildAndDispose(m, config));
   const part = flags.part ?? names[0];
@@ -130,13 +191,48 @@ async function convert(checkpoint: string, config: unknown, flags: ConvertFlags)
       return networks[part];
     },
   });
-  console.log(`read ${checkpoint} (sha256 ${converted.metadata.source_sha256}): `
-    + `${converted.prefix === '' ? 'a bare state dict' : `weights under '${converted.prefix}'`}${flags.part === undefined ? '' : ` for the ${part}`}`);
-  for (const [what, keys] of [['other tensor(s)', converted.outside], ['non-tensor value(s)', converted.ignored],
-    ['object(s) it cannot build without running their code', converted.skipped]] as const) {
-    if (keys.length > 0) console.log(`  left out ${keys.length} ${what}: ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}`);
-  }
+  reportRead(checkpoint, converted, flags.part === undefined ? '' : ` for the ${part}`);
   return { ...converted, network: part };
+}
+
+/** Where in the checkpoint the weights were, and what was left out (objects it cannot build without running code included). */
+function reportRead(checkpoint: string, converted: ConvertedWeights, what: string): void {
+  console.log(`read ${checkpoint} (sha256 ${converted.metadata.source_sha256}): `
+    + `${converted.prefix === '' ? 'a bare state dict' : `weights under '${converted.prefix}'`}${what}`);
+  for (const [kind, keys] of [['other tensor(s)', converted.outside], ['non-tensor value(s)', converted.ignored],
+    ['object(s) it cannot build without running their code', converted.skipped]] as const) {
+    if (keys.length > 0) console.log(`  left out ${keys.length} ${kind}: ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}`);
+  }
+}
+
+/**
+ * `--feature-network`: the checkpoint's weights into a bare weights file for the network at the preset `--config`
+ * names (default: the published weights'), its config and name in the file's metadata, so a loss rebuilds it from
+ * there. The flags that describe a method's networks or run folders are refused: such a network synthesises nothing.
+ */
+async function convertFeatureNetwork<C>(checkpoint: string, name: FeatureNetworkName, network: FeatureNetwork<C>, flags: ConvertFlags): Promise<void> {
+  const methodOnly = [flags.runDir !== undefined && '--run-dir', flags.target !== undefined && '--target',
+    flags.conditions !== undefined && '--conditions', flags.preprocess !== undefined && '--preprocess', flags.part !== undefined && '--part']
+    .filter((flag) => flag !== false);
+  if (methodOnly.length > 0) {
+    throw new Error(`convert: ${methodOnly.join(', ')} describe a synthesis method's networks or run folder and need --model; `
+      + `--feature-network ${name} writes a weights file (--out FILE) only`);
+  }
+  if (flags.out === undefined) throw new Error(`convert: --feature-network ${name} needs --out FILE, the weights file (.safetensors) to write`);
+  const preset = flags.config ?? network.defaultPreset;
+  const config = network.parseConfig(preset);
+  if (!flags.force && await exists(flags.out)) throw new Error(`convert: ${flags.out} exists; pass --force to replace it`);
+  const file = await readRegularFile(checkpoint);
+  const setAside = network.setAside(config);
+  const converted = convertTorchCheckpoint(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), {
+    source: checkpoint, model: name, config, entry: flags.entry, setAside, network: () => network.build(config),
+  });
+  reportRead(checkpoint, converted, '');
+  if (converted.outside.some((key) => setAside.some((part) => key.startsWith(`${converted.prefix}${part}`)))) {
+    console.log(`  (set aside because ${network.setAsideReason})`);
+  }
+  await saveSafetensors(flags.out, converted.tensors, converted.metadata);
+  console.log(`wrote ${flags.out}: ${describeWeights(converted)}, ${name} ${preset}`);
 }
 
 /** The names of the networks `config` describes (built to learn them, and freed at once). */

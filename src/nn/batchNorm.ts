@@ -80,7 +80,8 @@ export class BatchNorm extends Module {
   #batchStatistics(input: Tensor): { mean: Tensor; variance: Tensor } {
     const axes = [0, ...Array.from({ length: this.spatialDims }, (_, i) => i + 2)];
     const count = input.numel / this.numFeatures;
-    assert(count > 1, () => `BatchNorm.forward: training needs more than one value per channel to estimate a variance, got input shape ${fmtShape(input.shape)}`);
+    assert(count > 1,
+      () => `BatchNorm.forward: training needs more than one value per channel to estimate a variance, got input shape ${fmtShape(input.shape)}`);
     const mean = input.mean(axes);
     const variance = input.var(axes, { correction: 0 });
     noGrad(() => {
