@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { loadRawIntoModule, moduleToRaw, type Module } from '../nn/index.js';
 import { decodeTorchCheckpoint } from '../io/pytorch/index.js';
 import type { RawTensor } from '../io/safetensors/index.js';
-import { tidy } from '../tensor/index.js';
+import { isFloatingPoint, tidy } from '../tensor/index.js';
 import { locateStateDict } from './locateStateDict.js';
 
 /** `format` in the metadata of a weights file written here. */
@@ -54,7 +54,8 @@ export function convertTorchCheckpoint(bytes: Uint8Array, options: ConvertTorchC
   const model = options.network();
   try {
     const expected = tidy(() => new Map(Object.entries(model.stateDict()).map(([key, t]) => [key, t.shape])));
-    const { prefix, tensors, outside } = locateStateDict(found, expected, where, options.setAside);
+    const integerKeys = tidy(() => new Set(Object.entries(model.stateDict()).filter(([, t]) => !isFloatingPoint(t.dtype)).map(([key]) => key)));
+    const { prefix, tensors, outside } = locateStateDict(found, expected, where, options.setAside, integerKeys);
     loadRawIntoModule(model, tensors);
     const entryPrefix = options.entry === undefined ? '' : `${options.entry}.`;
     return {

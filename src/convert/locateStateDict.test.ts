@@ -63,4 +63,14 @@ describe('locateStateDict', () => {
     assert.throws(() => locateStateDict({ 'state.0.exp_avg': raw([4]), 'state.0.exp_avg_sq': raw([4]) }, EXPECTED, 'convert(opt.pt)'),
       /It looks like an optimiser state \(exp_avg, exp_avg_sq\), not model weights; the reference saves those as opt<step>\.pt\.$/);
   });
+
+  test("a network's integer counters (BatchNorm's num_batches_tracked) take the checkpoint's integers, and only those", () => {
+    const withCounter = new Map([...EXPECTED, ['bn.num_batches_tracked', []]]);
+    const found = { ...stateDict('module.'), 'module.bn.num_batches_tracked': raw([], 'I64') };
+    assert.throws(() => locateStateDict(found, withCounter, 'convert(bn.pt)'), /not floating point \(1\): bn\.num_batches_tracked: I64/);
+    const located = locateStateDict(found, withCounter, 'convert(bn.pt)', [], new Set(['bn.num_batches_tracked']));
+    assert.equal(located.tensors['bn.num_batches_tracked'].dtype, 'I64');
+    assert.throws(() => locateStateDict({ ...found, 'module.bn.num_batches_tracked': raw([]) }, withCounter, 'convert(bn.pt)', [],
+      new Set(['bn.num_batches_tracked'])), /not integer, as the network's counters are \(1\): bn\.num_batches_tracked: F32/);
+  });
 });

@@ -27,13 +27,14 @@ const FLOAT_DTYPES = new Set(['F16', 'BF16', 'F32', 'F64']);
 const LISTED = 12;
 
 /**
- * `found`: the checkpoint's tensors under their flattened keys; `expected`: the network's keys and shapes; `setAside`:
+ * `found`: the checkpoint's tensors under their flattened keys; `expected`: the network's keys and shapes; `integerKeys`:
+ * those of the network's tensors that are integers (counters), which must be integers in the checkpoint too; `setAside`:
  * key prefixes within the state dict that belong to training rather than to the network (ALDM's `loss.`, the
  * discriminator a reference model holds as a submodule), left out and reported like tensors outside it.
  * Throws, naming every problem, when the weights cannot be found unambiguously or do not fit the network.
  */
 export function locateStateDict(found: Readonly<Record<string, RawTensor>>, expected: ReadonlyMap<string, readonly number[]>,
-  where: string, setAside: readonly string[] = []): LocatedStateDict {
+  where: string, setAside: readonly string[] = [], integerKeys: ReadonlySet<string> = new Set()): LocatedStateDict {
   const keys = Object.keys(found);
   const votes = new Map<string, number>();
   for (const key of keys) {
@@ -69,13 +70,17 @@ export function locateStateDict(found: Readonly<Record<string, RawTensor>>, expe
   const unexpected = Object.keys(tensors).filter((k) => !expected.has(k));
   const mismatched = [...expected].filter(([k, shape]) => Object.hasOwn(tensors, k) && !sameShape(tensors[k].shape, shape))
     .map(([k, shape]) => `${k}: checkpoint ${fmtShape(tensors[k].shape)}, network ${fmtShape(shape)}`);
-  const notFloat = Object.entries(tensors).filter(([k, t]) => expected.has(k) && !FLOAT_DTYPES.has(t.dtype))
+  // Weights are floating point; a few buffers are integers (BatchNorm's num_batches_tracked) and stay so.
+  const notFloat = Object.entries(tensors).filter(([k, t]) => expected.has(k) && !integerKeys.has(k) && !FLOAT_DTYPES.has(t.dtype))
+    .map(([k, t]) => `${k}: ${t.dtype}`);
+  const notInteger = Object.entries(tensors).filter(([k, t]) => integerKeys.has(k) && FLOAT_DTYPES.has(t.dtype))
     .map(([k, t]) => `${k}: ${t.dtype}`);
   const problems = [
     missing.length > 0 && `missing keys (${missing.length}): ${list(missing)}`,
     unexpected.length > 0 && `unexpected keys (${unexpected.length}): ${list(unexpected)}`,
     mismatched.length > 0 && `shape mismatches (${mismatched.length}): ${list(mismatched, '; ')}`,
     notFloat.length > 0 && `not floating point (${notFloat.length}): ${list(notFloat, '; ')}`,
+    notInteger.length > 0 && `not integer, as the network's counters are (${notInteger.length}): ${list(notInteger, '; ')}`,
   ].filter((p): p is string => p !== false);
   assert(problems.length === 0,
     () => `${where}: the weights${prefix === '' ? '' : ` under '${prefix}'`} do not fit the network `
