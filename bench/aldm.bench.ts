@@ -28,6 +28,7 @@
  * --sizes replaces every chosen part's default sizes (a quick run: --sizes 48x64x48); --json also prints one JSON
  * line per measurement. --threads defaults to MRSYNTH_THREADS, else 2, and reaches the children as MRSYNTH_THREADS.
  */
+import { type Measurement, measureSteps } from './stepMeasurement.js';
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -64,15 +65,6 @@ interface Job {
   /** Image size; the U-Net parts run at image / 4. */
   image: [number, number, number];
   repeats: number;
-}
-
-interface Measurement {
-  /** Wall seconds per step, in order, after the warm-up. */
-  seconds: number[];
-  /** Process CPU seconds (user + system) per step divided by the intra-op thread count. */
-  cpuSeconds: number[];
-  maxRssBytes: number;
-  threads: number;
 }
 
 const median = (values: readonly number[]) => {
@@ -166,18 +158,7 @@ async function measure(job: Job): Promise<Measurement> {
 
   const step = UNET_PART(job.part) ? unetStep(job.part === 'unet-train') : autoencoderStep();
   for (let i = 0; i < WARMUP; i++) step();
-  const threads = getNumThreads();
-  const seconds: number[] = [];
-  const cpuSeconds: number[] = [];
-  for (let i = 0; i < job.repeats; i++) {
-    const cpu = process.cpuUsage();
-    const started = process.hrtime.bigint();
-    step();
-    seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
-    const used = process.cpuUsage(cpu);
-    cpuSeconds.push((used.user + used.system) / 1e6 / threads);
-  }
-  return { seconds, cpuSeconds, maxRssBytes: process.resourceUsage().maxRSS * 1024, threads };
+  return measureSteps(step, job.repeats, getNumThreads());
 }
 
 // ---------------------------------------------------------------- parent: spawn, collect, print

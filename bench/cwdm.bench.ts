@@ -24,6 +24,7 @@
  *   npm run bench:cwdm [-- --repeats 5] [--threads 2] [--sizes 64x64x64,96x96x64] [--full]
  * --full adds a denoising step at the full 224x224x160 (about 10 GB) and projects whole-volume times.
  */
+import { type Measurement, measureSteps } from './stepMeasurement.js';
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -36,15 +37,6 @@ interface Job {
   task: Task;
   precision: Precision;
   repeats: number;
-}
-
-interface Measurement {
-  /** Wall seconds per step, in order. */
-  seconds: number[];
-  /** Process CPU seconds (user + system) per step divided by the intra-op thread count. */
-  cpuSeconds: number[];
-  maxRssBytes: number;
-  threads: number;
 }
 
 /** Spec §15, reference PyTorch 1.13 on a 2-core CPU, 2 threads: seconds, and peak RSS of training in GB. */
@@ -112,18 +104,7 @@ async function measure(job: Job): Promise<Measurement> {
   };
 
   const step = job.task === 'train' ? trainStep() : denoiseStep();
-  const threads = getNumThreads();
-  const seconds: number[] = [];
-  const cpuSeconds: number[] = [];
-  for (let i = 0; i < job.repeats; i++) {
-    const cpu = process.cpuUsage();
-    const started = process.hrtime.bigint();
-    step();
-    seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
-    const used = process.cpuUsage(cpu);
-    cpuSeconds.push((used.user + used.system) / 1e6 / threads);
-  }
-  return { seconds, cpuSeconds, maxRssBytes: process.resourceUsage().maxRSS * 1024, threads };
+  return measureSteps(step, job.repeats, getNumThreads());
 }
 
 // ---------------------------------------------------------------- parent: spawn, collect, print
