@@ -4,6 +4,7 @@
       "target_name": "mrsynth_native",
       "sources": [
         "native/addon.cc",
+        "native/blockwise_attention.cc",
         "native/op_call.cc",
         "native/tensor_table.cc",
         "native/generators.cc",

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, Generator, memory, noGrad, randn, tensor, tidy, zeros } from './index.js';
+import { F, Generator, memory, noGrad, randn, releaseFreeHostMemory, tensor, tidy, zeros } from './index.js';
 import type { Tensor } from './index.js';
 
 /** Deterministic pseudo-random doubles in [-1, 1), independent of libtorch. */
@@ -265,14 +265,64 @@ describe('other functions', () => {
     const q = tensor([[1, 0], [0, 1]], { dtype: 'float64' }).reshape([1, 2, 2]);
     const k = tensor([[1, 1], [0, 2]], { dtype: 'float64' }).reshape([1, 2, 2]);
     const v = tensor([[1, 2], [3, 4]], { dtype: 'float64' }).reshape([1, 2, 2]);
-    const out = F.scaledDotProductAttention(q, k, v).toTypedArray<'float64'>();
     const s = 1 / Math.sqrt(2);
     const rows = [[1 * s, 0], [1 * s, 2 * s]]; // q_i · k_j / √2
     const expected = rows.flatMap((r) => {
       const e = r.map(Math.exp), z = e[0] + e[1];
       return [(e[0] * 1 + e[1] * 3) / z, (e[0] * 2 + e[1] * 4) / z];
     });
-    assertClose(out, expected, 1e-12, 'attention');
+    for (const queryBlock of [1, 2]) {
+      assertClose(F.attention(q, k, v, { queryBlock }).toTypedArray<'float64'>(), expected, 1e-12, `attention, blocks of ${queryBlock}`);
+    }
+  }));
+
+  test('blockwise attention and its gradients equal the whole-matrix form under libtorch autograd', () => tidy(() => {
+    // Cross-attention shapes (Tq ≠ Tk, d ≠ dv) and blocks that do not divide the queries: every row of every block
+    // must come out as the whole matrix gives it, and the recomputed backward must match autograd through
+    // bmm and softmax.
+    const [batch, queries, keys, channels, valueChannels] = [2, 7, 5, 3, 4];
+    const leaf = (shape: number[], seed: number) => tensor(filled(shape, seed), { shape, dtype: 'float64' }).requiresGrad_();
+    const q = leaf([batch, queries, channels], 1), k = leaf([batch, keys, channels], 2), v = leaf([batch, keys, valueChannels], 3);
+    const upstream = tensor(filled([batch, queries, valueChannels], 4), { shape: [batch, queries, valueChannels], dtype: 'float64' });
+    const gradients = (out: Tensor) => {
+      out.mul(upstream).sum().backward();
+      const grads = [q, k, v].map((t) => [...t.grad!.toTypedArray<'float64'>()]);
+      for (const t of [q, k, v]) t.grad = null;
+      return { out: [...out.toTypedArray<'float64'>()], grads };
+    };
+    for (const scale of [0.7, 1]) {
+      const whole = gradients(F.softmax(q.bmm(k.transpose(1, 2)).mul(scale), -1).bmm(v));
+      for (const queryBlock of [1, 3, 7, 100]) {
+        const blockwise = gradients(F.attention(q, k, v, { scale, queryBlock }));
+        assertClose(blockwise.out, whole.out, 1e-12, `output (scale ${scale}, blocks of ${queryBlock})`);
+        ['query', 'key', 'value'].forEach((name, i) => assertClose(blockwise.grads[i], whole.grads[i], 1e-12,
+          `∂/∂${name} (scale ${scale}, blocks of ${queryBlock})`));
+      }
+    }
+  }));
+
+  test('attention keeps no tokens² matrix for backward, and refuses shapes that do not agree', () => tidy(() => {
+    // Resident memory in use after a forward pass with autograd on, 4,096 tokens: the whole-matrix form keeps
+    // its scores and probabilities (64 MiB each) for backward; the blockwise form keeps q, k and v.
+    const tokens = 4096, MiB = 2 ** 20;
+    const q = randn([1, tokens, 8]).requiresGrad_(), k = randn([1, tokens, 8]).requiresGrad_(), v = randn([1, tokens, 8]).requiresGrad_();
+    const heldBy = (forward: () => Tensor) => {
+      releaseFreeHostMemory();
+      const before = process.memoryUsage().rss;
+      const out = forward();
+      releaseFreeHostMemory();
+      const held = process.memoryUsage().rss - before;
+      out.sum().backward();
+      out.dispose();
+      return held;
+    };
+    const whole = heldBy(() => F.softmax(q.bmm(k.transpose(1, 2)), -1).bmm(v));
+    const blockwise = heldBy(() => F.attention(q, k, v, { queryBlock: 256 }));
+    assert.ok(whole >= 64 * MiB, `control: the whole-matrix form held only ${(whole / MiB).toFixed(1)} MiB`);
+    assert.ok(blockwise < 16 * MiB, `blockwise attention held ${(blockwise / MiB).toFixed(1)} MiB after forward`);
+    assert.equal(q.grad!.shape.join(), `1,${tokens},8`);
+    assert.throws(() => F.attention(q, randn([1, tokens, 7]), v), /shapes do not agree/);
+    assert.throws(() => F.attention(q, k, v, { queryBlock: 0 }), /queryBlock must be a positive integer, got 0/);
   }));
 
   test('seeded dropout is reproducible from its generator and keeps the expectation scale', () => tidy(() => {

@@ -196,23 +196,32 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
   return callTensor(OPS.oneHot, indices, numClasses);
 }
 
+/** Query rows per block: a block's float32 probabilities stay near 64 MiB, whatever the number of tokens. */
+const ATTENTION_BLOCK_ELEMENTS = 1 << 24;
+
+export interface AttentionOptions {
+  /** Multiplies q kᵀ before the softmax; default 1/√d. Pass 1 when q and k come scaled. */
+  scale?: number;
+  /** Query rows per block (default: enough for about 2²⁴ scores per block). */
+  queryBlock?: number;
+}
+
 /**
- * softmax(q kᵀ · scale + mask) v over the last two axes. libtorch 2.x has a fused kernel
- * (aten::scaled_dot_product_attention) that is used when present; libtorch 1.13 gets the math form.
+ * softmax(q kᵀ · scale) v for query (B, Tq, d), key (B, Tk, d), value (B, Tk, dv) → (B, Tq, dv), softmax in float32
+ * (float64 for float64 inputs).
+ * Computed a block of query rows at a time, and autograd keeps only q, k and v: the backward pass recomputes each
+ * block's probabilities (native `mrsynth::blockwise_attention`). Self-attention over a 3D feature map has tokens²
+ * scores — a quarter of a gigabyte per head at 7,776 tokens — so neither pass ever holds the whole matrix.
  */
-export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options: { mask?: Tensor; scale?: number } = {}): Tensor {
-  const headDim = query.shape[query.ndim - 1];
-  const scale = options.scale ?? 1 / Math.sqrt(headDim);
-  const defaultScale = options.scale === undefined;
-  if (OPS.sdpa.available && defaultScale) return callTensor(OPS.sdpa, query, key, value, options.mask ?? null, 0, false);
-  const keyT = key.transpose(-2, -1);
-  const scores = query.matmul(keyT);
-  const scaled = scores.mul(scale);
-  const masked = options.mask ? scaled.add(options.mask) : scaled;
-  const weights = softmax(masked, -1);
-  const out = weights.matmul(value);
-  for (const t of new Set([keyT, scores, scaled, masked, weights])) t.dispose();
-  return out;
+export function attention(query: Tensor, key: Tensor, value: Tensor, options: AttentionOptions = {}): Tensor {
+  for (const [name, t] of [['query', query], ['key', key], ['value', value]] as const) checkRank('attention', name, t, 3, 'B, tokens, channels');
+  const [batch, queries, channels] = query.shape;
+  const keys = key.shape[1];
+  const scale = options.scale ?? 1 / Math.sqrt(channels);
+  const queryBlock = options.queryBlock ?? Math.max(1, Math.min(queries, Math.floor(ATTENTION_BLOCK_ELEMENTS / (batch * keys))));
+  assert(Number.isInteger(queryBlock) && queryBlock > 0, () => `attention: queryBlock must be a positive integer, got ${queryBlock}`);
+  assert(Number.isFinite(scale), () => `attention: scale must be finite, got ${scale}`);
+  return callTensor(OPS.blockwiseAttention, query, key, value, scale, queryBlock);
 }
 
 const OPS = {
@@ -230,7 +239,7 @@ const OPS = {
   bernoulli_: op('aten::bernoulli_', 'float'), emptyLike: op('aten::empty_like'), cat: op('aten::cat'), stack: op('aten::stack'), pad: op('aten::pad'),
   where: op('aten::where', 'self'), mseLoss: op('aten::mse_loss'), l1Loss: op('aten::l1_loss'),
   crossEntropy: op('aten::cross_entropy_loss'), oneHot: op('aten::one_hot'),
-  sdpa: op('aten::scaled_dot_product_attention'),
+  blockwiseAttention: op('mrsynth::blockwise_attention'),
 } as const;
 
 /** Per spatial rank: the overload with explicit padding and the one with 'same' / 'valid'. */

@@ -42,8 +42,8 @@ export class CrossAttention extends Module {
       const q = split(this.#toQ.forward(x));
       const k = split(this.#toK.forward(source));
       const v = split(this.#toV.forward(source));
-      const weights = F.softmax(q.bmm(k.transpose(1, 2)).mul(headChannels ** -0.5), -1);
-      const out = weights.bmm(v).reshape([n, heads, length, headChannels]).permute([0, 2, 1, 3]).reshape([n, length, heads * headChannels]);
+      // Blockwise, so the self-attention (attn1, over every voxel) never holds its tokens² scores whole.
+      const out = F.attention(q, k, v, { scale: headChannels ** -0.5 }).reshape([n, heads, length, headChannels]).permute([0, 2, 1, 3]).reshape([n, length, heads * headChannels]);
       return this.#toOut.forward(out);
     });
   }
