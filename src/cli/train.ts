@@ -54,11 +54,11 @@ export function registerTrainCommand(program: Command): void {
 }
 
 function registerMethod(command: Command, description: string, recipe: TrainingRecipe): void {
-  command.command(recipe.method)
-    .description(`train ${description}, synthesising --target from the other contrasts of the data set; writes RUN/run.json, `
-      + 'RUN/checkpoint.safetensors, its weights (EMA) and RUN/log.jsonl')
+  const method = command.command(recipe.method)
+    .description(`train ${description}; writes RUN/run.json, RUN/checkpoint.safetensors, the weights completion uses (EMA where `
+      + 'averaged) and RUN/log.jsonl')
     .option('--data <dir>', 'data set folder or manifest (required for a new run)')
-    .option('--target <contrast>', 'contrast to synthesise: t1, t1ce, t2, flair or pd (required for a new run)', (v) => parseContrast(v, '--target'))
+    .option('--target <contrast>', 'contrast to synthesise: t1, t1ce, t2, flair or pd (a new run of a one-target method needs it)', (v) => parseContrast(v, '--target'))
     .addOption(new Option('--config <name>', `network size (default ${recipe.defaultPreset} for a new run)`).choices(recipe.presets))
     .requiredOption('--steps <n>', 'train to this many steps in all', positiveInteger('--steps'))
     .option('--out <dir>', 'run folder to create')
@@ -88,6 +88,29 @@ function registerMethod(command: Command, description: string, recipe: TrainingR
     .option('--spacing <mm>', 'resample to this isotropic voxel size first (e.g. 2 for the cpu network)', positiveNumber('--spacing'))
     .option('--max-memory <GiB>', 'refuse to start if the estimated need exceeds this (default: the machine\'s memory)', positiveNumber('--max-memory'))
     .action(async (flags: TrainFlags) => runTrain(recipe, flags));
+  for (const option of recipe.methodOptions ?? []) {
+    const flag = `--${option.name}`;
+    const added = new Option(`${flag} <value>`, option.description);
+    if (option.choices !== undefined) added.choices(option.choices);
+    const { parse } = option;
+    if (parse !== undefined) {
+      added.argParser((value: string) => {
+        try {
+          return parse(value, flag);
+        } catch (error) {
+          throw new InvalidArgumentError((error as Error).message);
+        }
+      });
+    }
+    method.addOption(added);
+  }
+}
+
+/** The values of the recipe's own flags that were given, by option name. */
+function methodOptionValues(recipe: TrainingRecipe, flags: TrainFlags): Record<string, unknown> {
+  const values = flags as unknown as Record<string, unknown>;
+  const camel = (name: string) => name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  return Object.fromEntries((recipe.methodOptions ?? []).flatMap((o) => (values[camel(o.name)] === undefined ? [] : [[o.name, values[camel(o.name)]]])));
 }
 
 async function runTrain(recipe: TrainingRecipe, flags: TrainFlags): Promise<void> {
@@ -112,6 +135,7 @@ async function runTrain(recipe: TrainingRecipe, flags: TrainFlags): Promise<void
   try {
     result = await train(recipe, {
       out, resume: flags.resume !== undefined, steps: flags.steps, data: flags.data, target: flags.target, config: flags.config,
+      methodOptions: methodOptionValues(recipe, flags),
       parent: flags.parent, randomStreams: flags.randomStreams,
       lr: flags.lr, lrDecay: { shape: flags.lrDecay, from: flags.lrDecayFrom, to: flags.lrDecayTo, final: flags.lrFinal },
       weightDecay: flags.weightDecay, batchSize: flags.batchSize, emaDecay: flags.emaDecay, gradClip: flags.gradClip,
@@ -148,7 +172,9 @@ async function runTrain(recipe: TrainingRecipe, flags: TrainFlags): Promise<void
 
 function describeValidation(entry: ValidationEntry): string {
   const sample = entry.sample ? `, brain PSNR ${entry.sample.psnr.toFixed(2)} dB SSIM ${entry.sample.ssim.toFixed(3)}` : '';
-  return `loss ${entry.loss.toFixed(5)} (EMA ${entry.lossEma.toFixed(5)}, mean-coefficient baseline ${entry.baselineLoss.toFixed(5)})${sample}`;
+  const ema = entry.lossEma !== undefined ? `EMA ${entry.lossEma.toFixed(5)}, ` : '';
+  const measures = Object.entries(entry.measures ?? {}).map(([name, value]) => `, ${name} ${Number.isInteger(value) ? value : value.toFixed(3)}`).join('');
+  return `loss ${entry.loss.toFixed(5)} (${ema}input-blind baseline ${entry.baselineLoss.toFixed(5)})${sample}${measures}`;
 }
 
 function numberFlag(flag: string, ok: (n: number) => boolean, expected: string) {

@@ -205,8 +205,11 @@ const training: TrainingRecipe<LatentToyConfig> = {
   defaultPreset: 'codec',
   defaultLearningRate: () => 1e-2,
   schedule: SCHEDULE,
-  parseConfig,
-  roles: (dataset, target) => ({ target, conditions: dataset.contrasts.filter((c) => c !== target) }),
+  parseConfig: (raw, roles) => parseConfig(raw, roles.conditions),
+  roles: (dataset, target) => {
+    assert(target !== undefined, () => 'latent-toy: name the target');
+    return { target, conditions: dataset.contrasts.filter((c) => c !== target) };
+  },
   preprocess: (raw, spacing) => trainingPreprocessConfig(raw, { spacing, imageMultiple: 1 }),
   weightFiles: (config): Record<string, string> => (config.stage === 'codec' ? { codec: CODEC_FILE } : { denoiser: RUN_FILES.weights, codec: CODEC_FILE }),
   inherits: (config) => (config.stage === 'diffusion' ? ['codec'] : []),

@@ -6,7 +6,7 @@
 export { train } from './trainer.js';
 export type { TrainCallbacks, TrainOptions, TrainResult, TrainStartInfo } from './trainer.js';
 export type {
-  StepContext, StepResult, TrainingMemoryInput, TrainingPlan, TrainingRecipe, TrainingSession, ValidationContext, ValidationMeasures,
+  MethodOption, StepContext, StepResult, TrainingMemoryInput, TrainingPlan, TrainingRecipe, TrainingSession, ValidationContext, ValidationMeasures,
   ValidationOptions,
 } from './recipe.js';
 export { diffusionSession } from './diffusionSession.js';

@@ -35,14 +35,22 @@ export interface TrainingRecipe<Config = unknown> {
   /** Network presets (`--config`) and the one a new run takes by default. */
   readonly presets: readonly string[];
   readonly defaultPreset: string;
-  /** The learning rate of a new run on network preset `preset` when none is given. */
-  defaultLearningRate(preset: string): number;
+  /** The learning rate of a new run on network preset `preset` (`config` parsed from it) when none is given. */
+  defaultLearningRate(preset: string, config: Config): number;
   /** The noise schedule (and prediction type) of a new run. */
   readonly schedule: RunSchedule;
-  /** Checks a preset name, a config object as run.json holds it, or `{ preset, ...changes }`, for these conditions. */
-  parseConfig(raw: unknown, conditions: readonly Contrast[]): Config;
-  /** Which contrast is the target and which are the conditions, in channel order, in `dataset`. */
-  roles(dataset: Dataset, target: Contrast): ConditionalRoles;
+  /**
+   * Checks a preset name, a config object as run.json holds it, or `{ preset, ...changes }`, for these roles; the
+   * method's own options (`options`, parsed from `methodOptions`' flags) change it.
+   */
+  parseConfig(raw: unknown, roles: ConditionalRoles, options?: Readonly<Record<string, unknown>>): Config;
+  /**
+   * Which contrast is the target and which are the conditions, in channel order, in `dataset`; `target` is what the
+   * user asked for (undefined if nothing), which a method that learns every target may not need.
+   */
+  roles(dataset: Dataset, target: Contrast | undefined): ConditionalRoles;
+  /** Settings of this method's training beyond the generic ones, offered as command-line flags. */
+  readonly methodOptions?: readonly MethodOption[];
   /** The preprocessing of a new run: what the user gave (anything parsePreprocessConfig accepts) over the method's default. */
   preprocess(raw: unknown, spacing: number | undefined, config: Config): PreprocessConfig;
   /** The weights completion loads, network → file, the first being the run's main file (weights.safetensors). */
@@ -57,6 +65,17 @@ export interface TrainingRecipe<Config = unknown> {
   plan(config: Config, schedule: RunSchedule): TrainingPlan;
 }
 
+/** A setting of one method's training, as a command-line flag `--name <value>`; its parsed value reaches `parseConfig`. */
+export interface MethodOption {
+  /** The flag without its dashes, and the key of the value in `parseConfig`'s options. */
+  readonly name: string;
+  readonly description: string;
+  /** The values a flag may take; absent when `parse` decides. */
+  readonly choices?: readonly string[];
+  /** The flag's text → its value; throws an Error naming `flag` and what was expected. */
+  parse?(value: string, flag: string): unknown;
+}
+
 /** One run's networks and what the method does with them. */
 export interface TrainingPlan {
   /** Every network by name: the float32 masters the optimisers step and checkpoints hold. */
@@ -67,6 +86,8 @@ export interface TrainingPlan {
   readonly trained: readonly string[];
   /** The trained networks whose EMA is kept; their weight files hold the EMA, as completion samples with it. */
   readonly averaged: readonly string[];
+  /** AdamW's moment decay rates per trained network, where not PyTorch's (0.9, 0.999) (GANs train with (0.5, 0.9)). */
+  readonly betas?: Readonly<Record<string, readonly [number, number]>>;
   /** The memory a step needs, for the check before the run starts. */
   estimateMemory(input: TrainingMemoryInput): TrainingMemoryEstimate;
   /** A few words on what is trained, for messages (e.g. "4-channel cWDM"). */
@@ -104,6 +125,8 @@ export interface StepResult {
   readonly gradNorm?: number;
   /** Every loss of the step by name, when there are several (e.g. a generator's and a discriminator's). */
   readonly losses?: Readonly<Record<string, number>>;
+  /** Other figures of the step worth logging (e.g. a quantiser's perplexity). */
+  readonly measures?: Readonly<Record<string, number>>;
 }
 
 export interface ValidationContext {

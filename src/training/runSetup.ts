@@ -39,10 +39,12 @@ export interface RunOptions {
   readonly steps: number;
   /** The data set folder or manifest; required for a new run. */
   readonly data?: string;
-  /** The contrast to synthesise; required for a new run. */
+  /** The contrast to synthesise; a new run of a method that learns one target needs it. */
   readonly target?: Contrast;
   /** Network preset of the method; default the recipe's for a new run. */
   readonly config?: string;
+  /** Values of the method's own options (the recipe's `methodOptions`), by name. */
+  readonly methodOptions?: Readonly<Record<string, unknown>>;
   /** The run folder this one is trained on top of, whose networks the method inherits (a new run only). */
   readonly parent?: string;
   /** Default: the recipe's rate for the config. */
@@ -107,11 +109,12 @@ export async function setUpRun<Config>(recipe: TrainingRecipe<Config>, options: 
     assert(!existsSync(join(out, RUN_FILES.config)), () => `${who}: ${out} already holds a run (${RUN_FILES.config}); resume it or choose another output folder`);
   }
   const dataPath = options.data !== undefined ? resolve(options.data) : saved?.data.path;
-  const target = options.target ?? saved?.target;
-  assert(dataPath !== undefined && target !== undefined, () => `${who}: a new run needs the data set (data) and the target contrast (target)`);
+  assert(dataPath !== undefined, () => `${who}: a new run needs the data set (data)`);
 
   const dataset = await discoverDataset(dataPath);
-  const roles = recipe.roles(dataset, target);
+  const roles = saved !== undefined && options.target === undefined
+    ? { target: saved.target, conditions: saved.conditions }
+    : recipe.roles(dataset, options.target);
   const parent = saved === undefined && options.parent !== undefined ? await readParent(recipe, options.parent, roles, options, who) : undefined;
   const config = runConfigFor(recipe, options, roles, dataPath, saved, parent?.record);
   const recorded = saved?.training.cadence;
@@ -125,7 +128,7 @@ export async function setUpRun<Config>(recipe: TrainingRecipe<Config>, options: 
     assert(configHash(before) === configHash(now), () => `${who}: the run in ${out} was trained with another configuration `
       + `(hash ${configHash(before)}, now ${configHash(now)}); it differs in ${configDifferences(before, now).join('; ')}. Start a new run instead.`);
   }
-  const methodConfig = recipe.parseConfig(config.methodConfig, config.conditions);
+  const methodConfig = recipe.parseConfig(config.methodConfig, roles);
   const inherited = recipe.inherits(methodConfig);
   assert(saved !== undefined || inherited.length === 0 || parent !== undefined, () => `${who}: this config takes ${inherited.join(', ')} `
     + 'from the run it is trained on top of; name that run (parent)');
@@ -157,7 +160,7 @@ async function readParent<Config>(recipe: TrainingRecipe<Config>, dir: string, r
   const { config, weightPaths } = await readRun(dir);
   const where = `${who}: parent run ${dir}`;
   assert(config.method === recipe.method, () => `${where} is a ${config.method} run, not a ${recipe.method} one`);
-  const methodConfig = recipe.parseConfig(options.config ?? recipe.defaultPreset, roles.conditions);
+  const methodConfig = recipe.parseConfig(options.config ?? recipe.defaultPreset, roles, options.methodOptions);
   recipe.checkParent?.(config, methodConfig);
   const weights: Record<string, Record<string, RawTensor>> = {};
   const shas: Record<string, string> = {};
@@ -178,11 +181,11 @@ function runConfigFor<Config>(recipe: TrainingRecipe<Config>, options: RunOption
   const preset = options.config ?? (saved === undefined ? recipe.defaultPreset : undefined);
   assert(preset === undefined || recipe.presets.includes(preset),
     () => `${who}: config must be one of ${recipe.presets.join(', ')}, got ${JSON.stringify(preset)}`);
-  const methodConfig = recipe.parseConfig(preset ?? saved!.methodConfig, roles.conditions);
+  const methodConfig = recipe.parseConfig(preset ?? saved!.methodConfig, roles, options.methodOptions);
   const preprocess = options.preprocess !== undefined || options.spacing !== undefined || saved === undefined
     ? recipe.preprocess(options.preprocess, options.spacing, methodConfig)
     : saved.preprocess;
-  const base = saved?.training ?? { ...DEFAULTS.training, lr: recipe.defaultLearningRate(preset!), randomStreams: DEFAULTS.randomStreams };
+  const base = saved?.training ?? { ...DEFAULTS.training, lr: recipe.defaultLearningRate(preset!, methodConfig), randomStreams: DEFAULTS.randomStreams };
   const given = definedOnly({
     lr: options.lr, weightDecay: options.weightDecay, batchSize: options.batchSize, emaDecay: options.emaDecay, seed: options.seed,
     gradClip: options.gradClip, precision: options.precision, lrDecay: lrDecayFor(options, saved, who), randomStreams: options.randomStreams,

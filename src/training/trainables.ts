@@ -38,7 +38,9 @@ export class Trainables {
         plan.networks[name].eval();
       }
       for (const name of plan.trained) {
-        this.#optimizers[name] = new AdamW(plan.networks[name].namedParameters(), { lr: training.lr, weightDecay: training.weightDecay });
+        this.#optimizers[name] = new AdamW(plan.networks[name].namedParameters(), {
+          lr: training.lr, weightDecay: training.weightDecay, ...(plan.betas?.[name] !== undefined && { betas: plan.betas[name] }),
+        });
       }
       for (const name of plan.averaged) this.#emas[name] = new EMA(plan.networks[name], { decay: training.emaDecay });
     } catch (error) {

@@ -190,7 +190,7 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
       step += 1;
       const entry: TrainStepEntry = {
         kind: 'train', step, epoch: order.state.epoch, loss: result.loss, lr, ...(result.gradNorm !== undefined && { gradNorm: result.gradNorm }),
-        ...(result.losses !== undefined && { losses: result.losses }), seconds: (performance.now() - started) / 1000,
+        ...(result.losses !== undefined && { losses: result.losses }), ...(result.measures !== undefined && { measures: result.measures }), seconds: (performance.now() - started) / 1000,
       };
       log.append(entry);
       callbacks.onStep?.(entry);

@@ -15,17 +15,26 @@ export interface TrainStepEntry {
   readonly lr: number;
   /** Global gradient norm before clipping; only when clipping is on. */
   readonly gradNorm?: number;
+  /** Every loss of the step by name, where the step has several. */
+  readonly losses?: Readonly<Record<string, number>>;
+  /** Other figures of the step (e.g. a quantiser's perplexity). */
+  readonly measures?: Readonly<Record<string, number>>;
   readonly seconds: number;
 }
 
 export interface ValidationEntry {
   readonly kind: 'validation';
   readonly step: number;
-  /** Mean loss on the fixed (case, t, noise) triples with the trained weights, and with the EMA weights. */
+  /**
+   * Mean loss on fixed validation draws (for a denoiser, (case, t, noise) triples) with the trained weights, and with
+   * the EMA weights where the trained network has an EMA.
+   */
   readonly loss: number;
-  readonly lossEma: number;
-  /** The same triples' loss when predicting every band's mean coefficient (see FixedValidationSet). */
+  readonly lossEma?: number;
+  /** The same draws' loss of an input-blind prediction (for a denoiser, every band's mean coefficient; see FixedValidationSet). */
   readonly baselineLoss: number;
+  /** Other figures of the validation by name (e.g. reconstruction PSNR per contrast). */
+  readonly measures?: Readonly<Record<string, number>>;
   /** One validation case sampled with the EMA weights, scored inside the brain. */
   readonly sample?: SampledCaseScores;
   readonly seconds: number;

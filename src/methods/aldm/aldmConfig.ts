@@ -4,7 +4,8 @@
  */
 import { CONTRASTS, type Contrast } from '../../data/index.js';
 import {
-  AUTOENCODER_PRESETS, ALDM_UNET_PRESETS, parseAldmUNetConfig, parseAutoencoderConfig, type AldmUNetConfig, type AutoencoderConfig,
+  AUTOENCODER_PRESETS, ALDM_UNET_PRESETS, aldmUNetSpatialMultiple, autoencoderSpatialMultiple, parseAldmUNetConfig, parseAutoencoderConfig,
+  type AldmUNetConfig, type AutoencoderConfig,
 } from '../../models/aldm/index.js';
 import type { RunSchedule } from '../../runs/index.js';
 import { assert } from '../../util/index.js';
@@ -15,6 +16,8 @@ export const ALDM = 'aldm';
 /** The networks of an ALDM run, and the names their weights go by. */
 export const UNET = 'unet';
 export const AUTOENCODER = 'autoencoder';
+/** The image PatchGAN of stage 1's GAN (training only: in checkpoints, not in a weights file). */
+export const DISCRIMINATOR = 'discriminator';
 
 /** The reference's class order: its data loader numbers the BraTS contrasts so. */
 export const REFERENCE_CONTRASTS: readonly Contrast[] = Object.freeze(['t1', 't1ce', 't2', 'flair']);
@@ -24,11 +27,31 @@ export const REFERENCE_SCHEDULE: RunSchedule = Object.freeze({
   betaSchedule: 'scaledLinear', numTrainTimesteps: 1000, predictionType: 'epsilon', timestepSpacing: 'ldm',
 });
 
+/** ALDM's training stages, in order: the VQ-GAN autoencoder (stage 1); MS-SPADE and the diffusion U-Net follow. */
+export const ALDM_STAGES = ['autoencoder'] as const;
+export type AldmStage = (typeof ALDM_STAGES)[number];
+
+/** Stage 1: the autoencoder learns to reconstruct every contrast (one drawn per step); SPADE is not used. */
+export interface AldmAutoencoderTraining {
+  readonly stage: 'autoencoder';
+  /** Weight of the quantiser's loss: 1 is taming's (the reference's released 0 leaves the codebook at its initialisation). */
+  readonly codebookWeight: number;
+  /**
+   * The hinge GAN through the image PatchGAN, from step `start` on, its generator term weighted adaptively (taming's
+   * ‖∇rec‖/‖∇G‖ at the decoder's last layer) times `weight` (the reference's disc_weight 0.8); null: L1 and codebook only.
+   */
+  readonly gan: { readonly start: number; readonly weight: number } | null;
+}
+
+export type AldmTraining = AldmAutoencoderTraining;
+
 export interface AldmConfig {
   readonly autoencoder: AutoencoderConfig;
   readonly unet: AldmUNetConfig;
   /** Class label k translates into contrasts[k]. */
   readonly contrasts: readonly Contrast[];
+  /** How a run trained here trains its stage; absent for an imported model. */
+  readonly training?: AldmTraining;
 }
 
 export const ALDM_PRESET_NAMES = ['code', 'paper-unet', 'cpu', 'tiny', 'reference-tiny'] as const;
@@ -64,7 +87,8 @@ export function parseAldmConfig(raw: unknown, conditions?: readonly Contrast[]):
     () => `${where}: expected a preset name (${ALDM_PRESET_NAMES.join(', ')}) or a config object, got ${JSON.stringify(raw)}`);
   const given = obj as Record<string, unknown>;
   for (const key of Object.keys(given)) {
-    assert(['preset', 'autoencoder', 'unet', 'contrasts'].includes(key), () => `${where}: unknown key '${key}'; expected preset, autoencoder, unet, contrasts`);
+    assert(['preset', 'autoencoder', 'unet', 'contrasts', 'training'].includes(key),
+      () => `${where}: unknown key '${key}'; expected preset, autoencoder, unet, contrasts, training`);
   }
   let base: { autoencoder?: unknown; unet?: unknown } = {};
   if (given.preset !== undefined) {
@@ -75,9 +99,11 @@ export function parseAldmConfig(raw: unknown, conditions?: readonly Contrast[]):
   const autoencoderRaw = given.autoencoder ?? base.autoencoder;
   const unetRaw = given.unet ?? base.unet;
   assert(autoencoderRaw !== undefined && unetRaw !== undefined, () => `${where}: give a preset, or both 'autoencoder' and 'unet'`);
-  const autoencoder = parseAutoencoderConfig(autoencoderRaw);
-  const unet = parseAldmUNetConfig(unetRaw);
   const contrasts = parseContrasts(given.contrasts ?? REFERENCE_CONTRASTS, `${where}: contrasts`);
+  // A part taken from a preset has as many classes as the contrasts listed (a preset with IXI's t1, t2, pd has 3).
+  const classes = (fromPreset: boolean) => (fromPreset && given.contrasts !== undefined ? { numClasses: contrasts.length } : {});
+  const autoencoder = parseAutoencoderConfig({ ...parseAutoencoderConfig(autoencoderRaw), ...classes(given.autoencoder === undefined) });
+  const unet = parseAldmUNetConfig({ ...parseAldmUNetConfig(unetRaw), ...classes(given.unet === undefined) });
   assert(autoencoder.numClasses === contrasts.length && unet.numClasses === contrasts.length,
     () => `${where}: ${contrasts.length} contrasts (${contrasts.join(', ')}) need ${contrasts.length} classes, but the autoencoder's MS-SPADE has `
       + `${autoencoder.numClasses} and the U-Net ${unet.numClasses}`);
@@ -86,10 +112,38 @@ export function parseAldmConfig(raw: unknown, conditions?: readonly Contrast[]):
   assert(autoencoder.inChannels === 1 && autoencoder.outChannels === 1,
     () => `${where}: ALDM translates one contrast at a time: the autoencoder must take and give 1 channel, got ${autoencoder.inChannels} → ${autoencoder.outChannels}`);
   if (conditions !== undefined) {
-    assert(conditions.length === 1, () => `methodConfig: an ALDM run translates one source contrast, but ${conditions.length} conditions are listed (${conditions.join(', ')})`);
-    assert(contrasts.includes(conditions[0]), () => `methodConfig: the source ${conditions[0]} is not one of the model's contrasts (${contrasts.join(', ')})`);
+    // A run imported for one task lists its source; a trained run lists every contrast but its default target.
+    const foreign = conditions.find((c) => !contrasts.includes(c));
+    assert(foreign === undefined, () => `methodConfig: the source ${foreign} is not one of the model's contrasts (${contrasts.join(', ')})`);
   }
-  return deepFreeze({ autoencoder, unet, contrasts });
+  const training = given.training === undefined ? undefined : parseAldmTraining(given.training, `${where}: training`);
+  return deepFreeze({ autoencoder, unet, contrasts, ...(training !== undefined && { training }) });
+}
+
+function parseAldmTraining(raw: unknown, where: string): AldmTraining {
+  assert(typeof raw === 'object' && raw !== null && !Array.isArray(raw), () => `${where} must be an object, got ${JSON.stringify(raw)}`);
+  const r = raw as Record<string, unknown>;
+  assert((ALDM_STAGES as readonly unknown[]).includes(r.stage), () => `${where}.stage must be one of ${ALDM_STAGES.join(', ')}, got ${JSON.stringify(r.stage)}`);
+  for (const key of Object.keys(r)) {
+    assert(['stage', 'codebookWeight', 'gan'].includes(key), () => `${where}: unknown key '${key}' for stage ${r.stage}; expected stage, codebookWeight, gan`);
+  }
+  assert(typeof r.codebookWeight === 'number' && Number.isFinite(r.codebookWeight) && r.codebookWeight >= 0,
+    () => `${where}.codebookWeight must be a number ≥ 0, got ${JSON.stringify(r.codebookWeight)}`);
+  let gan: AldmAutoencoderTraining['gan'] = null;
+  if (r.gan !== null) {
+    const g = r.gan as Record<string, unknown>;
+    assert(typeof g === 'object' && g !== null && Object.keys(g).every((k) => k === 'start' || k === 'weight'),
+      () => `${where}.gan must be null or { start, weight }, got ${JSON.stringify(r.gan)}`);
+    assert(Number.isInteger(g.start) && (g.start as number) >= 0, () => `${where}.gan.start must be a step ≥ 0, got ${JSON.stringify(g.start)}`);
+    assert(typeof g.weight === 'number' && Number.isFinite(g.weight) && g.weight > 0, () => `${where}.gan.weight must be a number > 0, got ${JSON.stringify(g.weight)}`);
+    gan = { start: g.start as number, weight: g.weight };
+  }
+  return { stage: 'autoencoder', codebookWeight: r.codebookWeight, gan };
+}
+
+/** Image axes must divide by this: the autoencoder's halvings, then the U-Net's. */
+export function aldmImageMultiple(config: AldmConfig): number {
+  return autoencoderSpatialMultiple(config.autoencoder) * aldmUNetSpatialMultiple(config.unet);
 }
 
 function parseContrasts(raw: unknown, where: string): Contrast[] {

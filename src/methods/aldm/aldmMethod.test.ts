@@ -63,10 +63,14 @@ describe('the ALDM method', () => {
     }
   });
 
-  test('its config names what is wrong: a source it has no class for, two sources, mismatched class counts, unknown keys', () => {
+  test('its config names what is wrong: a source it has no class for, mismatched class counts, unknown keys', () => {
     assert.throws(() => parseAldmConfig('tiny', ['pd']), /the source pd is not one of the model's contrasts \(t1, t1ce, t2, flair\)/);
-    assert.throws(() => parseAldmConfig('tiny', ['t1', 't2']), /translates one source contrast, but 2 conditions are listed \(t1, t2\)/);
-    assert.throws(() => parseAldmConfig({ preset: 'tiny', contrasts: ['t1', 't2', 'pd'] }), /3 contrasts \(t1, t2, pd\) need 3 classes, but the autoencoder's MS-SPADE has 4/);
+    assert.deepEqual(parseAldmConfig('tiny', ['t1', 't2']).contrasts, ['t1', 't1ce', 't2', 'flair']);
+    assert.throws(() => parseAldmConfig({ autoencoder: 'reference-tiny', unet: 'reference-tiny', contrasts: ['t1', 't2', 'pd'] }),
+      /3 contrasts \(t1, t2, pd\) need 3 classes, but the autoencoder's MS-SPADE has 4/);
+    // A preset's parts take as many classes as the contrasts listed.
+    const ixi = parseAldmConfig({ preset: 'tiny', contrasts: ['t1', 't2', 'pd'] });
+    assert.deepEqual([ixi.autoencoder.numClasses, ixi.unet.numClasses], [3, 3]);
     assert.throws(() => parseAldmConfig({ preset: 'tiny', scale: 2 }), /unknown key 'scale'/);
     assert.throws(() => parseAldmConfig('huge'), /preset must be one of code, paper-unet, cpu, tiny, reference-tiny, got "huge"/);
     const config = parseAldmConfig('tiny');

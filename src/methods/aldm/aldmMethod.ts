@@ -5,20 +5,18 @@
  */
 import { loadRawIntoModule, type Module } from '../../nn/index.js';
 import {
-  AldmUNet, VQModel, aldmUNetParameterCounts, aldmUNetSpatialMultiple, autoencoderSpatialMultiple, vqModelParameterCounts,
+  AldmUNet, VQModel, aldmUNetParameterCounts, vqModelParameterCounts,
 } from '../../models/aldm/index.js';
 import { DiffusionPipeline } from '../../pipelines/index.js';
 import type { AnyRunConfig } from '../../runs/index.js';
 import { assert } from '../../util/index.js';
 import type { SynthesisMethod } from '../index.js';
-import { ALDM, ALDM_PRESET_NAMES, AUTOENCODER, REFERENCE_CONTRASTS, REFERENCE_SCHEDULE, UNET, parseAldmConfig, type AldmConfig } from './aldmConfig.js';
+import {
+  ALDM, ALDM_PRESET_NAMES, AUTOENCODER, REFERENCE_CONTRASTS, REFERENCE_SCHEDULE, UNET, aldmImageMultiple, parseAldmConfig, type AldmConfig,
+} from './aldmConfig.js';
+import { aldmTraining } from './aldmTraining.js';
 import { aldmCodec } from './aldmCodec.js';
 import { AldmDenoiser } from './aldmDenoiser.js';
-
-/** Image axes must divide by this: the autoencoder's halvings, then the U-Net's. */
-export function aldmImageMultiple(config: AldmConfig): number {
-  return autoencoderSpatialMultiple(config.autoencoder) * aldmUNetSpatialMultiple(config.unet);
-}
 
 export const aldmMethod: SynthesisMethod<AldmConfig> = {
   name: ALDM,
@@ -58,6 +56,8 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
 
   pipeline(config: AnyRunConfig, weights, where) {
     const parsed = parseAldmConfig(config.methodConfig, config.conditions);
+    assert(config.conditions.length === 1, () => `${where}: ALDM translates one source contrast at a time, but the run lists `
+      + `${config.conditions.length} (${config.conditions.join(', ')}); choose the source`);
     assert(weights[UNET] !== undefined || weights[AUTOENCODER] === undefined, () => `${where}: the run holds ALDM's first stage only `
       + '(its autoencoder and MS-SPADE, as convert --part autoencoder imports them); it is the parent of a diffusion stage, not a model to sample with');
     const networks: Record<string, Module> = this.buildNetworks(parsed);
@@ -86,4 +86,6 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
     weights: { [AUTOENCODER]: 'autoencoder.safetensors', [UNET]: 'unet.safetensors' },
     setAside: ['loss.'],
   },
+
+  training: aldmTraining,
 };

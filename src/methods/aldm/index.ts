@@ -1,7 +1,10 @@
 /** ALDM as a synthesis method: its run config, codec, denoiser and the method the registry holds. */
-export { ALDM, ALDM_PRESET_NAMES, AUTOENCODER, REFERENCE_CONTRASTS, REFERENCE_SCHEDULE, UNET, parseAldmConfig } from './aldmConfig.js';
-export type { AldmConfig, AldmPresetName } from './aldmConfig.js';
+export {
+  ALDM, ALDM_PRESET_NAMES, ALDM_STAGES, AUTOENCODER, DISCRIMINATOR, REFERENCE_CONTRASTS, REFERENCE_SCHEDULE, UNET, aldmImageMultiple, parseAldmConfig,
+} from './aldmConfig.js';
+export type { AldmAutoencoderTraining, AldmConfig, AldmPresetName, AldmStage, AldmTraining } from './aldmConfig.js';
 export { aldmCodec } from './aldmCodec.js';
 export { AldmDenoiser } from './aldmDenoiser.js';
 export type { AldmCondition } from './aldmDenoiser.js';
-export { aldmImageMultiple, aldmMethod } from './aldmMethod.js';
+export { aldmMethod } from './aldmMethod.js';
+export { aldmRoles, aldmTraining } from './aldmTraining.js';

@@ -48,8 +48,8 @@ describe('trainCwdm', () => {
     assert.deepEqual(validations.map((v) => v.step), [0, 60, 120]);
     const [first, , last] = validations;
     assert.ok(last.loss <= 0.5 * first.loss, `validation loss ${first.loss.toFixed(5)} → ${last.loss.toFixed(5)} should at least halve`);
-    assert.ok(last.lossEma < last.baselineLoss && last.loss < last.baselineLoss,
-      `final loss ${last.loss.toFixed(5)} (EMA ${last.lossEma.toFixed(5)}) should be below the mean-coefficient baseline ${last.baselineLoss.toFixed(5)}`);
+    assert.ok(last.lossEma !== undefined && last.lossEma < last.baselineLoss && last.loss < last.baselineLoss,
+      `final loss ${last.loss.toFixed(5)} (EMA ${last.lossEma?.toFixed(5)}) should be below the mean-coefficient baseline ${last.baselineLoss.toFixed(5)}`);
     assert.ok(last.sample !== undefined && last.sample.psnr > first.sample!.psnr && last.sample.ssim > first.sample!.ssim,
       `sampled case should improve: ${JSON.stringify(first.sample)} → ${JSON.stringify(last.sample)}`);
 

@@ -34,7 +34,7 @@ export const cwdmTraining: TrainingRecipe<CwdmUNetConfig> = {
   defaultPreset: 'tiny',
   defaultLearningRate: (preset) => DEFAULT_LEARNING_RATES[preset as TrainPreset],
   schedule: SCHEDULE,
-  parseConfig: (raw, conditions) => parseCwdmConfig(typeof raw === 'string' ? { preset: raw, conditions: conditions.length } : raw, conditions),
+  parseConfig: (raw, { conditions }) => parseCwdmConfig(typeof raw === 'string' ? { preset: raw, conditions: conditions.length } : raw, conditions),
   roles: cwdmRoles,
   preprocess: (raw, spacing, config) => trainingPreprocessConfig(raw, { spacing, imageMultiple: 2 * cwdmSpatialMultiple(config) }),
   weightFiles: () => ({ [UNET]: RUN_FILES.weights }),

@@ -4,7 +4,8 @@ import type { ConditionalRoles } from '../../training/index.js';
 import { assert } from '../../util/index.js';
 
 /** The target and the N − 1 other contrasts of the data set, in canonical order (BraTS: 3 conditions, IXI: 2). */
-export function cwdmRoles(dataset: Pick<Dataset, 'root' | 'contrasts'>, target: Contrast): ConditionalRoles {
+export function cwdmRoles(dataset: Pick<Dataset, 'root' | 'contrasts'>, target: Contrast | undefined): ConditionalRoles {
+  assert(target !== undefined, () => `cwdmRoles: a cWDM model synthesises one target contrast; name it (target), one of ${dataset.contrasts.join(', ')}`);
   assert(dataset.contrasts.includes(target), () =>
     `cwdmRoles: target '${target}' is not a contrast of ${dataset.root} (it has ${dataset.contrasts.join(', ')})`);
   const conditions = canonicalOrder(dataset.contrasts.filter((c) => c !== target));

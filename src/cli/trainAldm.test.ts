@@ -1,0 +1,53 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAldmConfig } from '../methods/aldm/index.js';
+import { RUN_FILES, readRunConfig } from '../runs/index.js';
+import { setNumThreads } from '../tensor/index.js';
+import { writePhantomDataset } from '../training/phantomDataset.testSupport.js';
+import { TrainingLog } from '../training/index.js';
+import { registerTrainCommand } from './train.js';
+import { commandRunner, inProcessCommand } from './commandRunner.testSupport.js';
+
+setNumThreads(1);
+
+const PREPROCESS = JSON.stringify({ preset: 'custom', steps: [{ kind: 'reorient' }, { kind: 'intensity', preset: 'aldm' }, { kind: 'pad', multiple: [16, 16, 16] }] });
+
+const trainAldm = inProcessCommand(registerTrainCommand, 'train', 'aldm');
+const trainProcess = commandRunner(new URL('./train.ts', import.meta.url), 'registerTrainCommand');
+
+describe('mrsynth train aldm', () => {
+  let root: string;
+  let data: string;
+  before(async () => {
+    root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-train-aldm-cli-'));
+    data = join(root, 'data');
+    await writePhantomDataset(data, { cases: 3, shape: [16, 16, 16], spacing: 10, seed: 5 });
+  });
+  after(async () => { await fs.rm(root, { recursive: true, force: true }); });
+
+  test('its own flags reach the run: stage, codebook weight, the GAN and its weight', async () => {
+    const run = join(root, 'run');
+    assert.equal(await trainAldm('--data', data, '--config', 'tiny', '--steps', '2', '--out', run, '--preprocess', PREPROCESS,
+      '--stage', 'autoencoder', '--codebook-weight', '0.5', '--gan-start', '1', '--gan-weight', '0.25', '--val-sample-steps', '0'), 0);
+    const config = await readRunConfig(run);
+    assert.deepEqual(parseAldmConfig(config.methodConfig).training, { stage: 'autoencoder', codebookWeight: 0.5, gan: { start: 1, weight: 0.25 } });
+    const steps = (await TrainingLog.read(join(run, RUN_FILES.log))).filter((e) => e.kind === 'train');
+    assert.deepEqual(steps.map((e) => e.kind === 'train' && e.losses?.discriminator !== undefined), [false, true]);
+  });
+
+  test('a bad value names the flag, the value and what was expected; a stage not yet built is not offered', () => {
+    const common = ['train', 'aldm', '--data', data, '--steps', '1', '--out', join(root, 'refused')];
+    const negative = trainProcess(...common, '--gan-start', '-1');
+    assert.equal(negative.status, 1);
+    assert.match(negative.stderr, /--gan-start must be a step ≥ 0, got '-1'/);
+    const stage = trainProcess(...common, '--stage', 'diffusion');
+    assert.equal(stage.status, 1);
+    assert.match(stage.stderr, /--stage <value>' argument 'diffusion' is invalid\. Allowed choices are autoencoder/);
+    const target = trainProcess(...common, '--target', 't2');
+    assert.equal(target.status, 1);
+    assert.match(target.stderr, /learns every target among t1, t1ce, t2, flair; it takes no target \(got t2\)/);
+  });
+});

@@ -1,0 +1,92 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RUN_FILES, readRunConfig } from '../../runs/index.js';
+import { memory, setNumThreads } from '../../tensor/index.js';
+import { writePhantomDataset } from '../../training/phantomDataset.testSupport.js';
+import { TrainingLog, train, type TrainOptions, type ValidationEntry } from '../../training/index.js';
+import { AUTOENCODER, DISCRIMINATOR, parseAldmConfig } from './aldmConfig.js';
+import { aldmTraining } from './aldmTraining.js';
+
+// One thread: the resumed run must match the uninterrupted one bit for bit.
+setNumThreads(1);
+
+/** The phantoms as they are (no crop), normalised to ALDM's [−1, 1] and padded to the networks' multiple: 16³ (10 mm voxels). */
+const PREPROCESS = { preset: 'custom', steps: [{ kind: 'reorient' }, { kind: 'intensity', preset: 'aldm' }, { kind: 'pad', multiple: [16, 16, 16] }] };
+
+describe('ALDM stage 1 (autoencoder) training', () => {
+  let root: string;
+  let brats: string;
+  let ixi: string;
+  const options = (out: string, extra: Partial<TrainOptions> = {}): TrainOptions => ({
+    out: join(root, out), data: brats, config: 'tiny', steps: 6, preprocess: PREPROCESS, valSampleSteps: 0, ...extra,
+  });
+
+  before(async () => {
+    root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-aldm-train-'));
+    brats = join(root, 'brats');
+    ixi = join(root, 'ixi');
+    await writePhantomDataset(brats, { cases: 6, shape: [16, 16, 16], spacing: 10, seed: 3 });
+    await writePhantomDataset(ixi, { cases: 4, shape: [16, 16, 16], spacing: 10, seed: 4, style: 'ixi' });
+  });
+  after(async () => { await fs.rm(root, { recursive: true, force: true }); });
+
+  test('the tiny autoencoder learns every BraTS contrast: validation L1 falls well below the input-blind baseline, more codes in use', async () => {
+    const before = memory().numTensors;
+    const validations: ValidationEntry[] = [];
+    await train(aldmTraining, options('brats-run', { steps: 120, valEvery: 60 }), { onValidation: (v) => validations.push(v) });
+    assert.equal(memory().numTensors, before, 'training leaves no tensors behind');
+    const [first, , last] = validations;
+    assert.ok(last.loss < 0.3 * first.loss, `validation L1 ${first.loss.toFixed(4)} → ${last.loss.toFixed(4)} should fall by 70 %`);
+    assert.ok(last.loss < 0.8 * last.baselineLoss, `L1 ${last.loss.toFixed(4)} should be well below the input-blind ${last.baselineLoss.toFixed(4)}`);
+    assert.ok(last.measures!.codesUsed > first.measures!.codesUsed, `codes in use ${first.measures!.codesUsed} → ${last.measures!.codesUsed}`);
+    // Brain-masked PSNR per contrast is logged (at 10 mm voxels and a 4³ latent it says little about the anatomy).
+    for (const contrast of ['t1', 't1ce', 't2', 'flair']) assert.ok(Number.isFinite(last.measures![`psnr.${contrast}`]), contrast);
+    // The run: one model of all four contrasts, the stage recorded, the autoencoder's weights as its one weights file.
+    const config = await readRunConfig(join(root, 'brats-run'));
+    const methodConfig = parseAldmConfig(config.methodConfig);
+    assert.deepEqual(methodConfig.contrasts, ['t1', 't1ce', 't2', 'flair']);
+    assert.deepEqual(methodConfig.training, { stage: 'autoencoder', codebookWeight: 1, gan: null });
+    assert.deepEqual([config.target, config.conditions], ['flair', ['t1', 't1ce', 't2']]);
+    assert.deepEqual(config.weights, { [AUTOENCODER]: 'autoencoder.safetensors' });
+    const steps = (await TrainingLog.read(join(root, 'brats-run', RUN_FILES.log))).filter((e) => e.kind === 'train');
+    assert.ok(steps.every((e) => e.kind === 'train' && e.losses?.rec !== undefined && e.measures?.perplexity !== undefined));
+  });
+
+  test('an IXI-style data set gives a three-class model of t1, t2, pd', async () => {
+    const result = await train(aldmTraining, options('ixi-run', { data: ixi, steps: 2 }));
+    const config = parseAldmConfig(result.config.methodConfig);
+    assert.deepEqual(config.contrasts, ['t1', 't2', 'pd']);
+    assert.deepEqual([config.autoencoder.numClasses, config.unet.numClasses], [3, 3]);
+  });
+
+  test('with the GAN on, a run resumed midway ends bit for bit like the uninterrupted one (both optimisers, draws, data order)', async () => {
+    const gan = { 'gan-start': 2, 'gan-weight': 0.5 };
+    const whole = await train(aldmTraining, options('whole', { steps: 6, checkpointEvery: 3, methodOptions: gan }));
+    assert.deepEqual(parseAldmConfig(whole.config.methodConfig).training, { stage: 'autoencoder', codebookWeight: 1, gan: { start: 2, weight: 0.5 } });
+    await train(aldmTraining, options('halves', { steps: 3, checkpointEvery: 3, methodOptions: gan }));
+    await train(aldmTraining, { out: join(root, 'halves'), resume: true, steps: 6 });
+    for (const file of [RUN_FILES.checkpoint, 'autoencoder.safetensors']) {
+      const [a, b] = await Promise.all([fs.readFile(join(root, 'whole', file)), fs.readFile(join(root, 'halves', file))]);
+      assert.ok(a.equals(b), `${file} differs between the uninterrupted and the resumed run`);
+    }
+    // The steps as logged (the first half's run also validated at its last step, the uninterrupted one did not).
+    const log = (dir: string) => TrainingLog.read(join(root, dir, RUN_FILES.log))
+      .then((entries) => entries.filter((e) => e.kind === 'train').map(({ seconds: _s, ...rest }) => rest));
+    assert.deepEqual(await log('halves'), await log('whole'));
+    const steps = await log('whole');
+    assert.ok(steps.slice(2).every((e) => e.kind === 'train' && e.losses?.[DISCRIMINATOR] !== undefined && e.measures?.ganWeight !== undefined),
+      'from step 2 on each step has a discriminator loss and an adaptive weight');
+    assert.equal(steps[0].kind === 'train' && steps[0].losses?.[DISCRIMINATOR], undefined);
+  });
+
+  test('refuses what does not fit: a target, a GAN weight without the GAN, a changed option on resume', async () => {
+    await assert.rejects(train(aldmTraining, { ...options('refused'), target: 't1ce' }), /learns every target among t1, t1ce, t2, flair; it takes no target \(got t1ce\)/);
+    await assert.rejects(train(aldmTraining, options('refused', { methodOptions: { 'gan-weight': 0.5 } })), /--gan-weight weighs the GAN, which --gan-start turns on/);
+    await train(aldmTraining, options('changed', { steps: 1 }));
+    await assert.rejects(train(aldmTraining, { out: join(root, 'changed'), resume: true, steps: 2, methodOptions: { 'codebook-weight': 0.25 } }),
+      /trained with another configuration[\s\S]*codebookWeight/);
+  });
+});

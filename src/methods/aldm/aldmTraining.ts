@@ -1,0 +1,165 @@
+/**
+ * ALDM's training recipe for the generic trainer (training/trainer.ts). A run trains one stage (`--stage`), recorded in
+ * its methodConfig's `training`; stage 1, `autoencoder`, trains the VQ-GAN on every contrast of the data set (and,
+ * with `--gan-start`, its image PatchGAN). One model serves every contrast, so a run has no target of its own: the
+ * roles list the data set's contrasts in class order, the last as run.json's `target` (the default task) and the
+ * others as its `conditions`.
+ */
+import { canonicalOrder, type Dataset, type Contrast } from '../../data/index.js';
+import { VQModel, imageDiscriminator } from '../../models/aldm/index.js';
+import type { Module } from '../../nn/index.js';
+import type { RunSchedule } from '../../runs/index.js';
+import {
+  trainingPreprocessConfig, type ConditionalRoles, type MethodOption, type TrainingMemoryEstimate, type TrainingPlan, type TrainingRecipe,
+} from '../../training/index.js';
+import { assert } from '../../util/index.js';
+import {
+  ALDM, ALDM_PRESET_NAMES, ALDM_STAGES, AUTOENCODER, DISCRIMINATOR, REFERENCE_SCHEDULE, aldmImageMultiple, parseAldmConfig, type AldmConfig,
+  type AldmTraining,
+} from './aldmConfig.js';
+import { autoencoderSession } from './autoencoderSession.js';
+
+/** Weight files of a stage-1 run: the autoencoder, as `convert --part autoencoder` writes it too. */
+const AUTOENCODER_FILE = 'autoencoder.safetensors';
+/** taming's and the reference's Adam for a GAN's two players: β = (0.5, 0.9). */
+const GAN_BETAS = [0.5, 0.9] as const;
+/** The reference's discriminator weight (disc_weight), multiplying the adaptive weight. */
+const DEFAULT_GAN_WEIGHT = 0.8;
+
+/**
+ * Stage-1 learning rates by preset. The reference's 4e-5 (1e-5 × batch 4) goes with its 25 M-parameter first stage
+ * and hundreds of epochs; `cpu` takes 1e-4 for runs of thousands of steps, `tiny` (tests, seconds) 1e-3.
+ */
+const AUTOENCODER_LEARNING_RATES: Readonly<Record<string, number>> = {
+  code: 4e-5, 'paper-unet': 4e-5, cpu: 1e-4, tiny: 1e-3, 'reference-tiny': 1e-3,
+};
+
+/**
+ * Bytes autograd keeps per image voxel and per unit of the autoencoder's base width `ch` in a stage-1 step (encoder,
+ * quantiser, decoder, L1, backward): measured with `npm run bench:aldm` as the growth of peak RSS between image sizes,
+ * 10.1 kB per voxel for `code` (ch 64, 48×64×48 → 72×96×72) and 4.0 kB for `cpu` (ch 32): about 160 bytes per unit of
+ * ch, rounded up to cover the PatchGAN's pass when the GAN is on.
+ */
+const ACTIVATION_BYTES_PER_VOXEL_PER_CH = 180;
+/** Gradient and AdamW's two moments: three more copies of the trained weights; in bf16 a bfloat16 copy and its gradient. */
+const WEIGHT_COPIES = 3;
+const RUNTIME_BYTES = 0.5 * 2 ** 30;
+
+/** The data set's contrasts in canonical (= class) order; the last is the run's default target. */
+export function aldmRoles(dataset: Pick<Dataset, 'root' | 'contrasts'>, target: Contrast | undefined): ConditionalRoles {
+  assert(target === undefined, () => `aldmRoles: an ALDM model learns every target among ${dataset.contrasts.join(', ')}; it takes no target `
+    + `(got ${target}); choose the task when translating`);
+  const contrasts = canonicalOrder(dataset.contrasts);
+  assert(contrasts.length >= 2, () => `aldmRoles: ${dataset.root} has ${contrasts.length === 0 ? 'no contrast' : `only ${contrasts[0]}`}; `
+    + 'ALDM translates between at least two');
+  return { target: contrasts[contrasts.length - 1], conditions: contrasts.slice(0, -1) };
+}
+
+/** The model's contrasts as the roles list them: conditions then target, which is class order. */
+function roleContrasts(roles: ConditionalRoles): Contrast[] {
+  return [...roles.conditions, roles.target];
+}
+
+const METHOD_OPTIONS: readonly MethodOption[] = [
+  { name: 'stage', description: `the stage to train: ${ALDM_STAGES.join(', ')} (default autoencoder for a new run)`, choices: ALDM_STAGES },
+  {
+    name: 'codebook-weight', description: 'stage 1: weight of the quantiser\'s loss (default 1, taming\'s; the reference\'s released 0 never moves the codebook)',
+    parse: (value, flag) => nonNegative(value, flag),
+  },
+  {
+    name: 'gan-start', description: 'stage 1: train the image PatchGAN and add its hinge generator term (adaptively weighted) from this step on (default: no GAN)',
+    parse: (value, flag) => {
+      const n = Number(value);
+      assert(value.trim() !== '' && Number.isInteger(n) && n >= 0, () => `${flag} must be a step ≥ 0, got '${value}'`);
+      return n;
+    },
+  },
+  {
+    name: 'gan-weight', description: `stage 1: the GAN term's weight on top of the adaptive one (default ${DEFAULT_GAN_WEIGHT}, the reference's disc_weight)`,
+    parse: (value, flag) => {
+      const n = nonNegative(value, flag);
+      assert(n > 0, () => `${flag} must be > 0, got '${value}'`);
+      return n;
+    },
+  },
+];
+
+function nonNegative(value: string, flag: string): number {
+  const n = Number(value);
+  assert(value.trim() !== '' && Number.isFinite(n) && n >= 0, () => `${flag} must be a number ≥ 0, got '${value}'`);
+  return n;
+}
+
+/**
+ * The run's config: a preset (a new run) takes the roles' contrasts and the stage the options ask for; a recorded
+ * config (a resumed run) keeps its own, and the options given must agree with it (the trainer compares the two).
+ */
+function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, options: Readonly<Record<string, unknown>> = {}): AldmConfig {
+  const contrasts = roleContrasts(roles);
+  const recorded = typeof raw === 'string' ? undefined : parseAldmConfig(raw, roles.conditions);
+  const base = recorded ?? parseAldmConfig({ preset: raw, contrasts });
+  assert(base.contrasts.join() === contrasts.join(), () => `train aldm: the model's contrasts are ${base.contrasts.join(', ')}, `
+    + `but the data set's are ${contrasts.join(', ')}`);
+  const stage = (options.stage ?? recorded?.training?.stage ?? 'autoencoder') as AldmTraining['stage'];
+  const previous = recorded?.training?.stage === stage ? recorded.training : undefined;
+  const ganStart = (options['gan-start'] as number | undefined) ?? previous?.gan?.start;
+  const ganWeight = (options['gan-weight'] as number | undefined) ?? previous?.gan?.weight;
+  assert(ganWeight === undefined || ganStart !== undefined, () => 'train aldm: --gan-weight weighs the GAN, which --gan-start turns on');
+  const training: AldmTraining = {
+    stage,
+    codebookWeight: (options['codebook-weight'] as number | undefined) ?? previous?.codebookWeight ?? 1,
+    gan: ganStart === undefined ? null : { start: ganStart, weight: ganWeight ?? DEFAULT_GAN_WEIGHT },
+  };
+  return parseAldmConfig({ ...base, training }, roles.conditions);
+}
+
+function stageOf(config: AldmConfig): AldmTraining {
+  assert(config.training !== undefined, () => 'train aldm: the config names no training stage');
+  return config.training;
+}
+
+function plan(config: AldmConfig, _schedule: RunSchedule): TrainingPlan {
+  const training = stageOf(config);
+  const build = (name: string): Module => (name === DISCRIMINATOR ? imageDiscriminator(config.autoencoder) : new VQModel(config.autoencoder));
+  const withGan = training.gan !== null;
+  const names = withGan ? [AUTOENCODER, DISCRIMINATOR] : [AUTOENCODER];
+  const networks = Object.fromEntries(names.map((name) => [name, build(name)]));
+  const trainedParameters = Object.values(networks).reduce((n, network) => n + network.numParameters(), 0);
+  return {
+    networks,
+    build,
+    trained: names,
+    averaged: [],
+    betas: Object.fromEntries(names.map((name) => [name, GAN_BETAS])),
+    description: `ALDM stage 1 (${config.autoencoder.ch}-wide VQ-GAN autoencoder over ${config.contrasts.join(', ')}${withGan ? ', with its PatchGAN' : ''})`,
+    estimateMemory(input): TrainingMemoryEstimate {
+      const voxels = input.imageShape.reduce((a, b) => a * b, 1) * input.batchSize;
+      const weightBytes = 4 * trainedParameters;
+      const parts = {
+        parameters: weightBytes,
+        optimiser: WEIGHT_COPIES * weightBytes + (input.precision === 'bf16' ? weightBytes : 0),
+        activations: ACTIVATION_BYTES_PER_VOXEL_PER_CH * config.autoencoder.ch * voxels * (input.precision === 'bf16' ? 0.5 : 1),
+        data: 4 * input.cachedValues,
+        runtime: RUNTIME_BYTES,
+      };
+      return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
+    },
+    session: (working, validation) => autoencoderSession(working, training, config.contrasts, validation),
+  };
+}
+
+export const aldmTraining: TrainingRecipe<AldmConfig> = {
+  method: ALDM,
+  presets: ALDM_PRESET_NAMES,
+  defaultPreset: 'cpu',
+  defaultLearningRate: (preset) => AUTOENCODER_LEARNING_RATES[preset],
+  schedule: REFERENCE_SCHEDULE,
+  parseConfig: parseTrainingConfig,
+  roles: aldmRoles,
+  methodOptions: METHOD_OPTIONS,
+  // The reference's preprocessing by default; every image axis must take the autoencoder's and the U-Net's halvings.
+  preprocess: (raw, spacing, config) => trainingPreprocessConfig(raw ?? 'aldm', { spacing, imageMultiple: aldmImageMultiple(config) }),
+  weightFiles: () => ({ [AUTOENCODER]: AUTOENCODER_FILE }),
+  inherits: () => [],
+  plan,
+};
