@@ -78,7 +78,11 @@ export interface MethodOption {
 
 /** One run's networks and what the method does with them. */
 export interface TrainingPlan {
-  /** Every network by name: the float32 masters the optimisers step and checkpoints hold. */
+  /**
+   * Every network by name: the float32 masters the optimisers step and checkpoints hold. A trained network may be a
+   * part of a frozen one (ALDM's MS-SPADE inside its autoencoder): its parameters stay trainable, and the frozen
+   * network's weights file then holds the part as trained.
+   */
   readonly networks: Readonly<Record<string, Module>>;
   /** Another network like `name` (same config), for a bfloat16 working copy. */
   build(name: string): Module;
@@ -90,6 +94,12 @@ export interface TrainingPlan {
   readonly betas?: Readonly<Record<string, readonly [number, number]>>;
   /** The memory a step needs, for the check before the run starts. */
   estimateMemory(input: TrainingMemoryInput): TrainingMemoryEstimate;
+  /**
+   * Turns each loaded case into what the steps read, once, after the inherited networks are loaded and before the
+   * first step (a stage on a frozen encoder keeps the cases' latents instead of their images). Runs without
+   * gradients; the trainer frees the case's own tensors afterwards.
+   */
+  prepareCase?(batch: DiffusionBatch): DiffusionBatch;
   /** A few words on what is trained, for messages (e.g. "4-channel cWDM"). */
   readonly description: string;
   /** The step and validation over the networks forward and backward run through (bfloat16 copies in bf16). */

@@ -116,7 +116,7 @@ export async function setUpRun<Config>(recipe: TrainingRecipe<Config>, options: 
     ? { target: saved.target, conditions: saved.conditions }
     : recipe.roles(dataset, options.target);
   const parent = saved === undefined && options.parent !== undefined ? await readParent(recipe, options.parent, roles, options, who) : undefined;
-  const config = runConfigFor(recipe, options, roles, dataPath, saved, parent?.record);
+  const config = runConfigFor(recipe, options, roles, dataPath, saved, parent);
   const recorded = saved?.training.cadence;
   if (recorded !== undefined) {
     const changed = (Object.keys(recorded) as (keyof typeof recorded)[]).filter((k) => recorded[k] !== config.training.cadence![k]);
@@ -152,6 +152,8 @@ export function checkResumedLearningRate(run: RunSetup<unknown>, step: number): 
 /** The parent run of a new run: what run.json records of it, and the weights of the networks the method inherits. */
 export interface ParentWeights {
   readonly record: ParentRun;
+  /** The parent's preprocessing: a stage on top of it sees its cases as the parent did unless told otherwise. */
+  readonly preprocess: RunConfig['preprocess'];
   readonly weights: Readonly<Record<string, Record<string, RawTensor>>>;
 }
 
@@ -171,20 +173,22 @@ async function readParent<Config>(recipe: TrainingRecipe<Config>, dir: string, r
     shas[config.weights[name]] = file.sha256;
     weights[name] = file.tensors;
   }
-  return { record: { path: resolve(dir), configHash: configHash(config), weights: shas }, weights };
+  return { record: { path: resolve(dir), configHash: configHash(config), weights: shas }, preprocess: config.preprocess, weights };
 }
 
 /** The run's config: the options given, over the resumed run's values or, for a new run, the recipe's defaults. */
 function runConfigFor<Config>(recipe: TrainingRecipe<Config>, options: RunOptions, roles: ConditionalRoles, dataPath: string,
-  saved: RunConfig | undefined, parent: ParentRun | undefined): RunConfig {
+  saved: RunConfig | undefined, parentWeights: ParentWeights | undefined): RunConfig {
+  const parent = parentWeights?.record;
   const who = `train ${recipe.method}`;
   const preset = options.config ?? (saved === undefined ? recipe.defaultPreset : undefined);
   assert(preset === undefined || recipe.presets.includes(preset),
     () => `${who}: config must be one of ${recipe.presets.join(', ')}, got ${JSON.stringify(preset)}`);
   const methodConfig = recipe.parseConfig(preset ?? saved!.methodConfig, roles, options.methodOptions);
-  const preprocess = options.preprocess !== undefined || options.spacing !== undefined || saved === undefined
+  const preprocessGiven = options.preprocess !== undefined || options.spacing !== undefined;
+  const preprocess = preprocessGiven || (saved === undefined && parentWeights === undefined)
     ? recipe.preprocess(options.preprocess, options.spacing, methodConfig)
-    : saved.preprocess;
+    : saved?.preprocess ?? parentWeights!.preprocess;
   const base = saved?.training ?? { ...DEFAULTS.training, lr: recipe.defaultLearningRate(preset!, methodConfig), randomStreams: DEFAULTS.randomStreams };
   const given = definedOnly({
     lr: options.lr, weightDecay: options.weightDecay, batchSize: options.batchSize, emaDecay: options.emaDecay, seed: options.seed,

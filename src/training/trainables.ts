@@ -33,8 +33,10 @@ export class Trainables {
       for (const name of plan.trained) {
         this.#precisions[name] = new MixedPrecision(plan.networks[name], training.precision, () => plan.build(name));
       }
+      // A trained network may be part of a frozen one: its parameters stay trainable.
+      const trainedParameters = new Set(plan.trained.flatMap((name) => plan.networks[name].parameters()));
       for (const name of names.filter((n) => !plan.trained.includes(n))) {
-        for (const parameter of plan.networks[name].parameters()) parameter.requiresGrad_(false);
+        for (const parameter of plan.networks[name].parameters()) if (!trainedParameters.has(parameter)) parameter.requiresGrad_(false);
         plan.networks[name].eval();
       }
       for (const name of plan.trained) {

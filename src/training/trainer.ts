@@ -20,7 +20,7 @@ import { loadSafetensors, saveSafetensors, saveSafetensorsSync } from '../io/saf
 import { loadRawIntoModule } from '../nn/index.js';
 import type { DiffusionBatch } from '../pipelines/index.js';
 import { configHash, parseRunConfig, runWeightsMetadata, writeRunConfig, RUN_FILES, type RunConfig } from '../runs/index.js';
-import { F, Generator, manualSeed, tidy, type Tensor } from '../tensor/index.js';
+import { F, Generator, keep, manualSeed, noGrad, tidy, type Tensor } from '../tensor/index.js';
 import { formatVoxelSize, sameResolution } from '../transforms/index.js';
 import { assert, fmtShape, formatGiB } from '../util/index.js';
 import { DataOrder, type DataOrderState } from './dataOrder.js';
@@ -110,11 +110,11 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
   let cases: LoadedCases | undefined;
   let trainables: Trainables | undefined;
   try {
-    cases = await loadCases(run, plan, options, callbacks);
-    config = cases.config;
     if (run.parent !== undefined) {
       for (const [name, weights] of Object.entries(run.parent.weights)) loadRawIntoModule(plan.networks[name], weights);
     }
+    cases = await loadCases(run, plan, options, callbacks);
+    config = cases.config;
     trainables = new Trainables(plan, config.training, who);
     const cadence = config.training.cadence!;
     const session = plan.session(trainables.working, { triples: cadence.valTriples, sampleSteps: cadence.valSampleSteps });
@@ -138,6 +138,10 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
       onWrite();
       await writeRunConfig(out, config);
       log = await TrainingLog.create(join(out, RUN_FILES.log));
+    }
+    // Only now do the networks hold what the cases are prepared with: the parent's weights, or the checkpoint's.
+    if (plan.prepareCase !== undefined) {
+      for (const list of [trainCases, validationCases]) for (let i = 0; i < list.length; i++) list[i] = prepareTrainingCase(list[i], plan);
     }
 
     const { valEvery, checkpointEvery } = cadence;
@@ -258,6 +262,16 @@ async function loadCases(run: RunSetup<unknown>, plan: TrainingPlan, options: Tr
     disposeTrainingCases([...train, ...validation]);
     throw error;
   }
+}
+
+/** The case as the plan's steps read it; the loaded tensors are freed once prepared. */
+function prepareTrainingCase(c: TrainingCase, plan: TrainingPlan): TrainingCase {
+  const prepared = noGrad(() => tidy(() => {
+    const batch = plan.prepareCase!(c.batch);
+    return { conditions: keep(batch.conditions), target: keep(batch.target) };
+  }));
+  disposeTrainingCases([c]);
+  return { ...c, batch: prepared };
 }
 
 /** Restores the resumed run's checkpoint into `components` and the data order; returns the step it was taken at. */

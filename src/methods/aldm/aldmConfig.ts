@@ -18,6 +18,8 @@ export const UNET = 'unet';
 export const AUTOENCODER = 'autoencoder';
 /** The image PatchGAN of stage 1's GAN (training only: in checkpoints, not in a weights file). */
 export const DISCRIMINATOR = 'discriminator';
+/** Stage 2's trained network: the autoencoder's MS-SPADE, whose weights go into the autoencoder's file. */
+export const SPADE = 'spade';
 
 /** The reference's class order: its data loader numbers the BraTS contrasts so. */
 export const REFERENCE_CONTRASTS: readonly Contrast[] = Object.freeze(['t1', 't1ce', 't2', 'flair']);
@@ -27,8 +29,8 @@ export const REFERENCE_SCHEDULE: RunSchedule = Object.freeze({
   betaSchedule: 'scaledLinear', numTrainTimesteps: 1000, predictionType: 'epsilon', timestepSpacing: 'ldm',
 });
 
-/** ALDM's training stages, in order: the VQ-GAN autoencoder (stage 1); MS-SPADE and the diffusion U-Net follow. */
-export const ALDM_STAGES = ['autoencoder'] as const;
+/** ALDM's training stages, in order: the VQ-GAN autoencoder (stage 1), MS-SPADE (stage 2); the diffusion U-Net follows. */
+export const ALDM_STAGES = ['autoencoder', 'spade'] as const;
 export type AldmStage = (typeof ALDM_STAGES)[number];
 
 /** Stage 1: the autoencoder learns to reconstruct every contrast (one drawn per step); SPADE is not used. */
@@ -43,7 +45,15 @@ export interface AldmAutoencoderTraining {
   readonly gan: { readonly start: number; readonly weight: number } | null;
 }
 
-export type AldmTraining = AldmAutoencoderTraining;
+/**
+ * Stage 2: MS-SPADE alone learns to turn a source's quantised latent into the target's, L1 in latent space, on the
+ * frozen autoencoder of the run it is trained on top of (its parent).
+ */
+export interface AldmSpadeTraining {
+  readonly stage: 'spade';
+}
+
+export type AldmTraining = AldmAutoencoderTraining | AldmSpadeTraining;
 
 export interface AldmConfig {
   readonly autoencoder: AutoencoderConfig;
@@ -124,6 +134,11 @@ function parseAldmTraining(raw: unknown, where: string): AldmTraining {
   assert(typeof raw === 'object' && raw !== null && !Array.isArray(raw), () => `${where} must be an object, got ${JSON.stringify(raw)}`);
   const r = raw as Record<string, unknown>;
   assert((ALDM_STAGES as readonly unknown[]).includes(r.stage), () => `${where}.stage must be one of ${ALDM_STAGES.join(', ')}, got ${JSON.stringify(r.stage)}`);
+  if (r.stage === 'spade') {
+    const extra = Object.keys(r).find((key) => key !== 'stage');
+    assert(extra === undefined, () => `${where}: unknown key '${extra}' for stage spade; it has only its stage`);
+    return { stage: 'spade' };
+  }
   for (const key of Object.keys(r)) {
     assert(['stage', 'codebookWeight', 'gan'].includes(key), () => `${where}: unknown key '${key}' for stage ${r.stage}; expected stage, codebookWeight, gan`);
   }

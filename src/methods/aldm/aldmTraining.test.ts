@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadSafetensors } from '../../io/safetensors/index.js';
 import { RUN_FILES, readRunConfig } from '../../runs/index.js';
 import { memory, setNumThreads } from '../../tensor/index.js';
 import { writePhantomDataset } from '../../training/phantomDataset.testSupport.js';
@@ -80,6 +81,54 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     assert.ok(steps.slice(2).every((e) => e.kind === 'train' && e.losses?.[DISCRIMINATOR] !== undefined && e.measures?.ganWeight !== undefined),
       'from step 2 on each step has a discriminator loss and an adaptive weight');
     assert.equal(steps[0].kind === 'train' && steps[0].losses?.[DISCRIMINATOR], undefined);
+  });
+
+  test('stage 2 trains MS-SPADE on the stage-1 run: the translation L1 falls, the rest of the autoencoder stays the parent\'s', async () => {
+    const parent = join(root, 'brats-run');
+    const validations: ValidationEntry[] = [];
+    const result = await train(aldmTraining, { out: join(root, 'spade-run'), data: brats, config: 'tiny', steps: 60, valEvery: 30, parent,
+      valSampleSteps: 0, methodOptions: { stage: 'spade' } }, { onValidation: (v) => validations.push(v) });
+    const [first, , last] = validations;
+    // (Beating no translation at all, the baseline, takes a first stage whose contrasts' latents differ more than a
+    // tiny one's after 120 steps; the quality runs measure it.)
+    assert.ok(last.loss < 0.2 * first.loss, `latent L1 ${first.loss.toFixed(4)} → ${last.loss.toFixed(4)} should fall by 80 %`);
+    assert.ok(Number.isFinite(last.baselineLoss) && ['t1', 't1ce', 't2', 'flair'].every((c) => Number.isFinite(last.measures![`l1.${c}`])));
+    assert.deepEqual(parseAldmConfig(result.config.methodConfig).training, { stage: 'spade' });
+    const parentConfig = await readRunConfig(parent);
+    assert.deepEqual(result.config.preprocess, parentConfig.preprocess, 'a stage sees its cases as its parent did');
+    assert.equal(result.config.parent?.path, parent);
+    const [theirs, ours] = await Promise.all([parent, join(root, 'spade-run')].map((dir) => loadSafetensors(join(dir, 'autoencoder.safetensors'))));
+    const bytes = (file: typeof ours, key: string) => Buffer.from(file.tensors[key].data.buffer, file.tensors[key].data.byteOffset, file.tensors[key].data.byteLength);
+    const keys = Object.keys(ours.tensors);
+    assert.deepEqual(keys.sort(), Object.keys(theirs.tensors).sort());
+    for (const key of keys) {
+      const same = bytes(ours, key).equals(bytes(theirs, key));
+      assert.equal(same, !key.startsWith('spade.'), `${key} should ${key.startsWith('spade.') ? 'be trained' : 'stay the parent\'s'}`);
+    }
+  });
+
+  test('stage 2 resumed midway ends bit for bit like the uninterrupted run', async () => {
+    const parent = join(root, 'brats-run');
+    const run = (out: string, steps: number) => ({ out: join(root, out), data: brats, config: 'tiny', steps, checkpointEvery: 2, parent,
+      valSampleSteps: 0, methodOptions: { stage: 'spade' } });
+    await train(aldmTraining, run('spade-whole', 4));
+    await train(aldmTraining, run('spade-halves', 2));
+    await train(aldmTraining, { out: join(root, 'spade-halves'), resume: true, steps: 4 });
+    for (const file of [RUN_FILES.checkpoint, 'autoencoder.safetensors']) {
+      const [a, b] = await Promise.all([fs.readFile(join(root, 'spade-whole', file)), fs.readFile(join(root, 'spade-halves', file))]);
+      assert.ok(a.equals(b), `${file} differs between the uninterrupted and the resumed stage-2 run`);
+    }
+  });
+
+  test('stage 2 refuses a missing or unfit parent and stage-1 options', async () => {
+    const spade = { stage: 'spade' };
+    await assert.rejects(train(aldmTraining, options('refused', { methodOptions: spade })), /takes autoencoder from the run it is trained on top of; name that run/);
+    await assert.rejects(train(aldmTraining, options('refused', { config: 'cpu', parent: join(root, 'brats-run'), methodOptions: spade })),
+      /the parent run has another autoencoder than --config asks for \(8 wide, 256 codes against 32 and 8192\)/);
+    await assert.rejects(train(aldmTraining, options('refused', { parent: join(root, 'ixi-run'), methodOptions: spade })),
+      /the parent run models t1, t2, pd, but the data set has t1, t1ce, t2, flair/);
+    await assert.rejects(train(aldmTraining, options('refused', { parent: join(root, 'brats-run'), methodOptions: { ...spade, 'gan-start': 0 } })),
+      /--gan-start is an option of the autoencoder stage, not of stage spade/);
   });
 
   test('refuses what does not fit: a target, a GAN weight without the GAN, a changed option on resume', async () => {

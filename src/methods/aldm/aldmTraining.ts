@@ -1,12 +1,13 @@
 /**
  * ALDM's training recipe for the generic trainer (training/trainer.ts). A run trains one stage (`--stage`), recorded in
- * its methodConfig's `training`; stage 1, `autoencoder`, trains the VQ-GAN on every contrast of the data set (and,
- * with `--gan-start`, its image PatchGAN). One model serves every contrast, so a run has no target of its own: the
+ * its methodConfig's `training`: stage 1, `autoencoder`, trains the VQ-GAN on every contrast of the data set (and,
+ * with `--gan-start`, its image PatchGAN); stage 2, `spade`, trains MS-SPADE on top of a stage-1 run (`--parent`),
+ * whose autoencoder it inherits frozen. One model serves every contrast, so a run has no target of its own: the
  * roles list the data set's contrasts in class order, the last as run.json's `target` (the default task) and the
  * others as its `conditions`.
  */
 import { canonicalOrder, type Dataset, type Contrast } from '../../data/index.js';
-import { VQModel, imageDiscriminator } from '../../models/aldm/index.js';
+import { SpadeGenerator, VQModel, imageDiscriminator } from '../../models/aldm/index.js';
 import type { Module } from '../../nn/index.js';
 import type { RunSchedule } from '../../runs/index.js';
 import {
@@ -14,10 +15,11 @@ import {
 } from '../../training/index.js';
 import { assert } from '../../util/index.js';
 import {
-  ALDM, ALDM_PRESET_NAMES, ALDM_STAGES, AUTOENCODER, DISCRIMINATOR, REFERENCE_SCHEDULE, aldmImageMultiple, parseAldmConfig, type AldmConfig,
-  type AldmTraining,
+  ALDM, ALDM_PRESET_NAMES, ALDM_STAGES, AUTOENCODER, DISCRIMINATOR, REFERENCE_SCHEDULE, SPADE, aldmImageMultiple, parseAldmConfig,
+  type AldmAutoencoderTraining, type AldmConfig, type AldmTraining,
 } from './aldmConfig.js';
 import { autoencoderSession } from './autoencoderSession.js';
+import { encodeCase, spadeSession } from './spadeSession.js';
 
 /** Weight files of a stage-1 run: the autoencoder, as `convert --part autoencoder` writes it too. */
 const AUTOENCODER_FILE = 'autoencoder.safetensors';
@@ -27,11 +29,13 @@ const GAN_BETAS = [0.5, 0.9] as const;
 const DEFAULT_GAN_WEIGHT = 0.8;
 
 /**
- * Stage-1 learning rates by preset. The reference's 4e-5 (1e-5 × batch 4) goes with its 25 M-parameter first stage
- * and hundreds of epochs; `cpu` takes 1e-4 for runs of thousands of steps, `tiny` (tests, seconds) 1e-3.
+ * Learning rates by stage and preset. The reference's 4e-5 (stage 1) and 8e-5 (stage 2) are its base rates × batch
+ * 4, for hundreds of epochs of its 25 M-parameter first stage; `cpu` takes 1e-4 (stage 1) and 2e-4 for runs of
+ * thousands of steps, `tiny` (tests, seconds) 1e-3.
  */
-const AUTOENCODER_LEARNING_RATES: Readonly<Record<string, number>> = {
-  code: 4e-5, 'paper-unet': 4e-5, cpu: 1e-4, tiny: 1e-3, 'reference-tiny': 1e-3,
+const LEARNING_RATES: Readonly<Record<AldmTraining['stage'], Readonly<Record<string, number>>>> = {
+  autoencoder: { code: 4e-5, 'paper-unet': 4e-5, cpu: 1e-4, tiny: 1e-3, 'reference-tiny': 1e-3 },
+  spade: { code: 8e-5, 'paper-unet': 8e-5, cpu: 2e-4, tiny: 1e-3, 'reference-tiny': 1e-3 },
 };
 
 /**
@@ -101,7 +105,12 @@ function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, options: Rea
   assert(base.contrasts.join() === contrasts.join(), () => `train aldm: the model's contrasts are ${base.contrasts.join(', ')}, `
     + `but the data set's are ${contrasts.join(', ')}`);
   const stage = (options.stage ?? recorded?.training?.stage ?? 'autoencoder') as AldmTraining['stage'];
-  const previous = recorded?.training?.stage === stage ? recorded.training : undefined;
+  if (stage === 'spade') {
+    const stray = ['codebook-weight', 'gan-start', 'gan-weight'].find((name) => options[name] !== undefined);
+    assert(stray === undefined, () => `train aldm: --${stray} is an option of the autoencoder stage, not of stage spade`);
+    return parseAldmConfig({ ...base, training: { stage } }, roles.conditions);
+  }
+  const previous = recorded?.training?.stage === stage ? recorded.training as AldmAutoencoderTraining : undefined;
   const ganStart = (options['gan-start'] as number | undefined) ?? previous?.gan?.start;
   const ganWeight = (options['gan-weight'] as number | undefined) ?? previous?.gan?.weight;
   assert(ganWeight === undefined || ganStart !== undefined, () => 'train aldm: --gan-weight weighs the GAN, which --gan-start turns on');
@@ -118,8 +127,12 @@ function stageOf(config: AldmConfig): AldmTraining {
   return config.training;
 }
 
-function plan(config: AldmConfig, _schedule: RunSchedule): TrainingPlan {
+function plan(config: AldmConfig, schedule: RunSchedule): TrainingPlan {
   const training = stageOf(config);
+  return training.stage === 'autoencoder' ? autoencoderPlan(config, training) : spadePlan(config, schedule);
+}
+
+function autoencoderPlan(config: AldmConfig, training: AldmAutoencoderTraining): TrainingPlan {
   const build = (name: string): Module => (name === DISCRIMINATOR ? imageDiscriminator(config.autoencoder) : new VQModel(config.autoencoder));
   const withGan = training.gan !== null;
   const names = withGan ? [AUTOENCODER, DISCRIMINATOR] : [AUTOENCODER];
@@ -148,11 +161,43 @@ function plan(config: AldmConfig, _schedule: RunSchedule): TrainingPlan {
   };
 }
 
+/**
+ * Stage 2: the inherited autoencoder, frozen, with its MS-SPADE trained (a network of its own in the plan, so it has
+ * an optimiser and a bfloat16 working copy, but the same module: the autoencoder's weights file holds it trained).
+ */
+function spadePlan(config: AldmConfig, _schedule: RunSchedule): TrainingPlan {
+  const { numClasses, zChannels, spadeNf, spadeHidden } = config.autoencoder;
+  const autoencoder = new VQModel(config.autoencoder);
+  const spadeParameters = autoencoder.spade.numParameters();
+  return {
+    networks: { [AUTOENCODER]: autoencoder, [SPADE]: autoencoder.spade },
+    build: (name) => (name === SPADE ? new SpadeGenerator({ numClasses, zChannels, nf: spadeNf, hidden: spadeHidden }) : new VQModel(config.autoencoder)),
+    trained: [SPADE],
+    averaged: [],
+    betas: { [SPADE]: GAN_BETAS },
+    description: `ALDM stage 2 (MS-SPADE, ${spadeNf} wide, on a frozen autoencoder; ${config.contrasts.join(', ')})`,
+    estimateMemory(input): TrainingMemoryEstimate {
+      const imageVoxels = input.imageShape.reduce((a, b) => a * b, 1);
+      const parts = {
+        parameters: 4 * autoencoder.numParameters(),
+        optimiser: WEIGHT_COPIES * 4 * spadeParameters,
+        // Encoding a case once (the largest step): the autoencoder's forward pass without gradients, a third of a training step's.
+        activations: (ACTIVATION_BYTES_PER_VOXEL_PER_CH / 3) * config.autoencoder.ch * imageVoxels,
+        data: 4 * input.cachedValues,
+        runtime: RUNTIME_BYTES,
+      };
+      return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
+    },
+    prepareCase: (batch) => encodeCase(autoencoder, batch),
+    session: (working, validation) => spadeSession(working, config.contrasts, validation),
+  };
+}
+
 export const aldmTraining: TrainingRecipe<AldmConfig> = {
   method: ALDM,
   presets: ALDM_PRESET_NAMES,
   defaultPreset: 'cpu',
-  defaultLearningRate: (preset) => AUTOENCODER_LEARNING_RATES[preset],
+  defaultLearningRate: (preset, config) => LEARNING_RATES[stageOf(config).stage][preset],
   schedule: REFERENCE_SCHEDULE,
   parseConfig: parseTrainingConfig,
   roles: aldmRoles,
@@ -160,6 +205,16 @@ export const aldmTraining: TrainingRecipe<AldmConfig> = {
   // The reference's preprocessing by default; every image axis must take the autoencoder's and the U-Net's halvings.
   preprocess: (raw, spacing, config) => trainingPreprocessConfig(raw ?? 'aldm', { spacing, imageMultiple: aldmImageMultiple(config) }),
   weightFiles: () => ({ [AUTOENCODER]: AUTOENCODER_FILE }),
-  inherits: () => [],
+  inherits: (config) => (stageOf(config).stage === 'spade' ? [AUTOENCODER] : []),
+  checkParent(parent, config) {
+    const where = 'train aldm: the parent run';
+    const theirs = parseAldmConfig(parent.methodConfig);
+    assert(theirs.training === undefined || theirs.training.stage === 'autoencoder',
+      () => `${where} trained stage ${theirs.training?.stage}; stage spade is trained on an autoencoder run (stage 1, or one imported with convert --part autoencoder)`);
+    assert(theirs.contrasts.join() === config.contrasts.join(),
+      () => `${where} models ${theirs.contrasts.join(', ')}, but the data set has ${config.contrasts.join(', ')}`);
+    assert(JSON.stringify(theirs.autoencoder) === JSON.stringify(config.autoencoder), () => `${where} has another autoencoder than --config asks for `
+      + `(${theirs.autoencoder.ch} wide, ${theirs.autoencoder.nEmbed} codes against ${config.autoencoder.ch} and ${config.autoencoder.nEmbed}); give the parent's --config`);
+  },
   plan,
 };
