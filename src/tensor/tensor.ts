@@ -311,6 +311,8 @@ export class Tensor implements Tracked {
   sqrt_(): this { return inPlace(this, OPS.sqrt_); }
   clamp_(min?: number | null, max?: number | null): this { return inPlace(this, OPS.clamp_, min ?? null, max ?? null); }
   copy_(source: Tensor): this { return inPlace(this, OPS.copy_, source); }
+  /** Writes `source`'s slices along `dim` at the int64 positions `index` (each position once), in place. */
+  indexCopy_(dim: number, index: Tensor, source: Tensor): this { return inPlace(this, OPS.indexCopy_, dim, index, source); }
   zero_(): this { return inPlace(this, OPS.zero_); }
   fill_(value: number): this { return inPlace(this, OPS.fill_, value); }
 
@@ -502,7 +504,7 @@ const OPS = {
   mul_: op('aten::mul_', 'Tensor'), mulScalar_: op('aten::mul_', 'Scalar'),
   div_: op('aten::div_', 'Tensor'), divScalar_: op('aten::div_', 'Scalar'),
   addcmul_: op('aten::addcmul_'), addcdiv_: op('aten::addcdiv_'), lerp_: op('aten::lerp_', 'Scalar'),
-  sqrt_: op('aten::sqrt_'), clamp_: op('aten::clamp_'), copy_: op('aten::copy_'), zero_: op('aten::zero_'),
+  sqrt_: op('aten::sqrt_'), clamp_: op('aten::clamp_'), copy_: op('aten::copy_'), indexCopy_: op('aten::index_copy_'), zero_: op('aten::zero_'),
   fill_: op('aten::fill_', 'Scalar'), uniform_: op('aten::uniform_'), normal_: op('aten::normal_'),
   sum: op('aten::sum'), sumDim: op('aten::sum', 'dim_IntList'), mean: op('aten::mean'), meanDim: op('aten::mean', 'dim'),
   varCorrection: op('aten::var', 'correction'), stdCorrection: op('aten::std', 'correction'),

@@ -127,6 +127,11 @@ export interface StepContext {
    * optimiser, with the run's clipping and mixed precision. Returns the gradient norm before clipping when clipping.
    */
   update(name: string, loss: Tensor): number | undefined;
+  /**
+   * Changes trained network `name`'s float32 master weights outside its optimiser (without gradients), and its
+   * working copy with them (e.g. re-seeding a quantiser's dead codes).
+   */
+  editWeights(name: string, edit: (master: Module) => void): void;
 }
 
 export interface StepResult {

@@ -9,7 +9,7 @@ import { AdamW, EMA } from '../optim/index.js';
 import type { RawTensor } from '../io/safetensors/index.js';
 import { moduleToRaw } from '../nn/index.js';
 import type { RunTraining } from '../runs/index.js';
-import type { Generator, Tensor } from '../tensor/index.js';
+import { noGrad, type Generator, type Tensor } from '../tensor/index.js';
 import { assert } from '../util/index.js';
 import { MixedPrecision } from './mixedPrecision.js';
 import type { TrainingPlan } from './recipe.js';
@@ -80,6 +80,13 @@ export class Trainables {
     for (const precision of Object.values(this.#precisions)) precision.dropGradients();
     loss.backward();
     return this.#precisions[name].step(this.#optimizers[name], { gradClip });
+  }
+
+  /** Applies `edit` to network `name`'s master weights without gradients, then rounds them into its working copy. */
+  editWeights(name: string, edit: (master: Module) => void, where: string): void {
+    assert(this.#precisions[name] !== undefined, () => `${where}: the step edits '${name}', which is not a trained network (${this.#plan.trained.join(', ')})`);
+    noGrad(() => edit(this.#plan.networks[name]));
+    this.#precisions[name].syncNetwork();
   }
 
   /** Moves every EMA towards its network's new weights; once per step. */

@@ -183,6 +183,7 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
       live.setLearningRate(lr);
       const context: StepContext = {
         step, draws: streams.forStep(step, batchSize), update: (name: string, loss: Tensor) => live.update(name, loss, gradClip, who),
+        editWeights: (name, edit) => live.editWeights(name, edit, who),
       };
       const result = tidy(() => {
         const batch: DiffusionBatch = picked.length === 1 ? picked[0] : {

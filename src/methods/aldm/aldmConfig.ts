@@ -18,6 +18,8 @@ export const UNET = 'unet';
 export const AUTOENCODER = 'autoencoder';
 /** The image PatchGAN of stage 1's GAN (training only: in checkpoints, not in a weights file). */
 export const DISCRIMINATOR = 'discriminator';
+/** Stage 1's code counts for re-seeding dead codes (training only: in checkpoints). */
+export const CODE_USAGE = 'codeUsage';
 /** Stage 2's trained network: the autoencoder's MS-SPADE, whose weights go into the autoencoder's file. */
 export const SPADE = 'spade';
 
@@ -43,6 +45,11 @@ export interface AldmAutoencoderTraining {
    * ‖∇rec‖/‖∇G‖ at the decoder's last layer) times `weight` (the reference's disc_weight 0.8); null: L1 and codebook only.
    */
   readonly gan: { readonly start: number; readonly weight: number } | null;
+  /**
+   * Every this many steps, codes no encoding chose since the last time are re-seeded from that step's encoder outputs
+   * (drawn with the step's generator), so that the codebook does not collapse onto a few codes; 0: never (the reference).
+   */
+  readonly reseedEvery: number;
 }
 
 /**
@@ -140,7 +147,8 @@ function parseAldmTraining(raw: unknown, where: string): AldmTraining {
     return { stage: 'spade' };
   }
   for (const key of Object.keys(r)) {
-    assert(['stage', 'codebookWeight', 'gan'].includes(key), () => `${where}: unknown key '${key}' for stage ${r.stage}; expected stage, codebookWeight, gan`);
+    assert(['stage', 'codebookWeight', 'gan', 'reseedEvery'].includes(key),
+      () => `${where}: unknown key '${key}' for stage ${r.stage}; expected stage, codebookWeight, gan, reseedEvery`);
   }
   assert(typeof r.codebookWeight === 'number' && Number.isFinite(r.codebookWeight) && r.codebookWeight >= 0,
     () => `${where}.codebookWeight must be a number ≥ 0, got ${JSON.stringify(r.codebookWeight)}`);
@@ -153,7 +161,9 @@ function parseAldmTraining(raw: unknown, where: string): AldmTraining {
     assert(typeof g.weight === 'number' && Number.isFinite(g.weight) && g.weight > 0, () => `${where}.gan.weight must be a number > 0, got ${JSON.stringify(g.weight)}`);
     gan = { start: g.start as number, weight: g.weight };
   }
-  return { stage: 'autoencoder', codebookWeight: r.codebookWeight, gan };
+  assert(Number.isInteger(r.reseedEvery) && (r.reseedEvery as number) >= 0,
+    () => `${where}.reseedEvery must be a whole number of steps ≥ 0, got ${JSON.stringify(r.reseedEvery)}`);
+  return { stage: 'autoencoder', codebookWeight: r.codebookWeight, gan, reseedEvery: r.reseedEvery as number };
 }
 
 /** Image axes must divide by this: the autoencoder's halvings, then the U-Net's. */

@@ -49,11 +49,21 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     const config = await readRunConfig(join(root, 'brats-run'));
     const methodConfig = parseAldmConfig(config.methodConfig);
     assert.deepEqual(methodConfig.contrasts, ['t1', 't1ce', 't2', 'flair']);
-    assert.deepEqual(methodConfig.training, { stage: 'autoencoder', codebookWeight: 1, gan: null });
+    assert.deepEqual(methodConfig.training, { stage: 'autoencoder', codebookWeight: 1, gan: null, reseedEvery: 100 });
     assert.deepEqual([config.target, config.conditions], ['flair', ['t1', 't1ce', 't2']]);
     assert.deepEqual(config.weights, { [AUTOENCODER]: 'autoencoder.safetensors' });
     const steps = (await TrainingLog.read(join(root, 'brats-run', RUN_FILES.log))).filter((e) => e.kind === 'train');
     assert.ok(steps.every((e) => e.kind === 'train' && e.losses?.rec !== undefined && e.measures?.perplexity !== undefined));
+  });
+
+  test('re-seeding dead codes keeps more of the codebook in use than the reference\'s training without it', async () => {
+    const codesUsed = async (out: string, reseedEvery: number) => {
+      const validations: ValidationEntry[] = [];
+      await train(aldmTraining, options(out, { steps: 40, valEvery: 40, methodOptions: { 'reseed-every': reseedEvery } }), { onValidation: (v) => validations.push(v) });
+      return validations[validations.length - 1].measures!.codesUsed;
+    };
+    const [without, withReseeding] = [await codesUsed('no-reseed', 0), await codesUsed('reseed', 10)];
+    assert.ok(withReseeding > without, `codes in use after 40 steps: ${without} without re-seeding, ${withReseeding} with it every 10 steps`);
   });
 
   test('an IXI-style data set gives a three-class model of t1, t2, pd', async () => {
@@ -64,9 +74,10 @@ describe('ALDM stage 1 (autoencoder) training', () => {
   });
 
   test('with the GAN on, a run resumed midway ends bit for bit like the uninterrupted one (both optimisers, draws, data order)', async () => {
-    const gan = { 'gan-start': 2, 'gan-weight': 0.5 };
+    // Re-seeding every 4 steps puts a window across the checkpoint at step 3.
+    const gan = { 'gan-start': 2, 'gan-weight': 0.5, 'reseed-every': 4 };
     const whole = await train(aldmTraining, options('whole', { steps: 6, checkpointEvery: 3, methodOptions: gan }));
-    assert.deepEqual(parseAldmConfig(whole.config.methodConfig).training, { stage: 'autoencoder', codebookWeight: 1, gan: { start: 2, weight: 0.5 } });
+    assert.deepEqual(parseAldmConfig(whole.config.methodConfig).training, { stage: 'autoencoder', codebookWeight: 1, gan: { start: 2, weight: 0.5 }, reseedEvery: 4 });
     await train(aldmTraining, options('halves', { steps: 3, checkpointEvery: 3, methodOptions: gan }));
     await train(aldmTraining, { out: join(root, 'halves'), resume: true, steps: 6 });
     for (const file of [RUN_FILES.checkpoint, 'autoencoder.safetensors']) {
@@ -81,6 +92,8 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     assert.ok(steps.slice(2).every((e) => e.kind === 'train' && e.losses?.[DISCRIMINATOR] !== undefined && e.measures?.ganWeight !== undefined),
       'from step 2 on each step has a discriminator loss and an adaptive weight');
     assert.equal(steps[0].kind === 'train' && steps[0].losses?.[DISCRIMINATOR], undefined);
+    const reseeded = steps.map((e) => (e.kind === 'train' ? e.measures?.reseeded : undefined));
+    assert.ok(reseeded[3]! > 0 && reseeded.every((n, i) => i === 3 || n === 0), `codes re-seeded at step 4 only: ${reseeded}`);
   });
 
   test('stage 2 trains MS-SPADE on the stage-1 run: the translation L1 falls, the rest of the autoencoder stays the parent\'s', async () => {

@@ -15,16 +15,22 @@ import {
 } from '../../training/index.js';
 import { assert } from '../../util/index.js';
 import {
-  ALDM, ALDM_PRESET_NAMES, ALDM_STAGES, AUTOENCODER, DISCRIMINATOR, REFERENCE_SCHEDULE, SPADE, aldmImageMultiple, parseAldmConfig,
+  ALDM, ALDM_PRESET_NAMES, ALDM_STAGES, AUTOENCODER, CODE_USAGE, DISCRIMINATOR, REFERENCE_SCHEDULE, SPADE, aldmImageMultiple, parseAldmConfig,
   type AldmAutoencoderTraining, type AldmConfig, type AldmTraining,
 } from './aldmConfig.js';
 import { autoencoderSession } from './autoencoderSession.js';
+import { CodeUsage } from './codeUsage.js';
 import { encodeCase, spadeSession } from './spadeSession.js';
 
 /** Weight files of a stage-1 run: the autoencoder, as `convert --part autoencoder` writes it too. */
 const AUTOENCODER_FILE = 'autoencoder.safetensors';
 /** taming's and the reference's Adam for a GAN's two players: β = (0.5, 0.9). */
 const GAN_BETAS = [0.5, 0.9] as const;
+/**
+ * Steps between re-seedings of unused codes: at the cpu preset's 3 mm grid a window holds about 300,000 code choices,
+ * so a code none of them took is dead, not rare.
+ */
+const DEFAULT_RESEED_EVERY = 100;
 /** The reference's discriminator weight (disc_weight), multiplying the adaptive weight. */
 const DEFAULT_GAN_WEIGHT = 0.8;
 
@@ -79,6 +85,14 @@ const METHOD_OPTIONS: readonly MethodOption[] = [
     },
   },
   {
+    name: 'reseed-every', description: `stage 1: re-seed the codes unused for this many steps from encoder outputs, 0 never (default ${DEFAULT_RESEED_EVERY}; the reference never does)`,
+    parse: (value, flag) => {
+      const n = Number(value);
+      assert(value.trim() !== '' && Number.isInteger(n) && n >= 0, () => `${flag} must be a whole number of steps ≥ 0, got '${value}'`);
+      return n;
+    },
+  },
+  {
     name: 'gan-weight', description: `stage 1: the GAN term's weight on top of the adaptive one (default ${DEFAULT_GAN_WEIGHT}, the reference's disc_weight)`,
     parse: (value, flag) => {
       const n = nonNegative(value, flag);
@@ -106,7 +120,7 @@ function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, options: Rea
     + `but the data set's are ${contrasts.join(', ')}`);
   const stage = (options.stage ?? recorded?.training?.stage ?? 'autoencoder') as AldmTraining['stage'];
   if (stage === 'spade') {
-    const stray = ['codebook-weight', 'gan-start', 'gan-weight'].find((name) => options[name] !== undefined);
+    const stray = ['codebook-weight', 'gan-start', 'gan-weight', 'reseed-every'].find((name) => options[name] !== undefined);
     assert(stray === undefined, () => `train aldm: --${stray} is an option of the autoencoder stage, not of stage spade`);
     return parseAldmConfig({ ...base, training: { stage } }, roles.conditions);
   }
@@ -118,6 +132,7 @@ function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, options: Rea
     stage,
     codebookWeight: (options['codebook-weight'] as number | undefined) ?? previous?.codebookWeight ?? 1,
     gan: ganStart === undefined ? null : { start: ganStart, weight: ganWeight ?? DEFAULT_GAN_WEIGHT },
+    reseedEvery: (options['reseed-every'] as number | undefined) ?? previous?.reseedEvery ?? DEFAULT_RESEED_EVERY,
   };
   return parseAldmConfig({ ...base, training }, roles.conditions);
 }
@@ -136,8 +151,10 @@ function autoencoderPlan(config: AldmConfig, training: AldmAutoencoderTraining):
   const build = (name: string): Module => (name === DISCRIMINATOR ? imageDiscriminator(config.autoencoder) : new VQModel(config.autoencoder));
   const withGan = training.gan !== null;
   const names = withGan ? [AUTOENCODER, DISCRIMINATOR] : [AUTOENCODER];
-  const networks = Object.fromEntries(names.map((name) => [name, build(name)]));
-  const trainedParameters = Object.values(networks).reduce((n, network) => n + network.numParameters(), 0);
+  const trainedNetworks = Object.fromEntries(names.map((name) => [name, build(name)]));
+  const trainedParameters = Object.values(trainedNetworks).reduce((n, network) => n + network.numParameters(), 0);
+  // The code counts of dead-code re-seeding: a module of one buffer, so that checkpoints hold it.
+  const networks = training.reseedEvery > 0 ? { ...trainedNetworks, [CODE_USAGE]: new CodeUsage(config.autoencoder.nEmbed) } : trainedNetworks;
   return {
     networks,
     build,

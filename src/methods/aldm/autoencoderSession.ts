@@ -2,7 +2,9 @@
  * ALDM's stage 1 for the generic trainer: the VQ-GAN autoencoder learns to reconstruct every contrast of the model,
  * one contrast drawn per sample and step (the reference's stage 1 takes the `source` of a random pair: the same
  * thing). Loss: L1 + codebookWeight · the quantiser's loss and, once the GAN has started, the hinge generator term
- * weighted adaptively; then the image PatchGAN's hinge step. SPADE is not used.
+ * weighted adaptively; then the image PatchGAN's hinge step. SPADE is not used. Every `reseedEvery` steps the codes no
+ * encoding chose since the last time are re-seeded from that step's encoder outputs (a codebook trained from scratch
+ * otherwise collapses onto a few codes).
  *
  * Validation reconstructs every contrast of fixed validation cases (no draws involved): the mean L1, the L1 of an
  * input-blind prediction (each volume's mean intensity), brain-masked PSNR per contrast, and the codebook's
@@ -14,10 +16,11 @@ import {
 } from '../../models/aldm/index.js';
 import type { Module } from '../../nn/index.js';
 import type { DiffusionBatch, TrainingDraws } from '../../pipelines/index.js';
-import { F, Generator, keep, noGrad, randint, tidy, type Tensor } from '../../tensor/index.js';
-import type { StepResult, TrainingSession, ValidationOptions } from '../../training/index.js';
+import { F, Generator, keep, noGrad, randint, tensor, tidy, type Device, type Tensor } from '../../tensor/index.js';
+import type { StepContext, StepResult, TrainingSession, ValidationOptions } from '../../training/index.js';
 import type { AldmAutoencoderTraining } from './aldmConfig.js';
-import { AUTOENCODER, DISCRIMINATOR } from './aldmConfig.js';
+import { AUTOENCODER, CODE_USAGE, DISCRIMINATOR } from './aldmConfig.js';
+import type { CodeUsage } from './codeUsage.js';
 
 /** The run's intensity units span [−1, 1] (the `aldm` intensity preset): PSNR's data range. */
 const DATA_RANGE = 2;
@@ -52,7 +55,31 @@ export function autoencoderSession(networks: Readonly<Record<string, Module>>, t
   const model = networks[AUTOENCODER] as VQModel;
   const discriminator = networks[DISCRIMINATOR] as NLayerDiscriminator | undefined;
   const codebookSize = model.config.nEmbed;
+  const usage = networks[CODE_USAGE] as CodeUsage | undefined;
   const { gan } = training;
+
+  /**
+   * At the end of a re-seeding window: each code unused since the last one becomes one of x's encoder outputs, drawn
+   * with the step's generator. Returns how many codes were re-seeded.
+   */
+  const reseed = (x: Tensor, context: StepContext): number => {
+    if (usage === undefined || (context.step + 1) % training.reseedEvery !== 0) return 0;
+    const dead = usage.unused();
+    usage.reset();
+    if (dead.length === 0) return 0;
+    tidy(() => noGrad(() => {
+      const z = model.quantConv.forward(model.encoder.forward(x.to(model.dtype)));
+      const outputs = z.permute([0, 2, 3, 4, 1]).reshape([-1, z.shape[1]]);
+      const generator = context.draws instanceof Generator ? context.draws : context.draws[0];
+      const picked = outputs.indexSelect(0, randint(0, outputs.shape[0], [dead.length], { generator }));
+      const codes = tensor(BigInt64Array.from(dead, BigInt));
+      context.editWeights(AUTOENCODER, (master) => {
+        const { codebook } = (master as VQModel).quantize;
+        codebook.indexCopy_(0, codes.to(codebook.device as Device), picked.to({ dtype: codebook.dtype, device: codebook.device as Device }));
+      });
+    }));
+    return dead.length;
+  };
 
   /** Reconstruction of x (float32 in, float32 out) through the model's dtype, and the quantiser's loss and codes. */
   const reconstruct = (x: Tensor) => {
@@ -67,11 +94,12 @@ export function autoencoderSession(networks: Readonly<Record<string, Module>>, t
       const { reconstruction, codebookLoss, indices } = reconstruct(x);
       const rec = reconstructionLoss(x, reconstruction);
       const quant = codebookLoss.mean();
+      usage?.record(indices);
       const measures = codebookUsage([indices], codebookSize);
       if (gan === null || discriminator === undefined || context.step < gan.start) {
         const total = rec.add(quant.mul(training.codebookWeight));
         context.update(AUTOENCODER, total);
-        return { loss: total.item(), losses: { rec: rec.item(), codebook: quant.item() }, measures };
+        return { loss: total.item(), losses: { rec: rec.item(), codebook: quant.item() }, measures: { ...measures, reseeded: reseed(x, context) } };
       }
       const logitsFake = discriminator.forward(reconstruction.to(model.dtype)).float();
       const generator = hingeGeneratorLoss(logitsFake);
@@ -85,7 +113,7 @@ export function autoencoderSession(networks: Readonly<Record<string, Module>>, t
       return {
         loss: total.item(),
         losses: { rec: rec.item(), codebook: quant.item(), generator: generator.item(), discriminator: critic.item() },
-        measures: { ...measures, ganWeight: weight.item() },
+        measures: { ...measures, ganWeight: weight.item(), reseeded: reseed(x, context) },
       };
     },
 
