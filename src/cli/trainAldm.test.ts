@@ -28,12 +28,12 @@ describe('mrsynth train aldm', () => {
   });
   after(async () => { await fs.rm(root, { recursive: true, force: true }); });
 
-  test('its own flags reach the run: stage, codebook weight, the GAN and its weight', async () => {
+  test('its own flags reach the run: stage, codebook weight, the GAN and its weight, re-seeding', async () => {
     const run = join(root, 'run');
     assert.equal(await trainAldm('--data', data, '--config', 'tiny', '--steps', '2', '--out', run, '--preprocess', PREPROCESS,
-      '--stage', 'autoencoder', '--codebook-weight', '0.5', '--gan-start', '1', '--gan-weight', '0.25', '--val-sample-steps', '0'), 0);
+      '--stage', 'autoencoder', '--codebook-weight', '0.5', '--gan-start', '1', '--gan-weight', '0.25', '--reseed-every', '7', '--val-sample-steps', '0'), 0);
     const config = await readRunConfig(run);
-    assert.deepEqual(parseAldmConfig(config.methodConfig).training, { stage: 'autoencoder', codebookWeight: 0.5, gan: { start: 1, weight: 0.25 } });
+    assert.deepEqual(parseAldmConfig(config.methodConfig).training, { stage: 'autoencoder', codebookWeight: 0.5, gan: { start: 1, weight: 0.25 }, reseedEvery: 7 });
     const steps = (await TrainingLog.read(join(run, RUN_FILES.log))).filter((e) => e.kind === 'train');
     assert.deepEqual(steps.map((e) => e.kind === 'train' && e.losses?.discriminator !== undefined), [false, true]);
   });
