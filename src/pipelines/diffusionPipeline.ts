@@ -63,6 +63,27 @@ export interface SampleOptions {
   readonly onStep?: (done: number, total: number) => void;
 }
 
+/**
+ * A training step's timesteps (int64, (N,), in [0, T)) and noise (the shape of `clean`) from its draws: the batch's
+ * generator (all timesteps, then all noise) or each sample's own (its timestep, then its noise).
+ */
+export function drawStepsAndNoise(clean: Tensor, draws: TrainingDraws, numTrainTimesteps: number): { steps: Tensor; noise: Tensor } {
+  const n = clean.shape[0];
+  const options = { dtype: clean.dtype };
+  if (draws instanceof Generator) {
+    const steps = randint(0, numTrainTimesteps, [n], { generator: draws });
+    return { steps, noise: randn(clean.shape, { ...options, generator: draws }) };
+  }
+  assert(draws.length === n, () => `drawStepsAndNoise: ${draws.length} generators for a batch of ${n}`);
+  return tidy(() => {
+    const perSample = draws.map((generator) => ({
+      steps: randint(0, numTrainTimesteps, [1], { generator }),
+      noise: randn([1, ...clean.shape.slice(1)], { ...options, generator }),
+    }));
+    return { steps: F.cat(perSample.map((d) => d.steps), 0), noise: F.cat(perSample.map((d) => d.noise), 0) };
+  });
+}
+
 export class DiffusionPipeline<Condition = Tensor> {
   readonly schedule: DiffusionSchedule;
   readonly outputRange?: readonly [number, number];
@@ -130,26 +151,11 @@ export class DiffusionPipeline<Condition = Tensor> {
     return tidy(() => {
       const clean = this.#codec.encode(batch.target);
       const condition = this.#denoiser.condition(batch.conditions, this.#codec, batch.classLabels);
-      const { steps, noise } = this.#drawStepsAndNoise(clean, draws);
+      const { steps, noise } = drawStepsAndNoise(clean, draws, this.schedule.numTrainTimesteps);
       const noisy = scheduler.addNoise(clean, noise, Array.from(steps.toTypedArray<'int64'>(), Number));
       const predicted = this.#denoiser.predict(noisy, steps, condition);
       return F.mseLoss(predicted, this.schedule.predictionType === 'sample' ? clean : noise);
     });
-  }
-
-  #drawStepsAndNoise(clean: Tensor, draws: TrainingDraws): { steps: Tensor; noise: Tensor } {
-    const n = clean.shape[0];
-    const options = { dtype: clean.dtype };
-    if (draws instanceof Generator) {
-      const steps = randint(0, this.schedule.numTrainTimesteps, [n], { generator: draws });
-      return { steps, noise: randn(clean.shape, { ...options, generator: draws }) };
-    }
-    assert(draws.length === n, () => `DiffusionPipeline.trainingLoss: ${draws.length} generators for a batch of ${n}`);
-    const perSample = draws.map((generator) => ({
-      steps: randint(0, this.schedule.numTrainTimesteps, [1], { generator }),
-      noise: randn([1, ...clean.shape.slice(1)], { ...options, generator }),
-    }));
-    return { steps: F.cat(perSample.map((d) => d.steps), 0), noise: F.cat(perSample.map((d) => d.noise), 0) };
   }
 
   /**

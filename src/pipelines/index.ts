@@ -4,6 +4,7 @@
  */
 export { DiffusionPipeline } from './diffusionPipeline.js';
 export type { DiffusionBatch, DiffusionPipelineOptions, DiffusionSchedule, SampleOptions, TrainingDraws } from './diffusionPipeline.js';
+export { drawStepsAndNoise } from './diffusionPipeline.js';
 export type { Denoiser } from './denoiser.js';
 export { DEFAULT_DDIM_STEPS, SAMPLER_KINDS, buildScheduler, describeSampler, parseSamplerSpec, resolveSampler } from './samplerSpec.js';
 export type { SamplerKind, SamplerSchedule, SamplerSpec } from './samplerSpec.js';

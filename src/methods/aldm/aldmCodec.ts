@@ -8,13 +8,16 @@ import { autoencoderSpatialMultiple, type VQModel } from '../../models/aldm/inde
 import { dispose, tidy, type Tensor } from '../../tensor/index.js';
 import { assert, fmtShape } from '../../util/index.js';
 
-/** The codec over `vqgan`, for images whose axes divide by `multiple` (the autoencoder's and the U-Net's halvings together). */
-export function aldmCodec(vqgan: VQModel, multiple: number): LatentCodec {
+/**
+ * The codec over `vqgan`, for images whose axes divide by `multiple` (the autoencoder's and the U-Net's halvings
+ * together), its latents the quantised ones times `latentScale`.
+ */
+export function aldmCodec(vqgan: VQModel, multiple: number, latentScale = 1): LatentCodec {
   const reduction = autoencoderSpatialMultiple(vqgan.config);
   const { zChannels } = vqgan.config;
   return {
     description: `VQ-GAN (${vqgan.config.nEmbed} codes of ${zChannels}), ${reduction}× smaller per axis`,
-    scaleFactor: 1,
+    scaleFactor: latentScale,
     latentShape(imageShape) {
       this.checkImageShape(imageShape);
       return [imageShape[0], zChannels, ...imageShape.slice(2).map((n) => n / reduction)];
@@ -30,12 +33,14 @@ export function aldmCodec(vqgan: VQModel, multiple: number): LatentCodec {
       return tidy(() => {
         const { zQ, loss, indices } = vqgan.encode(image.dtype === vqgan.dtype ? image : image.to(vqgan.dtype));
         dispose([loss, indices]);
-        return zQ.dtype === image.dtype ? zQ : zQ.to(image.dtype);
+        const scaled = latentScale === 1 ? zQ : zQ.mul(latentScale);
+        return scaled.dtype === image.dtype ? scaled : scaled.to(image.dtype);
       });
     },
     decode(latent: Tensor): Tensor {
       return tidy(() => {
-        const image = vqgan.decode(latent.dtype === vqgan.dtype ? latent : latent.to(vqgan.dtype));
+        const unscaled = latentScale === 1 ? latent : latent.div(latentScale);
+        const image = vqgan.decode(unscaled.dtype === vqgan.dtype ? unscaled : unscaled.to(vqgan.dtype));
         return image.dtype === latent.dtype ? image : image.to(latent.dtype);
       });
     },

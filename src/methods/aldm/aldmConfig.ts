@@ -31,8 +31,8 @@ export const REFERENCE_SCHEDULE: RunSchedule = Object.freeze({
   betaSchedule: 'scaledLinear', numTrainTimesteps: 1000, predictionType: 'epsilon', timestepSpacing: 'ldm',
 });
 
-/** ALDM's training stages, in order: the VQ-GAN autoencoder (stage 1), MS-SPADE (stage 2); the diffusion U-Net follows. */
-export const ALDM_STAGES = ['autoencoder', 'spade'] as const;
+/** ALDM's training stages, in order: the VQ-GAN autoencoder (stage 1), MS-SPADE (stage 2), the latent diffusion U-Net (stage 3). */
+export const ALDM_STAGES = ['autoencoder', 'spade', 'diffusion'] as const;
 export type AldmStage = (typeof ALDM_STAGES)[number];
 
 /** Stage 1: the autoencoder learns to reconstruct every contrast (one drawn per step); SPADE is not used. */
@@ -60,13 +60,27 @@ export interface AldmSpadeTraining {
   readonly stage: 'spade';
 }
 
-export type AldmTraining = AldmAutoencoderTraining | AldmSpadeTraining;
+/**
+ * Stage 3: the U-Net learns ε on the frozen first stage (autoencoder and MS-SPADE) of its parent, conditioned on a
+ * source's latent and its translation, for ordered pairs of distinct contrasts drawn per step.
+ */
+export interface AldmDiffusionTraining {
+  readonly stage: 'diffusion';
+}
+
+export type AldmTraining = AldmAutoencoderTraining | AldmSpadeTraining | AldmDiffusionTraining;
 
 export interface AldmConfig {
   readonly autoencoder: AutoencoderConfig;
   readonly unet: AldmUNetConfig;
   /** Class label k translates into contrasts[k]. */
   readonly contrasts: readonly Contrast[];
+  /**
+   * The U-Net's latents are the first stage's times this (latent diffusion's `scale_factor`): target, source and
+   * translation alike; decoding divides it out. Absent: 1, the reference's (left out so that configs without it keep
+   * their hash).
+   */
+  readonly latentScale?: number;
   /** How a run trained here trains its stage; absent for an imported model. */
   readonly training?: AldmTraining;
 }
@@ -104,8 +118,8 @@ export function parseAldmConfig(raw: unknown, conditions?: readonly Contrast[]):
     () => `${where}: expected a preset name (${ALDM_PRESET_NAMES.join(', ')}) or a config object, got ${JSON.stringify(raw)}`);
   const given = obj as Record<string, unknown>;
   for (const key of Object.keys(given)) {
-    assert(['preset', 'autoencoder', 'unet', 'contrasts', 'training'].includes(key),
-      () => `${where}: unknown key '${key}'; expected preset, autoencoder, unet, contrasts, training`);
+    assert(['preset', 'autoencoder', 'unet', 'contrasts', 'latentScale', 'training'].includes(key),
+      () => `${where}: unknown key '${key}'; expected preset, autoencoder, unet, contrasts, latentScale, training`);
   }
   let base: { autoencoder?: unknown; unet?: unknown } = {};
   if (given.preset !== undefined) {
@@ -134,17 +148,20 @@ export function parseAldmConfig(raw: unknown, conditions?: readonly Contrast[]):
     assert(foreign === undefined, () => `methodConfig: the source ${foreign} is not one of the model's contrasts (${contrasts.join(', ')})`);
   }
   const training = given.training === undefined ? undefined : parseAldmTraining(given.training, `${where}: training`);
-  return deepFreeze({ autoencoder, unet, contrasts, ...(training !== undefined && { training }) });
+  const latentScale = given.latentScale ?? 1;
+  assert(typeof latentScale === 'number' && Number.isFinite(latentScale) && latentScale > 0,
+    () => `${where}: latentScale must be a number > 0, got ${JSON.stringify(given.latentScale)}`);
+  return deepFreeze({ autoencoder, unet, contrasts, ...(latentScale !== 1 && { latentScale }), ...(training !== undefined && { training }) });
 }
 
 function parseAldmTraining(raw: unknown, where: string): AldmTraining {
   assert(typeof raw === 'object' && raw !== null && !Array.isArray(raw), () => `${where} must be an object, got ${JSON.stringify(raw)}`);
   const r = raw as Record<string, unknown>;
   assert((ALDM_STAGES as readonly unknown[]).includes(r.stage), () => `${where}.stage must be one of ${ALDM_STAGES.join(', ')}, got ${JSON.stringify(r.stage)}`);
-  if (r.stage === 'spade') {
+  if (r.stage === 'spade' || r.stage === 'diffusion') {
     const extra = Object.keys(r).find((key) => key !== 'stage');
-    assert(extra === undefined, () => `${where}: unknown key '${extra}' for stage spade; it has only its stage`);
-    return { stage: 'spade' };
+    assert(extra === undefined, () => `${where}: unknown key '${extra}' for stage ${r.stage}; it has only its stage`);
+    return { stage: r.stage };
   }
   for (const key of Object.keys(r)) {
     assert(['stage', 'codebookWeight', 'gan', 'reseedEvery'].includes(key),

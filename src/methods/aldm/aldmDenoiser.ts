@@ -36,8 +36,11 @@ export class AldmDenoiser implements Denoiser<AldmCondition> {
     const classes = classLabels === undefined ? full([n], this.defaultClass, { dtype: 'int64' }) : classLabels.clone();
     try {
       const latents = tidy(() => {
+        // MS-SPADE works on the first stage's own latents: the codec's scale comes off before and goes on after.
         const source = codec.encode(conditions);
-        const translated = this.vqgan.translate(source.to(this.vqgan.dtype), classes).to(source.dtype);
+        const scale = codec.scaleFactor;
+        const unscaled = scale === 1 ? source : source.div(scale);
+        const translated = this.vqgan.translate(unscaled.to(this.vqgan.dtype), classes).to(source.dtype).mul(scale);
         return this.unet.config.concat === 'paper' ? translated : F.cat([source, translated], 1);
       });
       return { latents, classes };

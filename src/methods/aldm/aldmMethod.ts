@@ -75,7 +75,7 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
     const vqgan = networks[AUTOENCODER] as VQModel;
     const denoiser = new AldmDenoiser(unet, vqgan, parsed.contrasts.indexOf(config.target));
     // Unbounded: the reference neither clips x̂₀ nor clamps its outputs (its [−1, 1] units are not clipped either).
-    return new DiffusionPipeline(denoiser, aldmCodec(vqgan, aldmImageMultiple(parsed)), { schedule: config.schedule });
+    return new DiffusionPipeline(denoiser, aldmCodec(vqgan, aldmImageMultiple(parsed), parsed.latentScale), { schedule: config.schedule });
   },
 
   // The reference publishes its first stage (stage-1 and stage-2 Lightning checkpoints), not its diffusion U-Net.

@@ -4,11 +4,13 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSafetensors } from '../../io/safetensors/index.js';
-import { RUN_FILES, readRunConfig } from '../../runs/index.js';
-import { memory, setNumThreads } from '../../tensor/index.js';
+import { parseSamplerSpec } from '../../pipelines/index.js';
+import { RUN_FILES, readRun, readRunConfig, readRunWeightsFile } from '../../runs/index.js';
+import { Generator, memory, randn, setNumThreads, tidy } from '../../tensor/index.js';
 import { writePhantomDataset } from '../../training/phantomDataset.testSupport.js';
 import { TrainingLog, train, type TrainOptions, type ValidationEntry } from '../../training/index.js';
 import { AUTOENCODER, DISCRIMINATOR, parseAldmConfig } from './aldmConfig.js';
+import { aldmMethod } from './aldmMethod.js';
 import { aldmTraining } from './aldmTraining.js';
 
 // One thread: the resumed run must match the uninterrupted one bit for bit.
@@ -131,6 +133,51 @@ describe('ALDM stage 1 (autoencoder) training', () => {
       const [a, b] = await Promise.all([fs.readFile(join(root, 'spade-whole', file)), fs.readFile(join(root, 'spade-halves', file))]);
       assert.ok(a.equals(b), `${file} differs between the uninterrupted and the resumed stage-2 run`);
     }
+  });
+
+  test('stage 3 trains the U-Net on the stage-2 run: ε-loss below the no-noise baseline, EMA, a run that samples by itself', async () => {
+    const parent = join(root, 'spade-run');
+    const validations: ValidationEntry[] = [];
+    const out = join(root, 'ldm-run');
+    const result = await train(aldmTraining, { out, data: brats, config: 'tiny', steps: 40, valEvery: 20, parent, valSampleSteps: 0,
+      methodOptions: { stage: 'diffusion', 'latent-scale': 4 } }, { onValidation: (v) => validations.push(v) });
+    const [first, , last] = validations;
+    assert.ok(last.loss < 0.5 * last.baselineLoss && last.lossEma !== undefined && last.lossEma < first.lossEma!,
+      `ε-loss ${first.loss.toFixed(4)} → ${last.loss.toFixed(4)} (EMA ${last.lossEma?.toFixed(4)}); predicting no noise ${last.baselineLoss.toFixed(4)}`);
+    assert.ok(last.measures!.latentStd > 0);
+    const methodConfig = parseAldmConfig(result.config.methodConfig);
+    assert.deepEqual([methodConfig.training, methodConfig.latentScale], [{ stage: 'diffusion' }, 4]);
+    assert.deepEqual(result.config.weights, { unet: 'unet.safetensors', autoencoder: 'autoencoder.safetensors' });
+    // The run samples with nothing but its own files: a t1 → t2 translation of a 16³ image.
+    const { config, weightPaths } = await readRun(out);
+    const weights = Object.fromEntries(await Promise.all(Object.entries(weightPaths).map(async ([name, path]) =>
+      [name, (await readRunWeightsFile(path, name)).tensors] as const)));
+    const pipeline = aldmMethod.pipeline({ ...config, conditions: ['t1'], target: 't2' }, weights, out);
+    const generator = new Generator(1);
+    try {
+      const synthesised = tidy(() => pipeline.sample(randn([1, 1, 16, 16, 16], { generator }), pipeline.scheduler(parseSamplerSpec({ kind: 'ddim', steps: 4 })),
+        { generator }).toTypedArray<'float32'>());
+      assert.equal(synthesised.length, 16 ** 3);
+      assert.ok(synthesised.every(Number.isFinite));
+    } finally {
+      generator.dispose();
+      pipeline.dispose?.();
+    }
+  });
+
+  test('stage 3 resumed midway ends bit for bit like the uninterrupted run (U-Net, its EMA, AdamW, draws)', async () => {
+    const parent = join(root, 'spade-run');
+    const run = (name: string, steps: number) => ({ out: join(root, name), data: brats, config: 'tiny', steps, checkpointEvery: 2, parent,
+      valSampleSteps: 0, methodOptions: { stage: 'diffusion' } });
+    await train(aldmTraining, run('ldm-whole', 4));
+    await train(aldmTraining, run('ldm-halves', 2));
+    await train(aldmTraining, { out: join(root, 'ldm-halves'), resume: true, steps: 4 });
+    for (const file of [RUN_FILES.checkpoint, 'unet.safetensors']) {
+      const [a, b] = await Promise.all([fs.readFile(join(root, 'ldm-whole', file)), fs.readFile(join(root, 'ldm-halves', file))]);
+      assert.ok(a.equals(b), `${file} differs between the uninterrupted and the resumed stage-3 run`);
+    }
+    await assert.rejects(train(aldmTraining, { ...run('refused', 2), parent: join(root, 'brats-run') }),
+      /the parent run trained stage autoencoder; stage diffusion is trained on a stage-spade run/);
   });
 
   test('stage 2 refuses a missing or unfit parent and stage-1 options', async () => {

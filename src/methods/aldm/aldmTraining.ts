@@ -7,7 +7,7 @@
  * others as its `conditions`.
  */
 import { canonicalOrder, type Dataset, type Contrast } from '../../data/index.js';
-import { SpadeGenerator, VQModel, imageDiscriminator } from '../../models/aldm/index.js';
+import { AldmUNet, SpadeGenerator, VQModel, autoencoderSpatialMultiple, imageDiscriminator } from '../../models/aldm/index.js';
 import type { Module } from '../../nn/index.js';
 import type { RunSchedule } from '../../runs/index.js';
 import {
@@ -15,15 +15,18 @@ import {
 } from '../../training/index.js';
 import { assert } from '../../util/index.js';
 import {
-  ALDM, ALDM_PRESET_NAMES, ALDM_STAGES, AUTOENCODER, CODE_USAGE, DISCRIMINATOR, REFERENCE_SCHEDULE, SPADE, aldmImageMultiple, parseAldmConfig,
+  ALDM, ALDM_PRESET_NAMES, ALDM_STAGES, AUTOENCODER, CODE_USAGE, DISCRIMINATOR, REFERENCE_SCHEDULE, SPADE, UNET, aldmImageMultiple, parseAldmConfig,
   type AldmAutoencoderTraining, type AldmConfig, type AldmTraining,
 } from './aldmConfig.js';
 import { autoencoderSession } from './autoencoderSession.js';
 import { CodeUsage } from './codeUsage.js';
 import { encodeCase, spadeSession } from './spadeSession.js';
+import { encodeCaseWithTranslations, latentDiffusionSession } from './latentDiffusionSession.js';
 
 /** Weight files of a stage-1 run: the autoencoder, as `convert --part autoencoder` writes it too. */
 const AUTOENCODER_FILE = 'autoencoder.safetensors';
+/** A diffusion run's U-Net (its EMA), the run's main file. */
+const UNET_FILE = 'unet.safetensors';
 /** taming's and the reference's Adam for a GAN's two players: β = (0.5, 0.9). */
 const GAN_BETAS = [0.5, 0.9] as const;
 /**
@@ -35,13 +38,14 @@ const DEFAULT_RESEED_EVERY = 100;
 const DEFAULT_GAN_WEIGHT = 0.8;
 
 /**
- * Learning rates by stage and preset. The reference's 4e-5 (stage 1) and 8e-5 (stage 2) are its base rates × batch
- * 4, for hundreds of epochs of its 25 M-parameter first stage; `cpu` takes 1e-4 (stage 1) and 2e-4 for runs of
- * thousands of steps, `tiny` (tests, seconds) 1e-3.
+ * Learning rates by stage and preset. The reference's 4e-5 (stages 1 and 3) and 8e-5 (stage 2) are its base rates ×
+ * batch 4, for hundreds of epochs; `cpu` takes 1e-4 (stage 1) and 2e-4 for runs of thousands of steps, `tiny`
+ * (tests, seconds) 1e-3.
  */
 const LEARNING_RATES: Readonly<Record<AldmTraining['stage'], Readonly<Record<string, number>>>> = {
   autoencoder: { code: 4e-5, 'paper-unet': 4e-5, cpu: 1e-4, tiny: 1e-3, 'reference-tiny': 1e-3 },
   spade: { code: 8e-5, 'paper-unet': 8e-5, cpu: 2e-4, tiny: 1e-3, 'reference-tiny': 1e-3 },
+  diffusion: { code: 4e-5, 'paper-unet': 4e-5, cpu: 2e-4, tiny: 1e-3, 'reference-tiny': 1e-3 },
 };
 
 /**
@@ -54,6 +58,12 @@ const ACTIVATION_BYTES_PER_VOXEL_PER_CH = 180;
 /** Gradient and AdamW's two moments: three more copies of the trained weights; in bf16 a bfloat16 copy and its gradient. */
 const WEIGHT_COPIES = 3;
 const RUNTIME_BYTES = 0.5 * 2 ** 30;
+/**
+ * Bytes autograd keeps in a U-Net training step per latent voxel and per unit of its base width: the `code` U-Net
+ * (128 wide) peaked at 2.8 GB at the 36×48×36 latent in `bench/aldm-vs-pytorch.sh`, about 32 kB per latent voxel with
+ * weights and optimiser included; 250 bytes per unit of width keeps the estimate on the safe side.
+ */
+const UNET_ACTIVATION_BYTES_PER_LATENT_VOXEL_PER_CHANNEL = 250;
 
 /** The data set's contrasts in canonical (= class) order; the last is the run's default target. */
 export function aldmRoles(dataset: Pick<Dataset, 'root' | 'contrasts'>, target: Contrast | undefined): ConditionalRoles {
@@ -93,6 +103,15 @@ const METHOD_OPTIONS: readonly MethodOption[] = [
     },
   },
   {
+    name: 'latent-scale', description: 'stage 3: the U-Net\'s latents are the first stage\'s times this (default 1, the reference\'s; '
+      + 'a stage-3 run logs the latents\' standard deviation as latentStd, whose inverse makes them unit-variance)',
+    parse: (value, flag) => {
+      const n = nonNegative(value, flag);
+      assert(n > 0, () => `${flag} must be > 0, got '${value}'`);
+      return n;
+    },
+  },
+  {
     name: 'gan-weight', description: `stage 1: the GAN term's weight on top of the adaptive one (default ${DEFAULT_GAN_WEIGHT}, the reference's disc_weight)`,
     parse: (value, flag) => {
       const n = nonNegative(value, flag);
@@ -119,10 +138,12 @@ function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, options: Rea
   assert(base.contrasts.join() === contrasts.join(), () => `train aldm: the model's contrasts are ${base.contrasts.join(', ')}, `
     + `but the data set's are ${contrasts.join(', ')}`);
   const stage = (options.stage ?? recorded?.training?.stage ?? 'autoencoder') as AldmTraining['stage'];
-  if (stage === 'spade') {
+  const latentScale = options['latent-scale'] as number | undefined;
+  assert(latentScale === undefined || stage === 'diffusion', () => `train aldm: --latent-scale is an option of the diffusion stage, not of stage ${stage}`);
+  if (stage !== 'autoencoder') {
     const stray = ['codebook-weight', 'gan-start', 'gan-weight', 'reseed-every'].find((name) => options[name] !== undefined);
-    assert(stray === undefined, () => `train aldm: --${stray} is an option of the autoencoder stage, not of stage spade`);
-    return parseAldmConfig({ ...base, training: { stage } }, roles.conditions);
+    assert(stray === undefined, () => `train aldm: --${stray} is an option of the autoencoder stage, not of stage ${stage}`);
+    return parseAldmConfig({ ...base, ...(latentScale !== undefined && { latentScale }), training: { stage } }, roles.conditions);
   }
   const previous = recorded?.training?.stage === stage ? recorded.training as AldmAutoencoderTraining : undefined;
   const ganStart = (options['gan-start'] as number | undefined) ?? previous?.gan?.start;
@@ -144,7 +165,8 @@ function stageOf(config: AldmConfig): AldmTraining {
 
 function plan(config: AldmConfig, schedule: RunSchedule): TrainingPlan {
   const training = stageOf(config);
-  return training.stage === 'autoencoder' ? autoencoderPlan(config, training) : spadePlan(config, schedule);
+  if (training.stage === 'autoencoder') return autoencoderPlan(config, training);
+  return training.stage === 'spade' ? spadePlan(config, schedule) : diffusionPlan(config, schedule);
 }
 
 function autoencoderPlan(config: AldmConfig, training: AldmAutoencoderTraining): TrainingPlan {
@@ -210,6 +232,40 @@ function spadePlan(config: AldmConfig, _schedule: RunSchedule): TrainingPlan {
   };
 }
 
+/**
+ * Stage 3: the U-Net, trained and averaged (its EMA goes to unet.safetensors), on the inherited first stage, frozen;
+ * the run's autoencoder.safetensors is the parent's, so the run samples by itself.
+ */
+function diffusionPlan(config: AldmConfig, schedule: RunSchedule): TrainingPlan {
+  const autoencoder = new VQModel(config.autoencoder);
+  const unet = new AldmUNet(config.unet);
+  const unetParameters = unet.numParameters();
+  const latentMultiple = autoencoderSpatialMultiple(config.autoencoder);
+  return {
+    networks: { [UNET]: unet, [AUTOENCODER]: autoencoder },
+    build: (name) => (name === UNET ? new AldmUNet(config.unet) : new VQModel(config.autoencoder)),
+    trained: [UNET],
+    averaged: [UNET],
+    description: `ALDM stage 3 (${config.unet.modelChannels}-channel latent U-Net on a frozen first stage; ${config.contrasts.join(', ')})`,
+    estimateMemory(input): TrainingMemoryEstimate {
+      const imageVoxels = input.imageShape.reduce((a, b) => a * b, 1);
+      const latentVoxels = (imageVoxels / latentMultiple ** 3) * input.batchSize;
+      const parts = {
+        parameters: 4 * (unetParameters + autoencoder.numParameters()),
+        // Gradients, AdamW's moments, the EMA and its swap-in backup.
+        optimiser: 5 * 4 * unetParameters + (input.precision === 'bf16' ? 4 * unetParameters : 0),
+        activations: Math.max(UNET_ACTIVATION_BYTES_PER_LATENT_VOXEL_PER_CHANNEL * config.unet.modelChannels * latentVoxels,
+          (ACTIVATION_BYTES_PER_VOXEL_PER_CH / 3) * config.autoencoder.ch * imageVoxels),
+        data: 4 * input.cachedValues,
+        runtime: RUNTIME_BYTES,
+      };
+      return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
+    },
+    prepareCase: (batch) => encodeCaseWithTranslations(autoencoder, batch),
+    session: (working, validation) => latentDiffusionSession(working, config, schedule, validation),
+  };
+}
+
 export const aldmTraining: TrainingRecipe<AldmConfig> = {
   method: ALDM,
   presets: ALDM_PRESET_NAMES,
@@ -221,13 +277,17 @@ export const aldmTraining: TrainingRecipe<AldmConfig> = {
   methodOptions: METHOD_OPTIONS,
   // The reference's preprocessing by default; every image axis must take the autoencoder's and the U-Net's halvings.
   preprocess: (raw, spacing, config) => trainingPreprocessConfig(raw ?? 'aldm', { spacing, imageMultiple: aldmImageMultiple(config) }),
-  weightFiles: () => ({ [AUTOENCODER]: AUTOENCODER_FILE }),
-  inherits: (config) => (stageOf(config).stage === 'spade' ? [AUTOENCODER] : []),
+  weightFiles: (config): Record<string, string> => (stageOf(config).stage === 'diffusion'
+    ? { [UNET]: UNET_FILE, [AUTOENCODER]: AUTOENCODER_FILE }
+    : { [AUTOENCODER]: AUTOENCODER_FILE }),
+  inherits: (config) => (stageOf(config).stage === 'autoencoder' ? [] : [AUTOENCODER]),
   checkParent(parent, config) {
     const where = 'train aldm: the parent run';
     const theirs = parseAldmConfig(parent.methodConfig);
-    assert(theirs.training === undefined || theirs.training.stage === 'autoencoder',
-      () => `${where} trained stage ${theirs.training?.stage}; stage spade is trained on an autoencoder run (stage 1, or one imported with convert --part autoencoder)`);
+    const stage = stageOf(config).stage;
+    const wanted = stage === 'spade' ? 'autoencoder' : 'spade';
+    assert(theirs.training === undefined || theirs.training.stage === wanted, () => `${where} trained stage ${theirs.training?.stage}; stage ${stage} `
+      + `is trained on a stage-${wanted} run (or on a first stage imported with convert --part autoencoder)`);
     assert(theirs.contrasts.join() === config.contrasts.join(),
       () => `${where} models ${theirs.contrasts.join(', ')}, but the data set has ${config.contrasts.join(', ')}`);
     assert(JSON.stringify(theirs.autoencoder) === JSON.stringify(config.autoencoder), () => `${where} has another autoencoder than --config asks for `

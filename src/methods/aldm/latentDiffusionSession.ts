@@ -1,0 +1,136 @@
+/**
+ * ALDM's stage 3 for the generic trainer: the U-Net learns ε (the reference's objective, spec §3) on the frozen first
+ * stage of its parent. Each sample draws an ordered pair of distinct contrasts (source, target) per step; the U-Net
+ * sees [x_t ‖ z_source ‖ SPADE(z_source, target)] (or [x_t ‖ SPADE(…)] with the paper's concatenation) with the
+ * target's class, all latents times the run's latent scale, exactly as the sampler conditions it (aldmDenoiser.ts).
+ *
+ * The first stage is frozen and deterministic, so each case's quantised latents and the translations of every ordered
+ * pair are computed once (`encodeCaseWithTranslations`, the plan's prepareCase).
+ *
+ * Validation: the ε-loss on fixed (case, pair, t, noise) draws with the trained and the EMA weights, and the loss of
+ * predicting no noise at all as the input-blind baseline; the standard deviation of the validation latents, the
+ * figure a latent scale of 1/std would divide by.
+ */
+import type { AldmUNet, VQModel } from '../../models/aldm/index.js';
+import type { Module } from '../../nn/index.js';
+import { drawStepsAndNoise, type DiffusionBatch, type DiffusionSchedule } from '../../pipelines/index.js';
+import { DDPMScheduler, parseDDPMSchedulerConfig } from '../../schedulers/index.js';
+import { F, Generator, noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
+import type { StepResult, TrainingCase, TrainingSession, ValidationOptions } from '../../training/index.js';
+import type { AldmConfig } from './aldmConfig.js';
+import { UNET } from './aldmConfig.js';
+import { contrastsInClassOrder } from './autoencoderSession.js';
+import { drawPairs, encodeCase } from './spadeSession.js';
+
+/** Every ordered pair of distinct classes, target by target: the layout of the cached translations. */
+export function orderedPairs(classes: number): { source: number; target: number }[] {
+  const pairs: { source: number; target: number }[] = [];
+  for (let target = 0; target < classes; target++) {
+    for (let source = 0; source < classes; source++) if (source !== target) pairs.push({ source, target });
+  }
+  return pairs;
+}
+
+/**
+ * A case's images (class order) → `target`: their quantised latents, contrast after contrast; `conditions`: the MS-SPADE
+ * translation of every ordered pair, in `orderedPairs` order. Unscaled (the first stage's own units).
+ */
+export function encodeCaseWithTranslations(model: VQModel, batch: DiffusionBatch): DiffusionBatch {
+  return tidy(() => {
+    const encoded = encodeCase(model, batch);
+    const latents = contrastsInClassOrder(encoded);
+    const { zChannels } = model.config;
+    const classes = latents.shape[1] / zChannels;
+    const translations = orderedPairs(classes).map(({ source, target }) =>
+      model.translate(latents.narrow(1, source * zChannels, zChannels).to(model.dtype), [target]).float());
+    return { conditions: F.cat(translations, 1), target: latents };
+  });
+}
+
+/** The U-Net's input latents and class for each sample's (source, target), scaled. */
+function pairInputs(batch: DiffusionBatch, pairs: readonly { source: number; target: number }[], config: AldmConfig) {
+  const { zChannels } = config.autoencoder;
+  const all = orderedPairs(config.contrasts.length);
+  const scale = config.latentScale ?? 1;
+  return tidy(() => {
+    const pick = (t: Tensor, i: number, slot: number) => t.narrow(0, i, 1).narrow(1, slot * zChannels, zChannels);
+    const clean = F.cat(pairs.map((p, i) => pick(batch.target, i, p.target)), 0).mul(scale);
+    const source = F.cat(pairs.map((p, i) => pick(batch.target, i, p.source)), 0).mul(scale);
+    const translated = F.cat(pairs.map((p, i) => pick(batch.conditions, i,
+      all.findIndex((q) => q.source === p.source && q.target === p.target))), 0).mul(scale);
+    const condition = config.unet.concat === 'paper' ? translated : F.cat([source, translated], 1);
+    const classes = tensor(BigInt64Array.from(pairs, (p) => BigInt(p.target)));
+    return { clean, condition, classes };
+  });
+}
+
+export function latentDiffusionSession(networks: Readonly<Record<string, Module>>, config: AldmConfig, schedule: DiffusionSchedule,
+  options: ValidationOptions): TrainingSession {
+  const unet = networks[UNET] as AldmUNet;
+  const scheduler = new DDPMScheduler(parseDDPMSchedulerConfig({ ...schedule }));
+  const classes = config.contrasts.length;
+
+  /** ε-loss of the U-Net for these pairs, with these timesteps and noise. */
+  const loss = (batch: DiffusionBatch, pairs: readonly { source: number; target: number }[], draw: (clean: Tensor) => { steps: Tensor; noise: Tensor }) =>
+    tidy(() => {
+      const { clean, condition, classes: labels } = pairInputs(batch, pairs, config);
+      const { steps, noise } = draw(clean);
+      const noisy = scheduler.addNoise(clean, noise, Array.from(steps.toTypedArray<'int64'>(), Number));
+      const input = F.cat([noisy, condition], 1);
+      return F.mseLoss(unet.forward(input.to(unet.dtype), steps, labels).float(), noise);
+    });
+
+  /** Fixed validation draws: (case, pair, generator seed), drawn once from the split's seed. */
+  let fixed: { case: TrainingCase; pair: { source: number; target: number }; seed: number }[] | undefined;
+  const validationLoss = () => noGrad(() => fixed!.reduce((sum, draw) => {
+    const generator = new Generator(draw.seed);
+    try {
+      return sum + loss(draw.case.batch, [draw.pair], (clean) => drawStepsAndNoise(clean, generator, schedule.numTrainTimesteps)).item();
+    } finally {
+      generator.dispose();
+    }
+  }, 0) / fixed!.length);
+
+  return {
+    step(batch, context): StepResult {
+      const pairs = drawPairs(context.draws, batch.target.shape[0], classes);
+      const value = loss(batch, pairs, (clean) => drawStepsAndNoise(clean, context.draws, schedule.numTrainTimesteps));
+      context.update(UNET, value);
+      return { loss: value.item() };
+    },
+
+    validate(context) {
+      if (fixed === undefined) {
+        const generator = new Generator(context.splitSeed + 1);
+        try {
+          fixed = Array.from({ length: options.triples }, (_, i) => ({
+            case: context.cases[i % context.cases.length],
+            pair: drawPairs(generator, 1, classes)[0],
+            seed: context.splitSeed * 1000 + i + 1,
+          }));
+        } finally {
+          generator.dispose();
+        }
+      }
+      const trained = validationLoss();
+      const averaged = context.averaged(validationLoss);
+      const baselineLoss = noGrad(() => fixed!.reduce((sum, draw) => {
+        const generator = new Generator(draw.seed);
+        try {
+          return sum + tidy(() => {
+            const { clean } = pairInputs(draw.case.batch, [draw.pair], config);
+            return drawStepsAndNoise(clean, generator, schedule.numTrainTimesteps).noise.square().mean().item();
+          });
+        } finally {
+          generator.dispose();
+        }
+      }, 0) / fixed!.length);
+      const latentStd = tidy(() => {
+        const values = F.cat(context.cases.map((c) => c.batch.target.reshape([-1])), 0);
+        const mean = values.mean();
+        return values.sub(mean).square().mean().sqrt().item();
+      });
+      return { loss: trained, lossEma: averaged, baselineLoss, measures: { latentStd: latentStd * (config.latentScale ?? 1) } };
+    },
+  };
+}
