@@ -7,19 +7,22 @@
 #   STAGE1_STEPS=1000 STAGES=autoencoder THREADS=1 bash scripts/quality/aldm-phantom.sh
 #
 # Each stage is a run folder under OUT (default quality-output/aldm-phantom): stage1/ (the VQ-GAN autoencoder), stage2/
-# (MS-SPADE on stage1's frozen autoencoder). A stage already trained to its steps is kept; one trained to fewer is
+# (MS-SPADE on stage1's frozen autoencoder), stage3/ (the latent U-Net on stage2's first stage, its latent scale measured
+# when it starts). A stage already trained to its steps is kept; one trained to fewer is
 # resumed from its checkpoint, so the script can be stopped (Ctrl-C checkpoints) and run again at any time, and a
 # larger STAGE1_STEPS continues an earlier run. Every stage logs its validation in RUN/log.jsonl: stage 1 the
 # reconstruction L1 and brain PSNR per contrast with the codebook's use, stage 2 the latent L1 into each target against
-# no translation. The diffusion stage and the translation of the held-out cases follow with issue 19.
+# no translation, stage 3 the ε-loss (trained and EMA) against predicting no noise. The translation and scoring of the
+# held-out cases follow with issue 19's translate command.
 # THREADS sets the intra-op threads.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 OUT=${OUT:-quality-output/aldm-phantom}
-STAGES=${STAGES:-"autoencoder spade"}
+STAGES=${STAGES:-"autoencoder spade diffusion"}
 STAGE1_STEPS=${STAGE1_STEPS:-4000}
 STAGE2_STEPS=${STAGE2_STEPS:-2000}
+STAGE3_STEPS=${STAGE3_STEPS:-8000}
 MRSYNTH=${MRSYNTH:-"node dist/cli/main.js"}
 export MRSYNTH_THREADS=${THREADS:-${MRSYNTH_THREADS:-}}
 [ -n "$MRSYNTH_THREADS" ] || unset MRSYNTH_THREADS
@@ -55,6 +58,7 @@ for stage in $STAGES; do
   case $stage in
     autoencoder) train_stage "stage 1 (autoencoder)" "$OUT/stage1" "$STAGE1_STEPS" --stage autoencoder --preprocess "$PREPROCESS" ;;
     spade) train_stage "stage 2 (MS-SPADE)" "$OUT/stage2" "$STAGE2_STEPS" --stage spade --parent "$OUT/stage1" ;;
-    *) echo "unknown stage '$stage' (expected autoencoder, spade)" >&2; exit 1 ;;
+    diffusion) train_stage "stage 3 (latent diffusion)" "$OUT/stage3" "$STAGE3_STEPS" --stage diffusion --parent "$OUT/stage2" ;;
+    *) echo "unknown stage '$stage' (expected autoencoder, spade, diffusion)" >&2; exit 1 ;;
   esac
 done

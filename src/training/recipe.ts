@@ -100,6 +100,12 @@ export interface TrainingPlan {
    * gradients; the trainer frees the case's own tensors afterwards.
    */
   prepareCase?(batch: DiffusionBatch): DiffusionBatch;
+  /**
+   * For a new run, once its cases are prepared: what the plan measures on the training cases (ALDM's latent scale),
+   * as changes to the method's config. The trainer records them in run.json before the first step, and `session` is
+   * built after this call, so it sees them; a resumed run has them in its config already.
+   */
+  calibrate?(cases: readonly TrainingCase[]): Readonly<Record<string, unknown>> | undefined;
   /** A few words on what is trained, for messages (e.g. "4-channel cWDM"). */
   readonly description: string;
   /** The step and validation over the networks forward and backward run through (bfloat16 copies in bf16). */

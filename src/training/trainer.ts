@@ -117,16 +117,22 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
     config = cases.config;
     trainables = new Trainables(plan, config.training, who);
     const cadence = config.training.cadence!;
-    const session = plan.session(trainables.working, { triples: cadence.valTriples, sampleSteps: cadence.valSampleSteps });
     const components = trainables.components({ data, ...streams.checkpointed, global: Generator.global() });
     const { train: trainCases, validation: validationCases } = cases;
     const order = new DataOrder(trainCases.length, data);
     const trainIds = trainCases.map((c) => c.id);
     let step = 0;
     let log: TrainingLog;
+    // The cases are prepared once the networks hold what they are prepared with: the parent's weights (a new run),
+    // or the checkpoint's (a resumed one).
+    const prepareCases = () => {
+      if (plan.prepareCase === undefined) return;
+      for (const list of [trainCases, validationCases]) for (let i = 0; i < list.length; i++) list[i] = prepareTrainingCase(list[i], plan);
+    };
     if (saved !== undefined) {
       step = await restoreCheckpoint(run, components, order, trainIds);
       trainables.restored();
+      prepareCases();
       checkResumedLearningRate(run, step);
       if (step >= config.training.steps) {
         callbacks.onNotice?.(`the run is at step ${step} already, not below the ${config.training.steps} asked for; nothing to train`);
@@ -135,14 +141,18 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
       await writeRunConfig(out, config);
       log = await TrainingLog.resume(join(out, RUN_FILES.log), step);
     } else {
+      prepareCases();
+      // What a new run measures on its training cases (ALDM's latent scale) becomes part of its config before run.json is written.
+      const measured = plan.calibrate?.(trainCases);
+      if (measured !== undefined) {
+        const methodConfig = recipe.parseConfig({ ...(config.methodConfig as object), ...measured }, run.roles);
+        config = parseRunConfig({ ...config, methodConfig });
+      }
       onWrite();
       await writeRunConfig(out, config);
       log = await TrainingLog.create(join(out, RUN_FILES.log));
     }
-    // Only now do the networks hold what the cases are prepared with: the parent's weights, or the checkpoint's.
-    if (plan.prepareCase !== undefined) {
-      for (const list of [trainCases, validationCases]) for (let i = 0; i < list.length; i++) list[i] = prepareTrainingCase(list[i], plan);
-    }
+    const session = plan.session(trainables.working, { triples: cadence.valTriples, sampleSteps: cadence.valSampleSteps });
 
     const { valEvery, checkpointEvery } = cadence;
     const decay = config.training.lrDecay;

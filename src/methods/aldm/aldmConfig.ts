@@ -78,9 +78,10 @@ export interface AldmConfig {
   /**
    * The U-Net's latents are the first stage's times this (latent diffusion's `scale_factor`): target, source and
    * translation alike; decoding divides it out. Absent: 1, the reference's (left out so that configs without it keep
-   * their hash).
+   * their hash). 'measured': a new diffusion run's, until training measures it (1 / the latents' standard deviation
+   * over the training cases) and records the number.
    */
-  readonly latentScale?: number;
+  readonly latentScale?: number | 'measured';
   /** How a run trained here trains its stage; absent for an imported model. */
   readonly training?: AldmTraining;
 }
@@ -149,8 +150,8 @@ export function parseAldmConfig(raw: unknown, conditions?: readonly Contrast[]):
   }
   const training = given.training === undefined ? undefined : parseAldmTraining(given.training, `${where}: training`);
   const latentScale = given.latentScale ?? 1;
-  assert(typeof latentScale === 'number' && Number.isFinite(latentScale) && latentScale > 0,
-    () => `${where}: latentScale must be a number > 0, got ${JSON.stringify(given.latentScale)}`);
+  assert(latentScale === 'measured' || (typeof latentScale === 'number' && Number.isFinite(latentScale) && latentScale > 0),
+    () => `${where}: latentScale must be a number > 0 or 'measured', got ${JSON.stringify(given.latentScale)}`);
   return deepFreeze({ autoencoder, unet, contrasts, ...(latentScale !== 1 && { latentScale }), ...(training !== undefined && { training }) });
 }
 

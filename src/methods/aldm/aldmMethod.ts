@@ -49,6 +49,9 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
   checkRun(config, where) {
     const intensity = config.preprocess.steps.filter((s) => s.kind === 'intensity');
     assert(intensity.length === 1, () => `${where}: an ALDM run must map each contrast's intensities exactly once, got ${intensity.length} intensity steps`);
+    const { latentScale } = parseAldmConfig(config.methodConfig);
+    assert(latentScale !== 'measured', () => `${where}: the run's latent scale was never measured (it is recorded when its training starts); `
+      + 'the run folder is incomplete');
     assert(config.schedule.predictionType === 'epsilon', () => `${where}: an ALDM U-Net predicts ε, but the run's schedule says '${config.schedule.predictionType}'`);
     const { contrasts } = parseAldmConfig(config.methodConfig, config.conditions);
     assert(contrasts.includes(config.target), () => `${where}: the target ${config.target} is not one of the model's contrasts (${contrasts.join(', ')})`);
@@ -75,7 +78,7 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
     const vqgan = networks[AUTOENCODER] as VQModel;
     const denoiser = new AldmDenoiser(unet, vqgan, parsed.contrasts.indexOf(config.target));
     // Unbounded: the reference neither clips x̂₀ nor clamps its outputs (its [−1, 1] units are not clipped either).
-    return new DiffusionPipeline(denoiser, aldmCodec(vqgan, aldmImageMultiple(parsed), parsed.latentScale), { schedule: config.schedule });
+    return new DiffusionPipeline(denoiser, aldmCodec(vqgan, aldmImageMultiple(parsed), parsed.latentScale === 'measured' ? Number.NaN : parsed.latentScale), { schedule: config.schedule });
   },
 
   // The reference publishes its first stage (stage-1 and stage-2 Lightning checkpoints), not its diffusion U-Net.

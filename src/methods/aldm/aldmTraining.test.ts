@@ -165,7 +165,7 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     }
   });
 
-  test('stage 3 resumed midway ends bit for bit like the uninterrupted run (U-Net, its EMA, AdamW, draws)', async () => {
+  test('stage 3 measures its latent scale, and resumed midway ends bit for bit like the uninterrupted run (U-Net, its EMA, AdamW, draws)', async () => {
     const parent = join(root, 'spade-run');
     const run = (name: string, steps: number) => ({ out: join(root, name), data: brats, config: 'tiny', steps, checkpointEvery: 2, parent,
       valSampleSteps: 0, methodOptions: { stage: 'diffusion' } });
@@ -176,6 +176,13 @@ describe('ALDM stage 1 (autoencoder) training', () => {
       const [a, b] = await Promise.all([fs.readFile(join(root, 'ldm-whole', file)), fs.readFile(join(root, 'ldm-halves', file))]);
       assert.ok(a.equals(b), `${file} differs between the uninterrupted and the resumed stage-3 run`);
     }
+    // Without --latent-scale the run measured its own: 1 / the training latents' standard deviation, recorded; the
+    // validation latents come out near unit variance with it.
+    const { latentScale } = parseAldmConfig((await readRunConfig(join(root, 'ldm-whole'))).methodConfig);
+    assert.ok(typeof latentScale === 'number' && latentScale > 1, `measured latent scale ${latentScale}`);
+    const validation = (await TrainingLog.read(join(root, 'ldm-whole', RUN_FILES.log))).find((e) => e.kind === 'validation');
+    const std = validation?.kind === 'validation' ? validation.measures!.latentStd : Number.NaN;
+    assert.ok(std > 0.5 && std < 2, `validation latents' standard deviation after scaling: ${std}`);
     await assert.rejects(train(aldmTraining, { ...run('refused', 2), parent: join(root, 'brats-run') }),
       /the parent run trained stage autoencoder; stage diffusion is trained on a stage-spade run/);
   });

@@ -21,7 +21,7 @@ import {
 import { autoencoderSession } from './autoencoderSession.js';
 import { CodeUsage } from './codeUsage.js';
 import { encodeCase, spadeSession } from './spadeSession.js';
-import { encodeCaseWithTranslations, latentDiffusionSession } from './latentDiffusionSession.js';
+import { encodeCaseWithTranslations, latentDiffusionSession, latentStandardDeviation } from './latentDiffusionSession.js';
 
 /** Weight files of a stage-1 run: the autoencoder, as `convert --part autoencoder` writes it too. */
 const AUTOENCODER_FILE = 'autoencoder.safetensors';
@@ -103,8 +103,8 @@ const METHOD_OPTIONS: readonly MethodOption[] = [
     },
   },
   {
-    name: 'latent-scale', description: 'stage 3: the U-Net\'s latents are the first stage\'s times this (default 1, the reference\'s; '
-      + 'a stage-3 run logs the latents\' standard deviation as latentStd, whose inverse makes them unit-variance)',
+    name: 'latent-scale', description: 'stage 3: the U-Net\'s latents are the first stage\'s times this (default: 1 / their standard '
+      + 'deviation over the training cases, measured when a new run starts and recorded; 1 is the reference\'s)',
     parse: (value, flag) => {
       const n = nonNegative(value, flag);
       assert(n > 0, () => `${flag} must be > 0, got '${value}'`);
@@ -143,7 +143,9 @@ function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, options: Rea
   if (stage !== 'autoencoder') {
     const stray = ['codebook-weight', 'gan-start', 'gan-weight', 'reseed-every'].find((name) => options[name] !== undefined);
     assert(stray === undefined, () => `train aldm: --${stray} is an option of the autoencoder stage, not of stage ${stage}`);
-    return parseAldmConfig({ ...base, ...(latentScale !== undefined && { latentScale }), training: { stage } }, roles.conditions);
+    // A new diffusion run measures its latent scale unless given one; a recorded run keeps its own.
+    const scale = latentScale ?? (stage === 'diffusion' && recorded?.training?.stage !== 'diffusion' ? 'measured' : base.latentScale);
+    return parseAldmConfig({ ...base, ...(scale !== undefined && { latentScale: scale }), training: { stage } }, roles.conditions);
   }
   const previous = recorded?.training?.stage === stage ? recorded.training as AldmAutoencoderTraining : undefined;
   const ganStart = (options['gan-start'] as number | undefined) ?? previous?.gan?.start;
@@ -237,6 +239,7 @@ function spadePlan(config: AldmConfig, _schedule: RunSchedule): TrainingPlan {
  * the run's autoencoder.safetensors is the parent's, so the run samples by itself.
  */
 function diffusionPlan(config: AldmConfig, schedule: RunSchedule): TrainingPlan {
+  let latentScale = config.latentScale;
   const autoencoder = new VQModel(config.autoencoder);
   const unet = new AldmUNet(config.unet);
   const unetParameters = unet.numParameters();
@@ -262,7 +265,15 @@ function diffusionPlan(config: AldmConfig, schedule: RunSchedule): TrainingPlan 
       return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
     },
     prepareCase: (batch) => encodeCaseWithTranslations(autoencoder, batch),
-    session: (working, validation) => latentDiffusionSession(working, config, schedule, validation),
+    calibrate(cases) {
+      if (latentScale !== 'measured') return undefined;
+      const std = latentStandardDeviation(cases);
+      assert(std > 0 && Number.isFinite(std), () => `train aldm: the training cases' latents have standard deviation ${std}; `
+        + 'the first stage maps every case to one code. Retrain it, or give --latent-scale');
+      latentScale = 1 / std;
+      return { latentScale };
+    },
+    session: (working, validation) => latentDiffusionSession(working, { ...config, latentScale }, schedule, validation),
   };
 }
 

@@ -17,6 +17,7 @@ import { drawStepsAndNoise, type DiffusionBatch, type DiffusionSchedule } from '
 import { DDPMScheduler, parseDDPMSchedulerConfig } from '../../schedulers/index.js';
 import { F, Generator, noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
 import type { StepResult, TrainingCase, TrainingSession, ValidationOptions } from '../../training/index.js';
+import { assert } from '../../util/index.js';
 import type { AldmConfig } from './aldmConfig.js';
 import { UNET } from './aldmConfig.js';
 import { contrastsInClassOrder } from './autoencoderSession.js';
@@ -48,10 +49,9 @@ export function encodeCaseWithTranslations(model: VQModel, batch: DiffusionBatch
 }
 
 /** The U-Net's input latents and class for each sample's (source, target), scaled. */
-function pairInputs(batch: DiffusionBatch, pairs: readonly { source: number; target: number }[], config: AldmConfig) {
+function pairInputs(batch: DiffusionBatch, pairs: readonly { source: number; target: number }[], config: AldmConfig, scale: number) {
   const { zChannels } = config.autoencoder;
   const all = orderedPairs(config.contrasts.length);
-  const scale = config.latentScale ?? 1;
   return tidy(() => {
     const pick = (t: Tensor, i: number, slot: number) => t.narrow(0, i, 1).narrow(1, slot * zChannels, zChannels);
     const clean = F.cat(pairs.map((p, i) => pick(batch.target, i, p.target)), 0).mul(scale);
@@ -64,8 +64,18 @@ function pairInputs(batch: DiffusionBatch, pairs: readonly { source: number; tar
   });
 }
 
+/** The standard deviation of the cases' quantised latents (every contrast, every voxel), unscaled. */
+export function latentStandardDeviation(cases: readonly TrainingCase[]): number {
+  return tidy(() => {
+    const values = F.cat(cases.map((c) => c.batch.target.reshape([-1])), 0);
+    return values.sub(values.mean()).square().mean().sqrt().item();
+  });
+}
+
 export function latentDiffusionSession(networks: Readonly<Record<string, Module>>, config: AldmConfig, schedule: DiffusionSchedule,
   options: ValidationOptions): TrainingSession {
+  assert(typeof config.latentScale !== 'string', () => 'latentDiffusionSession: the latent scale must be measured before training');
+  const scale = config.latentScale ?? 1;
   const unet = networks[UNET] as AldmUNet;
   const scheduler = new DDPMScheduler(parseDDPMSchedulerConfig({ ...schedule }));
   const classes = config.contrasts.length;
@@ -73,7 +83,7 @@ export function latentDiffusionSession(networks: Readonly<Record<string, Module>
   /** ε-loss of the U-Net for these pairs, with these timesteps and noise. */
   const loss = (batch: DiffusionBatch, pairs: readonly { source: number; target: number }[], draw: (clean: Tensor) => { steps: Tensor; noise: Tensor }) =>
     tidy(() => {
-      const { clean, condition, classes: labels } = pairInputs(batch, pairs, config);
+      const { clean, condition, classes: labels } = pairInputs(batch, pairs, config, scale);
       const { steps, noise } = draw(clean);
       const noisy = scheduler.addNoise(clean, noise, Array.from(steps.toTypedArray<'int64'>(), Number));
       const input = F.cat([noisy, condition], 1);
@@ -118,19 +128,14 @@ export function latentDiffusionSession(networks: Readonly<Record<string, Module>
         const generator = new Generator(draw.seed);
         try {
           return sum + tidy(() => {
-            const { clean } = pairInputs(draw.case.batch, [draw.pair], config);
+            const { clean } = pairInputs(draw.case.batch, [draw.pair], config, scale);
             return drawStepsAndNoise(clean, generator, schedule.numTrainTimesteps).noise.square().mean().item();
           });
         } finally {
           generator.dispose();
         }
       }, 0) / fixed!.length);
-      const latentStd = tidy(() => {
-        const values = F.cat(context.cases.map((c) => c.batch.target.reshape([-1])), 0);
-        const mean = values.mean();
-        return values.sub(mean).square().mean().sqrt().item();
-      });
-      return { loss: trained, lossEma: averaged, baselineLoss, measures: { latentStd: latentStd * (config.latentScale ?? 1) } };
+      return { loss: trained, lossEma: averaged, baselineLoss, measures: { latentStd: latentStandardDeviation(context.cases) * scale } };
     },
   };
 }
