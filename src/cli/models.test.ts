@@ -37,6 +37,21 @@ describe('mrsynth models info', () => {
     assert.deepEqual(info.parameters.parts.find(({ part }) => part === 'input blocks'), { part: 'input blocks', parameters: 23_246_208 - 8 * 64 * 27 });
   });
 
+  test('aldm code: the reference\'s counts per part, and the PatchGANs only training uses (issue 18, checked on the reference)', () => {
+    const run = mrsynth('models', 'info', '--model', 'aldm', '--config', 'code', '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const { parameters, trainingOnly } = JSON.parse(run.stdout) as {
+      parameters: { parts: { part: string; parameters: number }[]; total: number }; trainingOnly: { part: string; parameters: number }[];
+    };
+    assert.deepEqual(Object.fromEntries(parameters.parts.map((p) => [p.part, p.parameters])), {
+      encoder: 2_238_340, decoder: 4_230_721, codebook: 32_768, quant_conv: 20, post_quant_conv: 20, 'MS-SPADE': 18_932_428,
+      'U-Net input blocks': 5_978_752, 'U-Net middle': 7_607_296, 'U-Net output blocks': 19_266_432, 'U-Net time embedding': 328_704,
+      'U-Net label embedding': 2_048, 'U-Net head': 14_084,
+    });
+    assert.equal(parameters.total, 25_434_297 + 33_197_316);
+    assert.deepEqual(trainingOnly, [{ part: 'PatchGAN, image (stage 1)', parameters: 2_771_873 }, { part: 'PatchGAN, latent (stage 2)', parameters: 2_843_557 }]);
+  });
+
   test('refusals name the bad value and what was expected', () => {
     const preset = mrsynth('models', 'info', '--model', 'cwdm', '--config', 'huge');
     assert.equal(preset.status, 1);

@@ -37,11 +37,13 @@ export function registerModelsCommand(program: Command): void {
       const parts = family.parameterCounts(networks);
       for (const network of Object.values(networks)) network.dispose();
       const total = parts.reduce((sum, { parameters }) => sum + parameters, 0);
+      const trainingOnly = family.trainingParameterCounts?.(config) ?? [];
       if (flags.json) {
-        console.log(JSON.stringify({ model: flags.model, preset: flags.config, config, parameters: { parts, total } }, null, 2));
+        console.log(JSON.stringify({ model: flags.model, preset: flags.config, config, parameters: { parts, total },
+          ...(trainingOnly.length > 0 && { trainingOnly }) }, null, 2));
         return;
       }
-      const width = Math.max(...parts.map(({ part }) => part.length), 'total'.length);
+      const width = Math.max(...[...parts, ...trainingOnly].map(({ part }) => part.length), 'total'.length);
       const count = (n: number) => n.toLocaleString('en-US').padStart(total.toLocaleString('en-US').length);
       console.log(`model   ${flags.model}: ${family.description}`);
       console.log(`config  ${flags.config}${flags.conditions === undefined ? '' : ` with ${flags.conditions} conditions`}`);
@@ -49,6 +51,10 @@ export function registerModelsCommand(program: Command): void {
       console.log('parameters');
       for (const { part, parameters } of parts) console.log(`  ${part.padEnd(width)}  ${count(parameters)}`);
       console.log(`  ${'total'.padEnd(width)}  ${count(total)}`);
+      if (trainingOnly.length > 0) {
+        console.log('training only (in checkpoints, not in the run\'s weights)');
+        for (const { part, parameters } of trainingOnly) console.log(`  ${part.padEnd(width)}  ${count(parameters)}`);
+      }
     });
 }
 

@@ -47,6 +47,8 @@ export interface SynthesisMethod<Config = unknown> {
   buildNetworks(config: Config): Record<string, Module>;
   /** Parameters per part of the built networks, in the order the reference reports them; every parameter in one part. */
   parameterCounts(networks: Record<string, Module>): ParameterPart[];
+  /** Parameters of the networks only training uses (discriminators), which no run's weights hold. */
+  trainingParameterCounts?(config: Config): ParameterPart[];
   /** Refuses a run whose envelope this method cannot serve (e.g. intensity units it was not built for); `where` names the run. */
   checkRun(config: AnyRunConfig, where: string): void;
   /** The run's pipeline, each network's weights loaded strictly from `weights` (network name → tensors, as run.json names them). */

@@ -5,7 +5,7 @@
  */
 import { loadRawIntoModule, type Module } from '../../nn/index.js';
 import {
-  AldmUNet, VQModel, aldmUNetParameterCounts, vqModelParameterCounts,
+  AldmUNet, VQModel, aldmUNetParameterCounts, imageDiscriminator, latentDiscriminator, vqModelParameterCounts,
 } from '../../models/aldm/index.js';
 import { DiffusionPipeline } from '../../pipelines/index.js';
 import type { AnyRunConfig } from '../../runs/index.js';
@@ -44,6 +44,13 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
       { part: 'U-Net label embedding', parameters: unet.labelEmbedding },
       { part: 'U-Net head', parameters: unet.head },
     ];
+  },
+
+  trainingParameterCounts(config) {
+    const discriminators = { 'PatchGAN, image (stage 1)': imageDiscriminator(config.autoencoder), 'PatchGAN, latent (stage 2)': latentDiscriminator(config.autoencoder) };
+    const parts = Object.entries(discriminators).map(([part, network]) => ({ part, parameters: network.numParameters() }));
+    for (const network of Object.values(discriminators)) network.dispose();
+    return parts;
   },
 
   checkRun(config, where) {
