@@ -27,6 +27,22 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     out: join(root, out), data: brats, config: 'tiny', steps: 6, preprocess: PREPROCESS, valSampleSteps: 0, ...extra,
   });
 
+  /**
+   * Trains `run('whole', steps)` in one go and `run('halves', …)` to half the steps and then resumed to all of them, and
+   * asserts that both end with the same checkpoint and weights file, byte for byte. Returns the uninterrupted run's result.
+   */
+  async function trainWholeAndInHalves(run: (name: string, steps: number) => TrainOptions, steps: number, weightsFile: string) {
+    const whole = await train(aldmTraining, run('whole', steps));
+    const halves = run('halves', steps / 2);
+    await train(aldmTraining, halves);
+    await train(aldmTraining, { out: halves.out, resume: true, steps });
+    for (const file of [RUN_FILES.checkpoint, weightsFile]) {
+      const [a, b] = await Promise.all([fs.readFile(join(run('whole', steps).out, file)), fs.readFile(join(halves.out, file))]);
+      assert.ok(a.equals(b), `${file} differs between the uninterrupted and the resumed run (${halves.out})`);
+    }
+    return whole;
+  }
+
   before(async () => {
     root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-aldm-train-'));
     brats = join(root, 'brats');
@@ -78,14 +94,8 @@ describe('ALDM stage 1 (autoencoder) training', () => {
   test('with the GAN on, a run resumed midway ends bit for bit like the uninterrupted one (both optimisers, draws, data order)', async () => {
     // Re-seeding every 4 steps puts a window across the checkpoint at step 3.
     const gan = { 'gan-start': 2, 'gan-weight': 0.5, 'reseed-every': 4 };
-    const whole = await train(aldmTraining, options('whole', { steps: 6, checkpointEvery: 3, methodOptions: gan }));
+    const whole = await trainWholeAndInHalves((name, steps) => options(name, { steps, checkpointEvery: 3, methodOptions: gan }), 6, 'autoencoder.safetensors');
     assert.deepEqual(parseAldmConfig(whole.config.methodConfig).training, { stage: 'autoencoder', codebookWeight: 1, gan: { start: 2, weight: 0.5 }, reseedEvery: 4 });
-    await train(aldmTraining, options('halves', { steps: 3, checkpointEvery: 3, methodOptions: gan }));
-    await train(aldmTraining, { out: join(root, 'halves'), resume: true, steps: 6 });
-    for (const file of [RUN_FILES.checkpoint, 'autoencoder.safetensors']) {
-      const [a, b] = await Promise.all([fs.readFile(join(root, 'whole', file)), fs.readFile(join(root, 'halves', file))]);
-      assert.ok(a.equals(b), `${file} differs between the uninterrupted and the resumed run`);
-    }
     // The steps as logged (the first half's run also validated at its last step, the uninterrupted one did not).
     const log = (dir: string) => TrainingLog.read(join(root, dir, RUN_FILES.log))
       .then((entries) => entries.filter((e) => e.kind === 'train').map(({ seconds: _s, ...rest }) => rest));
@@ -124,15 +134,8 @@ describe('ALDM stage 1 (autoencoder) training', () => {
 
   test('stage 2 resumed midway ends bit for bit like the uninterrupted run', async () => {
     const parent = join(root, 'brats-run');
-    const run = (out: string, steps: number) => ({ out: join(root, out), data: brats, config: 'tiny', steps, checkpointEvery: 2, parent,
-      valSampleSteps: 0, methodOptions: { stage: 'spade' } });
-    await train(aldmTraining, run('spade-whole', 4));
-    await train(aldmTraining, run('spade-halves', 2));
-    await train(aldmTraining, { out: join(root, 'spade-halves'), resume: true, steps: 4 });
-    for (const file of [RUN_FILES.checkpoint, 'autoencoder.safetensors']) {
-      const [a, b] = await Promise.all([fs.readFile(join(root, 'spade-whole', file)), fs.readFile(join(root, 'spade-halves', file))]);
-      assert.ok(a.equals(b), `${file} differs between the uninterrupted and the resumed stage-2 run`);
-    }
+    await trainWholeAndInHalves((name, steps) => ({ out: join(root, `spade-${name}`), data: brats, config: 'tiny', steps, checkpointEvery: 2, parent,
+      valSampleSteps: 0, methodOptions: { stage: 'spade' } }), 4, 'autoencoder.safetensors');
   });
 
   test('stage 3 trains the U-Net on the stage-2 run: ε-loss below the no-noise baseline, EMA, a run that samples by itself', async () => {
@@ -167,15 +170,9 @@ describe('ALDM stage 1 (autoencoder) training', () => {
 
   test('stage 3 measures its latent scale, and resumed midway ends bit for bit like the uninterrupted run (U-Net, its EMA, AdamW, draws)', async () => {
     const parent = join(root, 'spade-run');
-    const run = (name: string, steps: number) => ({ out: join(root, name), data: brats, config: 'tiny', steps, checkpointEvery: 2, parent,
-      valSampleSteps: 0, methodOptions: { stage: 'diffusion' } });
-    await train(aldmTraining, run('ldm-whole', 4));
-    await train(aldmTraining, run('ldm-halves', 2));
-    await train(aldmTraining, { out: join(root, 'ldm-halves'), resume: true, steps: 4 });
-    for (const file of [RUN_FILES.checkpoint, 'unet.safetensors']) {
-      const [a, b] = await Promise.all([fs.readFile(join(root, 'ldm-whole', file)), fs.readFile(join(root, 'ldm-halves', file))]);
-      assert.ok(a.equals(b), `${file} differs between the uninterrupted and the resumed stage-3 run`);
-    }
+    const run = (name: string, steps: number): TrainOptions => ({ out: join(root, `ldm-${name}`), data: brats, config: 'tiny', steps, checkpointEvery: 2,
+      parent, valSampleSteps: 0, methodOptions: { stage: 'diffusion' } });
+    await trainWholeAndInHalves(run, 4, 'unet.safetensors');
     // Without --latent-scale the run measured its own: 1 / the training latents' standard deviation, recorded; the
     // validation latents come out near unit variance with it.
     const { latentScale } = parseAldmConfig((await readRunConfig(join(root, 'ldm-whole'))).methodConfig);
