@@ -144,7 +144,7 @@ async function runTrain(recipe: TrainingRecipe, flags: TrainFlags): Promise<void
       memoryLimit: flags.maxMemory === undefined ? undefined : flags.maxMemory * 2 ** 30, signal: controller.signal,
     }, {
       onStart: (info) => {
-        process.stderr.write(`${who}: ${info.config.target} from ${info.config.conditions.join(', ')}; ${info.trainCases} training and `
+        process.stderr.write(`${who}: ${info.task}, ${info.networks}; ${info.trainCases} training and `
           + `${info.validationCases} validation cases on a ${info.grid.join('×')} grid; lr ${describeLearningRate(info.config.training)}; precision ${info.config.training.precision}; `
           + `about ${formatGiB(info.memory.total)} of memory${info.startStep > 0 ? `; resuming at step ${info.startStep}` : ''}\n`);
         bar.start(info.config.training.steps, info.startStep, { loss: '-', lr: '-', rate: '-', val: '-' });

@@ -49,6 +49,8 @@ export interface TrainingRecipe<Config = unknown> {
    * user asked for (undefined if nothing), which a method that learns every target may not need.
    */
   roles(dataset: Dataset, target: Contrast | undefined): ConditionalRoles;
+  /** What a run of these roles learns, in a few words (default: "TARGET from CONDITIONS"). */
+  describeTask?(roles: ConditionalRoles): string;
   /** Settings of this method's training beyond the generic ones, offered as command-line flags. */
   readonly methodOptions?: readonly MethodOption[];
   /** The preprocessing of a new run: what the user gave (anything parsePreprocessConfig accepts) over the method's default. */

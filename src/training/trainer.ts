@@ -43,6 +43,9 @@ export interface TrainOptions extends RunOptions {
 
 export interface TrainStartInfo {
   readonly config: RunConfig;
+  /** What the run learns (e.g. "t1ce from t1, t2, flair") and with which networks. */
+  readonly task: string;
+  readonly networks: string;
   readonly startStep: number;
   readonly trainCases: number;
   readonly validationCases: number;
@@ -160,8 +163,9 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
       callbacks.onNotice?.(`the learning-rate decay ends at step ${decay.to}; the ${config.training.steps - decay.to} step(s) after it `
         + `train at its final rate, ${decay.final}`);
     }
+    const roles = { target: config.target, conditions: config.conditions };
     callbacks.onStart?.({
-      config, startStep: step, trainCases: trainCases.length, validationCases: validationCases.length, grid: trainCases[0].shape, memory: cases.memory,
+      config, task: recipe.describeTask?.(roles) ?? `${roles.target} from ${roles.conditions.join(', ')}`, networks: plan.description, startStep: step, trainCases: trainCases.length, validationCases: validationCases.length, grid: trainCases[0].shape, memory: cases.memory,
     });
 
     const live = trainables;

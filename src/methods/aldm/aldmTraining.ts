@@ -285,6 +285,7 @@ export const aldmTraining: TrainingRecipe<AldmConfig> = {
   schedule: REFERENCE_SCHEDULE,
   parseConfig: parseTrainingConfig,
   roles: aldmRoles,
+  describeTask: (roles) => `every ordered pair of ${roleContrasts(roles).join(', ')}`,
   methodOptions: METHOD_OPTIONS,
   // The reference's preprocessing by default; every image axis must take the autoencoder's and the U-Net's halvings.
   preprocess: (raw, spacing, config) => trainingPreprocessConfig(raw ?? 'aldm', { spacing, imageMultiple: aldmImageMultiple(config) }),
