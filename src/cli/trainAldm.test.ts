@@ -38,14 +38,17 @@ describe('mrsynth train aldm', () => {
     assert.deepEqual(steps.map((e) => e.kind === 'train' && e.losses?.discriminator !== undefined), [false, true]);
   });
 
-  test('a bad value names the flag, the value and what was expected; a stage not yet built is not offered', () => {
+  test('a bad value names the flag, the value and what was expected; a later stage needs its parent', () => {
     const common = ['train', 'aldm', '--data', data, '--steps', '1', '--out', join(root, 'refused')];
     const negative = trainProcess(...common, '--gan-start', '-1');
     assert.equal(negative.status, 1);
     assert.match(negative.stderr, /--gan-start must be a step ≥ 0, got '-1'/);
-    const stage = trainProcess(...common, '--stage', 'diffusion');
+    const stage = trainProcess(...common, '--stage', 'cycle');
     assert.equal(stage.status, 1);
-    assert.match(stage.stderr, /--stage <value>' argument 'diffusion' is invalid\. Allowed choices are autoencoder/);
+    assert.match(stage.stderr, /--stage <value>' argument 'cycle' is invalid\. Allowed choices are autoencoder, spade, diffusion/);
+    const orphan = trainProcess(...common, '--stage', 'diffusion');
+    assert.equal(orphan.status, 1);
+    assert.match(orphan.stderr, /takes autoencoder from the run it is trained on top of; name that run \(parent\)/);
     const target = trainProcess(...common, '--target', 't2');
     assert.equal(target.status, 1);
     assert.match(target.stderr, /learns every target among t1, t1ce, t2, flair; it takes no target \(got t2\)/);
