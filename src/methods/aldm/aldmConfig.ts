@@ -50,6 +50,12 @@ export interface AldmAutoencoderTraining {
    * (drawn with the step's generator), so that the codebook does not collapse onto a few codes; 0: never (the reference).
    */
   readonly reseedEvery: number;
+  /**
+   * The paper's perceptual loss (the reference code builds none): MONAI's MedicalNet distance between a volume and its
+   * reconstruction, times `weight`, on the feature network in the weights file `network` (whose SHA-256 the run
+   * records, so a resumed run refuses a changed file). Absent: off.
+   */
+  readonly perceptual?: { readonly weight: number; readonly network: string; readonly sha256: string };
 }
 
 /**
@@ -165,8 +171,8 @@ function parseAldmTraining(raw: unknown, where: string): AldmTraining {
     return { stage: r.stage };
   }
   for (const key of Object.keys(r)) {
-    assert(['stage', 'codebookWeight', 'gan', 'reseedEvery'].includes(key),
-      () => `${where}: unknown key '${key}' for stage ${r.stage}; expected stage, codebookWeight, gan, reseedEvery`);
+    assert(['stage', 'codebookWeight', 'gan', 'reseedEvery', 'perceptual'].includes(key),
+      () => `${where}: unknown key '${key}' for stage ${r.stage}; expected stage, codebookWeight, gan, reseedEvery, perceptual`);
   }
   assert(typeof r.codebookWeight === 'number' && Number.isFinite(r.codebookWeight) && r.codebookWeight >= 0,
     () => `${where}.codebookWeight must be a number ≥ 0, got ${JSON.stringify(r.codebookWeight)}`);
@@ -181,7 +187,16 @@ function parseAldmTraining(raw: unknown, where: string): AldmTraining {
   }
   assert(Number.isInteger(r.reseedEvery) && (r.reseedEvery as number) >= 0,
     () => `${where}.reseedEvery must be a whole number of steps ≥ 0, got ${JSON.stringify(r.reseedEvery)}`);
-  return { stage: 'autoencoder', codebookWeight: r.codebookWeight, gan, reseedEvery: r.reseedEvery as number };
+  let perceptual: AldmAutoencoderTraining['perceptual'];
+  if (r.perceptual !== undefined) {
+    const p = r.perceptual as Record<string, unknown>;
+    assert(typeof p === 'object' && p !== null && Object.keys(p).sort().join() === 'network,sha256,weight'
+      && typeof p.weight === 'number' && Number.isFinite(p.weight) && p.weight > 0 && typeof p.network === 'string'
+      && typeof p.sha256 === 'string' && /^[0-9a-f]{64}$/.test(p.sha256),
+    () => `${where}.perceptual must be { weight > 0, network: a file, sha256: 64 hex digits }, got ${JSON.stringify(r.perceptual)}`);
+    perceptual = { weight: p.weight as number, network: p.network as string, sha256: p.sha256 as string };
+  }
+  return { stage: 'autoencoder', codebookWeight: r.codebookWeight, gan, reseedEvery: r.reseedEvery as number, ...(perceptual && { perceptual }) };
 }
 
 /** Image axes must divide by this: the autoencoder's halvings, then the U-Net's. */

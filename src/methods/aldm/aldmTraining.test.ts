@@ -3,10 +3,13 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSafetensors } from '../../io/safetensors/index.js';
+import { createHash } from 'node:crypto';
+import { loadSafetensors, saveSafetensors } from '../../io/safetensors/index.js';
+import { MEDICALNET_RESNET10, MedicalNetResNet10, parseMedicalNetConfig } from '../../models/medicalNet/index.js';
+import { moduleToRaw } from '../../nn/index.js';
 import { parseSamplerSpec } from '../../pipelines/index.js';
 import { RUN_FILES, readRun, readRunConfig, readRunWeightsFile } from '../../runs/index.js';
-import { Generator, memory, randn, setNumThreads, tidy } from '../../tensor/index.js';
+import { Generator, manualSeed, memory, randn, setNumThreads, tidy } from '../../tensor/index.js';
 import { writePhantomDataset } from '../../training/phantomDataset.testSupport.js';
 import { TrainingLog, train, type TrainOptions, type ValidationEntry } from '../../training/index.js';
 import { AUTOENCODER, DISCRIMINATOR, parseAldmConfig } from './aldmConfig.js';
@@ -82,6 +85,24 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     };
     const [without, withReseeding] = [await codesUsed('no-reseed', 0), await codesUsed('reseed', 10)];
     assert.ok(withReseeding > without, `codes in use after 40 steps: ${without} without re-seeding, ${withReseeding} with it every 10 steps`);
+  });
+
+  test('the perceptual loss on a feature network file: logged, recorded with its SHA-256, a changed file refused on resume', async () => {
+    // A seeded random width-8 MedicalNet, written as convert --feature-network writes one (weights, name and config).
+    manualSeed(21);
+    const network = new MedicalNetResNet10(parseMedicalNetConfig('tiny'));
+    const features = join(root, 'features.safetensors');
+    await saveSafetensors(features, moduleToRaw(network), { model: MEDICALNET_RESNET10, config: JSON.stringify(network.config) });
+    network.dispose();
+    const result = await train(aldmTraining, options('perceptual', { steps: 2, methodOptions: { perceptual: features, 'perceptual-weight': 0.5 } }));
+    const { perceptual } = parseAldmConfig(result.config.methodConfig).training as { perceptual?: { weight: number; network: string; sha256: string } };
+    assert.deepEqual(perceptual, { weight: 0.5, network: features, sha256: createHash('sha256').update(await fs.readFile(features)).digest('hex') });
+    const steps = (await TrainingLog.read(join(root, 'perceptual', RUN_FILES.log))).filter((e) => e.kind === 'train');
+    assert.ok(steps.every((e) => e.kind === 'train' && e.losses!.perceptual > 0 && e.loss > e.losses!.rec + e.losses!.perceptual - 1e-6), JSON.stringify(steps));
+    await fs.appendFile(features, ' ');
+    await assert.rejects(train(aldmTraining, { out: join(root, 'perceptual'), resume: true, steps: 3 }),
+      /feature network .*features\.safetensors changed since the run started/);
+    await assert.rejects(train(aldmTraining, options('refused', { methodOptions: { 'perceptual-weight': 2 } })), /--perceptual-weight weighs the perceptual loss, which --perceptual FILE turns on/);
   });
 
   test('an IXI-style data set gives a three-class model of t1, t2, pd', async () => {

@@ -6,7 +6,12 @@
  * roles list the data set's contrasts in class order, the last as run.json's `target` (the default task) and the
  * others as its `conditions`.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { canonicalOrder, type Dataset, type Contrast } from '../../data/index.js';
+import { decodeSafetensors } from '../../io/safetensors/index.js';
+import { PerceptualLoss } from '../../models/medicalNet/index.js';
 import { AldmUNet, SpadeGenerator, VQModel, autoencoderSpatialMultiple, imageDiscriminator } from '../../models/aldm/index.js';
 import type { Module } from '../../nn/index.js';
 import type { RunSchedule } from '../../runs/index.js';
@@ -34,6 +39,8 @@ const GAN_BETAS = [0.5, 0.9] as const;
  * so a code none of them took is dead, not rare.
  */
 const DEFAULT_RESEED_EVERY = 100;
+/** taming's perceptual weight. */
+const DEFAULT_PERCEPTUAL_WEIGHT = 1;
 /** The reference's discriminator weight (disc_weight), multiplying the adaptive weight. */
 const DEFAULT_GAN_WEIGHT = 0.8;
 
@@ -112,6 +119,18 @@ const METHOD_OPTIONS: readonly MethodOption[] = [
     },
   },
   {
+    name: 'perceptual', description: 'stage 1: add the paper\'s perceptual loss on this 3D feature network (a weights file from mrsynth convert '
+      + '--feature-network medicalnet-resnet10; mrsynth downloads nothing), as MONAI\'s PerceptualLoss computes it (default: off)',
+  },
+  {
+    name: 'perceptual-weight', description: `stage 1: the perceptual loss's weight (default ${DEFAULT_PERCEPTUAL_WEIGHT}, taming's)`,
+    parse: (value, flag) => {
+      const n = nonNegative(value, flag);
+      assert(n > 0, () => `${flag} must be > 0, got '${value}'`);
+      return n;
+    },
+  },
+  {
     name: 'gan-weight', description: `stage 1: the GAN term's weight on top of the adaptive one (default ${DEFAULT_GAN_WEIGHT}, the reference's disc_weight)`,
     parse: (value, flag) => {
       const n = nonNegative(value, flag);
@@ -141,7 +160,7 @@ function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, options: Rea
   const latentScale = options['latent-scale'] as number | undefined;
   assert(latentScale === undefined || stage === 'diffusion', () => `train aldm: --latent-scale is an option of the diffusion stage, not of stage ${stage}`);
   if (stage !== 'autoencoder') {
-    const stray = ['codebook-weight', 'gan-start', 'gan-weight', 'reseed-every'].find((name) => options[name] !== undefined);
+    const stray = ['codebook-weight', 'gan-start', 'gan-weight', 'reseed-every', 'perceptual', 'perceptual-weight'].find((name) => options[name] !== undefined);
     assert(stray === undefined, () => `train aldm: --${stray} is an option of the autoencoder stage, not of stage ${stage}`);
     // A new diffusion run measures its latent scale unless given one; a recorded run keeps its own.
     const scale = latentScale ?? (stage === 'diffusion' && recorded?.training?.stage !== 'diffusion' ? 'measured' : base.latentScale);
@@ -156,8 +175,44 @@ function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, options: Rea
     codebookWeight: (options['codebook-weight'] as number | undefined) ?? previous?.codebookWeight ?? 1,
     gan: ganStart === undefined ? null : { start: ganStart, weight: ganWeight ?? DEFAULT_GAN_WEIGHT },
     reseedEvery: (options['reseed-every'] as number | undefined) ?? previous?.reseedEvery ?? DEFAULT_RESEED_EVERY,
+    ...perceptualOf(options, previous),
   };
   return parseAldmConfig({ ...base, training }, roles.conditions);
+}
+
+/** The perceptual term the options ask for (a new network file is read and hashed now), or the recorded one. */
+function perceptualOf(options: Readonly<Record<string, unknown>>, previous: AldmAutoencoderTraining | undefined): Pick<AldmAutoencoderTraining, 'perceptual'> {
+  const file = options.perceptual as string | undefined;
+  const weight = options['perceptual-weight'] as number | undefined;
+  assert(weight === undefined || file !== undefined || previous?.perceptual !== undefined,
+    () => 'train aldm: --perceptual-weight weighs the perceptual loss, which --perceptual FILE turns on');
+  if (file === undefined) {
+    return previous?.perceptual === undefined ? {} : { perceptual: { ...previous.perceptual, ...(weight !== undefined && { weight }) } };
+  }
+  const network = resolve(file);
+  return { perceptual: { weight: weight ?? previous?.perceptual?.weight ?? DEFAULT_PERCEPTUAL_WEIGHT, network, sha256: sha256(readFeatureFile(network)) } };
+}
+
+function readFeatureFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new Error(`train aldm: cannot read the perceptual loss's feature network ${path} (${(error as Error).message})`, { cause: error });
+  }
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The run's feature network, checked against the SHA-256 the run recorded. */
+function loadPerceptualLoss(perceptual: NonNullable<AldmAutoencoderTraining['perceptual']>): PerceptualLoss {
+  const bytes = readFeatureFile(perceptual.network);
+  const found = sha256(bytes);
+  assert(found === perceptual.sha256, () => `train aldm: the perceptual loss's feature network ${perceptual.network} changed since the run `
+    + `started (SHA-256 ${found}, recorded ${perceptual.sha256}); restore that file, or start a new run`);
+  return PerceptualLoss.fromWeights(decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), perceptual.network),
+    perceptual.network);
 }
 
 function stageOf(config: AldmConfig): AldmTraining {
@@ -179,6 +234,8 @@ function autoencoderPlan(config: AldmConfig, training: AldmAutoencoderTraining):
   const trainedParameters = Object.values(trainedNetworks).reduce((n, network) => n + network.numParameters(), 0);
   // The code counts of dead-code re-seeding: a module of one buffer, so that checkpoints hold it.
   const networks = training.reseedEvery > 0 ? { ...trainedNetworks, [CODE_USAGE]: new CodeUsage(config.autoencoder.nEmbed) } : trainedNetworks;
+  // Fixed pretrained weights identified by their hash: loaded from their file, not checkpointed.
+  const perceptual = training.perceptual === undefined ? undefined : loadPerceptualLoss(training.perceptual);
   return {
     networks,
     build,
@@ -198,7 +255,8 @@ function autoencoderPlan(config: AldmConfig, training: AldmAutoencoderTraining):
       };
       return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
     },
-    session: (working, validation) => autoencoderSession(working, training, config.contrasts, validation),
+    session: (working, validation) => autoencoderSession(working, training, config.contrasts, validation, perceptual),
+    dispose: () => perceptual?.dispose(),
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * ALDM's stage 1 for the generic trainer: the VQ-GAN autoencoder learns to reconstruct every contrast of the model,
  * one contrast drawn per sample and step (the reference's stage 1 takes the `source` of a random pair: the same
- * thing). Loss: L1 + codebookWeight · the quantiser's loss and, once the GAN has started, the hinge generator term
- * weighted adaptively; then the image PatchGAN's hinge step. SPADE is not used. Every `reseedEvery` steps the codes no
+ * thing). Loss: L1 (plus, where the run has one, the weighted perceptual distance) + codebookWeight · the quantiser's
+ * loss and, once the GAN has started, the hinge generator term weighted adaptively; then the image PatchGAN's hinge step. SPADE is not used. Every `reseedEvery` steps the codes no
  * encoding chose since the last time are re-seeded from that step's encoder outputs (a codebook trained from scratch
  * otherwise collapses onto a few codes).
  *
@@ -14,6 +14,7 @@ import type { VQModel, NLayerDiscriminator } from '../../models/aldm/index.js';
 import {
   adaptiveGeneratorWeight, hingeGeneratorLoss, reconstructionLoss, stage1DiscriminatorLoss,
 } from '../../models/aldm/index.js';
+import type { PerceptualLoss } from '../../models/medicalNet/index.js';
 import type { Module } from '../../nn/index.js';
 import type { DiffusionBatch, TrainingDraws } from '../../pipelines/index.js';
 import { F, Generator, keep, noGrad, randint, tensor, tidy, type Device, type Tensor } from '../../tensor/index.js';
@@ -51,7 +52,7 @@ export function codebookUsage(indices: readonly Tensor[], codebookSize: number):
 }
 
 export function autoencoderSession(networks: Readonly<Record<string, Module>>, training: AldmAutoencoderTraining,
-  contrasts: readonly string[], options: ValidationOptions): TrainingSession {
+  contrasts: readonly string[], options: ValidationOptions, perceptual?: PerceptualLoss): TrainingSession {
   const model = networks[AUTOENCODER] as VQModel;
   const discriminator = networks[DISCRIMINATOR] as NLayerDiscriminator | undefined;
   const codebookSize = model.config.nEmbed;
@@ -92,14 +93,18 @@ export function autoencoderSession(networks: Readonly<Record<string, Module>>, t
       const volumes = contrastsInClassOrder(batch);
       const x = pickChannels(volumes, drawClasses(context.draws, volumes.shape[0], volumes.shape[1]));
       const { reconstruction, codebookLoss, indices } = reconstruct(x);
-      const rec = reconstructionLoss(x, reconstruction);
+      // taming's "nll": the reconstruction term, with the perceptual distance where there is one.
+      const l1 = reconstructionLoss(x, reconstruction);
+      const perceptualTerm = perceptual?.forward(reconstruction, x).mul(training.perceptual!.weight);
+      const rec = perceptualTerm === undefined ? l1 : l1.add(perceptualTerm);
       const quant = codebookLoss.mean();
+      const recLosses = { rec: l1.item(), ...(perceptualTerm !== undefined && { perceptual: perceptualTerm.item() }) };
       usage?.record(indices);
       const measures = codebookUsage([indices], codebookSize);
       if (gan === null || discriminator === undefined || context.step < gan.start) {
         const total = rec.add(quant.mul(training.codebookWeight));
         context.update(AUTOENCODER, total);
-        return { loss: total.item(), losses: { rec: rec.item(), codebook: quant.item() }, measures: { ...measures, reseeded: reseed(x, context) } };
+        return { loss: total.item(), losses: { ...recLosses, codebook: quant.item() }, measures: { ...measures, reseeded: reseed(x, context) } };
       }
       const logitsFake = discriminator.forward(reconstruction.to(model.dtype)).float();
       const generator = hingeGeneratorLoss(logitsFake);
@@ -112,7 +117,7 @@ export function autoencoderSession(networks: Readonly<Record<string, Module>>, t
       context.update(DISCRIMINATOR, critic);
       return {
         loss: total.item(),
-        losses: { rec: rec.item(), codebook: quant.item(), generator: generator.item(), discriminator: critic.item() },
+        losses: { ...recLosses, codebook: quant.item(), generator: generator.item(), discriminator: critic.item() },
         measures: { ...measures, ganWeight: weight.item(), reseeded: reseed(x, context) },
       };
     },

@@ -6,3 +6,4 @@ export { MEDICALNET_PRESETS, MEDICALNET_PRESET_NAMES, parseMedicalNetConfig } fr
 export type { MedicalNetConfig, MedicalNetPresetName } from './medicalNetConfig.js';
 export { MEDICALNET_SEGMENTATION_HEAD, MedicalNetBasicBlock, MedicalNetResNet10, medicalNetCheckpointExtras } from './medicalNetResNet10.js';
 export { standardiseIntensities } from './intensityStandardisation.js';
+export { MEDICALNET_RESNET10, PerceptualLoss } from './perceptualLoss.js';
