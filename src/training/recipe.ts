@@ -94,6 +94,8 @@ export interface TrainingPlan {
   readonly averaged: readonly string[];
   /** AdamW's moment decay rates per trained network, where not PyTorch's (0.9, 0.999) (GANs train with (0.5, 0.9)). */
   readonly betas?: Readonly<Record<string, readonly [number, number]>>;
+  /** Refuses, naming the sizes, a model grid (nx, ny, nz) the networks cannot take; checked on the first case, before the rest is read. */
+  checkGrid?(imageShape: readonly number[]): void;
   /** The memory a step needs, for the check before the run starts. */
   estimateMemory(input: TrainingMemoryInput): TrainingMemoryEstimate;
   /**

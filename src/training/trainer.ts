@@ -252,6 +252,7 @@ async function loadCases(run: RunSetup<unknown>, plan: TrainingPlan, options: Tr
   try {
     const first = await loadTrainingCase(splits.train[0], roles, config.preprocess);
     train.push(first);
+    plan.checkGrid?.(first.shape);
     const valuesPerCase = first.batch.conditions.numel + first.batch.target.numel;
     const memory = plan.estimateMemory({
       imageShape: first.shape, batchSize: config.training.batchSize, precision: config.training.precision,

@@ -4,8 +4,8 @@
  */
 import { CONTRASTS, type Contrast } from '../../data/index.js';
 import {
-  AUTOENCODER_PRESETS, ALDM_UNET_PRESETS, aldmUNetSpatialMultiple, autoencoderSpatialMultiple, parseAldmUNetConfig, parseAutoencoderConfig,
-  type AldmUNetConfig, type AutoencoderConfig,
+  AUTOENCODER_PRESETS, ALDM_UNET_PRESETS, FAKE_CLASS_CHOICES, aldmUNetSpatialMultiple, autoencoderSpatialMultiple, parseAldmUNetConfig, parseAutoencoderConfig,
+  type AldmUNetConfig, type AutoencoderConfig, type FakeClass,
 } from '../../models/aldm/index.js';
 import type { RunSchedule } from '../../runs/index.js';
 import { assert } from '../../util/index.js';
@@ -64,6 +64,15 @@ export interface AldmAutoencoderTraining {
  */
 export interface AldmSpadeTraining {
   readonly stage: 'spade';
+  /**
+   * The latent PatchGAN (absent: off, as the reference's released config): from step `start`, MS-SPADE is also trained
+   * to have its translation classified as the target contrast, times `weight`, while the discriminator learns real
+   * target latents as their contrast and translations as `fakeClass` ('extra', its own class; 'zero', the reference's
+   * code, which calls them t1).
+   */
+  readonly gan?: { readonly start: number; readonly weight: number; readonly fakeClass: FakeClass };
+  /** The paper's cycle term (absent: off, as the reference code): L1 between z_s and SPADE(SPADE(z_s, t), s), times this. */
+  readonly cycleWeight?: number;
 }
 
 /**
@@ -165,11 +174,12 @@ function parseAldmTraining(raw: unknown, where: string): AldmTraining {
   assert(typeof raw === 'object' && raw !== null && !Array.isArray(raw), () => `${where} must be an object, got ${JSON.stringify(raw)}`);
   const r = raw as Record<string, unknown>;
   assert((ALDM_STAGES as readonly unknown[]).includes(r.stage), () => `${where}.stage must be one of ${ALDM_STAGES.join(', ')}, got ${JSON.stringify(r.stage)}`);
-  if (r.stage === 'spade' || r.stage === 'diffusion') {
+  if (r.stage === 'diffusion') {
     const extra = Object.keys(r).find((key) => key !== 'stage');
     assert(extra === undefined, () => `${where}: unknown key '${extra}' for stage ${r.stage}; it has only its stage`);
     return { stage: r.stage };
   }
+  if (r.stage === 'spade') return parseSpadeTraining(r, where);
   for (const key of Object.keys(r)) {
     assert(['stage', 'codebookWeight', 'gan', 'reseedEvery', 'perceptual'].includes(key),
       () => `${where}: unknown key '${key}' for stage ${r.stage}; expected stage, codebookWeight, gan, reseedEvery, perceptual`);
@@ -202,6 +212,24 @@ function parseAldmTraining(raw: unknown, where: string): AldmTraining {
 /** Image axes must divide by this: the autoencoder's halvings, then the U-Net's. */
 export function aldmImageMultiple(config: AldmConfig): number {
   return autoencoderSpatialMultiple(config.autoencoder) * aldmUNetSpatialMultiple(config.unet);
+}
+
+function parseSpadeTraining(r: Record<string, unknown>, where: string): AldmSpadeTraining {
+  for (const key of Object.keys(r)) {
+    assert(['stage', 'gan', 'cycleWeight'].includes(key), () => `${where}: unknown key '${key}' for stage spade; expected stage, gan, cycleWeight`);
+  }
+  let gan: AldmSpadeTraining['gan'];
+  if (r.gan !== undefined) {
+    const g = r.gan as Record<string, unknown>;
+    assert(typeof g === 'object' && g !== null && Object.keys(g).sort().join() === 'fakeClass,start,weight'
+      && Number.isInteger(g.start) && (g.start as number) >= 0 && typeof g.weight === 'number' && Number.isFinite(g.weight) && g.weight > 0
+      && (FAKE_CLASS_CHOICES as readonly unknown[]).includes(g.fakeClass),
+    () => `${where}.gan must be { start: a step ≥ 0, weight > 0, fakeClass: ${FAKE_CLASS_CHOICES.join(' or ')} }, got ${JSON.stringify(r.gan)}`);
+    gan = { start: g.start as number, weight: g.weight, fakeClass: g.fakeClass as FakeClass };
+  }
+  assert(r.cycleWeight === undefined || (typeof r.cycleWeight === 'number' && Number.isFinite(r.cycleWeight) && r.cycleWeight > 0),
+    () => `${where}.cycleWeight must be a number > 0, got ${JSON.stringify(r.cycleWeight)}`);
+  return { stage: 'spade', ...(gan && { gan }), ...(r.cycleWeight !== undefined && { cycleWeight: r.cycleWeight as number }) };
 }
 
 function parseContrasts(raw: unknown, where: string): Contrast[] {

@@ -153,10 +153,20 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     }
   });
 
-  test('stage 2 resumed midway ends bit for bit like the uninterrupted run', async () => {
-    const parent = join(root, 'brats-run');
-    await trainWholeAndInHalves((name, steps) => ({ out: join(root, `spade-${name}`), data: brats, config: 'tiny', steps, checkpointEvery: 2, parent,
-      valSampleSteps: 0, methodOptions: { stage: 'spade' } }), 4, 'autoencoder.safetensors');
+  test('stage 2 with the latent GAN and the cycle term, resumed midway, ends bit for bit like the uninterrupted run', async () => {
+    // The tiny latent PatchGAN needs latents of 12 voxels per axis: images of 48³, with a stage-1 parent of their own.
+    const big = join(root, 'brats48');
+    await writePhantomDataset(big, { cases: 3, shape: [48, 48, 48], spacing: 4, seed: 6 });
+    const parent = join(root, 'big-stage1');
+    await train(aldmTraining, { out: parent, data: big, config: 'tiny', steps: 1, preprocess: PREPROCESS, valSampleSteps: 0 });
+    const methodOptions = { stage: 'spade', 'gan-start': 2, 'cycle-weight': 0.5 };
+    const whole = await trainWholeAndInHalves((name, steps) => ({ out: join(root, `spade-${name}`), data: big, config: 'tiny', steps,
+      checkpointEvery: 2, parent, valSampleSteps: 0, methodOptions }), 4, 'autoencoder.safetensors');
+    assert.deepEqual(parseAldmConfig(whole.config.methodConfig).training,
+      { stage: 'spade', gan: { start: 2, weight: 0.1, fakeClass: 'extra' }, cycleWeight: 0.5 });
+    const steps = (await TrainingLog.read(join(root, 'spade-whole', RUN_FILES.log))).filter((e) => e.kind === 'train');
+    assert.deepEqual(steps.map((e) => (e.kind === 'train' ? Object.keys(e.losses ?? {}).sort().join() : '')),
+      ['cycle,l1', 'cycle,l1', 'cycle,discriminator,generator,l1', 'cycle,discriminator,generator,l1']);
   });
 
   test('stage 3 trains the U-Net on the stage-2 run: ε-loss below the no-noise baseline, EMA, a run that samples by itself', async () => {
@@ -212,8 +222,12 @@ describe('ALDM stage 1 (autoencoder) training', () => {
       /the parent run has another autoencoder than --config asks for \(8 wide, 256 codes against 32 and 8192\)/);
     await assert.rejects(train(aldmTraining, options('refused', { parent: join(root, 'ixi-run'), methodOptions: spade })),
       /the parent run models t1, t2, pd, but the data set has t1, t1ce, t2, flair/);
+    await assert.rejects(train(aldmTraining, options('refused', { parent: join(root, 'brats-run'), methodOptions: { ...spade, 'reseed-every': 5 } })),
+      /--reseed-every is not an option of stage spade \(its options: --gan-start, --gan-weight, --fake-class, --cycle-weight\)/);
+    await assert.rejects(train(aldmTraining, options('refused', { parent: join(root, 'brats-run'), methodOptions: { ...spade, 'fake-class': 'zero' } })),
+      /--fake-class belongs to the latent GAN, which --gan-start turns on/);
     await assert.rejects(train(aldmTraining, options('refused', { parent: join(root, 'brats-run'), methodOptions: { ...spade, 'gan-start': 0 } })),
-      /--gan-start is an option of the autoencoder stage, not of stage spade/);
+      /the latent PatchGAN needs latents of at least 12 voxels per axis \(2 halvings and two shortenings\), but this data set's latents are 4×4×4 \(images of 16×16×16\)/);
   });
 
   test('refuses what does not fit: a target, a GAN weight without the GAN, a changed option on resume', async () => {

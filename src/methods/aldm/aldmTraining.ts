@@ -12,7 +12,10 @@ import { resolve } from 'node:path';
 import { canonicalOrder, type Dataset, type Contrast } from '../../data/index.js';
 import { decodeSafetensors } from '../../io/safetensors/index.js';
 import { PerceptualLoss } from '../../models/medicalNet/index.js';
-import { AldmUNet, SpadeGenerator, VQModel, autoencoderSpatialMultiple, imageDiscriminator } from '../../models/aldm/index.js';
+import {
+  AldmUNet, FAKE_CLASS_CHOICES, SpadeGenerator, VQModel, autoencoderSpatialMultiple, imageDiscriminator, latentDiscriminator, type FakeClass,
+  type NLayerDiscriminator,
+} from '../../models/aldm/index.js';
 import type { Module } from '../../nn/index.js';
 import type { RunSchedule } from '../../runs/index.js';
 import {
@@ -21,7 +24,7 @@ import {
 import { assert } from '../../util/index.js';
 import {
   ALDM, ALDM_PRESET_NAMES, ALDM_STAGES, AUTOENCODER, CODE_USAGE, DISCRIMINATOR, REFERENCE_SCHEDULE, SPADE, UNET, aldmImageMultiple, parseAldmConfig,
-  type AldmAutoencoderTraining, type AldmConfig, type AldmTraining,
+  type AldmAutoencoderTraining, type AldmConfig, type AldmSpadeTraining, type AldmTraining,
 } from './aldmConfig.js';
 import { autoencoderSession } from './autoencoderSession.js';
 import { CodeUsage } from './codeUsage.js';
@@ -39,6 +42,17 @@ const GAN_BETAS = [0.5, 0.9] as const;
  * so a code none of them took is dead, not rare.
  */
 const DEFAULT_RESEED_EVERY = 100;
+/**
+ * The latent GAN's weight in stage 2 (the reference's is 0): its cross-entropy starts near log 5 ≈ 1.6 where the latent
+ * L1 is a few tenths, so 0.1 keeps L1 the main term.
+ */
+const DEFAULT_LATENT_GAN_WEIGHT = 0.1;
+/** The flags each stage takes. */
+const STAGE_OPTIONS: Readonly<Record<AldmTraining['stage'], readonly string[]>> = {
+  autoencoder: ['codebook-weight', 'gan-start', 'gan-weight', 'reseed-every', 'perceptual', 'perceptual-weight'],
+  spade: ['gan-start', 'gan-weight', 'fake-class', 'cycle-weight'],
+  diffusion: ['latent-scale'],
+};
 /** taming's perceptual weight. */
 const DEFAULT_PERCEPTUAL_WEIGHT = 1;
 /** The reference's discriminator weight (disc_weight), multiplying the adaptive weight. */
@@ -94,7 +108,8 @@ const METHOD_OPTIONS: readonly MethodOption[] = [
     parse: (value, flag) => nonNegative(value, flag),
   },
   {
-    name: 'gan-start', description: 'stage 1: train the image PatchGAN and add its hinge generator term (adaptively weighted) from this step on (default: no GAN)',
+    name: 'gan-start', description: 'stages 1 and 2: train the PatchGAN (stage 1: on images, its hinge generator term adaptively weighted; '
+      + 'stage 2: on latents, classifying contrasts) and add its generator term from this step on (default: no GAN)',
     parse: (value, flag) => {
       const n = Number(value);
       assert(value.trim() !== '' && Number.isInteger(n) && n >= 0, () => `${flag} must be a step ≥ 0, got '${value}'`);
@@ -131,7 +146,20 @@ const METHOD_OPTIONS: readonly MethodOption[] = [
     },
   },
   {
-    name: 'gan-weight', description: `stage 1: the GAN term's weight on top of the adaptive one (default ${DEFAULT_GAN_WEIGHT}, the reference's disc_weight)`,
+    name: 'fake-class', description: 'stage 2: the class the latent discriminator learns translations as: extra (its own, default) or zero (the '
+      + 'reference\'s code, which calls them t1)', choices: FAKE_CLASS_CHOICES,
+  },
+  {
+    name: 'cycle-weight', description: 'stage 2: add the paper\'s cycle term, L1 between z_s and SPADE(SPADE(z_s, t), s), times this (default: off, as the reference code)',
+    parse: (value, flag) => {
+      const n = nonNegative(value, flag);
+      assert(n > 0, () => `${flag} must be > 0, got '${value}'`);
+      return n;
+    },
+  },
+  {
+    name: 'gan-weight', description: `the GAN term's weight: stage 1 on top of the adaptive one (default ${DEFAULT_GAN_WEIGHT}, the reference's `
+      + `disc_weight), stage 2 (default ${DEFAULT_LATENT_GAN_WEIGHT})`,
     parse: (value, flag) => {
       const n = nonNegative(value, flag);
       assert(n > 0, () => `${flag} must be > 0, got '${value}'`);
@@ -158,10 +186,14 @@ function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, options: Rea
     + `but the data set's are ${contrasts.join(', ')}`);
   const stage = (options.stage ?? recorded?.training?.stage ?? 'autoencoder') as AldmTraining['stage'];
   const latentScale = options['latent-scale'] as number | undefined;
-  assert(latentScale === undefined || stage === 'diffusion', () => `train aldm: --latent-scale is an option of the diffusion stage, not of stage ${stage}`);
-  if (stage !== 'autoencoder') {
-    const stray = ['codebook-weight', 'gan-start', 'gan-weight', 'reseed-every', 'perceptual', 'perceptual-weight'].find((name) => options[name] !== undefined);
-    assert(stray === undefined, () => `train aldm: --${stray} is an option of the autoencoder stage, not of stage ${stage}`);
+  const stray = Object.keys(options).find((name) => name !== 'stage' && !STAGE_OPTIONS[stage].includes(name));
+  assert(stray === undefined, () => `train aldm: --${stray} is not an option of stage ${stage} (its options: `
+    + `${STAGE_OPTIONS[stage].map((name) => `--${name}`).join(', ')})`);
+  if (stage === 'spade') {
+    const previous = recorded?.training?.stage === 'spade' ? recorded.training : undefined;
+    return parseAldmConfig({ ...base, training: spadeTraining(options, previous) }, roles.conditions);
+  }
+  if (stage === 'diffusion') {
     // A new diffusion run measures its latent scale unless given one; a recorded run keeps its own.
     const scale = latentScale ?? (stage === 'diffusion' && recorded?.training?.stage !== 'diffusion' ? 'measured' : base.latentScale);
     return parseAldmConfig({ ...base, ...(scale !== undefined && { latentScale: scale }), training: { stage } }, roles.conditions);
@@ -215,6 +247,32 @@ function loadPerceptualLoss(perceptual: NonNullable<AldmAutoencoderTraining['per
     perceptual.network);
 }
 
+/** Stage 2's GAN and cycle term from the options, over the recorded ones. */
+function spadeTraining(options: Readonly<Record<string, unknown>>, previous: AldmSpadeTraining | undefined): AldmSpadeTraining {
+  const start = (options['gan-start'] as number | undefined) ?? previous?.gan?.start;
+  const weight = (options['gan-weight'] as number | undefined) ?? previous?.gan?.weight;
+  const fakeClass = (options['fake-class'] as FakeClass | undefined) ?? previous?.gan?.fakeClass;
+  assert((weight === undefined && fakeClass === undefined) || start !== undefined,
+    () => `train aldm: --${weight !== undefined ? 'gan-weight' : 'fake-class'} belongs to the latent GAN, which --gan-start turns on`);
+  const cycleWeight = (options['cycle-weight'] as number | undefined) ?? previous?.cycleWeight;
+  return {
+    stage: 'spade',
+    ...(start !== undefined && { gan: { start, weight: weight ?? DEFAULT_LATENT_GAN_WEIGHT, fakeClass: fakeClass ?? 'extra' } }),
+    ...(cycleWeight !== undefined && { cycleWeight }),
+  };
+}
+
+/** Refuses a grid on which the PatchGAN (if the stage has one) would have no logit left: it judges images or latents (image / reduction). */
+function checkDiscriminatorFits(discriminator: NLayerDiscriminator | undefined, imageShape: readonly number[], what: 'image' | 'latent',
+  reduction: number): void {
+  if (discriminator === undefined) return;
+  const sizes = imageShape.map((n) => n / reduction);
+  const least = discriminator.minimumInputSize;
+  assert(sizes.every((n) => n >= least), () => `train aldm: the ${what} PatchGAN needs ${what}s of at least ${least} voxels per axis `
+    + `(${discriminator.strideTwoLayers} halvings and two shortenings), but this data set's ${what}s are ${sizes.join('×')}`
+    + `${what === 'latent' ? ` (images of ${imageShape.join('×')})` : ''}; train without --gan-start, or on a finer grid`);
+}
+
 function stageOf(config: AldmConfig): AldmTraining {
   assert(config.training !== undefined, () => 'train aldm: the config names no training stage');
   return config.training;
@@ -223,7 +281,7 @@ function stageOf(config: AldmConfig): AldmTraining {
 function plan(config: AldmConfig, schedule: RunSchedule): TrainingPlan {
   const training = stageOf(config);
   if (training.stage === 'autoencoder') return autoencoderPlan(config, training);
-  return training.stage === 'spade' ? spadePlan(config, schedule) : diffusionPlan(config, schedule);
+  return training.stage === 'spade' ? spadePlan(config, training) : diffusionPlan(config, schedule);
 }
 
 function autoencoderPlan(config: AldmConfig, training: AldmAutoencoderTraining): TrainingPlan {
@@ -239,6 +297,7 @@ function autoencoderPlan(config: AldmConfig, training: AldmAutoencoderTraining):
   return {
     networks,
     build,
+    checkGrid: (shape) => checkDiscriminatorFits(networks[DISCRIMINATOR] as NLayerDiscriminator | undefined, shape, 'image', 1),
     trained: names,
     averaged: [],
     betas: Object.fromEntries(names.map((name) => [name, GAN_BETAS])),
@@ -264,17 +323,27 @@ function autoencoderPlan(config: AldmConfig, training: AldmAutoencoderTraining):
  * Stage 2: the inherited autoencoder, frozen, with its MS-SPADE trained (a network of its own in the plan, so it has
  * an optimiser and a bfloat16 working copy, but the same module: the autoencoder's weights file holds it trained).
  */
-function spadePlan(config: AldmConfig, _schedule: RunSchedule): TrainingPlan {
+function spadePlan(config: AldmConfig, training: AldmSpadeTraining): TrainingPlan {
   const { numClasses, zChannels, spadeNf, spadeHidden } = config.autoencoder;
   const autoencoder = new VQModel(config.autoencoder);
-  const spadeParameters = autoencoder.spade.numParameters();
+  const build = (name: string): Module => {
+    if (name === SPADE) return new SpadeGenerator({ numClasses, zChannels, nf: spadeNf, hidden: spadeHidden });
+    return name === DISCRIMINATOR ? latentDiscriminator(config.autoencoder) : new VQModel(config.autoencoder);
+  };
+  const trained = training.gan === undefined ? [SPADE] : [SPADE, DISCRIMINATOR];
+  const networks: Record<string, Module> = { [AUTOENCODER]: autoencoder, [SPADE]: autoencoder.spade };
+  if (training.gan !== undefined) networks[DISCRIMINATOR] = build(DISCRIMINATOR);
+  const spadeParameters = trained.reduce((n, name) => n + networks[name].numParameters(), 0);
   return {
-    networks: { [AUTOENCODER]: autoencoder, [SPADE]: autoencoder.spade },
-    build: (name) => (name === SPADE ? new SpadeGenerator({ numClasses, zChannels, nf: spadeNf, hidden: spadeHidden }) : new VQModel(config.autoencoder)),
-    trained: [SPADE],
+    networks,
+    build,
+    checkGrid: (shape) => checkDiscriminatorFits(networks[DISCRIMINATOR] as NLayerDiscriminator | undefined, shape, 'latent',
+      autoencoderSpatialMultiple(config.autoencoder)),
+    trained,
     averaged: [],
-    betas: { [SPADE]: GAN_BETAS },
-    description: `ALDM stage 2 (MS-SPADE, ${spadeNf} wide, on a frozen autoencoder; ${config.contrasts.join(', ')})`,
+    betas: Object.fromEntries(trained.map((name) => [name, GAN_BETAS])),
+    description: `ALDM stage 2 (MS-SPADE, ${spadeNf} wide, on a frozen autoencoder${training.gan === undefined ? '' : ', with its latent PatchGAN'}; `
+      + `${config.contrasts.join(', ')})`,
     estimateMemory(input): TrainingMemoryEstimate {
       const imageVoxels = input.imageShape.reduce((a, b) => a * b, 1);
       const parts = {
@@ -288,7 +357,7 @@ function spadePlan(config: AldmConfig, _schedule: RunSchedule): TrainingPlan {
       return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
     },
     prepareCase: (batch) => encodeCase(autoencoder, batch),
-    session: (working, validation) => spadeSession(working, config.contrasts, validation),
+    session: (working, validation) => spadeSession(working, training, config.contrasts, validation),
   };
 }
 

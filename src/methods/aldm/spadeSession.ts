@@ -1,7 +1,10 @@
 /**
  * ALDM's stage 2 for the generic trainer: MS-SPADE learns to turn the quantised latent of a source contrast into the
  * quantised latent of a target, z_t ≈ SPADE(z_s, t), by L1 in latent space (the reference's stage 2), the autoencoder
- * frozen. Each sample draws an ordered pair of distinct contrasts per step.
+ * frozen. Each sample draws an ordered pair of distinct contrasts per step. Optionally (both off in the reference code):
+ * the paper's cycle term, L1 between z_s and SPADE(SPADE(z_s, t), s); and from `gan.start` on the latent PatchGAN, whose
+ * cross-entropy teaches MS-SPADE to make translations it classifies as the target, while it learns real target latents
+ * as their contrast and translations as the fake class.
  *
  * The autoencoder is frozen and deterministic, so each case's latents are computed once (`encodeCase`, the plan's
  * prepareCase) and the steps never run the encoder.
@@ -9,12 +12,12 @@
  * Validation translates every ordered pair of fixed validation cases: the mean L1, and as the baseline the L1 of no
  * translation at all (z_s taken for z_t), with the L1 into each target.
  */
-import type { SpadeGenerator, VQModel } from '../../models/aldm/index.js';
+import { patchClassLoss, stage2DiscriminatorLoss, type NLayerDiscriminator, type SpadeGenerator, type VQModel } from '../../models/aldm/index.js';
 import type { Module } from '../../nn/index.js';
 import type { DiffusionBatch, TrainingDraws } from '../../pipelines/index.js';
 import { F, Generator, noGrad, randint, tidy, type Tensor } from '../../tensor/index.js';
 import type { StepResult, TrainingSession, ValidationOptions } from '../../training/index.js';
-import { AUTOENCODER, SPADE } from './aldmConfig.js';
+import { AUTOENCODER, DISCRIMINATOR, SPADE, type AldmSpadeTraining } from './aldmConfig.js';
 import { contrastsInClassOrder } from './autoencoderSession.js';
 
 /** A case's contrasts (images, class order) → their quantised latents, the same layout: each contrast's zChannels in turn. */
@@ -40,8 +43,11 @@ function pickLatents(latents: Tensor, classes: readonly number[], zChannels: num
   return tidy(() => F.cat(classes.map((k, i) => latents.narrow(0, i, 1).narrow(1, k * zChannels, zChannels)), 0));
 }
 
-export function spadeSession(networks: Readonly<Record<string, Module>>, contrasts: readonly string[], options: ValidationOptions): TrainingSession {
+export function spadeSession(networks: Readonly<Record<string, Module>>, training: AldmSpadeTraining, contrasts: readonly string[],
+  options: ValidationOptions): TrainingSession {
   const spade = networks[SPADE] as SpadeGenerator;
+  const discriminator = networks[DISCRIMINATOR] as NLayerDiscriminator | undefined;
+  const { gan, cycleWeight } = training;
   const { zChannels } = (networks[AUTOENCODER] as VQModel).config;
   const dtype = () => spade.parameters()[0].dtype;
   const translate = (source: Tensor, targets: readonly number[]) => spade.forward(source.to(dtype()), targets).float();
@@ -51,10 +57,32 @@ export function spadeSession(networks: Readonly<Record<string, Module>>, contras
       const latents = contrastsInClassOrder(batch);
       const pairs = drawPairs(context.draws, latents.shape[0], contrasts.length);
       const targets = pairs.map((p) => p.target);
-      const loss = F.l1Loss(translate(pickLatents(latents, pairs.map((p) => p.source), zChannels), targets),
-        pickLatents(latents, targets, zChannels));
-      context.update(SPADE, loss);
-      return { loss: loss.item() };
+      const sources = pairs.map((p) => p.source);
+      const source = pickLatents(latents, sources, zChannels);
+      const target = pickLatents(latents, targets, zChannels);
+      const translated = translate(source, targets);
+      const l1 = F.l1Loss(translated, target);
+      let total = l1;
+      const losses: Record<string, number> = { l1: l1.item() };
+      if (cycleWeight !== undefined) {
+        const cycle = F.l1Loss(translate(translated, sources), source);
+        losses.cycle = cycle.item();
+        total = total.add(cycle.mul(cycleWeight));
+      }
+      const ganOn = gan !== undefined && discriminator !== undefined && context.step >= gan.start;
+      const judge = (z: Tensor) => discriminator!.forward(z.to(discriminator!.parameters()[0].dtype)).float();
+      if (ganOn) {
+        const generator = patchClassLoss(judge(translated), targets);
+        losses.generator = generator.item();
+        total = total.add(generator.mul(gan.weight));
+      }
+      context.update(SPADE, total);
+      if (ganOn) {
+        const critic = stage2DiscriminatorLoss({ logitsReal: judge(target), logitsFake: judge(translated.detach()), classes: targets, fakeClass: gan.fakeClass });
+        losses.discriminator = critic.item();
+        context.update(DISCRIMINATOR, critic);
+      }
+      return { loss: total.item(), ...(Object.keys(losses).length > 1 && { losses }) };
     },
 
     validate(context) {

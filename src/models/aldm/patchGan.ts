@@ -28,6 +28,8 @@ export interface NLayerDiscriminatorOptions {
 export class NLayerDiscriminator extends Module {
   readonly inChannels: number;
   readonly outChannels: number;
+  /** The first convolution and numLayers − 1 more halve each axis. */
+  readonly strideTwoLayers: number;
   readonly #main: Sequential;
 
   /** Builds (drawing PyTorch's default init) in the reference's order, then redraws every conv weight as `weights_init` does. */
@@ -36,6 +38,7 @@ export class NLayerDiscriminator extends Module {
     const { inChannels, outChannels, ndf, numLayers } = options;
     this.inChannels = inChannels;
     this.outChannels = outChannels;
+    this.strideTwoLayers = numLayers;
     const conv = (cin: number, cout: number, stride: number, bias: boolean) =>
       new Conv({ spatialDims: 3, inChannels: cin, outChannels: cout, kernelSize: KERNEL, stride, padding: 1, bias });
     const layers: TensorModule[] = [conv(inChannels, ndf, 2, true), new LeakyReLU(LEAKY_SLOPE)];
@@ -53,7 +56,15 @@ export class NLayerDiscriminator extends Module {
     });
   }
 
-  /** x (N, inChannels, X, Y, Z) → logits (N, outChannels, X', Y', Z'), each axis ≈ X/2^numLayers − 2. */
+  /**
+   * The smallest axis the network takes: each stride-2 layer halves an axis (rounding down), each of the two
+   * stride-1 ones shortens it by one, and one logit must remain.
+   */
+  get minimumInputSize(): number {
+    return 3 * 2 ** this.strideTwoLayers;
+  }
+
+  /** x (N, inChannels, X, Y, Z) → logits (N, outChannels, X', Y', Z'), each axis ⌊X/2^numLayers⌋ − 2. */
   forward(x: Tensor): Tensor {
     assert(x.ndim === 5 && x.shape[1] === this.inChannels,
       () => `NLayerDiscriminator.forward: x must be (N, ${this.inChannels}, X, Y, Z), got shape ${fmtShape(x.shape)}`);
