@@ -8,7 +8,6 @@
  * The network is frozen here: evaluation mode (BatchNorm with its stored statistics), no parameter gradients; the
  * gradient flows to the volumes.
  */
-import type { SafetensorsContents } from '../../io/safetensors/index.js';
 import { loadRawIntoModule } from '../../nn/index.js';
 import { tidy, type Tensor } from '../../tensor/index.js';
 import { assert, fmtShape } from '../../util/index.js';
@@ -35,7 +34,8 @@ export class PerceptualLoss {
    * The network a weights file written by `convert --feature-network medicalnet-resnet10` holds, rebuilt from the
    * config in its metadata and loaded strictly; `source` names the file in messages.
    */
-  static fromWeights(contents: SafetensorsContents, source: string): PerceptualLoss {
+  static fromWeights(contents: { readonly tensors: Parameters<typeof loadRawIntoModule>[1]; readonly metadata: Readonly<Record<string, string>> },
+    source: string): PerceptualLoss {
     const { model, config } = contents.metadata;
     assert(model === MEDICALNET_RESNET10, () => `PerceptualLoss: ${source} holds ${model === undefined ? 'no network name in its metadata' : `'${model}'`}; `
       + `expected the weights of ${MEDICALNET_RESNET10}, as mrsynth convert --feature-network ${MEDICALNET_RESNET10} writes them`);
