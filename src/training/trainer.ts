@@ -135,12 +135,12 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
     if (saved !== undefined) {
       step = await restoreCheckpoint(run, components, order, trainIds);
       trainables.restored();
-      prepareCases();
       checkResumedLearningRate(run, step);
       if (step >= config.training.steps) {
         callbacks.onNotice?.(`the run is at step ${step} already, not below the ${config.training.steps} asked for; nothing to train`);
         return { config: saved, step, interrupted: false };
       }
+      prepareCases();
       await writeRunConfig(out, config);
       log = await TrainingLog.resume(join(out, RUN_FILES.log), step);
     } else {
@@ -165,7 +165,8 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
     }
     const roles = { target: config.target, conditions: config.conditions };
     callbacks.onStart?.({
-      config, task: recipe.describeTask?.(roles) ?? `${roles.target} from ${roles.conditions.join(', ')}`, networks: plan.description, startStep: step, trainCases: trainCases.length, validationCases: validationCases.length, grid: trainCases[0].shape, memory: cases.memory,
+      config, task: recipe.describeTask?.(roles) ?? `${roles.target} from ${roles.conditions.join(', ')}`, networks: plan.description,
+      startStep: step, trainCases: trainCases.length, validationCases: validationCases.length, grid: trainCases[0].shape, memory: cases.memory,
     });
 
     const live = trainables;
@@ -209,7 +210,8 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
       step += 1;
       const entry: TrainStepEntry = {
         kind: 'train', step, epoch: order.state.epoch, loss: result.loss, lr, ...(result.gradNorm !== undefined && { gradNorm: result.gradNorm }),
-        ...(result.losses !== undefined && { losses: result.losses }), ...(result.measures !== undefined && { measures: result.measures }), seconds: (performance.now() - started) / 1000,
+        ...(result.losses !== undefined && { losses: result.losses }), ...(result.measures !== undefined && { measures: result.measures }),
+        seconds: (performance.now() - started) / 1000,
       };
       log.append(entry);
       callbacks.onStep?.(entry);

@@ -7,4 +7,5 @@ export { aldmCodec } from './aldmCodec.js';
 export { AldmDenoiser } from './aldmDenoiser.js';
 export type { AldmCondition } from './aldmDenoiser.js';
 export { aldmMethod } from './aldmMethod.js';
-export { aldmRoles, aldmTraining } from './aldmTraining.js';
+export { aldmTraining } from './aldmTraining.js';
+export { aldmRoles } from './aldmTrainingConfig.js';
