@@ -2,9 +2,9 @@
  * ALDM's stage 1 for the generic trainer: the VQ-GAN autoencoder learns to reconstruct every contrast of the model,
  * one contrast drawn per sample and step (the reference's stage 1 takes the `source` of a random pair: the same
  * thing). Loss: L1 (plus, where the run has one, the weighted perceptual distance) + codebookWeight · the quantiser's
- * loss and, once the GAN has started, the hinge generator term weighted adaptively; then the image PatchGAN's hinge step. SPADE is not used. Every `reseedEvery` steps the codes no
- * encoding chose since the last time are re-seeded from that step's encoder outputs (a codebook trained from scratch
- * otherwise collapses onto a few codes).
+ * loss and, once the GAN has started, the hinge generator term weighted adaptively; then the image PatchGAN's hinge
+ * step. SPADE is not used. Every `reseedEvery` steps the codes no encoding chose since the last time are re-seeded
+ * from that step's encoder outputs (a codebook trained from scratch otherwise collapses onto a few codes).
  *
  * Validation reconstructs every contrast of fixed validation cases (no draws involved): the mean L1, the L1 of an
  * input-blind prediction (each volume's mean intensity), brain-masked PSNR per contrast, and the codebook's

@@ -90,16 +90,20 @@ export function latentDiffusionSession(networks: Readonly<Record<string, Module>
       return F.mseLoss(unet.forward(input.to(unet.dtype), steps, labels).float(), noise);
     });
 
-  /** Fixed validation draws: (case, pair, generator seed), drawn once from the split's seed. */
-  let fixed: { case: TrainingCase; pair: { source: number; target: number }; seed: number }[] | undefined;
-  const validationLoss = () => noGrad(() => fixed!.reduce((sum, draw) => {
-    const generator = new Generator(draw.seed);
-    try {
-      return sum + loss(draw.case.batch, [draw.pair], (clean) => drawStepsAndNoise(clean, generator, schedule.numTrainTimesteps)).item();
-    } finally {
-      generator.dispose();
-    }
-  }, 0) / fixed!.length);
+  type FixedDraw = { case: TrainingCase; pair: { source: number; target: number }; seed: number };
+  /** Fixed validation draws, drawn once from the split's seed, and the no-noise baseline's loss on them (it never changes). */
+  let fixed: { draws: FixedDraw[]; baselineLoss: number } | undefined;
+  /** The mean over the fixed draws of `measure`, each given its draw's timesteps and noise afresh from its own seed. */
+  const meanOverDraws = (draws: readonly FixedDraw[], measure: (draw: FixedDraw, stepsAndNoise: (clean: Tensor) => { steps: Tensor; noise: Tensor }) => number) =>
+    noGrad(() => draws.reduce((sum, draw) => {
+      const generator = new Generator(draw.seed);
+      try {
+        return sum + measure(draw, (clean) => drawStepsAndNoise(clean, generator, schedule.numTrainTimesteps));
+      } finally {
+        generator.dispose();
+      }
+    }, 0) / draws.length);
+  const validationLoss = () => meanOverDraws(fixed!.draws, (draw, stepsAndNoise) => loss(draw.case.batch, [draw.pair], stepsAndNoise).item());
 
   return {
     step(batch, context): StepResult {
@@ -112,8 +116,9 @@ export function latentDiffusionSession(networks: Readonly<Record<string, Module>
     validate(context) {
       if (fixed === undefined) {
         const generator = new Generator(context.splitSeed + 1);
+        let draws: FixedDraw[];
         try {
-          fixed = Array.from({ length: options.triples }, (_, i) => ({
+          draws = Array.from({ length: options.triples }, (_, i) => ({
             case: context.cases[i % context.cases.length],
             pair: drawPairs(generator, 1, classes)[0],
             seed: context.splitSeed * 1000 + i + 1,
@@ -121,21 +126,15 @@ export function latentDiffusionSession(networks: Readonly<Record<string, Module>
         } finally {
           generator.dispose();
         }
+        const baselineLoss = meanOverDraws(draws, (draw, stepsAndNoise) => tidy(() =>
+          stepsAndNoise(pairInputs(draw.case.batch, [draw.pair], config, scale).clean).noise.square().mean().item()));
+        fixed = { draws, baselineLoss };
       }
       const trained = validationLoss();
       const averaged = context.averaged(validationLoss);
-      const baselineLoss = noGrad(() => fixed!.reduce((sum, draw) => {
-        const generator = new Generator(draw.seed);
-        try {
-          return sum + tidy(() => {
-            const { clean } = pairInputs(draw.case.batch, [draw.pair], config, scale);
-            return drawStepsAndNoise(clean, generator, schedule.numTrainTimesteps).noise.square().mean().item();
-          });
-        } finally {
-          generator.dispose();
-        }
-      }, 0) / fixed!.length);
-      return { loss: trained, lossEma: averaged, baselineLoss, measures: { latentStd: latentStandardDeviation(context.cases) * scale } };
+      return {
+        loss: trained, lossEma: averaged, baselineLoss: fixed.baselineLoss, measures: { latentStd: latentStandardDeviation(context.cases) * scale },
+      };
     },
   };
 }
