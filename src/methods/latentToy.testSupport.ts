@@ -119,8 +119,8 @@ class ToyDenoiser implements Denoiser<Tensor> {
       () => `${fn}: conditions must be (N, ${this.network.config.conditions}, D, H, W), got ${fmtShape(conditions.shape)}`);
   }
 
-  condition(conditions: Tensor, codec: LatentCodec): Tensor {
-    return codec.encode(conditions);
+  condition(encoded: Tensor): Tensor {
+    return encoded.detach();
   }
 
   predict(noisy: Tensor, timesteps: Tensor, condition: Tensor): Tensor {

@@ -14,10 +14,11 @@ export interface Denoiser<Condition = Tensor> {
   /** Refuses condition images (N, C, …spatial) the networks cannot take, naming what they expect; `fn` names the caller. */
   checkConditions(fn: string, conditions: Tensor): void;
   /**
-   * What stays fixed over every reverse step of a batch, from the condition images (float32, image space) and, for
-   * methods whose one model serves several targets, the targets' class labels (int64, (N,)). The caller disposes it.
+   * What stays fixed over every reverse step of a batch, from the condition images as `codec` encodes them (float32)
+   * and, for methods whose one model serves several targets, the targets' class labels (int64, (N,)). The result
+   * holds none of the caller's tensors (`encoded` may serve several targets): the caller disposes both.
    */
-  condition(conditions: Tensor, codec: LatentCodec, classLabels?: Tensor): Condition;
+  condition(encoded: Tensor, codec: LatentCodec, classLabels?: Tensor): Condition;
   /** The prediction for x_t at `timesteps` (int64, (N,)), float32 in and out whatever dtype the networks run in. */
   predict(noisy: Tensor, timesteps: Tensor, condition: Condition): Tensor;
 }

@@ -38,6 +38,11 @@ export interface DiffusionPipelineOptions {
   readonly outputRange?: readonly [number, number];
   /** Clip every x̂₀ to `outputRange` in image space (guided-diffusion's `clip_denoised`, which cWDM's reference uses). */
   readonly clipPredX0?: boolean;
+  /**
+   * For a model that synthesises any of several contrasts from one source (ALDM): those contrasts, in the order of
+   * the class labels its denoiser takes. Absent: the model synthesises one contrast, its run's target.
+   */
+  readonly targets?: readonly string[];
 }
 
 export interface DiffusionBatch {
@@ -58,7 +63,8 @@ export type TrainingDraws = Generator | readonly Generator[];
 
 export interface SampleOptions {
   readonly generator: Generator;
-  readonly classLabels?: Tensor;
+  /** Which of the pipeline's `targets` to synthesise (every sample of the batch); absent: the run's own target. */
+  readonly target?: string;
   /** Called after every reverse step with (steps done, steps in all). */
   readonly onStep?: (done: number, total: number) => void;
 }
@@ -84,9 +90,23 @@ export function drawStepsAndNoise(clean: Tensor, draws: TrainingDraws, numTrainT
   });
 }
 
+/**
+ * Condition images as the codec encodes them, made once by {@link DiffusionPipeline.encodeConditions} and sampled from
+ * as often as wanted: one source translated into several targets is encoded once. The caller disposes it.
+ */
+export class EncodedConditions {
+  constructor(readonly latents: Tensor, readonly imageShape: readonly number[]) {}
+
+  dispose(): void {
+    this.latents.dispose();
+  }
+}
+
 export class DiffusionPipeline<Condition = Tensor> {
   readonly schedule: DiffusionSchedule;
   readonly outputRange?: readonly [number, number];
+  /** The contrasts a model serving several targets synthesises, in class-label order; absent for a one-target model. */
+  readonly targets?: readonly string[];
   readonly #denoiser: Denoiser<Condition>;
   readonly #codec: LatentCodec;
   readonly #clipPredX0: ((x: Tensor) => Tensor) | undefined;
@@ -99,6 +119,7 @@ export class DiffusionPipeline<Condition = Tensor> {
     this.#codec = codec;
     this.schedule = Object.freeze({ ...options.schedule });
     if (options.outputRange !== undefined) this.outputRange = Object.freeze([...options.outputRange] as [number, number]);
+    if (options.targets !== undefined) this.targets = Object.freeze([...options.targets]);
     const range = this.outputRange;
     this.#clipPredX0 = options.clipPredX0 && range !== undefined ? (x) => clipInImageSpace(codec, x, range[0], range[1]) : undefined;
   }
@@ -150,7 +171,7 @@ export class DiffusionPipeline<Condition = Tensor> {
     const scheduler = this.#trainingScheduler ??= new DDPMScheduler(parseDDPMSchedulerConfig({ ...this.schedule }));
     return tidy(() => {
       const clean = this.#codec.encode(batch.target);
-      const condition = this.#denoiser.condition(batch.conditions, this.#codec, batch.classLabels);
+      const condition = this.#denoiser.condition(this.#codec.encode(batch.conditions), this.#codec, batch.classLabels);
       const { steps, noise } = drawStepsAndNoise(clean, draws, this.schedule.numTrainTimesteps);
       const noisy = scheduler.addNoise(clean, noise, Array.from(steps.toTypedArray<'int64'>(), Number));
       const predicted = this.#denoiser.predict(noisy, steps, condition);
@@ -158,18 +179,44 @@ export class DiffusionPipeline<Condition = Tensor> {
     });
   }
 
+  /** Encodes condition images (N, C, …spatial) for {@link sample}, once for any number of targets and samples. */
+  encodeConditions(conditions: Tensor): EncodedConditions {
+    return this.#encodeConditions('DiffusionPipeline.encodeConditions', conditions);
+  }
+
+  #encodeConditions(fn: string, conditions: Tensor): EncodedConditions {
+    this.checkBatch(fn, conditions);
+    return noGrad(() => new EncodedConditions(this.#codec.encode(conditions), [...conditions.shape]));
+  }
+
   /**
-   * Synthesises the target for a batch of condition images: (N, 1, …spatial) in the method's image units, clamped to
-   * its output range if it has one. `scheduler` comes from {@link scheduler}.
+   * Synthesises the target (`options.target`, or the run's own) for a batch of condition images, given as images
+   * (N, C, …spatial) in the method's image units or as {@link encodeConditions} made them: (N, 1, …spatial) in
+   * image units, clamped to the method's output range if it has one. `scheduler` comes from {@link scheduler}.
    */
-  sample(conditions: Tensor, scheduler: Scheduler, options: SampleOptions): Tensor {
-    this.checkBatch('DiffusionPipeline.sample', conditions);
+  sample(conditions: Tensor | EncodedConditions, scheduler: Scheduler, options: SampleOptions): Tensor {
+    const encoded = conditions instanceof EncodedConditions ? conditions : this.#encodeConditions('DiffusionPipeline.sample', conditions);
+    try {
+      return this.#sample(encoded, scheduler, options);
+    } finally {
+      if (encoded !== conditions) encoded.dispose();
+    }
+  }
+
+  #sample(encoded: EncodedConditions, scheduler: Scheduler, options: SampleOptions): Tensor {
     const timesteps = scheduler.timesteps;
     assert(timesteps.length > 0, () => 'DiffusionPipeline.sample: the scheduler has no timesteps; call setTimesteps(K) first');
+    assert(!encoded.latents.isDisposed, () => 'DiffusionPipeline.sample: the encoded conditions were disposed');
     return noGrad(() => {
-      const n = conditions.shape[0];
-      const condition = this.#denoiser.condition(conditions, this.#codec, options.classLabels);
-      let x = randn(this.#codec.latentShape([n, 1, ...conditions.shape.slice(2)]), { generator: options.generator, dtype: conditions.dtype });
+      const n = encoded.imageShape[0];
+      const classLabels = this.#classLabels(n, options.target);
+      let condition: Condition;
+      try {
+        condition = this.#denoiser.condition(encoded.latents, this.#codec, classLabels);
+      } finally {
+        classLabels?.dispose();
+      }
+      let x = randn(this.#codec.latentShape([n, 1, ...encoded.imageShape.slice(2)]), { generator: options.generator, dtype: encoded.latents.dtype });
       let predX0: Tensor | undefined;
       timesteps.forEach((t, index) => {
         const out = tidy(() => {
@@ -189,6 +236,16 @@ export class DiffusionPipeline<Condition = Tensor> {
       x.dispose();
       return image;
     });
+  }
+
+  /** The class label of `target` for each of `n` samples; undefined for the run's own target. */
+  #classLabels(n: number, target: string | undefined): Tensor | undefined {
+    if (target === undefined) return undefined;
+    const targets = this.targets;
+    assert(targets !== undefined, () => `DiffusionPipeline.sample: this model synthesises its run's target only, not a chosen one ('${target}')`);
+    const label = targets.indexOf(target);
+    assert(label >= 0, () => `DiffusionPipeline.sample: this model synthesises ${targets.join(', ')}, not '${target}'`);
+    return tensor(new BigInt64Array(n).fill(BigInt(label)));
   }
 
   /** Frees the networks (and a codec's learnt weights, which belong to its networks). */

@@ -30,18 +30,17 @@ export class AldmDenoiser implements Denoiser<AldmCondition> {
       `${fn}: ALDM translates one source contrast: conditions must be (N, 1, X, Y, Z), got shape ${fmtShape(conditions.shape)}`);
   }
 
-  condition(conditions: Tensor, codec: LatentCodec, classLabels?: Tensor): AldmCondition {
-    this.checkConditions('AldmDenoiser.condition', conditions);
-    const n = conditions.shape[0];
+  /** `encoded`: the source's latent as the codec gives it (quantised, times the latent scale). */
+  condition(encoded: Tensor, codec: LatentCodec, classLabels?: Tensor): AldmCondition {
+    const n = encoded.shape[0];
     const classes = classLabels === undefined ? full([n], this.defaultClass, { dtype: 'int64' }) : classLabels.clone();
     try {
       const latents = tidy(() => {
         // MS-SPADE works on the first stage's own latents: the codec's scale comes off before and goes on after.
-        const source = codec.encode(conditions);
         const scale = codec.scaleFactor;
-        const unscaled = scale === 1 ? source : source.div(scale);
-        const translated = this.vqgan.translate(unscaled.to(this.vqgan.dtype), classes).to(source.dtype).mul(scale);
-        return this.unet.config.concat === 'paper' ? translated : F.cat([source, translated], 1);
+        const unscaled = scale === 1 ? encoded : encoded.div(scale);
+        const translated = this.vqgan.translate(unscaled.to(this.vqgan.dtype), classes).to(encoded.dtype).mul(scale);
+        return this.unet.config.concat === 'paper' ? translated : F.cat([encoded, translated], 1);
       });
       return { latents, classes };
     } catch (error) {

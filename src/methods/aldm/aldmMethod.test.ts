@@ -99,10 +99,10 @@ describe('the ALDM method', () => {
     const denoiser = new AldmDenoiser(unet, vqgan, 1);
 
     test("the condition of a source image: its quantised latent and its MS-SPADE translation to each sample's target, concatenated as the reference does", () => {
-      const condition = denoiser.condition(fixture.read('inputs.source'), codec, fixture.read('inputs.target_class'));
+      const condition = denoiser.condition(codec.encode(fixture.read('inputs.source')), codec, fixture.read('inputs.target_class'));
       assertClose(condition.latents, fixture.read('ldm.c_concat'), 'c_concat');
       assert.deepEqual(Array.from(condition.classes.toTypedArray(), Number), [1, 3]);
-      const byDefault = denoiser.condition(fixture.read('inputs.source'), codec);
+      const byDefault = denoiser.condition(codec.encode(fixture.read('inputs.source')), codec);
       assert.deepEqual(Array.from(byDefault.classes.toTypedArray(), Number), [1, 1], "without labels, the run's own target");
     });
 
@@ -122,10 +122,10 @@ describe('the ALDM method', () => {
       const scheduler = pipeline.scheduler({ kind: 'ddim', steps: 5, eta: 1 });
       assert.deepEqual(scheduler.timesteps, [801, 601, 401, 201, 1]);
       const source = fixture.read('inputs.source');
-      const draw = (seed: number, classLabels?: Tensor) => tidy(() => {
+      const draw = (seed: number, target?: string) => tidy(() => {
         const generator = new Generator(seed);
         try {
-          return pipeline.sample(source, scheduler, { generator, classLabels }).toTypedArray() as Float32Array;
+          return pipeline.sample(source, scheduler, { generator, target }).toTypedArray() as Float32Array;
         } finally {
           generator.dispose();
         }
@@ -136,9 +136,25 @@ describe('the ALDM method', () => {
       assert.deepEqual(draw(5), a);
       assert.notDeepEqual(draw(6), a);
       assert.ok(a.every(Number.isFinite) && a.length === 2 * 16 * 32 * 16);
-      // The run's target is t1ce (class 1): asking for class 1 explicitly gives the same; class 3 (flair) does not.
-      assert.deepEqual(draw(5, fixture.read('inputs.target_class').mul(0).add(1)), a);
-      assert.notDeepEqual(draw(5, fixture.read('inputs.target_class').mul(0).add(3)), a);
+      // The run's target is t1ce (class 1): asking for t1ce explicitly gives the same; flair (class 3) does not.
+      assert.deepEqual(pipeline.targets, ['t1', 't1ce', 't2', 'flair']);
+      assert.deepEqual(draw(5, 't1ce'), a);
+      assert.notDeepEqual(draw(5, 'flair'), a);
+      assert.throws(() => draw(5, 'pd'), /this model synthesises t1, t1ce, t2, flair, not 'pd'/);
+      // Encoded once, the source serves both targets with the same draws as encoding it per call.
+      const encoded = pipeline.encodeConditions(source);
+      try {
+        for (const target of ['t1ce', 'flair']) {
+          const generator = new Generator(5);
+          try {
+            assert.deepEqual(tidy(() => pipeline.sample(encoded, scheduler, { generator, target }).toTypedArray()), draw(5, target));
+          } finally {
+            generator.dispose();
+          }
+        }
+      } finally {
+        encoded.dispose();
+      }
     });
   });
 });

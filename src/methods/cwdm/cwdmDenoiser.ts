@@ -1,9 +1,8 @@
 /**
  * cWDM's denoiser (spec §4): the U-Net over Haar bands, conditioned by channel concatenation. The condition images
- * are encoded once per batch; at every step the network sees [z_t ‖ c_cond] (the noisy target's 8 bands, then each
+ * are encoded once per batch (by the pipeline's codec); at every step the network sees [z_t ‖ c_cond] (the noisy target's 8 bands, then each
  * condition's 8 bands in the run's condition order) and predicts the clean bands x̂₀.
  */
-import type { LatentCodec } from '../../codecs/index.js';
 import { CwdmUNet } from '../../models/wdm/index.js';
 import type { Denoiser } from '../../pipelines/index.js';
 import { F, tidy, type Tensor } from '../../tensor/index.js';
@@ -22,8 +21,9 @@ export class CwdmDenoiser implements Denoiser<Tensor> {
       `${fn}: conditions must be (N, ${expected}, D, H, W) for this model, got shape ${fmtShape(conditions.shape)}`);
   }
 
-  condition(conditions: Tensor, codec: LatentCodec): Tensor {
-    return codec.encode(conditions);
+  /** The conditions' bands as they are: a new handle on the encoded tensor, so the caller's stays its own. */
+  condition(encoded: Tensor): Tensor {
+    return encoded.detach();
   }
 
   /**
