@@ -37,7 +37,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   pipelines: ['tensor', 'nn', 'codecs', 'schedulers', 'volume'],
   runs: ['tensor', 'io', 'data', 'transforms', 'schedulers', 'volume', 'nn'],
   training: ['tensor', 'nn', 'optim', 'io', 'data', 'transforms', 'schedulers', 'pipelines', 'runs', 'metrics', 'volume'],
-  completion: ['tensor', 'nn', 'io', 'data', 'transforms', 'schedulers', 'pipelines', 'runs', 'methods', 'baselines', 'volume'],
+  completion: ['tensor', 'nn', 'io', 'data', 'transforms', 'schedulers', 'pipelines', 'runs', 'methods', 'baselines', 'metrics', 'volume'],
   convert: ['tensor', 'nn', 'io'],
   methods: ['tensor', 'nn', 'optim', 'io', 'data', 'transforms', 'volume', 'codecs', 'schedulers', 'models', 'pipelines', 'runs', 'training',
     'convert', 'metrics'],

@@ -46,3 +46,27 @@ export function inProcessCommand(register: (program: Command) => void, ...prefix
     }
   };
 }
+
+/**
+ * Like {@link inProcessCommand}, and also returns what the command printed on stdout (strings; the test runner's own
+ * reports to its parent, bytes, pass through).
+ */
+export function capturedCommand(register: (program: Command) => void, ...prefix: string[]):
+  (...args: string[]) => Promise<{ stdout: string; exitCode: number }> {
+  const run = inProcessCommand(register, ...prefix);
+  return async (...args) => {
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      if (typeof chunk !== 'string') return write(chunk, ...rest);
+      lines.push(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      const exitCode = await run(...args);
+      return { stdout: lines.join(''), exitCode };
+    } finally {
+      process.stdout.write = write;
+    }
+  };
+}

@@ -3,32 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { writeCase, writeRun } from '../completion/completionFixtures.testSupport.js';
 import { registerCompleteCommand } from './complete.js';
+import { capturedCommand } from './commandRunner.testSupport.js';
 
 /** Runs `mrsynth complete …` in-process; returns what it printed on stdout and the exit code it set. */
-async function completeCli(...args: string[]): Promise<{ stdout: string; exitCode: number | undefined }> {
-  const program = new Command('mrsynth').exitOverride();
-  registerCompleteCommand(program);
-  const lines: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  // The command writes strings; the test runner's own reports to the parent process are bytes and pass through.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    if (typeof chunk !== 'string') return write(chunk, ...rest);
-    lines.push(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['complete', ...args], { from: 'user' });
-  } finally {
-    process.stdout.write = write;
-  }
-  const exitCode = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { stdout: lines.join(''), exitCode };
-}
+const completeCli = capturedCommand(registerCompleteCommand, 'complete');
 
 describe('mrsynth complete', () => {
   let root: string;
@@ -60,7 +40,7 @@ describe('mrsynth complete', () => {
     assert.equal(sidecar.seed.base, 4);
     const again = await completeCli(join(data, 'Ph_010'), '--models', run, '--steps', '2');
     assert.match(again.stdout, /^Ph_010: already done \(.*Ph_010_t1ce\.nii\.gz\); pass --force to redo it$/m);
-    assert.equal(again.exitCode, undefined);
+    assert.equal(again.exitCode, 0);
   });
 
   test('explicit files write the one given output, here in bf16', async () => {
@@ -68,7 +48,7 @@ describe('mrsynth complete', () => {
     const out = join(root, 'explicit', 'Ph_010_t1ce.nii.gz');
     const { stdout, exitCode } = await completeCli('--t1', join(dir, 'Ph_010_t1.nii.gz'), '--t2', join(dir, 'Ph_010_t2.nii.gz'),
       '--flair', join(dir, 'Ph_010_flair.nii.gz'), '--out', out, '--models', run, '--steps', '2', '--precision', 'bf16');
-    assert.equal(exitCode, undefined);
+    assert.equal(exitCode, 0);
     assert.match(stdout, /^sampler: DDIM, 2 steps, η 0, bf16, seed 0/m);
     assert.deepEqual(readdirSync(join(root, 'explicit')).sort(), ['Ph_010_t1ce.json', 'Ph_010_t1ce.nii.gz']);
     const sidecar = JSON.parse(readFileSync(join(root, 'explicit', 'Ph_010_t1ce.json'), 'utf8')) as { precision: string };
@@ -83,7 +63,7 @@ describe('mrsynth complete', () => {
     assert.equal(refused.exitCode, 1);
     const allowed = await completeCli(join(data, 'Ph_010'), '--models', coarse, '--steps', '2', '--out', out, '--allow-voxel-size-mismatch');
     assert.match(allowed.stdout, /^Ph_010: synthesised t1ce/m);
-    assert.equal(allowed.exitCode, undefined);
+    assert.equal(allowed.exitCode, 0);
   });
 
   test('refuses a path together with explicit files, options of the other sampler, and an unknown precision', async () => {

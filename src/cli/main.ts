@@ -15,6 +15,7 @@ import { registerInfoCommand } from './info.js';
 import { registerModelsCommand } from './models.js';
 import { registerPhantomCommand } from './phantom.js';
 import { registerTrainCommand } from './train.js';
+import { registerTranslateCommand } from './translate.js';
 import { registerViewCommand } from './view.js';
 import { packageVersion } from './version.js';
 
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerDataCommand(program);
   registerTrainCommand(program);
   registerCompleteCommand(program);
+  registerTranslateCommand(program);
   registerBaselineCommand(program);
   registerEvalCommand(program);
   registerViewCommand(program);

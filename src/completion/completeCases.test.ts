@@ -58,7 +58,7 @@ describe('completeCases: one missing contrast (BraTS 2021 naming, stored LPS)', 
       assert.deepEqual(out.header[key], input.header[key], key);
     }
     assert.equal(out.header.datatype, 'float32');
-    assert.equal(out.header.descrip, 'mrsynth cWDM synthetic t1ce, [0,1] units');
+    assert.equal(out.header.descrip, 'mrsynth cwdm synthetic t1ce, [0,1] units');
     const inputs = await Promise.all(['t1', 't2', 'flair'].map((c) => readNifti(join(dir, `Ph_001_${c}.nii.gz`))));
     let brain = 0;
     out.volume.data.forEach((value, v) => {
@@ -183,7 +183,7 @@ describe('completeCases: the memory a case needs', () => {
     const [refused] = await complete({ input, runs: [runs.t1ce], out, memoryLimit: 0.25 * 2 ** 30 });
     assert.equal(refused.status, 'refused');
     assert.match(refused.status === 'refused' ? refused.reason : '',
-      /would need about 0\.5\d GiB \(\d+ voxels\), more than the 0\.25 GiB allowed \(--max-memory.*\); complete it with a run trained on a coarser grid/);
+      /would need about 0\.5\d GiB \(\d+ voxels\), more than the 0\.25 GiB allowed \(--max-memory.*\); use a run trained on a coarser grid/);
     assert.ok(!existsSync(join(out, 'Ph_001_t1ce.nii.gz')));
     const [done] = await complete({ input, runs: [runs.t1ce], out, memoryLimit: 2 ** 30 });
     assert.equal(done.status, 'completed');
@@ -333,8 +333,8 @@ describe('completeCases: seeds, samples and explicit files', () => {
     const mean = await readNifti(join(dir, 'Ph_005_t1ce.nii.gz'));
     const std = await readNifti(join(dir, 'Ph_005_t1ce_std.nii.gz'));
     const first = (await readNifti(join(single, 'Ph_005_t1ce.nii.gz'))).volume.data;
-    assert.equal(mean.header.descrip, 'mrsynth cWDM synthetic t1ce, mean of 2 samples, [0,1] units');
-    assert.equal(std.header.descrip, 'mrsynth cWDM synthetic t1ce, std of 2 samples, [0,1] units');
+    assert.equal(mean.header.descrip, 'mrsynth cwdm synthetic t1ce, mean of 2 samples, [0,1] units');
+    assert.equal(std.header.descrip, 'mrsynth cwdm synthetic t1ce, std of 2 samples, [0,1] units');
     assert.deepEqual(Array.from(std.volume.affine), Array.from(mean.volume.affine));
     // For two samples x₁, x₂: mean m and std s = |x₁ − x₂|/√2, so x₁ = m ± s/√2.
     let spread = 0;
@@ -356,7 +356,7 @@ describe('completeCases: seeds, samples and explicit files', () => {
     const [outcome] = await complete({ files, runs: [runs.t1ce], out });
     assert.equal(outcome.status, 'completed');
     assert.equal(readSidecar(join(root, 'explicit-out', 'guess.json')).case, 'guess');
-    assert.equal((await readNiftiHeader(out)).descrip, 'mrsynth cWDM synthetic t1ce, [0,1] units');
+    assert.equal((await readNiftiHeader(out)).descrip, 'mrsynth cwdm synthetic t1ce, [0,1] units');
     await assert.rejects(complete({ files: { t1: files.t1, t2: files.t2 }, runs: [runs.t1ce, runs.flair], out }),
       /with explicit files \(t1, t2\) one contrast is synthesised into .*guess\.nii\.gz, but the runs synthesise t1ce, flair; give exactly one run/);
   });

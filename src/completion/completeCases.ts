@@ -9,32 +9,27 @@
  * unless it is an earlier synthesis and `force` is given. `out` writes to another folder instead, mirroring the
  * case folders below the data set's root.
  */
-import { promises as fs } from 'node:fs';
-import { totalmem } from 'node:os';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { assert, formatGiB } from '../util/index.js';
-import { packageVersion } from '../util/index.js';
-import { canonicalOrder, type Contrast } from '../data/index.js';
-import type { Case } from '../data/index.js';
-import { discoverDataset } from '../data/index.js';
-import { contrastFileName } from '../data/index.js';
-import { makeFolder, removeOrphanedTemporaries, writeFileAtomic } from '../io/index.js';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { assert, packageVersion } from '../util/index.js';
+import { canonicalOrder, contrastFileName, type Case, type Contrast } from '../data/index.js';
 import { estimateCompletionMemory } from './completionMemory.js';
-import { readNiftiWithSha256, writeNifti, type NiftiImage } from '../io/nifti/index.js';
+import { failedCase, runCaseQueue, weightBytes } from './caseQueue.js';
+import { caseFolders } from './outputFolders.js';
+import { readNiftiWithSha256, type NiftiImage } from '../io/nifti/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
 import { parseSamplerSpec, resolveSampler, tensorToVolumeData, volumesToTensor, type SamplerSpec } from '../pipelines/index.js';
 import { configHash } from '../runs/index.js';
 import { Generator, runtimeInfo, tidy } from '../tensor/index.js';
-import { invertPreprocess, preprocess, roundTripError, type RoundTripError } from '../transforms/index.js';
+import { preprocess, roundTripError, type RoundTripError } from '../transforms/index.js';
 import type { Volume } from '../volume/index.js';
 import { caseSeed } from './caseSeed.js';
 import { planCompletion, type CompletionPlan, type PlannedTarget } from './completionPlan.js';
 import { loadRun, type LoadedRun } from './loadedRun.js';
 import { placeholderVolume, type Placeholder } from './placeholder.js';
 import { syntheticDescription } from './syntheticFiles.js';
-import {
-  SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, SYNTHESIS_MASK, SYNTHESIS_UNITS, type SynthesisSidecar,
-} from './synthesisSidecar.js';
+import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, type SynthesisSidecar } from './synthesisSidecar.js';
+import { backgroundMask, backgroundText, modelUnits } from './modelUnits.js';
+import { removeLeftovers, synthesisPaths, writeSynthesis } from './writeSynthesis.js';
 
 export interface CompleteCasesOptions {
   /** A case folder, a data set folder or a manifest; every case found is completed. Give this or `files`. */
@@ -100,6 +95,9 @@ export type CompletionEvent =
   /** A case is settled (every case gets exactly one, in data set order for cases needing no work, else as they finish). */
   | { readonly kind: 'outcome'; readonly outcome: CaseOutcome };
 
+/** Something a case met on the way that its outcome does not say. */
+export type CaseNotice = Extract<CompletionEvent, { kind: 'roundTrip' | 'foregroundLost' | 'leftovers' }>;
+
 interface Settings {
   readonly sampler: SamplerSpec;
   readonly precision: Precision;
@@ -140,55 +138,23 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
     const work = options.files !== undefined ? explicitWork(options.files, options.out, runs) : await datasetWork(options.input!, options.out);
     const plans: (CompletionPlan | CaseOutcome)[] = [];
     for (const { c, expected, outputPath } of work) {
-      // One unreadable or off-grid case must not cost the rest of a data set; it is reported and the run fails at the end.
       const planOptions = { expected, outputPath, runs, force: options.force ?? false, allowVoxelSizeMismatch: options.allowVoxelSizeMismatch };
-      plans.push(await planCompletion(c, planOptions).catch((error: unknown) => failed(c.id, error)));
+      plans.push(await planCompletion(c, planOptions).catch((error: unknown) => failedCase(c.id, error)));
     }
-
-    const limit = options.memoryLimit ?? totalmem();
-    const weightBytes = (await Promise.all(runs.flatMap((run) => Object.values(run.config.weights)
-      .map((file) => fs.stat(join(run.dir, file)).then((s) => s.size))))).reduce((a, b) => a + b, 0);
-    for (const [i, plan] of plans.entries()) {
-      if (plan.status !== 'todo') continue;
-      const memory = await estimateCompletionMemory(Object.values(plan.inputs)[0]!, plan.order.map((t) => t.run.config), weightBytes);
-      if (memory.total <= limit) continue;
-      plans[i] = {
-        caseId: plan.caseId, status: 'refused',
-        reason: `would need about ${formatGiB(memory.total)} (${memory.voxels} voxels${memory.modelVoxels === memory.voxels ? ''
-          : `, ${memory.modelVoxels} on the model grid`}), more than the ${formatGiB(limit)} allowed (--max-memory; default the machine's `
-          + 'memory); complete it with a run trained on a coarser grid (train --spacing), or raise --max-memory if the machine can give more',
-      };
-    }
-
-    const outcomes = new Map<string, CaseOutcome>();
-    for (const plan of plans) {
-      if (plan.status === 'todo') continue;
-      outcomes.set(plan.caseId, plan);
-      settings.emit({ kind: 'outcome', outcome: plan });
-    }
-    const todo = plans.filter((plan): plan is TodoPlan => plan.status === 'todo');
-    for (const [index, plan] of todo.entries()) {
-      settings.emit({ kind: 'case', caseId: plan.caseId, index: index + 1, of: todo.length, order: plan.order.map((t) => t.contrast), samples });
-      let outcome: CaseOutcome;
-      const started = performance.now();
-      try {
+    const weights = await weightBytes(runs);
+    return await runCaseQueue<TodoPlan, CaseOutcome>(plans as (TodoPlan | CaseOutcome)[], {
+      memory: (plan) => estimateCompletionMemory(Object.values(plan.inputs)[0]!, plan.order.map((t) => t.run.config), weights),
+      limit: options.memoryLimit,
+      start: (plan, index, of) => settings.emit({ kind: 'case', caseId: plan.caseId, index, of, order: plan.order.map((t) => t.contrast), samples }),
+      work: async (plan, seconds) => {
         const written = await completeCase(plan, settings);
-        outcome = { caseId: plan.caseId, status: 'completed', order: plan.order, written, replaced: plan.replaces,
-          seconds: (performance.now() - started) / 1000 };
-      } catch (error) {
-        outcome = failed(plan.caseId, error);
-      }
-      outcomes.set(plan.caseId, outcome);
-      settings.emit({ kind: 'outcome', outcome });
-    }
-    return plans.map((plan) => outcomes.get(plan.caseId)!);
+        return { caseId: plan.caseId, status: 'completed', order: plan.order, written, replaced: plan.replaces, seconds: seconds() };
+      },
+      settled: (outcome) => settings.emit({ kind: 'outcome', outcome }),
+    });
   } finally {
     for (const run of runs) run.pipeline.dispose();
   }
-}
-
-function failed(caseId: string, error: unknown): CaseOutcome {
-  return { caseId, status: 'failed', reason: error instanceof Error ? error.message : String(error) };
 }
 
 interface CaseWork {
@@ -198,18 +164,8 @@ interface CaseWork {
 }
 
 async function datasetWork(input: string, out: string | undefined): Promise<CaseWork[]> {
-  const dataset = await discoverDataset(input);
-  const base = dataset.format === 'manifest' ? dirname(dataset.root) : dataset.root;
-  if (out !== undefined) await makeFolder(out);
-  return dataset.cases.map((c) => {
-    const inputs = canonicalOrder(Object.keys(c.contrasts) as Contrast[]);
-    const caseDir = inputs.length > 0 ? dirname(c.contrasts[inputs[0]]!) : base;
-    const rel = relative(base, caseDir);
-    // A case outside the data set's folder (a manifest may point anywhere) gets a folder named after it.
-    const mirrored = rel.startsWith('..') || isAbsolute(rel) ? c.id : rel;
-    const dir = out === undefined ? caseDir : join(resolve(out), mirrored);
-    return { c, expected: dataset.contrasts, outputPath: (contrast) => join(dir, contrastFileName(c, contrast)) };
-  });
+  const { cases, contrasts } = await caseFolders(input, out);
+  return cases.map(({ c, dir }) => ({ c, expected: contrasts, outputPath: (contrast) => join(dir, contrastFileName(c, contrast)) }));
 }
 
 /**
@@ -253,7 +209,8 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
   if (roundTrip !== null) settings.emit({ kind: 'roundTrip', caseId: plan.caseId, error: roundTrip });
   const grid = volumes[contrasts[0]];
   const real = contrasts.map((k) => volumes[k].data);
-  const background = backgroundMask(real);
+  const units = modelUnits(config);
+  const background = backgroundMask(real, units.floor);
   const placeholder = placeholderVolume(settings.placeholder, real);
 
   const drawn = new Map<Contrast, Float32Array[]>(plan.order.map((t) => [t.contrast, []]));
@@ -277,7 +234,7 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
         const nonFinite = sample.reduce((n, value) => (Number.isFinite(value) ? n : n + 1), 0);
         assert(nonFinite === 0, () => `sampling ${target.contrast} gave ${nonFinite} NaN or infinite voxel(s) of ${sample.length}: the weights of `
           + `${target.run.dir} (${target.run.weightsPath}) drive the network out of range, an extreme or damaged value; nothing was written`);
-        for (let v = 0; v < sample.length; v++) if (background[v]) sample[v] = 0;
+        for (let v = 0; v < sample.length; v++) if (background[v]) sample[v] = units.floor;
         drawn.get(target.contrast)!.push(sample);
       }
     }
@@ -285,27 +242,14 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
     for (const generator of generators.values()) generator.dispose();
   }
 
-  for (const dir of new Set(plan.order.flatMap(({ files }) => [dirname(files.image), dirname(files.sidecar)]))) {
-    const names = plan.order.flatMap(({ files }) => [files.image, files.std, files.sidecar]).filter((f) => dirname(f) === dir).map((f) => basename(f));
-    const leftovers = await removeOrphanedTemporaries(dir, names);
-    if (leftovers.files.length > 0) settings.emit({ kind: 'leftovers', caseId: plan.caseId, ...leftovers });
-  }
+  const paths = plan.order.flatMap(({ files }) => synthesisPaths(files, settings.samples, { std: true, samples: false }));
+  const leftovers = await removeLeftovers(paths);
+  if (leftovers.files.length > 0) settings.emit({ kind: 'leftovers', caseId: plan.caseId, ...leftovers });
   const like = images.get(contrasts[0])!;
   const written: string[] = [];
   const versions = { mrsynth: packageVersion(), libtorch: runtimeInfo().torchVersion, node: process.version };
   for (const target of plan.order) {
-    const { mean, std } = meanAndStd(drawn.get(target.contrast)!);
     const { files } = target;
-    // The plan refused any image in the way that is not an earlier synthesis, and without force any earlier one.
-    const write = async (path: string, data: Float32Array, map: 'image' | 'std') => {
-      const volume = invertPreprocess(record, data, { contrast: target.contrast });
-      await makeFolder(dirname(path));
-      await writeNifti(path, volume, {
-        like: like.header, datatype: 'float32', overwrite: map === 'std' || plan.replaces.includes(path),
-        description: syntheticDescription(target.contrast, map, settings.samples),
-      });
-      written.push(path);
-    };
     const here = dirname(files.sidecar);
     const rel = (path: string) => relative(here, path);
     const placeholderUsed = target.sources.some(({ from }) => from === 'placeholder');
@@ -315,9 +259,9 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
       synthetic: true,
       case: plan.caseId,
       contrast: target.contrast,
-      files: { image: rel(files.image), ...(std === undefined ? {} : { std: rel(files.std) }) },
-      units: SYNTHESIS_UNITS,
-      mask: SYNTHESIS_MASK,
+      files: { image: rel(files.image), ...(settings.samples > 1 ? { std: rel(files.std) } : {}) },
+      units: units.text,
+      mask: backgroundText(units, 'every input'),
       model: { run: resolve(target.run.dir), weightsSha256: target.run.weightsSha256, configHash: configHash(target.run.config), config: target.run.config },
       sampler: resolveSampler(settings.sampler, target.run.config.schedule),
       precision: settings.precision,
@@ -333,37 +277,11 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
       versions,
       createdAt: new Date().toISOString(),
     };
-    // The image goes last: it is what marks the contrast as done, so an interrupted case never looks complete.
-    if (std !== undefined) await write(files.std, std, 'std');
-    await makeFolder(here);
-    await writeFileAtomic(files.sidecar, new TextEncoder().encode(`${JSON.stringify(sidecar, null, 2)}\n`));
-    written.push(files.sidecar);
-    await write(files.image, mean, 'image');
+    written.push(...await writeSynthesis({
+      files, contrast: target.contrast, samples: drawn.get(target.contrast)!, saveStd: true, saveSamples: false, like, record, fill: units.floor,
+      description: (map) => syntheticDescription({ method: target.run.config.method, contrast: target.contrast, units: units.short, samples: settings.samples }, map),
+      sidecar, replaces: plan.replaces.includes(files.image),
+    }));
   }
   return written;
-}
-
-/** 1 where every (normalised) input is 0. */
-function backgroundMask(real: readonly Float32Array[]): Uint8Array {
-  const mask = new Uint8Array(real[0].length).fill(1);
-  for (const data of real) for (let v = 0; v < data.length; v++) if (data[v] !== 0) mask[v] = 0;
-  return mask;
-}
-
-/** Voxel-wise mean and, for two or more samples, sample standard deviation (N − 1), accumulated in float64. */
-function meanAndStd(samples: readonly Float32Array[]): { mean: Float32Array; std?: Float32Array } {
-  if (samples.length === 1) return { mean: samples[0] };
-  const n = samples.length;
-  const mean = new Float32Array(samples[0].length);
-  const std = new Float32Array(samples[0].length);
-  for (let v = 0; v < mean.length; v++) {
-    let sum = 0;
-    for (const s of samples) sum += s[v];
-    const m = sum / n;
-    let squares = 0;
-    for (const s of samples) squares += (s[v] - m) ** 2;
-    mean[v] = m;
-    std[v] = Math.sqrt(squares / (n - 1));
-  }
-  return { mean, std };
 }

@@ -1,14 +1,15 @@
 /**
- * Test data for completion: small phantom cases written as BraTS 2021 or 2023 folders (stored LPS, as BraTS
- * is), and run folders holding a tiny cWDM whose zero-initialised head is given random weights, so that its
- * output depends on the conditions and the noise (an untouched new network outputs zeros, which would make
- * every byte comparison pass trivially).
+ * Test data for completion and translation: small phantom cases written as BraTS 2021 or 2023 folders (stored LPS, as
+ * BraTS is), and run folders holding a tiny cWDM or ALDM whose zero-initialised parts are given random weights, so that
+ * the output depends on the conditions and the noise (an untouched new network outputs zeros, which would make every
+ * byte comparison pass trivially).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contrast } from '../data/index.js';
 import { contrastFileName } from '../data/index.js';
-import { saveModule } from '../nn/index.js';
+import { saveModule, type Module } from '../nn/index.js';
+import { method } from '../methods/index.js';
 import { parseNifti, writeNifti } from '../io/nifti/index.js';
 import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
 import { anatomyFromVolume, PhantomGenerator, phantomGrid, SRI24_TISSUES_PATH, type PhantomCase } from '../phantom/index.js';
@@ -58,20 +59,58 @@ export async function writeRun(dir: string, target: Contrast, conditions: readon
     data: { path: '/data/phantoms', splitSeed: 0, ...(voxelSize && { voxelSize }) }, createdWith: { mrsynth: '0.1.0', libtorch: 'test' },
   });
   const model = new CwdmUNet(modelConfig);
-  const random = new Generator(seed);
   try {
-    tidy(() => {
-      const state = model.stateDict();
-      const head = Object.fromEntries(Object.entries(state)
-        .filter(([, t]) => t.abs().max().item() === 0)
-        .map(([key, t]) => [key, randn(t.shape, { generator: random }).mul(0.1)]));
-      model.loadStateDict(head, { strict: false });
-    });
+    randomiseZeroParameters(model, seed);
     await writeRunConfig(dir, config);
     await saveModule(join(dir, 'weights.safetensors'), model, runWeightsMetadata(config, 1));
   } finally {
-    random.dispose();
     model.dispose();
+  }
+  return dir;
+}
+
+/** Gives every all-zero tensor of `model` (zero-initialised heads) random values, seeded, so the network's output is not constant. */
+function randomiseZeroParameters(model: Module, seed: number): void {
+  const random = new Generator(seed);
+  try {
+    tidy(() => {
+      const zero = Object.entries(model.stateDict()).filter(([, t]) => t.abs().max().item() === 0);
+      model.loadStateDict(Object.fromEntries(zero.map(([key, t]) => [key, randn(t.shape, { generator: random }).mul(0.1)])), { strict: false });
+    });
+  } finally {
+    random.dispose();
+  }
+}
+
+/** The preprocessing of the ALDM test runs: the brain's box padded to the tiny networks' multiple of 16, in [−1, 1]. */
+export const ALDM_TEST_PREPROCESS = parsePreprocessConfig('aldm-brainbox');
+
+/**
+ * A trained-looking ALDM run (stage 3: U-Net and autoencoder) of the `tiny` networks over `contrasts`, random where
+ * they start at zero (seeded by `seed`); `voxelSize` is the model-grid voxel size it records for its training data.
+ */
+export async function writeAldmRun(dir: string, options: { contrasts?: readonly Contrast[]; seed?: number; voxelSize?: readonly number[] } = {}): Promise<string> {
+  const aldm = method('aldm');
+  const contrasts = options.contrasts ?? ['t1', 't1ce', 't2', 'flair'];
+  const methodConfig = aldm.parseConfig({ preset: 'tiny', contrasts });
+  const seed = options.seed ?? 1;
+  const config = parseRunConfig({
+    format: 'mrsynth-run', formatVersion: 2, method: 'aldm', target: contrasts[contrasts.length - 1], conditions: contrasts.slice(0, -1),
+    methodConfig, weights: { unet: 'unet.safetensors', autoencoder: 'autoencoder.safetensors' }, preprocess: ALDM_TEST_PREPROCESS,
+    schedule: { betaSchedule: 'scaledLinear', numTrainTimesteps: 1000, predictionType: 'epsilon', timestepSpacing: 'ldm' },
+    training: { lr: 1e-4, weightDecay: 0, batchSize: 1, emaDecay: 0.999, seed, steps: 1, randomStreams: 'keyed' },
+    data: { path: '/data/phantoms', splitSeed: 0, ...(options.voxelSize && { voxelSize: options.voxelSize }) },
+    createdWith: { mrsynth: '0.1.0', libtorch: 'test' },
+  });
+  const networks = aldm.buildNetworks(methodConfig);
+  try {
+    await writeRunConfig(dir, config);
+    for (const [name, network] of Object.entries(networks)) {
+      randomiseZeroParameters(network, seed);
+      await saveModule(join(dir, config.weights[name]), network, runWeightsMetadata(config, 1));
+    }
+  } finally {
+    for (const network of Object.values(networks)) network.dispose();
   }
   return dir;
 }

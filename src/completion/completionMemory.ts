@@ -10,6 +10,7 @@
 import { effectiveAffine, readNiftiHeader } from '../io/nifti/index.js';
 import { method } from '../methods/index.js';
 import type { AnyRunConfig } from '../runs/index.js';
+import { formatGiB } from '../util/index.js';
 import { voxelSizes } from '../volume/index.js';
 
 /** Node, libtorch and the allocator's slack: ~0.3 GiB measured, rounded up. */
@@ -43,4 +44,12 @@ export async function estimateCompletionMemory(path: string, runs: readonly AnyR
     network = Math.max(network, method(config.method).samplingMemory?.(config, onModelGrid) ?? 0);
   }
   return { voxels, modelVoxels, total: RUNTIME_BYTES + weightBytes + VOLUME_COPIES * 4 * Math.max(voxels, modelVoxels) + network };
+}
+
+/** Why a case estimated at `memory` is refused under `limit`; undefined when it fits. */
+export function memoryRefusal(memory: CompletionMemoryEstimate, limit: number): string | undefined {
+  if (memory.total <= limit) return undefined;
+  return `would need about ${formatGiB(memory.total)} (${memory.voxels} voxels${memory.modelVoxels === memory.voxels ? ''
+    : `, ${memory.modelVoxels} on the model grid`}), more than the ${formatGiB(limit)} allowed (--max-memory; default the machine's `
+    + 'memory); use a run trained on a coarser grid (train --spacing), or raise --max-memory if the machine can give more';
 }

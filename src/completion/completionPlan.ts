@@ -96,16 +96,8 @@ export async function planCompletion(c: Case, options: PlanOptions): Promise<Com
     }
   }
   for (const contrast of options.allowVoxelSizeMismatch ? [] : missing) {
-    const run = runOf.get(contrast)!;
-    // An imported run records no training data, so its resolution is unknown here.
-    const trained = 'data' in run.config ? run.config.data.voxelSize : undefined;
-    const scan = modelVoxelSize(affine!, run.config.preprocess);
-    if (trained !== undefined && !sameResolution(scan, trained)) {
-      const spacing = trained.every((mm) => mm === trained[0]) ? `${trained[0]}` : trained.join(',');
-      return refuse(`comes at ${formatVoxelSize(scan)} on the model grid, but run ${run.dir} (→ ${contrast}) was trained on ${formatVoxelSize(trained)}, `
-        + `and a network sees anatomy at another scale as something else; resample the data (mrsynth data resample --spacing ${spacing}) `
-        + 'or pass --allow-voxel-size-mismatch to complete it anyway');
-    }
+    const problem = voxelSizeProblem(affine!, runOf.get(contrast)!, `→ ${contrast}`);
+    if (problem !== undefined) return refuse(problem);
   }
   const preprocessOf = (contrast: Contrast) => JSON.stringify(runOf.get(contrast)!.config.preprocess);
   const different = missing.find((contrast) => preprocessOf(contrast) !== preprocessOf(missing[0]));
@@ -155,4 +147,18 @@ export async function planCompletion(c: Case, options: PlanOptions): Promise<Com
       + 'pass --force to redo the case');
   }
   return { status: 'todo', caseId, inputs, order, replaces: existing };
+}
+
+/**
+ * Why a scan with `affine` cannot go through `run` (`label` says what the run is for, e.g. `→ t1ce`): its voxel size on
+ * the model grid is not the one the run was trained on. Undefined when it is, or when the run records none (imported).
+ */
+export function voxelSizeProblem(affine: Float64Array, run: LoadedRun, label: string): string | undefined {
+  const trained = 'data' in run.config ? run.config.data.voxelSize : undefined;
+  const scan = modelVoxelSize(affine, run.config.preprocess);
+  if (trained === undefined || sameResolution(scan, trained)) return undefined;
+  const spacing = trained.every((mm) => mm === trained[0]) ? `${trained[0]}` : trained.join(',');
+  return `comes at ${formatVoxelSize(scan)} on the model grid, but run ${run.dir} (${label}) was trained on ${formatVoxelSize(trained)}, `
+    + `and a network sees anatomy at another scale as something else; resample the data (mrsynth data resample --spacing ${spacing}) `
+    + 'or pass --allow-voxel-size-mismatch to go ahead anyway';
 }

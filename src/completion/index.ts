@@ -1,6 +1,11 @@
-/** Missing-contrast completion with trained runs: plan per case, sample, write on the case's grid with sidecars. */
+/**
+ * Syntheses written for cases with trained runs: completion of missing contrasts and translation of one contrast into
+ * others; planned per case, sampled, written on the case's grid with sidecars.
+ */
 export { completeCases } from './completeCases.js';
-export type { CaseOutcome, CompleteCasesOptions, CompletionEvent } from './completeCases.js';
+export { translateCases } from './translateCases.js';
+export type { PlannedTranslation, TranslateCasesOptions, TranslationEvent, TranslationOutcome } from './translateCases.js';
+export type { CaseNotice, CaseOutcome, CompleteCasesOptions, CompletionEvent } from './completeCases.js';
 export { planCompletion } from './completionPlan.js';
 export type { CompletionPlan, ConditionSource, PlanOptions, PlannedTarget } from './completionPlan.js';
 export { loadRun } from './loadedRun.js';
@@ -10,5 +15,5 @@ export type { Placeholder } from './placeholder.js';
 export { caseSeed } from './caseSeed.js';
 export { isSyntheticHeader, syntheticDescription, syntheticFiles } from './syntheticFiles.js';
 export type { SyntheticFiles } from './syntheticFiles.js';
-export { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, SYNTHESIS_MASK, SYNTHESIS_UNITS } from './synthesisSidecar.js';
+export { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION } from './synthesisSidecar.js';
 export type { SidecarCondition, SidecarInput, SynthesisSidecar } from './synthesisSidecar.js';

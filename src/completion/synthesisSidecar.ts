@@ -15,14 +15,6 @@ import type { SamplerSpec } from '../pipelines/index.js';
 export const SIDECAR_FORMAT = 'mrsynth-synthesis';
 export const SIDECAR_FORMAT_VERSION = 1;
 
-/** Units of every synthesised volume, stated once here and in each sidecar. */
-export const SYNTHESIS_UNITS = 'normalised intensities in [0, 1], the units of the run\'s preprocessing (per-contrast percentile '
-  + 'normalisation); the scanner intensity scale is not restored';
-
-/** Voxels set to 0 after sampling, as the reference's sampling script does with its first condition. */
-export const SYNTHESIS_MASK = 'voxels where every input contrast is 0 after normalisation (the background of skull-stripped '
-  + 'data) are set to 0';
-
 export interface SidecarInput {
   readonly contrast: Contrast;
   readonly path: string;
@@ -41,15 +33,22 @@ export interface SynthesisSidecar {
   readonly synthetic: true;
   readonly case: string;
   readonly contrast: Contrast;
-  readonly files: { readonly image: string; readonly std?: string };
+  readonly files: { readonly image: string; readonly std?: string; readonly samples?: readonly string[] };
+  /** The run's units (modelUnits.ts): the normalised intensities the volume holds. */
   readonly units: string;
+  /** Which voxels were set to the units' floor as background. */
   readonly mask: string;
+  /**
+   * Set for a translation of one contrast the case has into another (`mrsynth translate`): the source, and the class
+   * label the model was given for the target (null for a model that synthesises one contrast only).
+   */
+  readonly translation?: { readonly source: Contrast; readonly classLabel: number | null };
   readonly model: { readonly run: string; readonly weightsSha256: string; readonly configHash: string; readonly config: AnyRunConfig };
   /** As run: DDPM's default step count is resolved to the run's chain length. */
   readonly sampler: SamplerSpec & { readonly steps: number };
   /** What the network ran in (the weights file holds float32; bf16 rounds them on loading). */
   readonly precision: Precision;
-  /** The user's seed and the generator seed derived from (seed, case, contrast), as a decimal string (64-bit). */
+  /** The user's seed and the generator seed derived from (seed, case, contrast[, source]), as a decimal string (64-bit). */
   readonly seed: { readonly base: number; readonly derived: string };
   /** Samples drawn; with more than one, `files.image` holds their mean and `files.std` their sample standard deviation (N − 1). */
   readonly samples: number;

@@ -8,6 +8,12 @@ test('syntheticFiles: std map and sidecar beside the image, same stem', () => {
   assert.throws(() => syntheticFiles('x.mgz'), /an output image must end in \.nii or \.nii\.gz, got x\.mgz/);
 });
 
-test('syntheticDescription fits the 80 characters of descrip', () => {
-  assert.ok(syntheticDescription('flair', 'std', 1000).length <= 80);
+test('syntheticDescription says what the voxels are and fits, whole, in the 80 characters of descrip', () => {
+  const longest = syntheticDescription({ method: 'aldm', contrast: 'flair', source: 't1ce', units: '[-1,1]', samples: 1000 }, { kind: 'sample', index: 1000 });
+  assert.equal(longest, 'mrsynth aldm synthetic flair from t1ce, sample 1000 of 1000, [-1,1] units');
+  assert.ok(longest.length <= 80);
+  assert.equal(syntheticDescription({ method: 'cwdm', contrast: 't1ce', units: '[0,1]', samples: 1 }, { kind: 'image' }),
+    'mrsynth cwdm synthetic t1ce, [0,1] units');
+  assert.equal(syntheticDescription({ method: 'cwdm', contrast: 't1ce', units: '[0,1]', samples: 3 }, { kind: 'std' }),
+    'mrsynth cwdm synthetic t1ce, std of 3 samples, [0,1] units');
 });

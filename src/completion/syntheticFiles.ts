@@ -6,13 +6,20 @@
  */
 import { assert } from '../util/index.js';
 import type { NiftiHeader } from '../io/nifti/index.js';
+import type { SynthesisMap } from './writeSynthesis.js';
 
 const MARK = /^mrsynth \S+ synthetic /;
 
-/** descrip of a synthesised volume (≤ 80 characters): model, contrast, what the voxels are, and the units. */
-export function syntheticDescription(contrast: string, map: 'image' | 'std', samples: number): string {
-  const what = samples === 1 ? '' : map === 'image' ? `mean of ${samples} samples, ` : `std of ${samples} samples, `;
-  return `mrsynth cWDM synthetic ${contrast}, ${what}[0,1] units`;
+/**
+ * descrip of a synthesised volume (≤ 80 characters): the method, the contrast (and the source it was translated from),
+ * what the voxels are, and the units.
+ */
+export function syntheticDescription(what: { method: string; contrast: string; source?: string; units: string; samples: number },
+  map: SynthesisMap): string {
+  const of = what.samples === 1 ? '' : map.kind === 'sample' ? `sample ${map.index} of ${what.samples}, `
+    : `${map.kind === 'image' ? 'mean' : 'std'} of ${what.samples} samples, `;
+  const from = what.source === undefined ? '' : ` from ${what.source}`;
+  return `mrsynth ${what.method} synthetic ${what.contrast}${from}, ${of}${what.units} units`.slice(0, 80);
 }
 
 export function isSyntheticHeader(header: NiftiHeader): boolean {

@@ -6,6 +6,6 @@ export { DiffusionPipeline } from './diffusionPipeline.js';
 export type { DiffusionBatch, DiffusionPipelineOptions, DiffusionSchedule, SampleOptions, TrainingDraws } from './diffusionPipeline.js';
 export { drawStepsAndNoise } from './diffusionPipeline.js';
 export type { Denoiser } from './denoiser.js';
-export { DEFAULT_DDIM_STEPS, SAMPLER_KINDS, buildScheduler, describeSampler, parseSamplerSpec, resolveSampler } from './samplerSpec.js';
+export { DEFAULT_DDIM_STEPS, SAMPLER_KINDS, TRANSLATION_SAMPLER, buildScheduler, describeSampler, parseSamplerSpec, resolveSampler } from './samplerSpec.js';
 export type { SamplerKind, SamplerSchedule, SamplerSpec } from './samplerSpec.js';
 export { tensorToVolumeData, volumesToTensor } from './volumeTensor.js';

@@ -29,6 +29,9 @@ export type SamplerSpec =
 
 export const DEFAULT_DDIM_STEPS = 50;
 
+/** ALDM's reference sampler for translation: DDIM, 200 steps, η 1. */
+export const TRANSLATION_SAMPLER: SamplerSpec = Object.freeze({ kind: 'ddim', steps: 200, eta: 1 });
+
 /**
  * Accepts `{ kind?, steps?, eta?, variance? }`. Defaults: DDIM, 50 steps, η 0; DDPM with the run's whole chain
  * and variance 'beta'. `eta` belongs to DDIM and `variance` to DDPM; giving either to the other sampler is

@@ -1,0 +1,43 @@
+/** Parsers of command-line values shared by the commands, each refusing a bad value with what it expected. */
+import { InvalidArgumentError } from 'commander';
+import { parseContrast, type Contrast } from '../data/index.js';
+
+export function parsePositiveInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
+  return n;
+}
+
+export function parseNonNegative(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got '${value}'`);
+  return n;
+}
+
+export function parseSeed(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'`);
+  return n;
+}
+
+/** A number of GiB > 0. */
+export function parseGiB(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number of GiB > 0, got '${value}'`);
+  return n;
+}
+
+/** Comma-separated items, none empty. */
+export function parseList(value: string): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (items.length === 0) throw new InvalidArgumentError(`expected a comma-separated list, got '${value}'`);
+  return items;
+}
+
+export function parseContrastOption(value: string): Contrast {
+  try {
+    return parseContrast(value.trim(), 'contrast');
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
