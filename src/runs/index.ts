@@ -4,7 +4,7 @@ export {
   parseAnyRunConfig, parseRunConfig,
 } from './runConfig.js';
 export type {
-  AnyRunConfig, ImportFormat, ImportedOrigin, ImportedRunConfig, LearningRateDecay, LearningRateDecayShape, ParentRun, RandomStreams, TrainingCadence, RunConfig, RunData, RunSchedule, RunTraining, TrainedOrigin,
+  AnyRunConfig, ImportFormat, ImportedOrigin, ImportedRunConfig, LearningRateDecay, LearningRateDecayShape, ParentRun, RandomStreams, TrainingCadence, RunConfig, RunData, RunSchedule, RunTraining, SampledValidation, TrainedOrigin, TranslationScore,
 } from './runConfig.js';
 export {
   RUN_FILES, RUN_WEIGHTS_FORMAT, readAnyRunConfig, readRun, readRunConfig, readRunWeightsFile, runWeightsMetadata, writeRunConfig,

@@ -164,6 +164,27 @@ export interface RunConfig extends RunConfigCommon {
   readonly origin: TrainedOrigin;
   readonly training: RunTraining;
   readonly data: RunData;
+  /** What the latest validation measured by sampling (absent until one has, or where validation samples nothing). */
+  readonly sampledValidation?: SampledValidation;
+}
+
+/**
+ * A validation case translated by the run's averaged weights from each of its contrasts into each other (a model
+ * serving several targets), scored inside the brain on the model grid: what completion picks a case's source by.
+ * It records a measurement, not a choice, so it is not hashed.
+ */
+export interface SampledValidation {
+  readonly step: number;
+  readonly case: string;
+  /** DDIM steps (η 0) of each translation. */
+  readonly sampleSteps: number;
+  /** Brain PSNR (dB) and SSIM by target, then by source. */
+  readonly scores: Readonly<Record<string, Readonly<Record<string, TranslationScore>>>>;
+}
+
+export interface TranslationScore {
+  readonly psnr: number;
+  readonly ssim: number;
 }
 
 /** A run imported by `mrsynth convert --run-dir`: sampling weights only, no training settings or state. */
@@ -253,6 +274,7 @@ function parseLearningRateDecay(raw: unknown, lr: number, where: string): Learni
 
 const COMMON_KEYS = ['format', 'formatVersion', 'method', 'target', 'conditions', 'methodConfig', 'weights', 'preprocess', 'schedule', 'createdWith'];
 const TRAINED_KEYS = ['training', 'data'];
+const TRAINED_OPTIONAL_KEYS = ['sampledValidation'];
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], where: string): T {
   assert((allowed as readonly unknown[]).includes(value), () => `${where} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
@@ -316,7 +338,7 @@ export function parseAnyRunConfig(raw: unknown): AnyRunConfig {
   let r = object(raw, where);
   if (r.format === RUN_FORMAT && r.formatVersion === 1) r = fromFormat1(r, where);
   const origin = r.origin === undefined ? { kind: 'trained' as const } : parseOrigin(r.origin, `${where}: origin`);
-  keys(r, origin.kind === 'trained' ? [...COMMON_KEYS, ...TRAINED_KEYS] : COMMON_KEYS, ['origin', 'parent'],
+  keys(r, origin.kind === 'trained' ? [...COMMON_KEYS, ...TRAINED_KEYS] : COMMON_KEYS, ['origin', 'parent', ...(origin.kind === 'trained' ? TRAINED_OPTIONAL_KEYS : [])],
     origin.kind === 'trained' ? where : `${where} (an imported run has no training settings)`);
   assert(r.format === RUN_FORMAT, () => `${where}: format must be "${RUN_FORMAT}", got ${JSON.stringify(r.format)}`);
   assert(r.formatVersion === RUN_FORMAT_VERSION,
@@ -366,8 +388,33 @@ export function parseAnyRunConfig(raw: unknown): AnyRunConfig {
       splitSeed: number(data.splitSeed, `${where}: data.splitSeed`, isInteger, 'an integer'),
       ...(data.voxelSize !== undefined && { voxelSize: voxelSize(data.voxelSize, `${where}: data.voxelSize`) }),
     },
+    ...(r.sampledValidation !== undefined && { sampledValidation: parseSampledValidation(r.sampledValidation, `${where}: sampledValidation`) }),
     createdWith,
   });
+}
+
+function parseSampledValidation(raw: unknown, where: string): SampledValidation {
+  const v = object(raw, where);
+  keys(v, ['step', 'case', 'sampleSteps', 'scores'], [], where);
+  const byTarget = object(v.scores, `${where}.scores`);
+  const scores = Object.fromEntries(Object.entries(byTarget).map(([target, bySource]) => {
+    contrast(target, `${where}.scores: target`);
+    return [target, Object.fromEntries(Object.entries(object(bySource, `${where}.scores.${target}`)).map(([source, score]) => {
+      const at = `${where}.scores.${target}.${source}`;
+      contrast(source, `${at}: source`);
+      const s = object(score, at);
+      keys(s, ['psnr', 'ssim'], [], at);
+      // PSNR is +∞ for a perfect translation; JSON writes it as null.
+      const psnr = s.psnr === null ? Number.POSITIVE_INFINITY : number(s.psnr, `${at}.psnr`, () => true, 'a number');
+      return [source, { psnr, ssim: number(s.ssim, `${at}.ssim`, (n) => n >= -1 && n <= 1, 'a number in [-1, 1]') }];
+    }))];
+  }));
+  return {
+    step: number(v.step, `${where}.step`, (n) => isInteger(n) && n >= 0, 'an integer ≥ 0'),
+    case: string(v.case, `${where}.case`),
+    sampleSteps: number(v.sampleSteps, `${where}.sampleSteps`, (n) => isInteger(n) && n >= 1, 'an integer ≥ 1'),
+    scores,
+  };
 }
 
 /** {@link parseAnyRunConfig} for a run trained here; an imported run is refused, as it has no training settings. */
@@ -406,7 +453,7 @@ function parseOrigin(raw: unknown, where: string): TrainedOrigin | ImportedOrigi
 /**
  * What the weights are, as 16 hex digits of SHA-256 over the config with sorted keys. Left out: `training.steps`,
  * because extending a run (resume to a larger step count) trains the same thing for longer; `createdWith`, which
- * records the software, not the run; `data.voxelSize`, which describes the data; `weights`, which names files, not
+ * records the software, not the run; `data.voxelSize`, which describes the data; `sampledValidation`, which measures the weights; `weights`, which names files, not
  * what is in them; `training.cadence`, which says when to checkpoint and validate. An imported run's hash covers its
  * origin, so it names the source checkpoint by its SHA-256.
  *
@@ -436,8 +483,10 @@ export function configDifferences(before: AnyRunConfig, after: AnyRunConfig): st
 function identifyingPart(config: AnyRunConfig): unknown {
   const { createdWith: _provenance, weights: _files, ...rest } = config;
   if (config.origin.kind === 'imported') return rest;
-  const { origin: _trained, training: { steps: _length, cadence: _when, ...training }, data: { voxelSize: _described, ...data } } = config as RunConfig;
-  return { ...rest, origin: undefined, training, data };
+  const {
+    origin: _trained, training: { steps: _length, cadence: _when, ...training }, data: { voxelSize: _described, ...data }, sampledValidation: _measured,
+  } = config as RunConfig;
+  return { ...rest, origin: undefined, sampledValidation: undefined, training, data };
 }
 
 /** {@link identifyingPart} as format 1 wrote it, for the hash (see {@link configHash}). */
@@ -453,7 +502,7 @@ function hashedPart(config: AnyRunConfig): unknown {
     origin: _trained, training: { steps: _length, cadence: _when, precision, randomStreams, ...training }, data: { voxelSize: _described, ...data },
   } = config as RunConfig;
   return {
-    ...asFormat1, origin: undefined, data,
+    ...asFormat1, origin: undefined, sampledValidation: undefined, data,
     training: { ...training, ...(precision !== 'fp32' && { precision }), ...(randomStreams !== 'sequential' && { randomStreams }) },
   };
 }

@@ -130,7 +130,12 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
     // or the checkpoint's (a resumed one).
     const prepareCases = () => {
       if (plan.prepareCase === undefined) return;
-      for (const list of [trainCases, validationCases]) for (let i = 0; i < list.length; i++) list[i] = prepareTrainingCase(list[i], plan);
+      // The first case validation runs on (a training case, when the split left no validation case) keeps its images
+      // too, for a sampled validation to score against.
+      const validatedOn = validationCases.length > 0 ? validationCases : trainCases;
+      for (const list of [trainCases, validationCases]) {
+        for (let i = 0; i < list.length; i++) list[i] = prepareTrainingCase(list[i], plan, list === validatedOn && i === 0);
+      }
     };
     if (saved !== undefined) {
       step = await restoreCheckpoint(run, components, order, trainIds);
@@ -184,6 +189,11 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
     let checkpointed = saved !== undefined ? step : -1;
     const checkpoint = async (sync: boolean) => {
       await writeCheckpoint(out, config, step, components, live, { order: order.state, trainIds }, sync);
+      if (lastValidation?.translations !== undefined && config.sampledValidation?.step !== lastValidation.step) {
+        // What completion picks a case's source by: the latest translations of the weights the run now samples with.
+        config = parseRunConfig({ ...config, sampledValidation: { step: lastValidation.step, ...lastValidation.translations } });
+        await writeRunConfig(out, config);
+      }
       checkpointed = step;
       callbacks.onCheckpoint?.(step);
     };
@@ -283,11 +293,13 @@ async function loadCases(run: RunSetup<unknown>, plan: TrainingPlan, options: Tr
 }
 
 /** The case as the plan's steps read it; the loaded tensors are freed once prepared. */
-function prepareTrainingCase(c: TrainingCase, plan: TrainingPlan): TrainingCase {
+/** `c` as the plan prepares it; with `keepImages`, its images stay beside (see TrainingCase.images). */
+function prepareTrainingCase(c: TrainingCase, plan: TrainingPlan, keepImages: boolean): TrainingCase {
   const prepared = noGrad(() => tidy(() => {
     const batch = plan.prepareCase!(c.batch);
     return { conditions: keep(batch.conditions), target: keep(batch.target) };
   }));
+  if (keepImages) return { ...c, batch: prepared, images: c.batch };
   disposeTrainingCases([c]);
   return { ...c, batch: prepared };
 }

@@ -26,6 +26,11 @@ export interface TrainingCase {
   /** Its voxel size in mm per axis. */
   readonly voxelSize: Vec3;
   readonly batch: DiffusionBatch;
+  /**
+   * The case's images as loaded, where a plan prepared `batch` into something else (latents): kept for the first case
+   * validation runs on, which a sampled validation scores against.
+   */
+  readonly images?: DiffusionBatch;
 }
 
 /** Refuses, naming each case and the contrasts it lacks, when any case cannot serve as a training example. */
@@ -58,7 +63,9 @@ export async function loadTrainingCase(c: Case, roles: ConditionalRoles, config:
 
 export function disposeTrainingCases(cases: readonly TrainingCase[]): void {
   for (const c of cases) {
-    c.batch.conditions.dispose();
-    c.batch.target.dispose();
+    for (const batch of [c.batch, c.images]) {
+      batch?.conditions.dispose();
+      batch?.target.dispose();
+    }
   }
 }

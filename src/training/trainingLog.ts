@@ -3,6 +3,7 @@
  * written with one system call per line, so a killed process leaves everything up to its last step. On resume, lines past
  * the checkpoint's step are dropped: the resumed run writes those steps again.
  */
+import type { SampledValidation } from '../runs/index.js';
 import { appendFileSync, promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../io/index.js';
 import type { SampledCaseScores } from './sampledCaseScores.js';
@@ -37,6 +38,11 @@ export interface ValidationEntry {
   readonly measures?: Readonly<Record<string, number>>;
   /** One validation case sampled with the EMA weights, scored inside the brain. */
   readonly sample?: SampledCaseScores;
+  /**
+   * A model serving several targets: one validation case translated with the EMA weights from each contrast into each
+   * other, scored inside the brain. The trainer records the latest in run.json (`sampledValidation`) at each checkpoint.
+   */
+  readonly translations?: Omit<SampledValidation, 'step'>;
   readonly seconds: number;
 }
 

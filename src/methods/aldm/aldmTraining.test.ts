@@ -169,11 +169,11 @@ describe('ALDM stage 1 (autoencoder) training', () => {
       ['cycle,l1', 'cycle,l1', 'cycle,discriminator,generator,l1', 'cycle,discriminator,generator,l1']);
   });
 
-  test('stage 3 trains the U-Net on the stage-2 run: ε-loss below the no-noise baseline, EMA, a run that samples by itself', async () => {
+  test('stage 3 trains the U-Net on the stage-2 run: ε-loss below the no-noise baseline, EMA, every pair scored, a run that samples by itself', async () => {
     const parent = join(root, 'spade-run');
     const validations: ValidationEntry[] = [];
     const out = join(root, 'ldm-run');
-    const result = await train(aldmTraining, { out, data: brats, config: 'tiny', steps: 40, valEvery: 20, parent, valSampleSteps: 0,
+    const result = await train(aldmTraining, { out, data: brats, config: 'tiny', steps: 40, valEvery: 20, parent, valSampleSteps: 2,
       methodOptions: { stage: 'diffusion', 'latent-scale': 4 } }, { onValidation: (v) => validations.push(v) });
     const [first, , last] = validations;
     assert.ok(last.loss < 0.5 * last.baselineLoss && last.lossEma !== undefined && last.lossEma < first.lossEma!,
@@ -182,6 +182,16 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     const methodConfig = parseAldmConfig(result.config.methodConfig);
     assert.deepEqual([methodConfig.training, methodConfig.latentScale], [{ stage: 'diffusion' }, 4]);
     assert.deepEqual(result.config.weights, { unet: 'unet.safetensors', autoencoder: 'autoencoder.safetensors' });
+    // Each validation translated one validation case from every contrast into every other; run.json keeps the latest.
+    const recorded = (await readRunConfig(out)).sampledValidation;
+    assert.deepEqual(recorded, { step: 40, ...last.translations });
+    assert.equal(recorded.sampleSteps, 2);
+    const contrasts = ['t1', 't1ce', 't2', 'flair'];
+    assert.deepEqual(Object.keys(recorded.scores).sort(), [...contrasts].sort());
+    for (const target of contrasts) {
+      assert.deepEqual(Object.keys(recorded.scores[target]).sort(), contrasts.filter((c) => c !== target).sort());
+      for (const { psnr, ssim } of Object.values(recorded.scores[target])) assert.ok(Number.isFinite(psnr) && psnr > 0 && ssim <= 1, `${target}: ${psnr} dB, SSIM ${ssim}`);
+    }
     // The run samples with nothing but its own files: a t1 → t2 translation of a 16³ image.
     const { config, weightPaths } = await readRun(out);
     const weights = Object.fromEntries(await Promise.all(Object.entries(weightPaths).map(async ([name, path]) =>

@@ -9,7 +9,8 @@
  *
  * Validation: the ε-loss on fixed (case, pair, t, noise) draws with the trained and the EMA weights, and the loss of
  * predicting no noise at all as the input-blind baseline; the standard deviation of the validation latents, the
- * figure a latent scale of 1/std would divide by.
+ * figure a latent scale of 1/std would divide by; with sampling steps, every ordered pair of one validation case
+ * translated and scored (translationScores.ts).
  */
 import type { AldmUNet, VQModel } from '../../models/aldm/index.js';
 import type { Module } from '../../nn/index.js';
@@ -19,7 +20,8 @@ import { F, Generator, noGrad, tensor, tidy, type Tensor } from '../../tensor/in
 import type { StepResult, TrainingCase, TrainingSession, ValidationOptions } from '../../training/index.js';
 import { assert } from '../../util/index.js';
 import type { AldmConfig } from './aldmConfig.js';
-import { UNET } from './aldmConfig.js';
+import { AUTOENCODER, UNET } from './aldmConfig.js';
+import { translationScores } from './translationScores.js';
 import { contrastsInClassOrder } from './autoencoderSession.js';
 import { drawPairs, encodeCase } from './spadeSession.js';
 
@@ -132,8 +134,13 @@ export function latentDiffusionSession(networks: Readonly<Record<string, Module>
       }
       const trained = validationLoss();
       const averaged = context.averaged(validationLoss);
+      const sampled = options.sampleSteps > 0 && context.cases[0].images !== undefined
+        ? context.averaged(() => translationScores(unet, networks[AUTOENCODER] as VQModel, { ...config, latentScale: scale }, schedule, context.cases[0],
+          { steps: options.sampleSteps, seed: context.splitSeed + 2 }))
+        : undefined;
       return {
         loss: trained, lossEma: averaged, baselineLoss: fixed.baselineLoss, measures: { latentStd: latentStandardDeviation(context.cases) * scale },
+        ...(sampled !== undefined && { translations: sampled }),
       };
     },
   };
