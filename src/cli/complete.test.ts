@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeCase, writeRun } from '../completion/completionFixtures.testSupport.js';
+import { writeAldmRun, writeCase, writeRun } from '../completion/completionFixtures.testSupport.js';
 import { registerCompleteCommand } from './complete.js';
 import { capturedCommand } from './commandRunner.testSupport.js';
 
@@ -23,6 +23,16 @@ describe('mrsynth complete', () => {
     run = await writeRun(join(root, 'run'), 't1ce', ['t1', 't2', 'flair']);
   });
   after(() => rmSync(root, { recursive: true, force: true }));
+
+  test('with an ALDM run, names the source each missing contrast was translated from, and why that one', async () => {
+    const aldm = await writeAldmRun(join(root, 'aldm'), { validationPsnr: { t1ce: { t1: 21.5, t2: 20 }, t2: { t1: 23 }, flair: { t1: 22 } } });
+    const out = join(root, 'aldm-out');
+    const { stdout, exitCode } = await completeCli(join(data, 'Ph_011'), '--models', aldm, '--steps', '2', '--out', out);
+    assert.equal(exitCode, 0);
+    assert.match(stdout, /^Ph_011: synthesised in this order: t1ce \(translated from t1, its best on the run's validation, 21\.5 dB\) → .*Ph_011_t1ce\.nii\.gz; then t2 \(translated from t1/m);
+    const asked = await completeCli(join(data, 'Ph_011'), '--models', aldm, '--steps', '2', '--out', out, '--source', 't1', '--force');
+    assert.match(asked.stdout, /t1ce \(translated from t1, as asked\)/);
+  });
 
   test('completes a data set, says per case what it did, and fails for the refused case', async () => {
     const { stdout, exitCode } = await completeCli(data, '--models', run, '--steps', '2', '--seed', '4');

@@ -4,7 +4,7 @@ import { CONTRASTS, type Contrast } from '../data/index.js';
 import type { CaseOutcome, CompletionEvent } from '../completion/index.js';
 import { PLACEHOLDERS, type Placeholder } from '../completion/index.js';
 import { describeSampler, parseSamplerSpec } from '../pipelines/index.js';
-import { parseList } from './optionParsers.js';
+import { parseContrastOption, parseList } from './optionParsers.js';
 import { addSamplingOptions, memoryLimitOf, samplerOf, type SamplingFlags } from './samplingOptions.js';
 import { SynthesisProgress, shortPath, summarise } from './synthesisProgress.js';
 
@@ -12,6 +12,7 @@ interface CompleteFlags extends SamplingFlags {
   models: string[];
   out?: string;
   placeholder: Placeholder;
+  source?: Contrast;
   t1?: string;
   t1ce?: string;
   t2?: string;
@@ -25,16 +26,19 @@ interface CompleteFlags extends SamplingFlags {
  */
 export function registerCompleteCommand(program: Command): void {
   const command = program.command('complete')
-    .description('synthesise the missing contrast(s) of each case with trained runs; writes <case>_<contrast>.nii.gz (in the '
+    .description('synthesise the missing contrast(s) of each case with trained runs (cWDM: one run per contrast; ALDM: one run for all); writes <case>_<contrast>.nii.gz (in the '
       + 'case\'s own naming) into the case folder, on the inputs\' grid and header geometry, float32 in the run\'s normalised units, '
       + 'marked synthetic in the header, with a JSON sidecar (model hash, sampler, seed, versions, input checksums). Inputs are '
       + 'never modified; existing files are never replaced (only earlier syntheses, with --force)')
     .argument('[path]', 'a case folder, a data set folder or a manifest (omit with the explicit --t1/--t1ce/--t2/--flair/--pd form)')
-    .requiredOption('--models <runs>', 'comma-separated run folders (from mrsynth train), at most one per target contrast', parseList)
+    .requiredOption('--models <runs>', 'comma-separated run folders (from mrsynth train), at most one per target contrast (an ALDM run '
+      + 'serves each of its contrasts that no one-target run given serves)', parseList)
     .option('--out <path>', 'with a data set: write into this folder instead, mirroring the case folders; with explicit files: the output .nii.gz')
     .addOption(new Option('--placeholder <kind>', 'with several contrasts missing, what stands in for a missing condition until it is '
       + 'synthesised (contrasts are completed in a fixed order, each conditioned on the syntheses before it): the voxel-wise mean of '
       + 'the available normalised contrasts, or zeros').choices(PLACEHOLDERS).default('mean-of-available'))
+    .option('--source <contrast>', 'with a run serving several targets (ALDM): translate every missing contrast from this one (default: '
+      + 'per target, the case\'s contrast whose translation into it scored best on the run\'s sampled validation)', parseContrastOption)
     .option('--force', 'redo cases already completed, replacing their earlier syntheses');
   addSamplingOptions(command, {
     sampler: 'ddim', steps: 'DDIM 50, DDPM the run\'s whole chain', eta: '0', seededBy: 'case id, contrast',
@@ -58,7 +62,7 @@ export function registerCompleteCommand(program: Command): void {
       outcomes = await completeCases({
         ...(explicit ? { files } : { input: path }),
         runs: flags.models, out: flags.out, sampler, precision: flags.precision, seed: flags.seed, samples: flags.samples,
-        placeholder: flags.placeholder, force: flags.force, allowVoxelSizeMismatch: flags.allowVoxelSizeMismatch, verify: flags.verify,
+        placeholder: flags.placeholder, source: flags.source, force: flags.force, allowVoxelSizeMismatch: flags.allowVoxelSizeMismatch, verify: flags.verify,
         memoryLimit: memoryLimitOf(flags), onProgress: (event) => onCompletionEvent(progress, event),
       });
     } finally {
@@ -95,7 +99,11 @@ export function describeOutcome(outcome: CaseOutcome): string {
     case 'refused': return `${id}: refused: it ${outcome.reason}`;
     case 'failed': return `${id}: failed: ${outcome.reason}`;
     case 'completed': {
-      const steps = outcome.order.map(({ contrast, sources, files }) => {
+      const steps = outcome.order.map(({ contrast, sources, files, translatedFrom }) => {
+        if (translatedFrom !== undefined) {
+          const why = translatedFrom.chosenBy === 'option' ? 'as asked' : `its best on the run's validation, ${translatedFrom.validationPsnr!.toFixed(1)} dB`;
+          return `${contrast} (translated from ${translatedFrom.source}, ${why}) → ${shortPath(files.image)}`;
+        }
         const from = sources.filter((s) => s.from !== 'input')
           .map((s) => (s.from === 'placeholder' ? `${s.contrast} as placeholder` : `${s.contrast} as synthesised`));
         return `${contrast}${from.length > 0 ? ` (conditioned on ${from.join(', ')})` : ''} → ${shortPath(files.image)}`;

@@ -12,7 +12,7 @@ import { packageVersion } from '../util/index.js';
 import { caseSeed } from './caseSeed.js';
 import { completeCases, type CaseOutcome, type CompleteCasesOptions, type CompletionEvent } from './completeCases.js';
 import { parsePreprocessConfig, preprocess } from '../transforms/index.js';
-import { TEST_PREPROCESS, writeCase, writeRun } from './completionFixtures.testSupport.js';
+import { TEST_PREPROCESS, writeAldmRun, writeCase, writeRun } from './completionFixtures.testSupport.js';
 import type { SynthesisSidecar } from './synthesisSidecar.js';
 
 // Two reverse steps of a tiny network on a 24×24×16 model grid: every path through sampling, in seconds.
@@ -30,7 +30,7 @@ before(async () => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const complete = (options: Omit<CompleteCasesOptions, 'sampler'>) => completeCases({ sampler, ...options });
+const complete = (options: CompleteCasesOptions) => completeCases({ sampler, ...options });
 const statusOf = (outcomes: readonly CaseOutcome[]) => Object.fromEntries(outcomes.map((o) => [o.caseId, o.status]));
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const readSidecar = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as SynthesisSidecar;
@@ -401,5 +401,52 @@ describe('completeCases: seeds, samples and explicit files', () => {
     const [outcome] = await complete({ input: data, runs: [runs.t1ce] });
     assert.equal(outcome.status, 'failed');
     assert.match(outcome.status === 'failed' ? outcome.reason : '', /Ph_007_flair\.nii\.gz/);
+  });
+});
+
+describe('completeCases: an ALDM run, one model for every missing contrast', () => {
+  let aldm: string;
+  before(async () => {
+    aldm = await writeAldmRun(join(root, 'run-aldm'), {
+      seed: 3, validationPsnr: { t1ce: { t1: 20, t2: 25, flair: 22 }, flair: { t1: 24, t2: 19, t1ce: 21 }, t1: { t2: 23 }, t2: { t1: 22 } },
+    });
+  });
+
+  test('each missing contrast is translated from the real one that scored best into it on the run\'s validation, recorded', async () => {
+    const data = join(root, 'aldm-best');
+    const dir = await writeCase(data, 'brats2021', 'Ph_030', 0, ['t1', 't2']);
+    const [outcome] = await complete({ input: data, runs: [aldm], sampler: { kind: 'ddim', steps: 2, eta: 1 } });
+    assert.equal(outcome.status, 'completed');
+    const order = outcome.status === 'completed' ? outcome.order : [];
+    assert.deepEqual(order.map((t) => [t.contrast, t.translatedFrom]), [
+      ['t1ce', { source: 't2', chosenBy: 'validation', validationPsnr: 25 }], ['flair', { source: 't1', chosenBy: 'validation', validationPsnr: 24 }]]);
+    const sidecar = readSidecar(join(dir, 'Ph_030_flair.json'));
+    assert.deepEqual(sidecar.translation, { source: 't1', chosenBy: 'validation', validationPsnr: 24, classLabel: 3 });
+    assert.deepEqual(sidecar.conditions, [{ contrast: 't1', from: 'input' }]);
+    const out = await readNifti(join(dir, 'Ph_030_t1ce.nii.gz'));
+    assert.equal(out.header.descrip, 'mrsynth aldm synthetic t1ce, [-1,1] units');
+    assert.ok(out.volume.data.some((v) => v !== -1) && out.volume.data.every(Number.isFinite));
+  });
+
+  test('--source overrides the choice; one real contrast is enough; a run that recorded no validation needs --source', async () => {
+    const data = join(root, 'aldm-source');
+    const dir = await writeCase(data, 'brats2021', 'Ph_031', 1, ['t2']);
+    const [asked] = await complete({ input: data, runs: [aldm], source: 't2', sampler: { kind: 'ddim', steps: 2, eta: 1 } });
+    assert.equal(asked.status, 'completed');
+    assert.deepEqual(readSidecar(join(dir, 'Ph_031_t1.json')).translation, { source: 't2', chosenBy: 'option', classLabel: 0 });
+    const unscored = await writeAldmRun(join(root, 'run-aldm-unscored'), { seed: 3 });
+    const [refused] = await complete({ input: data, runs: [unscored], force: true });
+    assert.match(refused.status === 'refused' ? refused.reason : refused.status, /records no validation of its translations .* give the source with --source/);
+    const [noSuch] = await complete({ input: data, runs: [aldm], source: 'flair', force: true });
+    assert.match(noSuch.status === 'refused' ? noSuch.reason : noSuch.status, /has no real flair to translate from \(--source\), only t2/);
+  });
+
+  test('a one-target run given beside it takes its own contrast; two runs serving all contrasts are refused', async () => {
+    const data = join(root, 'aldm-mixed');
+    const dir = await writeCase(data, 'brats2021', 'Ph_032', 2, ['t1', 't2', 'flair']);
+    const [outcome] = await complete({ input: data, runs: [aldm, runs.t1ce] });
+    assert.equal(outcome.status, 'completed');
+    assert.equal(readSidecar(join(dir, 'Ph_032_t1ce.json')).model.config.method, 'cwdm');
+    await assert.rejects(complete({ input: data, runs: [aldm, aldm], force: true }), /both synthesise t1; give one run per contrast/);
   });
 });

@@ -23,7 +23,7 @@ import { Generator, runtimeInfo, tidy } from '../tensor/index.js';
 import { preprocess, roundTripError, type RoundTripError } from '../transforms/index.js';
 import type { Volume } from '../volume/index.js';
 import { caseSeed } from './caseSeed.js';
-import { planCompletion, type CompletionPlan, type PlannedTarget } from './completionPlan.js';
+import { planCompletion, runsByTarget, type CompletionPlan, type PlannedTarget } from './completionPlan.js';
 import { loadRun, type LoadedRun } from './loadedRun.js';
 import { placeholderVolume, type Placeholder } from './placeholder.js';
 import { syntheticDescription } from './syntheticFiles.js';
@@ -53,6 +53,8 @@ export interface CompleteCasesOptions {
   readonly samples?: number;
   /** Default 'mean-of-available'. */
   readonly placeholder?: Placeholder;
+  /** The contrast a run serving several targets (ALDM) translates from; default the best of its sampled validation per target. */
+  readonly source?: Contrast;
   /** Replace earlier syntheses (never any other file). Default false. */
   readonly force?: boolean;
   /** Complete cases whose voxel size differs from the one a run was trained on (refused by default). */
@@ -131,14 +133,13 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
     for (const dir of options.runs) {
       runs.push(await loadRun(dir, settings.precision, options.verify ?? true));
     }
-    const targets = runs.map((run) => run.config.target);
-    const twice = targets.find((t, i) => targets.indexOf(t) !== i);
-    assert(twice === undefined, () => `${fn}: runs ${runs.filter((r) => r.config.target === twice).map((r) => r.dir).join(' and ')} both `
-      + `synthesise ${twice}; give one run per contrast`);
+    runsByTarget(runs);
     const work = options.files !== undefined ? explicitWork(options.files, options.out, runs) : await datasetWork(options.input!, options.out);
     const plans: (CompletionPlan | CaseOutcome)[] = [];
     for (const { c, expected, outputPath } of work) {
-      const planOptions = { expected, outputPath, runs, force: options.force ?? false, allowVoxelSizeMismatch: options.allowVoxelSizeMismatch };
+      const planOptions = {
+        expected, outputPath, runs, force: options.force ?? false, allowVoxelSizeMismatch: options.allowVoxelSizeMismatch, source: options.source,
+      };
       plans.push(await planCompletion(c, planOptions).catch((error: unknown) => failedCase(c.id, error)));
     }
     const weights = await weightBytes(runs);
@@ -176,9 +177,10 @@ function explicitWork(files: Readonly<Partial<Record<Contrast, string>>>, out: s
   const fn = 'completeCases';
   assert(out !== undefined && /\.nii(\.gz)?$/i.test(out), () => `${fn}: with explicit files, out must name the output .nii or .nii.gz file, got ${String(out)}`);
   const given = canonicalOrder(Object.keys(files) as Contrast[]);
-  const targets = runs.map((run) => run.config.target).filter((t) => !given.includes(t));
+  const targets = [...runsByTarget(runs).keys()].filter((t) => !given.includes(t));
   assert(targets.length === 1, () => `${fn}: with explicit files (${given.join(', ')}) one contrast is synthesised into ${out}, but the runs `
-    + `synthesise ${targets.length === 0 ? 'only contrasts that are given' : targets.join(', ')}; give exactly one run for a contrast not given`);
+    + `synthesise ${targets.length === 0 ? 'only contrasts that are given' : targets.join(', ')}; give exactly one run for a contrast not given `
+    + '(a run serving several targets translates one scan into one of them with mrsynth translate --input)');
   const id = basename(out).replace(/\.nii(\.gz)?$/i, '');
   const c: Case = { id, subject: id, format: 'manifest', contrasts: files };
   return [{ c, expected: canonicalOrder([...given, targets[0]]), outputPath: () => resolve(out) }];
@@ -228,7 +230,7 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
           data: from === 'input' ? volumes[contrast].data : from === 'synthesised' ? drawn.get(contrast)![k] : placeholder,
         }));
         const sample = tidy(() => tensorToVolumeData(pipeline.sample(volumesToTensor(conditions), scheduler, {
-          generator: generators.get(target.contrast)!,
+          generator: generators.get(target.contrast)!, ...(target.translatedFrom !== undefined && { target: target.contrast }),
           onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, contrast: target.contrast, sample: k, step, steps }),
         })));
         const nonFinite = sample.reduce((n, value) => (Number.isFinite(value) ? n : n + 1), 0);
@@ -259,6 +261,9 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
       synthetic: true,
       case: plan.caseId,
       contrast: target.contrast,
+      ...(target.translatedFrom !== undefined && {
+        translation: { ...target.translatedFrom, classLabel: target.run.pipeline.targets!.indexOf(target.contrast) },
+      }),
       files: { image: rel(files.image), ...(settings.samples > 1 ? { std: rel(files.std) } : {}) },
       units: units.text,
       mask: backgroundText(units, 'every input'),

@@ -89,7 +89,11 @@ export const ALDM_TEST_PREPROCESS = parsePreprocessConfig('aldm-brainbox');
  * A trained-looking ALDM run (stage 3: U-Net and autoencoder) of the `tiny` networks over `contrasts`, random where
  * they start at zero (seeded by `seed`); `voxelSize` is the model-grid voxel size it records for its training data.
  */
-export async function writeAldmRun(dir: string, options: { contrasts?: readonly Contrast[]; seed?: number; voxelSize?: readonly number[] } = {}): Promise<string> {
+export async function writeAldmRun(dir: string, options: {
+  contrasts?: readonly Contrast[]; seed?: number; voxelSize?: readonly number[];
+  /** Brain PSNR of each translation on a sampled validation, by target then source, as training records it. */
+  validationPsnr?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+} = {}): Promise<string> {
   const aldm = method('aldm');
   const contrasts = options.contrasts ?? ['t1', 't1ce', 't2', 'flair'];
   const methodConfig = aldm.parseConfig({ preset: 'tiny', contrasts });
@@ -100,6 +104,9 @@ export async function writeAldmRun(dir: string, options: { contrasts?: readonly 
     schedule: { betaSchedule: 'scaledLinear', numTrainTimesteps: 1000, predictionType: 'epsilon', timestepSpacing: 'ldm' },
     training: { lr: 1e-4, weightDecay: 0, batchSize: 1, emaDecay: 0.999, seed, steps: 1, randomStreams: 'keyed' },
     data: { path: '/data/phantoms', splitSeed: 0, ...(options.voxelSize && { voxelSize: options.voxelSize }) },
+    ...(options.validationPsnr && { sampledValidation: { step: 1, case: 'Ph_100', sampleSteps: 2, scores: Object.fromEntries(
+      Object.entries(options.validationPsnr).map(([target, bySource]) => [target, Object.fromEntries(
+        Object.entries(bySource).map(([source, psnr]) => [source, { psnr, ssim: 0.5 }]))])) } }),
     createdWith: { mrsynth: '0.1.0', libtorch: 'test' },
   });
   const networks = aldm.buildNetworks(methodConfig);

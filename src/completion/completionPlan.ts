@@ -11,6 +11,7 @@ import type { LoadedRun } from './loadedRun.js';
 import { isSynthesisSidecar } from './synthesisSidecar.js';
 import { isSyntheticHeader, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
 import { pathExists } from '../io/index.js';
+import { assert } from '../util/index.js';
 
 /** One contrast to synthesise: its run, where it goes, and where each of the run's conditions comes from. */
 export interface PlannedTarget {
@@ -19,6 +20,16 @@ export interface PlannedTarget {
   readonly files: SyntheticFiles;
   /** Per condition of the run, in model input order. */
   readonly sources: readonly ConditionSource[];
+  /** A run serving several targets (ALDM) translates one real contrast of the case: which, and why that one. */
+  readonly translatedFrom?: SourceChoice;
+}
+
+/** The source a run serving several targets translates from: the one asked for, or the best of its validation. */
+export interface SourceChoice {
+  readonly source: Contrast;
+  readonly chosenBy: 'option' | 'validation';
+  /** Its brain PSNR into the target on the run's sampled validation (`chosenBy: 'validation'`). */
+  readonly validationPsnr?: number;
 }
 
 /** 'input': a real file of the case; 'synthesised': a contrast synthesised earlier in the order; 'placeholder': neither yet. */
@@ -51,12 +62,59 @@ export interface PlanOptions {
   readonly force: boolean;
   /** Complete a case even where its voxel size is not the one a run was trained on. */
   readonly allowVoxelSizeMismatch?: boolean;
+  /** The source a run serving several targets translates from; default the best of the run's sampled validation. */
+  readonly source?: Contrast;
+}
+
+/**
+ * Which run synthesises each contrast: a run made for one target takes it; a run serving several (ALDM) takes each of
+ * its contrasts that no one-target run takes. Two runs of one kind for one contrast are refused.
+ */
+export function runsByTarget(runs: readonly LoadedRun[]): Map<Contrast, LoadedRun> {
+  const byTarget = new Map<Contrast, LoadedRun>();
+  const single = runs.filter((run) => run.pipeline.targets === undefined);
+  const several = runs.filter((run) => run.pipeline.targets !== undefined);
+  for (const group of [single, several]) {
+    const claimed = new Map<Contrast, LoadedRun>();
+    for (const run of group) {
+      for (const target of (run.pipeline.targets as readonly Contrast[] | undefined) ?? [run.config.target]) {
+        const other = claimed.get(target);
+        assert(other === undefined, () => `runs ${other!.dir} and ${run.dir} both synthesise ${target}; give one run per contrast`);
+        claimed.set(target, run);
+        if (!byTarget.has(target)) byTarget.set(target, run);
+      }
+    }
+  }
+  return byTarget;
+}
+
+/**
+ * The source `run` (serving several targets) translates into `target` from, among the case's `real` contrasts: the
+ * one asked for, or the one whose translation into `target` scored best on the run's sampled validation.
+ */
+function chooseSource(run: LoadedRun, target: Contrast, real: readonly Contrast[], asked: Contrast | undefined): SourceChoice | string {
+  const known = run.pipeline.targets as readonly Contrast[];
+  if (asked !== undefined) {
+    if (!real.includes(asked)) return `has no real ${asked} to translate from (--source), only ${real.join(', ')}`;
+    if (!known.includes(asked)) return `has ${asked} as the source (--source), which run ${run.dir} does not know (it knows ${known.join(', ')})`;
+    return { source: asked, chosenBy: 'option' };
+  }
+  const scores = 'sampledValidation' in run.config ? run.config.sampledValidation?.scores[target] : undefined;
+  if (scores === undefined) {
+    return `needs a source for ${target} from run ${run.dir}, which records no validation of its translations (trained with `
+      + '--val-sample-steps 0, or imported); give the source with --source';
+  }
+  const candidates = real.filter((contrast) => contrast !== target && scores[contrast] !== undefined);
+  if (candidates.length === 0) return `has ${real.join(', ')}, none of which run ${run.dir} translates into ${target}`;
+  const best = candidates.reduce((a, b) => (scores[b].psnr > scores[a].psnr ? b : a));
+  return { source: best, chosenBy: 'validation', validationPsnr: scores[best].psnr };
 }
 
 /**
  * Plans the completion of `c`. A contrast file whose header carries the synthetic mark is an earlier output,
- * not an input. At least two real contrasts are needed: with one, the model would see placeholders for all its
- * other conditions and the result would be the placeholder's echo, not a synthesis.
+ * not an input. A run conditioned on several contrasts needs at least two real ones: with one, the model would see
+ * placeholders for all its other conditions and the result would be the placeholder's echo, not a synthesis. A run
+ * serving several targets (ALDM) translates one real contrast, chosen by `chooseSource`.
  *
  * Order: repeatedly the missing contrast whose run needs the fewest conditions that are neither real nor already
  * synthesised (ties in canonical contrast order); each later contrast is conditioned on the earlier syntheses.
@@ -76,20 +134,31 @@ export async function planCompletion(c: Case, options: PlanOptions): Promise<Com
   const real = canonicalOrder(Object.keys(inputs) as Contrast[]);
   const missing = options.expected.filter((contrast) => !(contrast in inputs));
   if (missing.length === 0) return { status: 'nothing-to-do', caseId };
-  if (real.length < 2) {
-    return refuse(`has ${real.length === 0 ? 'no real contrast' : `only one real contrast (${real[0]})`}; completing ${missing.join(', ')} `
-      + 'needs at least two, since a model conditioned on placeholders alone would only echo the placeholder');
-  }
+  const tooFew = () => refuse(`has ${real.length === 0 ? 'no real contrast' : `only one real contrast (${real[0]})`}; completing `
+    + `${missing.join(', ')} needs at least two, since a model conditioned on placeholders alone would only echo the placeholder`);
+  // A run serving several targets translates from one real contrast; every other run needs two or more.
+  if (real.length === 0 || (real.length < 2 && options.runs.every((run) => run.pipeline.targets === undefined))) return tooFew();
 
-  const runOf = new Map(options.runs.map((run) => [run.config.target, run]));
+  const runOf = runsByTarget(options.runs);
   const noRun = missing.filter((contrast) => !runOf.has(contrast));
   if (noRun.length > 0) {
-    const targets = options.runs.map((run) => run.config.target).join(', ');
+    const targets = [...runOf.keys()].join(', ');
     return refuse(`is missing ${missing.join(', ')}, but no run given synthesises ${noRun.join(', ')} (the runs synthesise ${targets})`);
   }
+  const translated = new Map<Contrast, SourceChoice>();
+  for (const contrast of missing.filter((k) => runOf.get(k)!.pipeline.targets !== undefined)) {
+    const choice = chooseSource(runOf.get(contrast)!, contrast, real, options.source);
+    if (typeof choice === 'string') return refuse(choice);
+    translated.set(contrast, choice);
+  }
+  const conditionsOf = (contrast: Contrast): readonly Contrast[] => {
+    const choice = translated.get(contrast);
+    return choice !== undefined ? [choice.source] : runOf.get(contrast)!.config.conditions;
+  };
+  if (real.length < 2 && missing.some((contrast) => conditionsOf(contrast).length > 1)) return tooFew();
   for (const contrast of missing) {
     const run = runOf.get(contrast)!;
-    const unknown = run.config.conditions.filter((k) => !real.includes(k) && !missing.includes(k));
+    const unknown = conditionsOf(contrast).filter((k) => !real.includes(k) && !missing.includes(k));
     if (unknown.length > 0) {
       return refuse(`needs run ${run.dir} (→ ${contrast}), which is conditioned on ${unknown.join(', ')}, not a contrast of this `
         + `${c.format} case (${options.expected.join(', ')})`);
@@ -111,16 +180,17 @@ export async function planCompletion(c: Case, options: PlanOptions): Promise<Com
   const done = new Set<Contrast>(real);
   const pending = [...missing];
   while (pending.length > 0) {
-    const unmet = (contrast: Contrast) => runOf.get(contrast)!.config.conditions.filter((k) => !done.has(k)).length;
+    const unmet = (contrast: Contrast) => conditionsOf(contrast).filter((k) => !done.has(k)).length;
     const next = pending.reduce((best, contrast) => (unmet(contrast) < unmet(best) ? contrast : best));
-    const run = runOf.get(next)!;
+    const choice = translated.get(next);
     order.push({
       contrast: next,
-      run,
+      run: runOf.get(next)!,
       files: syntheticFiles(options.outputPath(next)),
-      sources: run.config.conditions.map((k) => ({
+      sources: conditionsOf(next).map((k) => ({
         contrast: k, from: real.includes(k) ? 'input' : done.has(k) ? 'synthesised' : 'placeholder',
       })),
+      ...(choice !== undefined && { translatedFrom: choice }),
     });
     done.add(next);
     pending.splice(pending.indexOf(next), 1);

@@ -39,10 +39,16 @@ export interface SynthesisSidecar {
   /** Which voxels were set to the units' floor as background. */
   readonly mask: string;
   /**
-   * Set for a translation of one contrast the case has into another (`mrsynth translate`): the source, and the class
-   * label the model was given for the target (null for a model that synthesises one contrast only).
+   * Set where a model translated one contrast the case has into this one (`mrsynth translate`, or completion with a
+   * run serving several targets): the source, the class label the model was given for the target (null for a model
+   * that synthesises one contrast only), and for completion why that source (asked for, or the best validation PSNR).
    */
-  readonly translation?: { readonly source: Contrast; readonly classLabel: number | null };
+  readonly translation?: {
+    readonly source: Contrast;
+    readonly classLabel: number | null;
+    readonly chosenBy?: 'option' | 'validation';
+    readonly validationPsnr?: number;
+  };
   readonly model: { readonly run: string; readonly weightsSha256: string; readonly configHash: string; readonly config: AnyRunConfig };
   /** As run: DDPM's default step count is resolved to the run's chain length. */
   readonly sampler: SamplerSpec & { readonly steps: number };
