@@ -32,6 +32,7 @@ interface TrainFlags {
   splitSeed?: number;
   valEvery?: number;
   valSampleSteps?: number;
+  flipLr?: number;
   checkpointEvery?: number;
   preprocess?: unknown;
   spacing?: number;
@@ -87,6 +88,8 @@ function registerMethod(command: Command, description: string, recipe: TrainingR
     .option('--preprocess <preset|json>', 'cwdm (default), cwdm-brainbox, reference, or a preprocessing config as JSON', parsePreprocessOption)
     .option('--spacing <mm>', 'resample to this isotropic voxel size first (e.g. 2 for the cpu network)', positiveNumber('--spacing'))
     .option('--max-memory <GiB>', 'refuse to start if the estimated need exceeds this (default: the machine\'s memory)', positiveNumber('--max-memory'))
+    .option('--flip-lr <p>', 'mirror each training sample left–right (all its contrasts together) with this probability (default 0; the '
+      + 'preprocessing must reorient to RAS); each case\'s mirror image is kept in memory beside it', numberFlag('--flip-lr', (n) => n >= 0 && n <= 1, 'a probability in [0, 1]'))
     .action(async (flags: TrainFlags) => runTrain(recipe, flags));
   for (const option of recipe.methodOptions ?? []) {
     const flag = `--${option.name}`;
@@ -139,7 +142,7 @@ async function runTrain(recipe: TrainingRecipe, flags: TrainFlags): Promise<void
       parent: flags.parent, randomStreams: flags.randomStreams,
       lr: flags.lr, lrDecay: { shape: flags.lrDecay, from: flags.lrDecayFrom, to: flags.lrDecayTo, final: flags.lrFinal },
       weightDecay: flags.weightDecay, batchSize: flags.batchSize, emaDecay: flags.emaDecay, gradClip: flags.gradClip,
-      precision: flags.precision, seed: flags.seed, splitSeed: flags.splitSeed, valEvery: flags.valEvery, valSampleSteps: flags.valSampleSteps,
+      precision: flags.precision, seed: flags.seed, splitSeed: flags.splitSeed, valEvery: flags.valEvery, valSampleSteps: flags.valSampleSteps, flipLr: flags.flipLr,
       checkpointEvery: flags.checkpointEvery, preprocess: flags.preprocess, spacing: flags.spacing,
       memoryLimit: flags.maxMemory === undefined ? undefined : flags.maxMemory * 2 ** 30, signal: controller.signal,
     }, {

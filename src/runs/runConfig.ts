@@ -65,6 +65,11 @@ export interface RunTraining {
   readonly randomStreams: RandomStreams;
   /** How often the run checkpoints and validates; absent in runs written before it was recorded (then the defaults). */
   readonly cadence?: TrainingCadence;
+  /**
+   * Probability that a training sample is mirrored left–right (all its contrasts together, the model grid's first axis,
+   * which reorientation to RAS makes left–right); absent: never.
+   */
+  readonly flipLr?: number;
 }
 
 /**
@@ -231,7 +236,7 @@ const positiveInteger = (n: number) => Number.isInteger(n) && n > 0;
 
 function parseTraining(raw: unknown, where: string): RunTraining {
   const t = object(raw, where);
-  keys(t, ['lr', 'weightDecay', 'batchSize', 'emaDecay', 'seed', 'steps', 'randomStreams'], ['gradClip', 'precision', 'lrDecay', 'cadence'], where);
+  keys(t, ['lr', 'weightDecay', 'batchSize', 'emaDecay', 'seed', 'steps', 'randomStreams'], ['gradClip', 'precision', 'lrDecay', 'cadence', 'flipLr'], where);
   const training: RunTraining = {
     lr: number(t.lr, `${where}.lr`, (n) => n > 0, 'a learning rate > 0'),
     weightDecay: number(t.weightDecay, `${where}.weightDecay`, (n) => n >= 0, 'a number ≥ 0'),
@@ -247,6 +252,7 @@ function parseTraining(raw: unknown, where: string): RunTraining {
     ...(t.gradClip !== undefined && { gradClip: number(t.gradClip, `${where}.gradClip`, (n) => n > 0, 'a number > 0') }),
     ...(t.lrDecay !== undefined && { lrDecay: parseLearningRateDecay(t.lrDecay, training.lr, `${where}.lrDecay`) }),
     ...(t.cadence !== undefined && { cadence: parseCadence(t.cadence, `${where}.cadence`) }),
+    ...(t.flipLr !== undefined && t.flipLr !== 0 && { flipLr: number(t.flipLr, `${where}.flipLr`, (n) => n > 0 && n <= 1, 'a probability in [0, 1]') }),
   };
 }
 

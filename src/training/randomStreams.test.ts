@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, randn, tidy } from '../tensor/index.js';
-import { TrainingStreams, streamSeed } from './randomStreams.js';
+import { TrainingStreams, mirrorsSample, streamSeed } from './randomStreams.js';
 
 /** The first values a generator draws, without moving the original. */
 function firstDraws(generator: Generator): number[] {
@@ -45,4 +45,17 @@ describe('training random streams', () => {
     expected.dispose();
     streams.dispose();
   });
+});
+
+test('mirrorsSample: a fixed draw per (seed, sample) that mirrors a fraction p of samples; p 0 never, p 1 always', () => {
+  const n = 20_000;
+  for (const p of [0.1, 0.5]) {
+    const count = Array.from({ length: n }, (_, i) => mirrorsSample(3, i, p)).filter(Boolean).length;
+    // Binomial(n, p): 5 standard deviations either side.
+    const sd = Math.sqrt(n * p * (1 - p));
+    assert.ok(Math.abs(count - n * p) < 5 * sd, `p ${p}: ${count} of ${n} mirrored`);
+  }
+  assert.deepEqual(Array.from({ length: 50 }, (_, i) => mirrorsSample(3, i, 0.5)), Array.from({ length: 50 }, (_, i) => mirrorsSample(3, i, 0.5)));
+  assert.notDeepEqual(Array.from({ length: 50 }, (_, i) => mirrorsSample(3, i, 0.5)), Array.from({ length: 50 }, (_, i) => mirrorsSample(4, i, 0.5)));
+  assert.ok(Array.from({ length: 1000 }, (_, i) => !mirrorsSample(3, i, 0) && mirrorsSample(3, i, 1)).every(Boolean));
 });

@@ -15,9 +15,19 @@ import type { RandomStreams } from '../runs/index.js';
 import { Generator } from '../tensor/index.js';
 
 /** A 63-bit seed from (seed, stream, index): SHA-256, so nearby keys give unrelated generators. */
-export function streamSeed(seed: number, stream: 'sample' | 'dropout', index: number): bigint {
+export function streamSeed(seed: number, stream: 'sample' | 'dropout' | 'flip', index: number): bigint {
   const digest = createHash('sha256').update(`mrsynth/${stream}/${seed}/${index}`).digest();
   return digest.readBigUInt64BE(0) >> 1n;
+}
+
+/**
+ * Whether training sample `index` (step × batch size + index in the batch, as the sample streams key it) is mirrored
+ * left–right, with probability `p`: a uniform draw from (seed, index) alone, so it needs no generator state (nothing
+ * to checkpoint), is the same for either kind of stream, and draws nothing when flips are off.
+ */
+export function mirrorsSample(seed: number, index: number, p: number): boolean {
+  if (p <= 0) return false;
+  return Number(streamSeed(seed, 'flip', index) >> 10n) / 2 ** 53 < p;
 }
 
 export class TrainingStreams {

@@ -78,6 +78,8 @@ export interface RunOptions {
   readonly valTriples?: number;
   /** Reverse steps for the sampled validation case; 0 turns it off; default 10, or what the resumed run recorded. */
   readonly valSampleSteps?: number;
+  /** Probability of mirroring a training sample left–right; default 0 (never), or what the resumed run recorded. */
+  readonly flipLr?: number;
 }
 
 /** A run made ready to train: everything decided and checked, nothing built yet. */
@@ -193,7 +195,13 @@ function runConfigFor<Config>(recipe: TrainingRecipe<Config>, options: RunOption
   const given = definedOnly({
     lr: options.lr, weightDecay: options.weightDecay, batchSize: options.batchSize, emaDecay: options.emaDecay, seed: options.seed,
     gradClip: options.gradClip, precision: options.precision, lrDecay: lrDecayFor(options, saved, who), randomStreams: options.randomStreams,
+    flipLr: options.flipLr,
   });
+  const flipLr = given.flipLr ?? saved?.training.flipLr ?? 0;
+  assert(flipLr >= 0 && flipLr <= 1, () => `${who}: flip-lr must be a probability in [0, 1], got ${flipLr}`);
+  // Only reorientation to RAS makes the model grid's first axis left–right; mirroring another axis makes non-anatomical images.
+  assert(flipLr === 0 || preprocess.steps.some((step) => step.kind === 'reorient'), () => `${who}: flip-lr mirrors the model grid's `
+    + 'first axis, which is left–right only after reorientation to RAS, and this preprocessing does not reorient; add a reorient step');
   return parseRunConfig({
     format: RUN_FORMAT,
     formatVersion: RUN_FORMAT_VERSION,

@@ -25,12 +25,12 @@ import { formatVoxelSize, sameResolution } from '../transforms/index.js';
 import { assert, fmtShape, formatGiB } from '../util/index.js';
 import { DataOrder, type DataOrderState } from './dataOrder.js';
 import { learningRateAt } from './learningRate.js';
-import { TrainingStreams } from './randomStreams.js';
+import { TrainingStreams, mirrorsSample } from './randomStreams.js';
 import type { StepContext, TrainingPlan, TrainingRecipe } from './recipe.js';
 import { checkResumedLearningRate, setUpRun, type RunOptions, type RunSetup } from './runSetup.js';
 import { Trainables } from './trainables.js';
 import { encodeTrainingCheckpoint, migrateTrainingCheckpoint, restoreTrainingCheckpoint, type TrainingComponents } from './trainingCheckpoint.js';
-import { disposeTrainingCases, loadTrainingCase, type TrainingCase } from './trainingCases.js';
+import { disposeTrainingCases, loadTrainingCase, withMirror, type TrainingCase } from './trainingCases.js';
 import { TrainingLog, type TrainStepEntry, type ValidationEntry } from './trainingLog.js';
 import { checkTrainingMemory, type TrainingMemoryEstimate } from './trainingMemory.js';
 
@@ -203,7 +203,8 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
     const { batchSize, gradClip } = config.training;
     while (step < config.training.steps) {
       const started = performance.now();
-      const picked = order.next(batchSize).map((i) => trainCases[i].batch);
+      const picked = order.next(batchSize).map((i, k) => (mirrorsSample(config.training.seed, step * batchSize + k, config.training.flipLr ?? 0)
+        ? trainCases[i].mirrored! : trainCases[i].batch));
       const lr = learningRateAt(config.training, step);
       live.setLearningRate(lr);
       const context: StepContext = {
@@ -266,9 +267,11 @@ async function loadCases(run: RunSetup<unknown>, plan: TrainingPlan, options: Tr
     train.push(first);
     plan.checkGrid?.(first.shape);
     const valuesPerCase = first.batch.conditions.numel + first.batch.target.numel;
+    // A run that flips keeps each training case's mirror image too.
+    const mirrors = config.training.flipLr !== undefined ? splits.train.length : 0;
     const memory = plan.estimateMemory({
       imageShape: first.shape, batchSize: config.training.batchSize, precision: config.training.precision,
-      cachedValues: valuesPerCase * (splits.train.length + splits.val.length),
+      cachedValues: valuesPerCase * (splits.train.length + mirrors + splits.val.length),
     });
     checkTrainingMemory(memory, options.memoryLimit ?? totalmem(), `training ${plan.description} on a ${fmtShape(first.shape)} grid `
       + `with batch ${config.training.batchSize} and ${splits.train.length + splits.val.length} cached cases`);
@@ -276,6 +279,7 @@ async function loadCases(run: RunSetup<unknown>, plan: TrainingPlan, options: Tr
       callbacks.onNotice?.(`the run needs about ${formatGiB(memory.total)} but only ${formatGiB(freemem())} is free now; other processes may have to give way`);
     }
     for (const c of splits.train.slice(1)) train.push(await loadTrainingCase(c, roles, config.preprocess));
+    if (config.training.flipLr !== undefined) for (let i = 0; i < train.length; i++) train[i] = withMirror(train[i]);
     for (const c of splits.val) validation.push(await loadTrainingCase(c, roles, config.preprocess));
     if (config.training.batchSize > 1) {
       const odd = train.find((c) => fmtShape(c.shape) !== fmtShape(first.shape));
@@ -293,15 +297,17 @@ async function loadCases(run: RunSetup<unknown>, plan: TrainingPlan, options: Tr
 }
 
 /** The case as the plan's steps read it; the loaded tensors are freed once prepared. */
-/** `c` as the plan prepares it; with `keepImages`, its images stay beside (see TrainingCase.images). */
+/** `c` as the plan prepares it (its mirror image too); with `keepImages`, its images stay beside (see TrainingCase.images). */
 function prepareTrainingCase(c: TrainingCase, plan: TrainingPlan, keepImages: boolean): TrainingCase {
-  const prepared = noGrad(() => tidy(() => {
-    const batch = plan.prepareCase!(c.batch);
-    return { conditions: keep(batch.conditions), target: keep(batch.target) };
+  const prepare = (batch: DiffusionBatch) => noGrad(() => tidy(() => {
+    const prepared = plan.prepareCase!(batch);
+    return { conditions: keep(prepared.conditions), target: keep(prepared.target) };
   }));
-  if (keepImages) return { ...c, batch: prepared, images: c.batch };
-  disposeTrainingCases([c]);
-  return { ...c, batch: prepared };
+  const prepared: TrainingCase = { ...c, batch: prepare(c.batch), ...(c.mirrored !== undefined && { mirrored: prepare(c.mirrored) }) };
+  if (c.mirrored !== undefined) disposeTrainingCases([{ ...c, batch: c.mirrored, mirrored: undefined }]);
+  if (keepImages) return { ...prepared, images: c.batch };
+  disposeTrainingCases([{ ...c, mirrored: undefined }]);
+  return prepared;
 }
 
 /** Restores the resumed run's checkpoint into `components` and the data order; returns the step it was taken at. */

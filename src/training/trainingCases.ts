@@ -5,7 +5,7 @@
 import type { Case, Contrast } from '../data/index.js';
 import { readNifti } from '../io/nifti/index.js';
 import { volumesToTensor, type DiffusionBatch } from '../pipelines/index.js';
-import { keep } from '../tensor/index.js';
+import { keep, type Tensor } from '../tensor/index.js';
 import { preprocess } from '../transforms/index.js';
 import type { PreprocessConfig } from '../transforms/index.js';
 import { assert } from '../util/index.js';
@@ -31,6 +31,8 @@ export interface TrainingCase {
    * validation runs on, which a sampled validation scores against.
    */
   readonly images?: DiffusionBatch;
+  /** `batch` of the case mirrored left–right (and prepared as `batch` is), for training cases when the run flips (flipLr). */
+  readonly mirrored?: DiffusionBatch;
 }
 
 /** Refuses, naming each case and the contrasts it lacks, when any case cannot serve as a training example. */
@@ -63,9 +65,15 @@ export async function loadTrainingCase(c: Case, roles: ConditionalRoles, config:
 
 export function disposeTrainingCases(cases: readonly TrainingCase[]): void {
   for (const c of cases) {
-    for (const batch of [c.batch, c.images]) {
+    for (const batch of [c.batch, c.images, c.mirrored]) {
       batch?.conditions.dispose();
       batch?.target.dispose();
     }
   }
+}
+
+/** `c` with its mirror image beside it: every volume flipped along the model grid's first axis (left–right after RAS). */
+export function withMirror(c: TrainingCase): TrainingCase {
+  const mirror = (t: Tensor) => keep(t.flip(2));
+  return { ...c, mirrored: { conditions: mirror(c.batch.conditions), target: mirror(c.batch.target) } };
 }

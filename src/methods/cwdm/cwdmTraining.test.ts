@@ -204,6 +204,46 @@ describe('trainCwdm', () => {
       /it differs in training.precision: "fp32" → "bf16"/);
   });
 
+  test('--flip-lr 1 trains exactly what the mirrored data set trains without flips; 0.5 resumes bit for bit; a grid not reoriented is refused', async () => {
+    // The phantoms are stored LPS: their first stored axis is left–right, so flipping it mirrors each brain, as
+    // flipLr mirrors the (RAS) model grid's first axis.
+    const mirroredData = join(root, 'mirrored');
+    for (const c of (await discoverDataset(data)).cases) {
+      for (const path of Object.values(c.contrasts)) {
+        const image = await readNifti(path);
+        const { shape, data: voxels } = image.volume;
+        const flipped = new Float32Array(voxels.length);
+        for (let i = 0; i < voxels.length; i++) {
+          const x = i % shape[0];
+          flipped[i - x + (shape[0] - 1 - x)] = voxels[i];
+        }
+        const out = join(mirroredData, path.slice(data.length));
+        await fs.mkdir(join(out, '..'), { recursive: true });
+        await writeNifti(out, { ...image.volume, data: flipped }, { like: image.header, datatype: 'float32' });
+      }
+    }
+    const flipped = await trainCwdm(options('flip-always', { steps: 4, flipLr: 1 }));
+    assert.equal(flipped.config.training.flipLr, 1);
+    await trainCwdm({ ...options('mirrored-data', { steps: 4 }), data: mirroredData });
+    // The files' metadata name their configs (data path, flips), so their tensors are compared, byte for byte.
+    const weights = async (name: string) => {
+      const { tensors } = await loadSafetensors(join(root, name, RUN_FILES.weights));
+      return Buffer.concat(Object.keys(tensors).sort().map((key) => Buffer.from(tensors[key].data)));
+    };
+    assert.ok((await weights('flip-always')).equals(await weights('mirrored-data')), 'trained on mirrored samples, the weights equal those trained on mirrored data');
+    const unflipped = await trainCwdm(options('flip-never', { steps: 4 }));
+    assert.notEqual(configHash(unflipped.config), configHash(flipped.config));
+    assert.ok(!(await weights('flip-never')).equals(await weights('flip-always')));
+
+    await trainCwdm(options('flip-half-whole', { steps: 6, checkpointEvery: 3, flipLr: 0.5 }));
+    await trainCwdm(options('flip-half-halves', { steps: 3, checkpointEvery: 3, flipLr: 0.5 }));
+    await trainCwdm({ out: join(root, 'flip-half-halves'), resume: true, steps: 6 });
+    assert.ok((await weights('flip-half-whole')).equals(await weights('flip-half-halves')), 'a resumed run draws the same flips');
+    await assert.rejects(trainCwdm(options('flip-refused', { steps: 1, flipLr: 0.5,
+      preprocess: { preset: 'custom', steps: [{ kind: 'intensity', preset: 'cwdm' }, { kind: 'pad', multiple: [8, 8, 8] }] } })),
+    /flip-lr mirrors the model grid's first axis, which is left–right only after reorientation to RAS/);
+  });
+
   test('a case without a needed contrast is refused by name', async () => {
     const gappy = join(root, 'gappy');
     await fs.cp(data, gappy, { recursive: true });
