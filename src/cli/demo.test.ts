@@ -52,6 +52,23 @@ describe('mrsynth demo', () => {
     await fs.access(join(out, 'pictures', `${after[0].case}.png`));
   });
 
+  test('--model aldm trains its three stages, completes the held-out cases from the source its validation chose, and resumes stage 3', async () => {
+    const out = join(root, 'aldm');
+    const first = demo('--model', 'aldm', '--config', 'tiny', '--target', 't1ce', '--train-cases', '3', '--test-cases', '1', '--sampler-steps', '2',
+      '--stage-steps', '2,2', '--steps', '2', '--out', out);
+    assert.equal(first.status, 0, first.output);
+    assert.match(first.output, /\$ mrsynth train aldm .*--stage autoencoder .*\n[\s\S]*\$ mrsynth train aldm .*--stage spade .*\n[\s\S]*\$ mrsynth train aldm .*--stage diffusion/);
+    assert.match(first.output, /synthesised t1ce \(translated from (t1|t2|flair), its best on the run's validation, -?\d+\.\d dB\)/);
+    assert.match(first.output, /ALDM PSNR {2}SSIM \| baseline PSNR/);
+    assert.match(first.output, /data range 2\)/);
+    assert.deepEqual(await trainedSteps(join(out, 'run')), [1, 2]);
+    const again = demo('--resume', '--steps', '3', '--sampler-steps', '2', '--out', out);
+    assert.equal(again.status, 0, again.output);
+    assert.match(again.output, /training the run's ALDM \(its stage 3\) on to step 3/);
+    assert.match(again.output, /completing the held-out cases with t1ce removed/);
+    assert.deepEqual(await trainedSteps(join(out, 'run')), [1, 2, 3]);
+  });
+
   test('refuses a folder it would overwrite, --resume without an earlier demo, and --resume with --force', async () => {
     const taken = join(root, 'taken');
     await fs.mkdir(taken);

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { fitAffineBaseline } from '../baselines/index.js';
-import { discoverDataset, contrastFileName, type Case, type Contrast } from '../data/index.js';
+import { discoverDataset, contrastFileName, isContrast, type Case, type Contrast } from '../data/index.js';
 import { readNifti, writeNifti, type NiftiImage } from '../io/nifti/index.js';
 import { writeFileAtomic } from '../io/index.js';
-import { toModelUnits } from '../metrics/index.js';
+import { runUnitsSpan, toRunUnits, type RunUnits } from '../metrics/index.js';
 import { regionMasks } from '../metrics/index.js';
 import { scoreRegions, type MetricScores } from '../metrics/index.js';
 import { renderSlices } from '../viz/index.js';
@@ -15,19 +15,42 @@ import { pathExists as exists, makeFolder } from '../io/index.js';
 import { readRunConfig } from '../runs/index.js';
 
 interface DemoOptions {
+  model: DemoModel;
   out: string;
   trainCases: number;
   testCases: number;
-  steps: number;
+  steps?: number;
   config: string;
   target: Contrast;
   samplerSteps: number;
+  stageSteps: readonly [number, number];
   seed: number;
-  shape: string;
-  spacing: string;
+  shape?: string;
+  spacing?: string;
   force?: boolean;
   resume?: boolean;
 }
+
+const DEMO_MODELS = ['cwdm', 'aldm'] as const;
+type DemoModel = (typeof DEMO_MODELS)[number];
+
+/** What `demo.json` records, for --resume: the model and the contrast the demo synthesises. */
+interface DemoRecord {
+  readonly model: DemoModel;
+  readonly target: Contrast;
+}
+
+/**
+ * Per model: the phantom grid (3 mm keeps a cWDM `tiny` step near a second; ALDM's first stage works on the whole image,
+ * so its demo takes 6 mm), the steps of ALDM's first two stages (--steps is cWDM's, or ALDM's stage 3), and the name
+ * printed.
+ */
+const DEMO_DEFAULTS: Readonly<Record<DemoModel, { shape: string; spacing: string; steps: number; label: string }>> = {
+  cwdm: { shape: '64,64,48', spacing: '3', steps: 250, label: 'cWDM' },
+  aldm: { shape: '32,32,24', spacing: '6', steps: 500, label: 'ALDM' },
+};
+/** Steps of ALDM's stages 1 and 2: the autoencoder is the slow one and the one that bounds every translation. */
+const ALDM_STAGE_STEPS = [500, 150] as const;
 
 /**
  * The model grid of the demo: the cWDM intensity map ([0, 1] from the 0.1/99.9 percentiles), cropped to the
@@ -40,26 +63,32 @@ const DEMO_PREPROCESS = {
 };
 
 /**
- * `mrsynth demo`: the whole job on built-in defaults, as a user would run it — phantom data, a short cWDM
- * training run, completion of held-out cases, evaluation against the affine baseline, and pictures. Each
- * stage that has a command runs that very command (printed, so it can be re-run by hand); the comparison
- * with the baseline is computed here, in the cWDM [0, 1] units of both.
+ * `mrsynth demo`: the whole job on built-in defaults, as a user would run it — phantom data, a short training run
+ * (cWDM for one target; or ALDM's three stages, one model for every contrast), completion of held-out cases, evaluation
+ * against the affine baseline, and pictures. Each stage that has a command runs that very command (printed, so it can
+ * be re-run by hand); the comparison with the baseline is computed here, in the run's units for both.
  */
 export function registerDemoCommand(program: Command): void {
   program.command('demo')
-    .description('run the main job end to end on phantom data: generate, train cWDM briefly, complete held-out cases, '
+    .description('run the main job end to end on phantom data: generate, train cWDM (or ALDM) briefly, complete held-out cases, '
       + 'evaluate against the affine baseline and write slice pictures')
+    .addOption(new Option('--model <method>', 'cwdm: one model for the target; aldm: its three stages, one model for every contrast, '
+      + 'its first two stages for --stage-steps').choices(DEMO_MODELS).default('cwdm'))
     .option('--out <dir>', 'output folder', 'demo-output')
     .option('--train-cases <n>', 'phantom cases to train on', parsePositive('--train-cases'), 8)
     .option('--test-cases <n>', 'held-out phantom cases to complete and evaluate', parsePositive('--test-cases'), 3)
-    .option('--steps <n>', 'training steps', parsePositive('--steps'), 250)
-    .option('--config <name>', 'cWDM network configuration (tiny, cpu, paper)', 'tiny')
+    .option('--steps <n>', `training steps (default ${DEMO_DEFAULTS.cwdm.steps}; ALDM: of its stage 3, default ${DEMO_DEFAULTS.aldm.steps})`, parsePositive('--steps'))
+    .option('--stage-steps <a,b>', `ALDM: steps of its autoencoder and MS-SPADE stages (default ${ALDM_STAGE_STEPS.join(',')})`, (value: string) => {
+      const steps = value.split(',').map((v) => parsePositive('--stage-steps')(v.trim()));
+      if (steps.length !== 2) throw new InvalidArgumentError(`--stage-steps takes two step counts, a,b, got '${value}'`);
+      return steps as [number, number];
+    }, [...ALDM_STAGE_STEPS] as [number, number])
+    .option('--config <name>', 'network configuration (cWDM: tiny, cpu, paper; ALDM: tiny, cpu, code)', 'tiny')
     .option('--target <contrast>', 'the contrast to synthesise', 't1ce')
     .option('--sampler-steps <n>', 'DDIM steps when completing', parsePositive('--sampler-steps'), 25)
     .option('--seed <n>', 'seed of the whole run', parsePositive('--seed'), 7)
-    // 3 mm keeps a CPU training step near a second, so the whole demo fits in minutes; any grid works.
-    .option('--shape <x,y,z>', 'phantom grid in voxels', '64,64,48')
-    .option('--spacing <mm>', 'phantom voxel size in mm', '3')
+    .option('--shape <x,y,z>', `phantom grid in voxels (default ${DEMO_DEFAULTS.cwdm.shape}; ALDM ${DEMO_DEFAULTS.aldm.shape})`)
+    .option('--spacing <mm>', `phantom voxel size in mm (default ${DEMO_DEFAULTS.cwdm.spacing}; ALDM ${DEMO_DEFAULTS.aldm.spacing})`)
     .option('--force', 'replace the outputs of an earlier demo in --out')
     .option('--resume', 'continue the demo in --out: train its run on to --steps, then complete, evaluate and draw its '
       + 'held-out cases again (replacing those outputs); data, target and network are the run\'s')
@@ -72,16 +101,16 @@ async function runDemo(options: DemoOptions): Promise<void> {
     train: join(options.out, 'data', 'train'), heldout: join(options.out, 'data', 'heldout'),
     input: join(options.out, 'data', 'heldout-input'), run: join(options.out, 'run'), synth: join(options.out, 'synth'),
     baseline: join(options.out, 'baseline'), pictures: join(options.out, 'pictures'),
+    stage1: join(options.out, 'run-stage1'), stage2: join(options.out, 'run-stage2'),
   };
   if (options.force && options.resume) throw new Error('demo: --force starts afresh and --resume continues; give one of them');
-  let target = options.target;
+  let { model, target } = options;
+  const steps = () => options.steps ?? DEMO_DEFAULTS[model].steps;
   if (options.resume) {
-    target = (await readRunConfig(dirs.run).catch((error: Error) => {
-      throw new Error(`demo: --resume needs an earlier demo in ${options.out}, but ${error.message}`);
-    })).target;
+    ({ model, target } = await readDemoRecord(options.out, dirs.run));
     stage(`1/5 phantom data: kept from the earlier demo in ${options.out}`);
-    stage(`2/5 training the run's cWDM on to step ${options.steps}`);
-    mrsynth(['train', 'cwdm', '--resume', dirs.run, '--steps', String(options.steps)]);
+    stage(`2/5 training the run's ${DEMO_DEFAULTS[model].label}${model === 'aldm' ? ' (its stage 3)' : ''} on to step ${steps()}`);
+    mrsynth(['train', model, '--resume', dirs.run, '--steps', String(steps())]);
     // Everything below comes from the model; it is redone with the longer-trained one.
     for (const derived of [dirs.input, dirs.synth, dirs.baseline, dirs.pictures, join(options.out, 'demo-scores.json')]) {
       await fs.rm(derived, { recursive: true, force: true });
@@ -91,35 +120,68 @@ async function runDemo(options: DemoOptions): Promise<void> {
     else if (await exists(options.out)) {
       throw new Error(`demo: ${options.out} exists already; pass --force to replace it, --resume to continue it, or choose another --out`);
     }
-    const grid = ['--shape', options.shape, '--spacing', options.spacing];
+    const grid = ['--shape', options.shape ?? DEMO_DEFAULTS[model].shape, '--spacing', options.spacing ?? DEMO_DEFAULTS[model].spacing];
 
     stage('1/5 phantom data: training cases, and held-out cases from another seed');
     mrsynth(['phantom', '--out', dirs.train, '--cases', String(options.trainCases), '--seed', String(options.seed), ...grid]);
     mrsynth(['phantom', '--out', dirs.heldout, '--cases', String(options.testCases), '--seed', String(options.seed + 1000), ...grid]);
+    await makeFolder(options.out);
+    const record: DemoRecord = { model, target };
+    await writeFileAtomic(join(options.out, 'demo.json'), new TextEncoder().encode(`${JSON.stringify(record)}\n`));
 
-    stage(`2/5 training cWDM (${options.config}) to synthesise ${target} from the other contrasts`);
-    mrsynth(['train', 'cwdm', '--data', dirs.train, '--target', target, '--config', options.config,
-      '--steps', String(options.steps), '--seed', String(options.seed), '--preprocess', JSON.stringify(DEMO_PREPROCESS),
-      '--out', dirs.run]);
+    const common = ['--data', dirs.train, '--config', options.config, '--seed', String(options.seed)];
+    if (model === 'cwdm') {
+      stage(`2/5 training cWDM (${options.config}) to synthesise ${target} from the other contrasts`);
+      mrsynth(['train', 'cwdm', ...common, '--target', target, '--steps', String(steps()), '--preprocess', JSON.stringify(DEMO_PREPROCESS),
+        '--out', dirs.run]);
+    } else {
+      stage(`2/5 training ALDM (${options.config}): its autoencoder, its MS-SPADE, then its latent U-Net, one model for every contrast`);
+      // Validation once at the end of each stage: at this size it would otherwise cost as much as the training.
+      const [autoencoder, spade] = options.stageSteps.map(String);
+      mrsynth(['train', 'aldm', ...common, '--stage', 'autoencoder', '--steps', autoencoder, '--preprocess', 'aldm-brainbox',
+        '--val-every', autoencoder, '--out', dirs.stage1]);
+      mrsynth(['train', 'aldm', ...common, '--stage', 'spade', '--parent', dirs.stage1, '--steps', spade, '--val-every', spade, '--out', dirs.stage2]);
+      mrsynth(['train', 'aldm', ...common, '--stage', 'diffusion', '--parent', dirs.stage2, '--steps', String(steps()),
+        '--val-every', String(steps()), '--out', dirs.run]);
+    }
   }
 
   stage(`3/5 completing the held-out cases with ${target} removed`);
   const heldout = await discoverDataset(dirs.heldout);
   await copyWithout(heldout.cases, target, dirs.input);
-  mrsynth(['complete', dirs.input, '--models', dirs.run, '--sampler', 'ddim', '--steps', String(options.samplerSteps),
+  // ALDM's reference sampler has η 1; the demo's few steps are DDIM's deterministic form for both.
+  mrsynth(['complete', dirs.input, '--models', dirs.run, '--sampler', 'ddim', '--steps', String(options.samplerSteps), '--eta', '0',
     '--seed', String(options.seed), '--out', dirs.synth]);
 
-  stage('4/5 evaluating against the reference and the affine baseline (brain and tumour, cWDM [0,1] units)');
+  const units: RunUnits = { preprocess: (await readRunConfig(dirs.run)).preprocess, source: dirs.run };
+  const label = DEMO_DEFAULTS[model].label;
+  stage(`4/5 evaluating against the reference and the affine baseline (brain and tumour, the run's units)`);
   const rows = [];
   await makeFolder(dirs.baseline);
   await makeFolder(dirs.pictures);
-  for (const c of heldout.cases) rows.push(await evaluateCase(c, target, dirs));
-  printComparison(rows);
+  for (const c of heldout.cases) rows.push(await evaluateCase(c, target, dirs, units, label));
+  printComparison(rows, label, runUnitsSpan(units));
 
   stage('5/5 pictures');
   for (const row of rows) console.log(`  ${row.picture}`);
   await writeFileAtomic(join(options.out, 'demo-scores.json'), new TextEncoder().encode(`${JSON.stringify(rows, null, 1)}\n`));
   console.log(`\ndemo finished in ${((performance.now() - started) / 1000).toFixed(0)} s; everything is under ${options.out}/`);
+}
+
+/** The model and target of the demo in `out` (a demo from before demo.json existed: cWDM, its run's target). */
+async function readDemoRecord(out: string, run: string): Promise<DemoRecord> {
+  const path = join(out, 'demo.json');
+  if (await exists(path)) {
+    const raw = JSON.parse(await fs.readFile(path, 'utf8')) as Partial<Record<keyof DemoRecord, unknown>>;
+    if (!(DEMO_MODELS as readonly unknown[]).includes(raw.model) || typeof raw.target !== 'string' || !isContrast(raw.target)) {
+      throw new Error(`demo: ${path} should say {"model": ${DEMO_MODELS.join('|')}, "target": a contrast}, got ${JSON.stringify(raw)}`);
+    }
+    return { model: raw.model as DemoModel, target: raw.target as Contrast };
+  }
+  const config = await readRunConfig(run).catch((error: Error) => {
+    throw new Error(`demo: --resume needs an earlier demo in ${out}, but ${error.message}`);
+  });
+  return { model: 'cwdm', target: config.target };
 }
 
 /** Runs one mrsynth command in a child process, the way a user would, echoing it first. */
@@ -152,18 +214,17 @@ interface CaseRow {
 }
 
 /**
- * Scores the completed volume and the affine baseline against the reference, all in the cWDM [0, 1] units:
- * the reference and the sources are normalised with the same percentile map the model was trained on, and
- * the baseline is fitted there too (inside the brain, on this very case — the floor a model must beat). It is the
- * least-squares map itself, unclipped, as issue 4 defines it and as every published demo and quality figure used;
- * `baseline affine --normalise cwdm` clips it to [0, 1], which raises it by 0.45 dB for T1 on the phantoms.
+ * Scores the completed volume and the affine baseline against the reference, all in the run's units: the reference
+ * and the sources go through the run's own preprocessing and back (as the synthesis was written), and the baseline is
+ * fitted there too (inside the brain, on this very case — the floor a model must beat). It is the least-squares map
+ * itself, unclipped, as issue 4 defines it and as every published demo and quality figure used.
  */
-async function evaluateCase(c: Case, target: Contrast, dirs: Record<string, string>): Promise<CaseRow> {
+async function evaluateCase(c: Case, target: Contrast, dirs: Record<string, string>, units: RunUnits, label: string): Promise<CaseRow> {
   const images: Partial<Record<Contrast, NiftiImage>> = {};
   for (const [contrast, path] of Object.entries(c.contrasts) as [string, string][]) images[contrast as Contrast] = await readNifti(path);
   const reference = images[target]!;
   const seg = c.seg ? (await readNifti(c.seg)).volume.data : undefined;
-  const normalised = Object.fromEntries(Object.entries(images).map(([k, v]) => [k, toModelUnits(v!.volume, 'cwdm')]));
+  const normalised = Object.fromEntries(Object.entries(images).map(([k, v]) => [k, toRunUnits(v!.volume, units)]));
   const synth = (await readNifti(join(dirs.synth, c.id, contrastFileName(c, target)))).volume;
 
   const masks = regionMasks(['brain', 'tumour'], reference.volume.data, seg, `demo ${c.id}`);
@@ -172,15 +233,15 @@ async function evaluateCase(c: Case, target: Contrast, dirs: Record<string, stri
   const fit = fitAffineBaseline(sources, normalised[target].data, brain);
   const baselineVolume: Volume = { data: fit.prediction, shape: reference.volume.shape, affine: reference.volume.affine };
   await writeNifti(join(dirs.baseline, `${c.id}_${target}_affine-from-${fit.source}.nii.gz`), baselineVolume,
-    { like: reference.header, description: `mrsynth affine baseline from ${fit.source}, cWDM [0,1] units` });
+    { like: reference.header, description: `mrsynth affine baseline from ${fit.source}, run units` });
 
-  const score = (pred: Volume) => scoreRegions(pred, normalised[target], masks, { dataRange: 1 });
+  const score = (pred: Volume) => scoreRegions(pred, normalised[target], masks, { dataRange: runUnitsSpan(units) });
   const model = score(synth), baseline = score(baselineVolume);
   const error = { ...synth, data: synth.data.map((v, i) => Math.abs(v - normalised[target].data[i])) };
   const panels = [
     ...Object.keys(sources).map((k) => ({ name: k, volume: normalised[k] })),
-    { name: `baseline (${fit.source})`, volume: baselineVolume }, { name: 'cWDM', volume: synth },
-    { name: `${target} (reference)`, volume: normalised[target] }, { name: '|cWDM-ref|', volume: error, kind: 'error' as const },
+    { name: `baseline (${fit.source})`, volume: baselineVolume }, { name: label, volume: synth },
+    { name: `${target} (reference)`, volume: normalised[target] }, { name: `|${label}-ref|`, volume: error, kind: 'error' as const },
   ];
   const picture = join(dirs.pictures, `${c.id}.png`);
   await writeFileAtomic(picture, renderSlices(panels).png);
@@ -191,9 +252,9 @@ async function evaluateCase(c: Case, target: Contrast, dirs: Record<string, stri
   };
 }
 
-function printComparison(rows: readonly CaseRow[]): void {
+function printComparison(rows: readonly CaseRow[], label: string, dataRange: number): void {
   const f = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : String(v)).padStart(7);
-  console.log('case                       | cWDM PSNR  SSIM | baseline PSNR  SSIM | tumour PSNR cWDM / baseline');
+  console.log(`case                       | ${label} PSNR  SSIM | baseline PSNR  SSIM | tumour PSNR ${label} / baseline`);
   for (const r of rows) {
     console.log(`${r.case.padEnd(26)} | ${f(r.model.brain.psnr, 2)} ${f(r.model.brain.ssim, 4)} | `
       + `${f(r.baseline.brain.psnr, 2)}     ${f(r.baseline.brain.ssim, 4)} | ${f(r.model.tumour.psnr, 2)} / ${f(r.baseline.tumour.psnr, 2)}`);
@@ -208,8 +269,8 @@ function printComparison(rows: readonly CaseRow[]): void {
   console.log(`${'std (ddof 1)'.padEnd(26)} | ${f(sd((r) => r.model.brain.psnr), 2)} ${f(sd((r) => r.model.brain.ssim), 4)} | `
     + `${f(sd((r) => r.baseline.brain.psnr), 2)}     ${f(sd((r) => r.baseline.brain.ssim), 4)} |`);
   const wins = rows.filter((r) => r.model.brain.psnr > r.baseline.brain.psnr).length;
-  console.log(`cWDM beats the baseline's brain PSNR on ${wins} of ${rows.length} case(s).`);
-  console.log('PSNR in dB over brain voxels (data range 1). The baseline is the best single-contrast affine map fitted on each case\n'
+  console.log(`${label} beats the baseline's brain PSNR on ${wins} of ${rows.length} case(s).`);
+  console.log(`PSNR in dB over brain voxels (data range ${dataRange}). The baseline is the best single-contrast affine map fitted on each case\n`
     + 'against its own reference (an oracle floor). The default few hundred steps show the path working, not the quality:\n'
     + 'the README\'s "Quality on phantoms" gives thousands of steps per target, and `demo --resume --steps N` trains on.');
 }

@@ -108,12 +108,14 @@ export function comparableIntensities(pred: Volume, ref: Volume, options: Intens
 
 /**
  * A scan in a run's model units on its own grid: through the run's preprocessing (its percentiles taken over the
- * run's window) and back, as completion writes a synthesis: 0 outside the box the run crops to.
+ * run's window) and back, as completion and translation write a synthesis: the range's floor (the background's value)
+ * outside the box the run crops to.
  */
 export function toRunUnits(volume: Volume, units: RunUnits): Volume {
   runUnitsSpan(units);
   const { volumes, record } = preprocess({ volume }, units.preprocess);
-  return invertPreprocess(record, volumes.volume, { units: 'model' });
+  const intensity = units.preprocess.steps.find((step) => step.kind === 'intensity')!;
+  return invertPreprocess(record, volumes.volume, { units: 'model', fill: intensity.kind === 'intensity' ? intensity.range[0] : 0 });
 }
 
 /** The span of the run's intensity range (its nominal data range); refuses a preprocessing with no intensity step. */
