@@ -37,13 +37,28 @@ export async function estimateCompletionMemory(path: string, runs: readonly AnyR
   let modelVoxels = voxels;
   let network = 0;
   for (const config of runs) {
-    const resample = config.preprocess.steps.find((s) => s.kind === 'resample');
-    const onModelGrid = resample === undefined ? voxels
-      : Math.ceil(shape.reduce((n, size, axis) => n * Math.ceil((size * Math.abs(spacing[axis])) / resample.spacing[axis]), 1));
+    const onModelGrid = modelGridVoxels(shape, spacing, config);
     modelVoxels = Math.max(modelVoxels, onModelGrid);
     network = Math.max(network, method(config.method).samplingMemory?.(config, onModelGrid) ?? 0);
   }
   return { voxels, modelVoxels, total: RUNTIME_BYTES + weightBytes + VOLUME_COPIES * 4 * Math.max(voxels, modelVoxels) + network };
+}
+
+/**
+ * Voxels of the model grid `config` makes of a stored grid of `shape` and voxel size `spacing`: a resampling scales
+ * them, a pad to a fixed shape (which refuses or centre-crops what does not fit) or a window sets them. A crop or a pad
+ * to multiples is taken as leaving them (a brain's box is smaller than its scan, its padding to 16 or 32 is not larger).
+ */
+function modelGridVoxels(shape: readonly number[], spacing: readonly number[], config: AnyRunConfig): number {
+  let voxels = shape.reduce((a, b) => a * b, 1);
+  for (const step of config.preprocess.steps) {
+    if (step.kind === 'resample') {
+      voxels = Math.ceil(shape.reduce((n, size, axis) => n * Math.ceil((size * Math.abs(spacing[axis])) / step.spacing[axis]), 1));
+    } else if ((step.kind === 'pad' && 'shape' in step) || step.kind === 'window') {
+      voxels = step.shape.reduce((a, b) => a * b, 1);
+    }
+  }
+  return voxels;
 }
 
 /** Why a case estimated at `memory` is refused under `limit`; undefined when it fits. */
