@@ -60,7 +60,7 @@ describe("normaliseAs: a run's preprocessing, percentiles over its box", () => {
   const scan: Volume = { data, shape: [n, n, n], affine: identity };
   const units = { preprocess: parsePreprocessConfig('aldm-brainbox'), source: 'runs/aldm' };
 
-  test('maps the reference as the run does: p0.5/p99.5 of the 32³ box (brain plus its zero padding) to −1/+1; 0 outside the brain\'s box, as completion writes; R = 2', () => {
+  test('maps the reference as the run does: p0.5/p99.5 of the 32³ box (brain plus its zero padding) to −1/+1; the floor −1 outside the brain\'s box, as syntheses are written; R = 2', () => {
     // numpy.quantile over the box: 24,768 zeros and 1…8000, by the linear rule (what percentiles implements, tested against numpy).
     const box = new Float32Array(32 ** 3);
     box.set(Float32Array.from({ length: 8000 }, (_, i) => i + 1), 32 ** 3 - 8000);
@@ -69,11 +69,11 @@ describe("normaliseAs: a run's preprocessing, percentiles over its box", () => {
     const { ref, dataRange } = comparableIntensities(vol([-1, 1]), scan, { normaliseAs: units }, 'eval');
     assert.equal(dataRange, 2);
     assert.deepEqual(ref.shape, scan.shape);
-    // Mapped back, the crop's inverse fills everything outside the brain's box [5, 25)³ with 0.
+    // Mapped back, the crop's inverse fills everything outside the brain's box [5, 25)³ with the floor of [−1, 1].
     for (const [x, y, z] of [[5, 5, 5], [24, 24, 24], [10, 20, 15], [0, 0, 0], [4, 10, 10], [25, 10, 10], [39, 39, 39]]) {
       const at = x + n * (y + n * z);
       const insideBox = [x, y, z].every((c) => c >= 5 && c < 25);
-      const expected = insideBox ? -1 + (2 * (data[at] - low)) / (high - low) : 0;
+      const expected = insideBox ? -1 + (2 * (data[at] - low)) / (high - low) : -1;
       assert.ok(Math.abs(ref.data[at] - expected) < 1e-5, `voxel ${x},${y},${z}: ${ref.data[at]} vs ${expected}`);
     }
   });
