@@ -12,14 +12,20 @@
 # resumed from its checkpoint, so the script can be stopped (Ctrl-C checkpoints) and run again at any time, and a
 # larger STAGE1_STEPS continues an earlier run. Every stage logs its validation in RUN/log.jsonl: stage 1 the
 # reconstruction L1 and brain PSNR per contrast with the codebook's use, stage 2 the latent L1 into each target against
-# no translation, stage 3 the ε-loss (trained and EMA) against predicting no noise. The translation and scoring of the
-# held-out cases follow with issue 19's translate command.
+# no translation, stage 3 the ε-loss (trained and EMA) against predicting no noise and every ordered pair of a
+# validation case translated and scored. The `evaluate` stage then scores the 12 tasks on the held-out phantoms in
+# OUT/eval/: every ordered pair translated by the stage-3 run (--samples 4, DDIM 50, η 1, seed 7), the trained affine
+# baseline (one map per task fitted on the training phantoms' brain voxels) and the oracle affine floor (fitted on each
+# held-out case against its own target), all in the run's units on the original grid, brain-masked; then the gates
+# (scripts/quality/aldm-gates.mjs). SAMPLES and SAMPLE_STEPS change the translation's samples and DDIM steps.
 # THREADS sets the intra-op threads.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 OUT=${OUT:-quality-output/aldm-phantom}
-STAGES=${STAGES:-"autoencoder spade diffusion"}
+STAGES=${STAGES:-"autoencoder spade diffusion evaluate"}
+SAMPLES=${SAMPLES:-4}
+SAMPLE_STEPS=${SAMPLE_STEPS:-50}
 STAGE1_STEPS=${STAGE1_STEPS:-4000}
 STAGE2_STEPS=${STAGE2_STEPS:-2000}
 STAGE3_STEPS=${STAGE3_STEPS:-8000}
@@ -54,11 +60,34 @@ train_stage() {
   fi
 }
 
+# The 12 tasks on the held-out phantoms: translations, the two affine baselines, their scores and the gates.
+evaluate() {
+  local run=$OUT/stage3 eval=$OUT/eval heldout=$OUT/data/heldout
+  local contrasts="t1 t1ce t2 flair"
+  echo "== evaluate: every ordered pair of the held-out phantoms, $SAMPLES sample(s) of DDIM-$SAMPLE_STEPS η 1, against the affine baselines"
+  mkdir -p "$eval"
+  $MRSYNTH translate "$heldout" --model "$run" --matrix --samples "$SAMPLES" --steps "$SAMPLE_STEPS" --eta 1 --seed 7 --out "$eval/aldm" --force
+  for target in $contrasts; do
+    for source in $contrasts; do
+      [ "$source" = "$target" ] && continue
+      $MRSYNTH baseline affine --data "$heldout" --fit-on "$OUT/data/train" --normalise-as "$run" --source "$source" --target "$target" \
+        --out "$eval/trained-affine" --force >/dev/null
+      $MRSYNTH baseline affine --data "$heldout" --normalise-as "$run" --source "$source" --target "$target" --out "$eval/oracle-affine" --force >/dev/null
+    done
+  done
+  for method in aldm trained-affine oracle-affine; do
+    $MRSYNTH eval --pred "$eval/$method" --ref "$heldout" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$method" --force
+  done
+  node scripts/quality/aldm-gates.mjs --model "$eval/eval-aldm/scores.json" --baseline "$eval/eval-trained-affine/scores.json" \
+    --floor "$eval/eval-oracle-affine/scores.json" | tee "$eval/gates.md"
+}
+
 for stage in $STAGES; do
   case $stage in
     autoencoder) train_stage "stage 1 (autoencoder)" "$OUT/stage1" "$STAGE1_STEPS" --stage autoencoder --preprocess "$PREPROCESS" ;;
     spade) train_stage "stage 2 (MS-SPADE)" "$OUT/stage2" "$STAGE2_STEPS" --stage spade --parent "$OUT/stage1" ;;
     diffusion) train_stage "stage 3 (latent diffusion)" "$OUT/stage3" "$STAGE3_STEPS" --stage diffusion --parent "$OUT/stage2" ;;
-    *) echo "unknown stage '$stage' (expected autoencoder, spade, diffusion)" >&2; exit 1 ;;
+    evaluate) evaluate ;;
+    *) echo "unknown stage '$stage' (expected autoencoder, spade, diffusion, evaluate)" >&2; exit 1 ;;
   esac
 done

@@ -1,0 +1,57 @@
+// Issue 19's translation gates over the 12 tasks (source → target), from the scores.json files `mrsynth eval --matrix`
+// wrote for the ALDM translations and for the trained affine baseline (and, reported beside them, the oracle affine
+// floor): brain-masked mean PSNR and SSIM per task, the model's gain over the trained baseline, and the gates —
+// each task's mean PSNR above the trained baseline's; over the 12 tasks a mean gain ≥ 1 dB and a mean SSIM above the
+// baseline's.
+//
+//   node scripts/quality/aldm-gates.mjs --model eval-aldm/scores.json --baseline eval-trained/scores.json [--floor eval-oracle/scores.json]
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { mean } from '../../dist/metrics/index.js';
+
+const { values: flags } = parseArgs({ options: { model: { type: 'string' }, baseline: { type: 'string' }, floor: { type: 'string' } } });
+if (flags.model === undefined || flags.baseline === undefined) throw new Error('aldm-gates: give --model and --baseline (scores.json files)');
+
+/** Brain rows of a scores.json by task, `source>target`. */
+const byTask = (file) => {
+  const tasks = new Map();
+  for (const row of JSON.parse(readFileSync(file, 'utf8')).rows.filter((r) => r.region === 'brain')) {
+    if (row.source === undefined) throw new Error(`aldm-gates: ${file} holds a synthesis of ${row.target} for ${row.caseId} without a source`);
+    const key = `${row.source}>${row.target}`;
+    tasks.set(key, [...(tasks.get(key) ?? []), row]);
+  }
+  return tasks;
+};
+const model = byTask(flags.model);
+const baseline = byTask(flags.baseline);
+const floor = flags.floor === undefined ? undefined : byTask(flags.floor);
+
+const lines = ['| task | cases | ALDM PSNR | trained affine PSNR | gain dB | ALDM SSIM | trained affine SSIM | oracle affine PSNR | cases won |', '|---|---|---|---|---|---|---|---|---|'];
+const gains = [];
+const ssims = { model: [], baseline: [] };
+const misses = [];
+for (const [task, rows] of [...model].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  const reference = new Map((baseline.get(task) ?? []).map((r) => [r.caseId, r.scores]));
+  const shared = rows.filter((r) => reference.has(r.caseId));
+  if (shared.length === 0) throw new Error(`aldm-gates: no case of task ${task} has a baseline score in ${flags.baseline}`);
+  const psnr = mean(shared.map((r) => r.scores.psnr));
+  const basePsnr = mean(shared.map((r) => reference.get(r.caseId).psnr));
+  const ssim = mean(shared.map((r) => r.scores.ssim));
+  const baseSsim = mean(shared.map((r) => reference.get(r.caseId).ssim));
+  const won = shared.filter((r) => r.scores.psnr > reference.get(r.caseId).psnr).length;
+  const oracle = floor?.get(task);
+  gains.push(psnr - basePsnr);
+  ssims.model.push(ssim);
+  ssims.baseline.push(baseSsim);
+  if (!(psnr > basePsnr)) misses.push(task);
+  const [source, target] = task.split('>');
+  lines.push(`| ${source} → ${target} | ${shared.length} | ${psnr.toFixed(2)} | ${basePsnr.toFixed(2)} | ${(psnr - basePsnr).toFixed(2)} | ${ssim.toFixed(4)} | `
+    + `${baseSsim.toFixed(4)} | ${oracle === undefined ? '' : mean(oracle.map((r) => r.scores.psnr)).toFixed(2)} | ${won}/${shared.length} |`);
+}
+console.log(lines.join('\n'));
+const meanGain = mean(gains);
+console.log(`\n${model.size} task(s); mean gain over the trained affine baseline ${meanGain.toFixed(2)} dB (gate ≥ 1), mean SSIM `
+  + `${mean(ssims.model).toFixed(4)} against ${mean(ssims.baseline).toFixed(4)} (gate: above)`);
+console.log(misses.length === 0 ? 'every task above the trained baseline' : `tasks at or below the trained baseline: ${misses.join(', ')}`);
+const met = misses.length === 0 && meanGain >= 1 && mean(ssims.model) > mean(ssims.baseline);
+console.log(`gates ${met ? 'met' : 'not met'}`);
