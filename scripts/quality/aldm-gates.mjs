@@ -2,14 +2,18 @@
 // wrote for the ALDM translations and for the trained affine baseline (and, reported beside them, the oracle affine
 // floor): brain-masked mean PSNR and SSIM per task, the model's gain over the trained baseline, and the gates —
 // each task's mean PSNR above the trained baseline's; over the 12 tasks a mean gain ≥ 1 dB and a mean SSIM above the
-// baseline's.
+// baseline's. With --reconstruction (eval of `mrsynth reconstruct`) and --floor, also the autoencoder's gate: per
+// contrast, the mean reconstruction PSNR ≥ the best oracle affine floor into that contrast + 2 dB.
 //
-//   node scripts/quality/aldm-gates.mjs --model eval-aldm/scores.json --baseline eval-trained/scores.json [--floor eval-oracle/scores.json]
+//   node scripts/quality/aldm-gates.mjs --model eval-aldm/scores.json --baseline eval-trained/scores.json \
+//     [--floor eval-oracle/scores.json] [--reconstruction eval-reconstruction/scores.json]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { mean } from '../../dist/metrics/index.js';
 
-const { values: flags } = parseArgs({ options: { model: { type: 'string' }, baseline: { type: 'string' }, floor: { type: 'string' } } });
+const { values: flags } = parseArgs({
+  options: { model: { type: 'string' }, baseline: { type: 'string' }, floor: { type: 'string' }, reconstruction: { type: 'string' } },
+});
 if (flags.model === undefined || flags.baseline === undefined) throw new Error('aldm-gates: give --model and --baseline (scores.json files)');
 
 /** Brain rows of a scores.json by task, `source>target`. */
@@ -53,5 +57,18 @@ const meanGain = mean(gains);
 console.log(`\n${model.size} task(s); mean gain over the trained affine baseline ${meanGain.toFixed(2)} dB (gate ≥ 1), mean SSIM `
   + `${mean(ssims.model).toFixed(4)} against ${mean(ssims.baseline).toFixed(4)} (gate: above)`);
 console.log(misses.length === 0 ? 'every task above the trained baseline' : `tasks at or below the trained baseline: ${misses.join(', ')}`);
-const met = misses.length === 0 && meanGain >= 1 && mean(ssims.model) > mean(ssims.baseline);
+let reconstructionMet = true;
+if (flags.reconstruction !== undefined && floor !== undefined) {
+  console.log('\n| contrast | cases | reconstruction PSNR | best oracle affine floor into it | gate (floor + 2 dB) |\n|---|---|---|---|---|');
+  const rows = JSON.parse(readFileSync(flags.reconstruction, 'utf8')).rows.filter((r) => r.region === 'brain');
+  for (const contrast of [...new Set(rows.map((r) => r.target))]) {
+    const psnr = mean(rows.filter((r) => r.target === contrast).map((r) => r.scores.psnr));
+    const floors = [...floor].filter(([task]) => task.endsWith(`>${contrast}`)).map(([task, taskRows]) => [task.split('>')[0], mean(taskRows.map((r) => r.scores.psnr))]);
+    const [source, best] = floors.reduce((a, b) => (b[1] > a[1] ? b : a));
+    const ok = psnr >= best + 2;
+    reconstructionMet &&= ok;
+    console.log(`| ${contrast} | ${rows.filter((r) => r.target === contrast).length} | ${psnr.toFixed(2)} | ${best.toFixed(2)} (from ${source}) | ${ok ? 'met' : 'not met'} |`);
+  }
+}
+const met = misses.length === 0 && meanGain >= 1 && mean(ssims.model) > mean(ssims.baseline) && reconstructionMet;
 console.log(`gates ${met ? 'met' : 'not met'}`);

@@ -17,6 +17,7 @@
 # OUT/eval/: every ordered pair translated by the stage-3 run (--samples 4, DDIM 50, η 1, seed 7), the trained affine
 # baseline (one map per task fitted on the training phantoms' brain voxels) and the oracle affine floor (fitted on each
 # held-out case against its own target), all in the run's units on the original grid, brain-masked; then the gates
+# and the autoencoder's reconstruction of every held-out scan (mrsynth reconstruct); then the gates
 # (scripts/quality/aldm-gates.mjs). SAMPLES and SAMPLE_STEPS change the translation's samples and DDIM steps.
 # THREADS sets the intra-op threads.
 set -euo pipefail
@@ -78,8 +79,11 @@ evaluate() {
   for method in aldm trained-affine oracle-affine; do
     $MRSYNTH eval --pred "$eval/$method" --ref "$heldout" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$method" --force
   done
+  # What the autoencoder keeps of each held-out scan: the bound on every translation.
+  $MRSYNTH reconstruct "$heldout" --model "$run" --out "$eval/reconstruction" --force
+  $MRSYNTH eval --pred "$eval/reconstruction" --ref "$heldout" --normalise-as "$run" --mask brain --out "$eval/eval-reconstruction" --force
   node scripts/quality/aldm-gates.mjs --model "$eval/eval-aldm/scores.json" --baseline "$eval/eval-trained-affine/scores.json" \
-    --floor "$eval/eval-oracle-affine/scores.json" | tee "$eval/gates.md"
+    --floor "$eval/eval-oracle-affine/scores.json" --reconstruction "$eval/eval-reconstruction/scores.json" | tee "$eval/gates.md"
 }
 
 for stage in $STAGES; do

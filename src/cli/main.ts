@@ -14,6 +14,7 @@ import { registerEvalCommand } from './eval.js';
 import { registerInfoCommand } from './info.js';
 import { registerModelsCommand } from './models.js';
 import { registerPhantomCommand } from './phantom.js';
+import { registerReconstructCommand } from './reconstruct.js';
 import { registerTrainCommand } from './train.js';
 import { registerTranslateCommand } from './translate.js';
 import { registerViewCommand } from './view.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerCompleteCommand(program);
   registerTranslateCommand(program);
+  registerReconstructCommand(program);
   registerBaselineCommand(program);
   registerEvalCommand(program);
   registerViewCommand(program);

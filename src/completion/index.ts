@@ -4,6 +4,8 @@
  */
 export { completeCases } from './completeCases.js';
 export { translateCases } from './translateCases.js';
+export { reconstructCases } from './reconstructCases.js';
+export type { ReconstructCasesOptions, ReconstructionOutcome } from './reconstructCases.js';
 export type { PlannedTranslation, TranslateCasesOptions, TranslationEvent, TranslationOutcome } from './translateCases.js';
 export type { CaseNotice, CaseOutcome, CompleteCasesOptions, CompletionEvent } from './completeCases.js';
 export { planCompletion } from './completionPlan.js';

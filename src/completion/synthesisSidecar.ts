@@ -50,12 +50,14 @@ export interface SynthesisSidecar {
     readonly validationPsnr?: number;
   };
   readonly model: { readonly run: string; readonly weightsSha256: string; readonly configHash: string; readonly config: AnyRunConfig };
-  /** As run: DDPM's default step count is resolved to the run's chain length. */
-  readonly sampler: SamplerSpec & { readonly steps: number };
+  /** Set for a reconstruction (`mrsynth reconstruct`): the input through the run's codec and back, nothing sampled. */
+  readonly reconstruction?: true;
+  /** As run: DDPM's default step count is resolved to the run's chain length; null for a reconstruction. */
+  readonly sampler: (SamplerSpec & { readonly steps: number }) | null;
   /** What the network ran in (the weights file holds float32; bf16 rounds them on loading). */
   readonly precision: Precision;
   /** The user's seed and the generator seed derived from (seed, case, contrast[, source]), as a decimal string (64-bit). */
-  readonly seed: { readonly base: number; readonly derived: string };
+  readonly seed: { readonly base: number; readonly derived: string } | null;
   /** Samples drawn; with more than one, `files.image` holds their mean and `files.std` their sample standard deviation (N − 1). */
   readonly samples: number;
   /** Every contrast this completion synthesised for the case, in the order it did. */

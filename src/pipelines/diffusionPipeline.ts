@@ -149,6 +149,20 @@ export class DiffusionPipeline<Condition = Tensor> {
     return this.#codec.encode(images);
   }
 
+  /**
+   * Images (N, 1, …spatial) through the codec and back, as sampling decodes (clamped to the output range where the
+   * method has one): what the latent keeps of them, the bound on every synthesis. The Haar codec keeps everything; a
+   * learnt one (ALDM's VQ-GAN) does not.
+   */
+  reconstruct(images: Tensor): Tensor {
+    this.#codec.checkImageShape(images.shape);
+    const range = this.outputRange;
+    return noGrad(() => tidy(() => {
+      const decoded = this.#codec.decode(this.#codec.encode(images));
+      return range === undefined ? decoded : decoded.clamp(range[0], range[1]);
+    }));
+  }
+
   /** Checks that an image-space batch fits the networks (condition count, axes divisible as the denoiser needs). */
   checkBatch(fn: string, conditions: Tensor, target?: Tensor): void {
     this.#denoiser.checkConditions(fn, conditions);
