@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fullSizePhantomCase } from './fullSizePhantom.js';
 
 process.env.MRSYNTH_HOST_ALLOCATOR ??= 'heap';
 
@@ -47,14 +48,7 @@ async function main(): Promise<void> {
 
   const work = await fs.mkdtemp(join(tmpdir(), 'mrsynth-bench-translation-'));
   try {
-    let caseDir = flags.case;
-    if (caseDir === undefined) {
-      const cli = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-      const made = spawnSync(process.execPath, ['--import', 'tsx', cli, 'phantom', '--out', join(work, 'phantom'), '--cases', '1',
-        '--seed', '11', '--shape', '240,240,155', '--spacing', '1'], { stdio: ['ignore', 'inherit', 'inherit'] });
-      if (made.status !== 0) throw new Error(`${who}: generating the phantom case failed (see above)`);
-      caseDir = (await fs.readdir(join(work, 'phantom'), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(work, 'phantom', e.name))[0];
-    }
+    const caseDir = flags.case ?? await fullSizePhantomCase(work, who);
     const [found] = (await discoverDataset(caseDir)).cases;
     const source = found?.contrasts.t1;
     if (source === undefined) throw new Error(`${who}: ${caseDir} is not a case with a T1 to translate`);

@@ -12,12 +12,11 @@
  * Without --case, a 1 mm phantom case (SRI24 anatomy, 240×240×155) is generated first. The case's T1ce is
  * the contrast synthesised; its file is left out of the input folder.
  */
-import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fullSizePhantomCase } from './fullSizePhantom.js';
 
 const PRESETS = ['cwdm-brainbox', 'cwdm'] as const;
 
@@ -49,14 +48,7 @@ async function main(): Promise<void> {
 
   const work = await fs.mkdtemp(join(tmpdir(), 'mrsynth-bench-completion-'));
   try {
-    let caseDir = flags.case;
-    if (caseDir === undefined) {
-      const cli = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-      const made = spawnSync(process.execPath, ['--import', 'tsx', cli, 'phantom', '--out', join(work, 'phantom'), '--cases', '1',
-        '--seed', '11', '--shape', '240,240,155', '--spacing', '1'], { stdio: ['ignore', 'inherit', 'inherit'] });
-      if (made.status !== 0) throw new Error('bench:cwdm-completion: generating the phantom case failed (see above)');
-      caseDir = (await fs.readdir(join(work, 'phantom'), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(work, 'phantom', e.name))[0];
-    }
+    const caseDir = flags.case ?? await fullSizePhantomCase(work, 'bench:cwdm-completion');
     const [found] = (await discoverDataset(caseDir)).cases;
     if (found === undefined || found.contrasts.t1ce === undefined) throw new Error(`bench:cwdm-completion: ${caseDir} is not a case with a T1ce to leave out`);
     // The input case: every contrast but T1ce (links, so nothing is copied or changed).
