@@ -8,9 +8,7 @@ import type { Case } from '../data/index.js';
 import { effectiveAffine, readNiftiHeader } from '../io/nifti/index.js';
 import { formatVoxelSize, modelVoxelSize, sameResolution } from '../transforms/index.js';
 import type { LoadedRun } from './loadedRun.js';
-import { isSynthesisSidecar } from './synthesisSidecar.js';
-import { isSyntheticHeader, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
-import { pathExists } from '../io/index.js';
+import { earlierSyntheses, isSyntheticHeader, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
 import { assert } from '../util/index.js';
 
 /** One contrast to synthesise: its run, where it goes, and where each of the run's conditions comes from. */
@@ -196,20 +194,9 @@ export async function planCompletion(c: Case, options: PlanOptions): Promise<Com
     pending.splice(pending.indexOf(next), 1);
   }
 
-  for (const { files } of order) {
-    if (await pathExists(files.sidecar) && !await isSynthesisSidecar(files.sidecar)) {
-      return refuse(`would write ${files.sidecar}, which exists and is not a sidecar mrsynth wrote; it is never replaced, not even with --force`);
-    }
-  }
-  const existing: string[] = [];
-  for (const { files } of order) {
-    if (!await pathExists(files.image)) continue;
-    if (!isSyntheticHeader(await readNiftiHeader(files.image))) {
-      return refuse(`would write ${files.image}, which exists and was not written by mrsynth (its header has no synthetic mark); `
-        + 'it is never replaced, not even with --force');
-    }
-    existing.push(files.image);
-  }
+  const earlier = await earlierSyntheses(order.map(({ files }) => files));
+  if ('inTheWay' in earlier) return refuse(earlier.inTheWay);
+  const { existing } = earlier;
   if (!options.force && existing.length === order.length) return { status: 'already-done', caseId, outputs: existing };
   if (!options.force && existing.length > 0) {
     return refuse(`is partly completed: ${existing.join(', ')} exist(s) from an earlier run but ${

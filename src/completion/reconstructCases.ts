@@ -10,7 +10,6 @@
  */
 import { dirname, join, relative, resolve } from 'node:path';
 import { canonicalOrder, contrastFileName, type Contrast } from '../data/index.js';
-import { pathExists } from '../io/index.js';
 import { readNiftiHeader, readNiftiWithSha256 } from '../io/nifti/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
 import { tensorToVolumeData, volumesToTensor } from '../pipelines/index.js';
@@ -23,8 +22,8 @@ import { estimateCompletionMemory } from './completionMemory.js';
 import { loadRun, type LoadedRun } from './loadedRun.js';
 import { backgroundMask, backgroundText, modelUnits } from './modelUnits.js';
 import { caseFolders } from './outputFolders.js';
-import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, isSynthesisSidecar, type SynthesisSidecar } from './synthesisSidecar.js';
-import { isSyntheticHeader, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
+import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, type SynthesisSidecar } from './synthesisSidecar.js';
+import { earlierSyntheses, isSyntheticHeader, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
 import { writeSynthesis } from './writeSynthesis.js';
 
 export interface ReconstructCasesOptions {
@@ -71,17 +70,9 @@ export async function reconstructCases(options: ReconstructCasesOptions): Promis
           contrasts.push({ contrast, input, files });
         }
         if (contrasts.length === 0) return { caseId: c.id, status: 'refused', reason: `has no acquired contrast the model knows (${known.join(', ')})` };
-        const existing: string[] = [];
-        for (const { files } of contrasts) {
-          if (await pathExists(files.sidecar) && !await isSynthesisSidecar(files.sidecar)) {
-            return { caseId: c.id, status: 'refused', reason: `would write ${files.sidecar}, which exists and is not a sidecar mrsynth wrote` };
-          }
-          if (!await pathExists(files.image)) continue;
-          if (!isSyntheticHeader(await readNiftiHeader(files.image))) {
-            return { caseId: c.id, status: 'refused', reason: `would write ${files.image}, which exists and was not written by mrsynth` };
-          }
-          existing.push(files.image);
-        }
+        const earlier = await earlierSyntheses(contrasts.map(({ files }) => files));
+        if ('inTheWay' in earlier) return { caseId: c.id, status: 'refused', reason: earlier.inTheWay };
+        const { existing } = earlier;
         if (!options.force && existing.length > 0) return { caseId: c.id, status: 'already-done', outputs: existing };
         return { caseId: c.id, status: 'todo', contrasts, replaces: existing };
       })().catch((error: unknown) => failedCase(c.id, error)));

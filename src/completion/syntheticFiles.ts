@@ -5,7 +5,9 @@
  * has been lost.
  */
 import { assert } from '../util/index.js';
-import type { NiftiHeader } from '../io/nifti/index.js';
+import { pathExists } from '../io/index.js';
+import { readNiftiHeader, type NiftiHeader } from '../io/nifti/index.js';
+import { isSynthesisSidecar } from './synthesisSidecar.js';
 import type { SynthesisMap } from './writeSynthesis.js';
 
 const MARK = /^mrsynth \S+ synthetic /;
@@ -40,4 +42,26 @@ export function syntheticFiles(image: string): SyntheticFiles {
   assert(match !== null, () => `syntheticFiles: an output image must end in .nii or .nii.gz, got ${image}`);
   const [, stem, extension] = match;
   return { image, std: `${stem}_std${extension}`, sidecar: `${stem}.json` };
+}
+
+/**
+ * The earlier syntheses among `outputs` (images mrsynth wrote, which `force` may replace), or why they cannot be written:
+ * a sidecar or an image in the way that mrsynth did not write is never replaced, not even with force.
+ */
+export async function earlierSyntheses(outputs: readonly SyntheticFiles[]): Promise<{ existing: string[] } | { inTheWay: string }> {
+  for (const { sidecar } of outputs) {
+    if (await pathExists(sidecar) && !await isSynthesisSidecar(sidecar)) {
+      return { inTheWay: `would write ${sidecar}, which exists and is not a sidecar mrsynth wrote; it is never replaced, not even with --force` };
+    }
+  }
+  const existing: string[] = [];
+  for (const { image } of outputs) {
+    if (!await pathExists(image)) continue;
+    if (!isSyntheticHeader(await readNiftiHeader(image))) {
+      return { inTheWay: `would write ${image}, which exists and was not written by mrsynth (its header has no synthetic mark); `
+        + 'it is never replaced, not even with --force' };
+    }
+    existing.push(image);
+  }
+  return { existing };
 }

@@ -11,7 +11,7 @@
  */
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { canonicalOrder, parseCaseFileName, type Case, type Contrast } from '../data/index.js';
-import { makeFolder, pathExists } from '../io/index.js';
+import { makeFolder } from '../io/index.js';
 import { effectiveAffine, readNiftiHeader, readNiftiWithSha256 } from '../io/nifti/index.js';
 import { translationFileName } from '../metrics/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
@@ -28,8 +28,8 @@ import { caseFolders } from './outputFolders.js';
 import { voxelSizeProblem } from './completionPlan.js';
 import { loadRun, type LoadedRun } from './loadedRun.js';
 import { backgroundMask, backgroundText, modelUnits } from './modelUnits.js';
-import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, isSynthesisSidecar, type SynthesisSidecar } from './synthesisSidecar.js';
-import { isSyntheticHeader, syntheticDescription, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
+import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, type SynthesisSidecar } from './synthesisSidecar.js';
+import { earlierSyntheses, isSyntheticHeader, syntheticDescription, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
 import { removeLeftovers, samplePath, synthesisPaths, writeSynthesis } from './writeSynthesis.js';
 
 export interface TranslateCasesOptions {
@@ -254,19 +254,11 @@ async function planTranslation(work: CaseWork, pairs: { source: Contrast; target
   }
   const translations = planned.map(({ source, target }) => ({ source, target, files: syntheticFiles(work.outputPath(source, target)) }));
   const inputs = new Set(Object.values(c.contrasts).map((path) => resolve(path)));
-  const existing: string[] = [];
-  for (const { files } of translations) {
-    if (inputs.has(resolve(files.image))) return refuse(`would write ${files.image}, which is one of its inputs`);
-    if (await pathExists(files.sidecar) && !await isSynthesisSidecar(files.sidecar)) {
-      return refuse(`would write ${files.sidecar}, which exists and is not a sidecar mrsynth wrote; it is never replaced, not even with --force`);
-    }
-    if (!await pathExists(files.image)) continue;
-    if (!isSyntheticHeader(await readNiftiHeader(files.image))) {
-      return refuse(`would write ${files.image}, which exists and was not written by mrsynth (its header has no synthetic mark); `
-        + 'it is never replaced, not even with --force');
-    }
-    existing.push(files.image);
-  }
+  const written = translations.find(({ files }) => inputs.has(resolve(files.image)));
+  if (written !== undefined) return refuse(`would write ${written.files.image}, which is one of its inputs`);
+  const earlier = await earlierSyntheses(translations.map(({ files }) => files));
+  if ('inTheWay' in earlier) return refuse(earlier.inTheWay);
+  const { existing } = earlier;
   if (!options.force && existing.length === translations.length) return { caseId, status: 'already-done', outputs: existing };
   if (!options.force && existing.length > 0) {
     return refuse(`is partly translated: ${existing.join(', ')} exist(s) from an earlier run but ${translations.length - existing.length} `
