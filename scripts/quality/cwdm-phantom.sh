@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The cWDM quality evaluation on phantoms (issue 5): per target, a `cpu` model trained on phantom cases of one
 # seed, then the held-out cases of another seed completed with DDIM-50 (all of them) and DDPM-1000 (the first
-# DDPM_CASES), each scored brain-masked against the real contrast and beside the affine baseline, which is
+# DDPM_CASES, default 2; 0 skips them), each scored brain-masked against the real contrast and beside the affine baseline, which is
 # fitted on each held-out case against its own reference.
 #
 #   bash scripts/quality/cwdm-phantom.sh            # all four BraTS targets, 1500 training steps each
@@ -39,7 +39,7 @@ for target in $TARGETS; do
     # With a decay, the new run trains at the constant rate up to its start and is continued below.
     first_steps=${LR_DECAY_FROM:-$STEPS}
     echo "== $target: train on $TRAIN_CASES phantom cases (seed 7) to step $first_steps, complete 20 held-out cases (seed 1007) with DDIM-50"
-    $MRSYNTH demo --config cpu --target "$target" --train-cases "$TRAIN_CASES" --test-cases 20 --steps "$first_steps" \
+    $MRSYNTH demo --no-builtin --config cpu --target "$target" --train-cases "$TRAIN_CASES" --test-cases 20 --steps "$first_steps" \
       --sampler-steps 50 --seed 7 --out "$dir"
     run_steps=$first_steps
   fi
@@ -54,33 +54,35 @@ for target in $TARGETS; do
     rm -rf "$dir/synth-ddpm"  # sampled by the shorter-trained model
   fi
 
-  echo "== $target: DDPM-1000 on the first $DDPM_CASES held-out case(s)"
-  # Subsets of the held-out inputs and references, as folders of links, so that eval matches every case it sees.
-  rm -rf "$dir/ddpm-input" "$dir/ddpm-ref"
-  mkdir -p "$dir/ddpm-input" "$dir/ddpm-ref"
-  for case_dir in $(ls -d "$dir"/data/heldout-input/*/ | sort | head -n "$DDPM_CASES"); do
-    name=$(basename "$case_dir")
-    ln -s "$(realpath "$case_dir")" "$dir/ddpm-input/$name"
-    ln -s "$(realpath "$dir/data/heldout/$name")" "$dir/ddpm-ref/$name"
-  done
-  $MRSYNTH complete "$dir/ddpm-input" --models "$dir/run" --sampler ddpm --steps 1000 --seed 7 --out "$dir/synth-ddpm"
-  $MRSYNTH eval --pred "$dir/synth-ddpm" --ref "$dir/ddpm-ref" --normalise cwdm --mask brain --out "$dir/eval-ddpm" --force
-  # Side by side with the affine baseline and the DDIM-50 completion of the same cases, as the demo scored them (in
-  # the same [0, 1] units), then the DDPM-1000 figures over these cases.
-  node -e '
-    const [ddpm, demo] = process.argv.slice(1).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
-    const byCase = new Map(demo.map((r) => [r.case, r]));
-    const rows = ddpm.rows.filter((r) => r.region === "brain");
-    let wins = 0, largest = 0;
-    for (const row of rows) {
-      const { baseline, model } = byCase.get(row.caseId);
-      wins += row.scores.psnr > baseline.brain.psnr;
-      largest = Math.max(largest, Math.abs(row.scores.psnr - model.brain.psnr));
-      console.log(`${row.caseId}  DDPM-1000 PSNR ${row.scores.psnr.toFixed(2)} SSIM ${row.scores.ssim.toFixed(4)}  ` +
-        `DDIM-50 PSNR ${model.brain.psnr.toFixed(2)}  baseline PSNR ${baseline.brain.psnr.toFixed(2)} SSIM ${baseline.brain.ssim.toFixed(4)}`);
-    }
-    console.log(`DDPM-1000 beats the baseline brain PSNR on ${wins} of ${rows.length} case(s); ` +
-      `its PSNR differs from DDIM-50 by at most ${largest.toFixed(4)} dB on a case`);
-  ' "$dir/eval-ddpm/scores.json" "$dir/demo-scores.json"
-  node scripts/quality/summarise-eval.mjs "$dir/eval-ddpm/scores.json"
+  if [ "$DDPM_CASES" -gt 0 ]; then
+    echo "== $target: DDPM-1000 on the first $DDPM_CASES held-out case(s)"
+    # Subsets of the held-out inputs and references, as folders of links, so that eval matches every case it sees.
+    rm -rf "$dir/ddpm-input" "$dir/ddpm-ref"
+    mkdir -p "$dir/ddpm-input" "$dir/ddpm-ref"
+    for case_dir in $(ls -d "$dir"/data/heldout-input/*/ | sort | head -n "$DDPM_CASES"); do
+      name=$(basename "$case_dir")
+      ln -s "$(realpath "$case_dir")" "$dir/ddpm-input/$name"
+      ln -s "$(realpath "$dir/data/heldout/$name")" "$dir/ddpm-ref/$name"
+    done
+    $MRSYNTH complete "$dir/ddpm-input" --models "$dir/run" --sampler ddpm --steps 1000 --seed 7 --out "$dir/synth-ddpm"
+    $MRSYNTH eval --pred "$dir/synth-ddpm" --ref "$dir/ddpm-ref" --normalise cwdm --mask brain --out "$dir/eval-ddpm" --force
+    # Side by side with the affine baseline and the DDIM-50 completion of the same cases, as the demo scored them (in
+    # the same [0, 1] units), then the DDPM-1000 figures over these cases.
+    node -e '
+      const [ddpm, demo] = process.argv.slice(1).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
+      const byCase = new Map(demo.map((r) => [r.case, r]));
+      const rows = ddpm.rows.filter((r) => r.region === "brain");
+      let wins = 0, largest = 0;
+      for (const row of rows) {
+        const { baseline, model } = byCase.get(row.caseId);
+        wins += row.scores.psnr > baseline.brain.psnr;
+        largest = Math.max(largest, Math.abs(row.scores.psnr - model.brain.psnr));
+        console.log(`${row.caseId}  DDPM-1000 PSNR ${row.scores.psnr.toFixed(2)} SSIM ${row.scores.ssim.toFixed(4)}  ` +
+          `DDIM-50 PSNR ${model.brain.psnr.toFixed(2)}  baseline PSNR ${baseline.brain.psnr.toFixed(2)} SSIM ${baseline.brain.ssim.toFixed(4)}`);
+      }
+      console.log(`DDPM-1000 beats the baseline brain PSNR on ${wins} of ${rows.length} case(s); ` +
+        `its PSNR differs from DDIM-50 by at most ${largest.toFixed(4)} dB on a case`);
+    ' "$dir/eval-ddpm/scores.json" "$dir/demo-scores.json"
+    node scripts/quality/summarise-eval.mjs "$dir/eval-ddpm/scores.json"
+  fi
 done

@@ -54,7 +54,7 @@ export function registerBaselineCommand(program: Command): void {
     .addOption(new Option('--normalise <model>', "fit and write in a model's intensity units: every contrast mapped as that "
       + "model's loader does (cwdm: 0.1/99.9 percentiles to [0, 1], and the map clipped to [0, 1] as every cWDM synthesis is; "
       + 'aldm: 0.5/99.5 percentiles to [-1, 1]), so that eval --normalise compares it like a synthesis').choices(NORMALISATIONS))
-    .option('--normalise-as <run>', "fit and write in a run folder's model units: every contrast through the run's own preprocessing "
+    .option('--normalise-as <run>', "fit and write in a run folder's (or builtin:<name>'s) model units: every contrast through the run's own preprocessing "
       + 'and back (clipped to its range where the run clips), so that eval --normalise-as compares it like that run\'s syntheses')
     .option('--source <contrast>', 'map from this contrast only (a one-source translation, as ALDM makes), not the best of all',
       (value) => parseContrast(value, '--source'))

@@ -5,6 +5,7 @@ import type { CaseOutcome, CompletionEvent } from '../completion/index.js';
 import { PLACEHOLDERS, type Placeholder } from '../completion/index.js';
 import { describeSampler, parseSamplerSpec } from '../pipelines/index.js';
 import { parseContrastOption, parseList } from './optionParsers.js';
+import { BUILTIN_HELP, announceBuiltinModels } from './builtinNotice.js';
 import { addSamplingOptions, memoryLimitOf, samplerOf, type SamplingFlags } from './samplingOptions.js';
 import { SynthesisProgress, shortPath, summarise } from './synthesisProgress.js';
 
@@ -31,8 +32,8 @@ export function registerCompleteCommand(program: Command): void {
       + 'marked synthetic in the header, with a JSON sidecar (model hash, sampler, seed, versions, input checksums). Inputs are '
       + 'never modified; existing files are never replaced (only earlier syntheses, with --force)')
     .argument('[path]', 'a case folder, a data set folder or a manifest (omit with the explicit --t1/--t1ce/--t2/--flair/--pd form)')
-    .requiredOption('--models <runs>', 'comma-separated run folders (from mrsynth train), at most one per target contrast (an ALDM run '
-      + 'serves each of its contrasts that no one-target run given serves)', parseList)
+    .requiredOption('--models <runs>', `comma-separated run folders (from mrsynth train) ${BUILTIN_HELP}, at most one per target contrast (an ALDM run '
+      + 'serves each of its contrasts that no one-target run given serves)`, parseList)
     .option('--out <path>', 'with a data set: write into this folder instead, mirroring the case folders; with explicit files: the output .nii.gz')
     .addOption(new Option('--placeholder <kind>', 'with several contrasts missing, what stands in for a missing condition until it is '
       + 'synthesised (contrasts are completed in a fixed order, each conditioned on the syntheses before it): the voxel-wise mean of '
@@ -55,6 +56,7 @@ export function registerCompleteCommand(program: Command): void {
     const sampler = samplerOf(flags, parseSamplerSpec());
     // Loaded here, not at start-up: commands that need no libtorch should not pay for loading it.
     const { completeCases } = await import('../completion/index.js');
+    await announceBuiltinModels(flags.models);
     const progress = new SynthesisProgress();
     process.stdout.write(`sampler: ${describeSampler(sampler)}, ${flags.precision}, seed ${flags.seed}, ${flags.samples} sample(s) per contrast\n`);
     let outcomes: CaseOutcome[];

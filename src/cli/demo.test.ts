@@ -18,7 +18,7 @@ function demo(...args: string[]) {
   return { status: result.status, output: result.stdout + result.stderr };
 }
 
-const SMALL = ['--config', 'tiny', '--target', 't2', '--train-cases', '3', '--test-cases', '1', '--sampler-steps', '2',
+const SMALL = ['--no-builtin', '--config', 'tiny', '--target', 't2', '--train-cases', '3', '--test-cases', '1', '--sampler-steps', '2',
   '--shape', '32,32,32', '--spacing', '6'];
 
 async function trainedSteps(run: string): Promise<number[]> {
@@ -40,7 +40,7 @@ describe('mrsynth demo', () => {
     const again = demo('--resume', '--steps', '4', '--sampler-steps', '2', '--out', out);
     assert.equal(again.status, 0, again.output);
     assert.match(again.output, /kept from the earlier demo/);
-    // The target comes from the run (t2), not from the option's default (t1ce).
+    // The target comes from the run (t2), not from the option's default (flair).
     assert.match(again.output, /completing the held-out cases with t2 removed/);
     assert.deepEqual(await trainedSteps(join(out, 'run')), [1, 2, 3, 4], 'steps 3 and 4 appended once, after the first two');
     const after = JSON.parse(await fs.readFile(join(out, 'demo-scores.json'), 'utf8'));

@@ -1,6 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { fitAffineBaseline } from '../baselines/index.js';
 import { discoverDataset, contrastFileName, isContrast, type Case, type Contrast } from '../data/index.js';
@@ -13,6 +12,8 @@ import { renderSlices } from '../viz/index.js';
 import type { Volume } from '../volume/index.js';
 import { pathExists as exists, makeFolder } from '../io/index.js';
 import { readRunConfig } from '../runs/index.js';
+import { demoBuiltinModels } from './demoBuiltin.js';
+import { copyWithout, mrsynth, parsePositive, stage } from './demoSteps.js';
 
 interface DemoOptions {
   model: DemoModel;
@@ -29,6 +30,9 @@ interface DemoOptions {
   spacing?: string;
   force?: boolean;
   resume?: boolean;
+  /** False with --no-builtin: skip the built-in models. */
+  builtin: boolean;
+  builtinCases: number;
 }
 
 const DEMO_MODELS = ['cwdm', 'aldm'] as const;
@@ -63,15 +67,17 @@ const DEMO_PREPROCESS = {
 };
 
 /**
- * `mrsynth demo`: the whole job on built-in defaults, as a user would run it — phantom data, a short training run
- * (cWDM for one target; or ALDM's three stages, one model for every contrast), completion of held-out cases, evaluation
- * against the affine baseline, and pictures. Each stage that has a command runs that very command (printed, so it can
+ * `mrsynth demo`: the whole job on built-in defaults, as a user would run it — first the built-in models (trained on
+ * phantoms, shipped with mrsynth) complete held-out phantoms and are scored beside the trained and oracle affine
+ * baselines (demoBuiltin.ts); then the training path: phantom data, a short training run (cWDM for one target; or
+ * ALDM's three stages, one model for every contrast), completion of held-out cases, evaluation against the affine
+ * baseline, and pictures. Each stage that has a command runs that very command (printed, so it can
  * be re-run by hand); the comparison with the baseline is computed here, in the run's units for both.
  */
 export function registerDemoCommand(program: Command): void {
   program.command('demo')
-    .description('run the main job end to end on phantom data: generate, train cWDM (or ALDM) briefly, complete held-out cases, '
-      + 'evaluate against the affine baseline and write slice pictures')
+    .description('run the main job end to end on phantom data: the built-in models complete held-out cases beside the affine '
+      + 'baselines; then train cWDM (or ALDM) briefly, complete held-out cases, evaluate against the affine baseline and write slice pictures')
     .addOption(new Option('--model <method>', 'cwdm: one model for the target; aldm: its three stages, one model for every contrast, '
       + 'its first two stages for --stage-steps').choices(DEMO_MODELS).default('cwdm'))
     .option('--out <dir>', 'output folder', 'demo-output')
@@ -84,11 +90,13 @@ export function registerDemoCommand(program: Command): void {
       return steps as [number, number];
     }, [...ALDM_STAGE_STEPS] as [number, number])
     .option('--config <name>', 'network configuration (cWDM: tiny, cpu, paper; ALDM: tiny, cpu, code)', 'tiny')
-    .option('--target <contrast>', 'the contrast to synthesise', 't1ce')
+    .option('--target <contrast>', 'the contrast the short training run synthesises', 'flair')
     .option('--sampler-steps <n>', 'DDIM steps when completing', parsePositive('--sampler-steps'), 25)
     .option('--seed <n>', 'seed of the whole run', parsePositive('--seed'), 7)
     .option('--shape <x,y,z>', `phantom grid in voxels (default ${DEMO_DEFAULTS.cwdm.shape}; ALDM ${DEMO_DEFAULTS.aldm.shape})`)
     .option('--spacing <mm>', `phantom voxel size in mm (default ${DEMO_DEFAULTS.cwdm.spacing}; ALDM ${DEMO_DEFAULTS.aldm.spacing})`)
+    .option('--builtin-cases <n>', 'held-out phantom cases the built-in models complete', parsePositive('--builtin-cases'), 3)
+    .option('--no-builtin', 'skip the built-in models: only the short training run and its evaluation')
     .option('--force', 'replace the outputs of an earlier demo in --out')
     .option('--resume', 'continue the demo in --out: train its run on to --steps, then complete, evaluate and draw its '
       + 'held-out cases again (replacing those outputs); data, target and network are the run\'s')
@@ -106,10 +114,16 @@ async function runDemo(options: DemoOptions): Promise<void> {
   if (options.force && options.resume) throw new Error('demo: --force starts afresh and --resume continues; give one of them');
   let { model, target } = options;
   const steps = () => options.steps ?? DEMO_DEFAULTS[model].steps;
+  // The built-in models are cWDM's; a resumed demo only trains its run on.
+  const builtin = options.builtin && model === 'cwdm' && !options.resume;
+  const stages = builtin ? 6 : 5;
+  let done = 0;
+  const next = (title: string) => stage(`${++done}/${stages} ${title}`);
+  const builtinPictures: string[] = [];
   if (options.resume) {
     ({ model, target } = await readDemoRecord(options.out, dirs.run));
-    stage(`1/5 phantom data: kept from the earlier demo in ${options.out}`);
-    stage(`2/5 training the run's ${DEMO_DEFAULTS[model].label}${model === 'aldm' ? ' (its stage 3)' : ''} on to step ${steps()}`);
+    next(`phantom data: kept from the earlier demo in ${options.out}`);
+    next(`training the run's ${DEMO_DEFAULTS[model].label}${model === 'aldm' ? ' (its stage 3)' : ''} on to step ${steps()}`);
     mrsynth(['train', model, '--resume', dirs.run, '--steps', String(steps())]);
     // Everything below comes from the model; it is redone with the longer-trained one.
     for (const derived of [dirs.input, dirs.synth, dirs.baseline, dirs.pictures, join(options.out, 'demo-scores.json')]) {
@@ -121,21 +135,26 @@ async function runDemo(options: DemoOptions): Promise<void> {
       throw new Error(`demo: ${options.out} exists already; pass --force to replace it, --resume to continue it, or choose another --out`);
     }
     const grid = ['--shape', options.shape ?? DEMO_DEFAULTS[model].shape, '--spacing', options.spacing ?? DEMO_DEFAULTS[model].spacing];
+    await makeFolder(options.out);
+    if (builtin) {
+      next('the built-in models (trained on phantoms, shipped with mrsynth) complete held-out phantoms, beside the trained affine '
+        + 'baseline (fitted on their training phantoms) and the oracle affine floor (fitted on each case itself)');
+      builtinPictures.push(...(await demoBuiltinModels(join(options.out, 'builtin'), options.builtinCases)).map((row) => row.picture));
+    }
 
-    stage('1/5 phantom data: training cases, and held-out cases from another seed');
+    next('the training path — phantom data: training cases, and held-out cases from another seed');
     mrsynth(['phantom', '--out', dirs.train, '--cases', String(options.trainCases), '--seed', String(options.seed), ...grid]);
     mrsynth(['phantom', '--out', dirs.heldout, '--cases', String(options.testCases), '--seed', String(options.seed + 1000), ...grid]);
-    await makeFolder(options.out);
     const record: DemoRecord = { model, target };
     await writeFileAtomic(join(options.out, 'demo.json'), new TextEncoder().encode(`${JSON.stringify(record)}\n`));
 
     const common = ['--data', dirs.train, '--config', options.config, '--seed', String(options.seed)];
     if (model === 'cwdm') {
-      stage(`2/5 training cWDM (${options.config}) to synthesise ${target} from the other contrasts`);
+      next(`training cWDM (${options.config}) to synthesise ${target} from the other contrasts`);
       mrsynth(['train', 'cwdm', ...common, '--target', target, '--steps', String(steps()), '--preprocess', JSON.stringify(DEMO_PREPROCESS),
         '--out', dirs.run]);
     } else {
-      stage(`2/5 training ALDM (${options.config}): its autoencoder, its MS-SPADE, then its latent U-Net, one model for every contrast`);
+      next(`training ALDM (${options.config}): its autoencoder, its MS-SPADE, then its latent U-Net, one model for every contrast`);
       // Validation once at the end of each stage: at this size it would otherwise cost as much as the training.
       const [autoencoder, spade] = options.stageSteps.map(String);
       mrsynth(['train', 'aldm', ...common, '--stage', 'autoencoder', '--steps', autoencoder, '--preprocess', 'aldm-brainbox',
@@ -146,7 +165,7 @@ async function runDemo(options: DemoOptions): Promise<void> {
     }
   }
 
-  stage(`3/5 completing the held-out cases with ${target} removed`);
+  next(`completing the held-out cases with ${target} removed`);
   const heldout = await discoverDataset(dirs.heldout);
   await copyWithout(heldout.cases, target, dirs.input);
   // ALDM's reference sampler has η 1; the demo's few steps are DDIM's deterministic form for both.
@@ -155,15 +174,15 @@ async function runDemo(options: DemoOptions): Promise<void> {
 
   const units: RunUnits = { preprocess: (await readRunConfig(dirs.run)).preprocess, source: dirs.run };
   const label = DEMO_DEFAULTS[model].label;
-  stage(`4/5 evaluating against the reference and the affine baseline (brain and tumour, the run's units)`);
+  next(`evaluating against the reference and the affine baseline (brain and tumour, the run's units)`);
   const rows = [];
   await makeFolder(dirs.baseline);
   await makeFolder(dirs.pictures);
   for (const c of heldout.cases) rows.push(await evaluateCase(c, target, dirs, units, label));
   printComparison(rows, label, runUnitsSpan(units));
 
-  stage('5/5 pictures');
-  for (const row of rows) console.log(`  ${row.picture}`);
+  next('pictures');
+  for (const picture of [...builtinPictures, ...rows.map((row) => row.picture)]) console.log(`  ${picture}`);
   await writeFileAtomic(join(options.out, 'demo-scores.json'), new TextEncoder().encode(`${JSON.stringify(rows, null, 1)}\n`));
   console.log(`\ndemo finished in ${((performance.now() - started) / 1000).toFixed(0)} s; everything is under ${options.out}/`);
 }
@@ -184,27 +203,8 @@ async function readDemoRecord(out: string, run: string): Promise<DemoRecord> {
   return { model: 'cwdm', target: config.target };
 }
 
-/** Runs one mrsynth command in a child process, the way a user would, echoing it first. */
-function mrsynth(args: string[]): void {
-  console.log(`$ mrsynth ${args.map((a) => (/^[\w./,:=-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`);
-  const result = spawnSync(process.execPath, [...process.execArgv, process.argv[1], ...args], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`demo: 'mrsynth ${args[0]}' failed (exit ${result.status ?? result.signal}); see its message above`);
-}
 
-function stage(title: string): void {
-  console.log(`\n== ${title}`);
-}
 
-async function copyWithout(cases: readonly Case[], target: Contrast, into: string): Promise<void> {
-  for (const c of cases) {
-    const folder = join(into, c.id);
-    await makeFolder(folder);
-    for (const [contrast, path] of Object.entries(c.contrasts) as [string, string][]) {
-      if (contrast !== target) await fs.copyFile(path, join(folder, basename(path)));
-    }
-    if (c.seg) await fs.copyFile(c.seg, join(folder, basename(c.seg)));
-  }
-}
 
 interface CaseRow {
   case: string;
@@ -271,15 +271,9 @@ function printComparison(rows: readonly CaseRow[], label: string, dataRange: num
   const wins = rows.filter((r) => r.model.brain.psnr > r.baseline.brain.psnr).length;
   console.log(`${label} beats the baseline's brain PSNR on ${wins} of ${rows.length} case(s).`);
   console.log(`PSNR in dB over brain voxels (data range ${dataRange}). The baseline is the best single-contrast affine map fitted on each case\n`
-    + 'against its own reference (an oracle floor). The default few hundred steps show the path working, not the quality:\n'
-    + 'the README\'s "Quality on phantoms" gives thousands of steps per target, and `demo --resume --steps N` trains on.');
+    + 'against its own reference (an oracle floor). What this run shows is the training path working end to end, not a model:\n'
+    + 'a few hundred steps of a small network stay below the baseline. The built-in models took thousands of `cpu` steps each\n'
+    + '(scripts/quality/builtin-models.sh rebuilds them); `demo --resume --steps N` trains this run on.');
 }
 
-function parsePositive(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got '${value}'`);
-    return n;
-  };
-}
 

@@ -60,7 +60,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--data-range <R>', 'data range for PSNR and SSIM; required unless both volumes lie in [0, 1] or --normalise is given', parsePositive)
     .addOption(new Option('--normalise <model>', "map the reference to the model's intensities first: cwdm → [0, 1] (R 1), aldm → [-1, 1] (R 2)")
       .choices(NORMALISATIONS))
-    .option('--normalise-as <run>', "map the reference into a run folder's model units: through the run's own preprocessing "
+    .option('--normalise-as <run>', "map the reference into a run folder's (or builtin:<name>'s) model units: through the run's own preprocessing "
       + '(percentiles over its crop/pad box) and back onto the case grid, as complete writes that run\'s syntheses; R = its range\'s span')
     .addOption(new Option('--window <kind>', 'SSIM window: gaussian (σ 1.5, 11³, biased covariance) or uniform (7³, sample covariance)')
       .choices(SSIM_WINDOWS).default('gaussian'))

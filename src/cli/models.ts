@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { METHODS, METHOD_NAMES, method, type SynthesisMethod } from '../methods/index.js';
+import { BUILTIN_PREFIX, phantomTrainingNotice, readBuiltinManifest, type BuiltinModel, type BuiltinSampler, type BuiltinScores } from '../runs/index.js';
 
 /** The flags that choose a network: `--model`, `--config` and `--conditions`, shared by every command that builds one. */
 export interface ModelFlags {
@@ -24,9 +25,25 @@ export function modelFromFlags(flags: ModelFlags): { family: SynthesisMethod; co
   return { family, config: family.parseConfig(raw) };
 }
 
-/** `mrsynth models info`: a network's size per part and its full config, without loading any weights. */
+/**
+ * `mrsynth models list`: the built-in models with their held-out figures; `mrsynth models info`: a network's size per
+ * part and its full config, without loading any weights.
+ */
 export function registerModelsCommand(program: Command): void {
-  const models = program.command('models').description('inspect the model families and their configs');
+  const models = program.command('models').description('list the built-in models; inspect the model families and their configs');
+  models.command('list')
+    .description(`list the built-in models (use one with --models ${BUILTIN_PREFIX}<name>) with how each scores on held-out phantoms beside the affine baselines`)
+    .option('--json', 'machine-readable output: the manifest')
+    .action(async (flags: { json?: boolean }) => {
+      const manifest = await readBuiltinManifest();
+      if (flags.json) {
+        console.log(JSON.stringify(manifest, null, 2));
+        return;
+      }
+      for (const model of manifest.models) console.log(`${describeBuiltin(model)}\n`);
+      const bytes = manifest.models.reduce((sum, model) => sum + model.weights.bytes, 0);
+      console.log(`${manifest.models.length} built-in model(s), ${(bytes / 2 ** 20).toFixed(1)} MiB of weights. ${manifest.licence}`);
+    });
   addModelOptions(models.command('info')
     .description('print the parameter count per part of the network and its config'))
     .option('--json', 'machine-readable output')
@@ -62,4 +79,29 @@ function parseConditions(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
   return n;
+}
+
+/** A built-in model as `models list` prints it: what it is, what it was trained on, and its held-out figures. */
+export function describeBuiltin(model: BuiltinModel): string {
+  const { cases } = model.heldout;
+  const mean = (pick: (c: (typeof cases)[number]) => BuiltinScores) => ({
+    psnr: cases.reduce((s, c) => s + pick(c).psnr, 0) / cases.length, ssim: cases.reduce((s, c) => s + pick(c).ssim, 0) / cases.length,
+  });
+  const figures = (label: string, scores: BuiltinScores) => `  ${label.padEnd(26)} ${scores.psnr.toFixed(2).padStart(6)} dB  SSIM ${scores.ssim.toFixed(3)}`;
+  const wins = cases.filter((c) => c.model.psnr > c.trainedAffine.psnr).length;
+  return [
+    `${BUILTIN_PREFIX}${model.name}  ${model.description} (${model.weights.dtype}, ${(model.weights.bytes / 2 ** 20).toFixed(1)} MiB, ${model.training.steps} steps)`,
+    `  ${phantomTrainingNotice(model)}`,
+    `  on ${cases.length} held-out phantoms (seed ${model.heldout.phantomSeed}), ${describeBuiltinSampler(model.heldout.sampler)}, ${model.heldout.mask}-masked, ${model.heldout.units}:`,
+    figures('model', mean((c) => c.model)),
+    figures('trained affine baseline', mean((c) => c.trainedAffine)),
+    figures('oracle affine floor', mean((c) => c.oracleAffine)),
+    `  beats the trained affine baseline's PSNR on ${wins} of ${cases.length} cases`,
+    ...(model.note === undefined ? [] : [`  note: ${model.note}`]),
+  ].join('\n');
+}
+
+/** "DDIM 50 steps, η 0, seed 7". */
+export function describeBuiltinSampler(sampler: BuiltinSampler): string {
+  return `${sampler.kind.toUpperCase()} ${sampler.steps} steps, η ${sampler.eta}, seed ${sampler.seed}`;
 }

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import type { ReconstructionOutcome } from '../completion/index.js';
 import { PRECISIONS, type Precision } from '../nn/index.js';
 import { parseGiB } from './optionParsers.js';
+import { BUILTIN_HELP, announceBuiltinModels } from './builtinNotice.js';
 import { shortPath, summarise } from './synthesisProgress.js';
 
 interface ReconstructFlags {
@@ -21,7 +22,7 @@ export function registerReconstructCommand(program: Command): void {
       + 'into --out (mirroring the case folders, so that eval --ref DATASET scores them), on the scan\'s grid and geometry, in the run\'s units, '
       + 'with sidecars')
     .argument('<path>', 'a case folder, a data set folder or a manifest')
-    .requiredOption('--model <run>', 'the run folder')
+    .requiredOption('--model <run>', `the run folder ${BUILTIN_HELP}`)
     .requiredOption('--out <dir>', 'the folder to write into (never the case folders: the outputs take the scans\' own names)')
     .addOption(new Option('--precision <p>', 'what the networks run in').choices(PRECISIONS).default('fp32'))
     .option('--force', 'replace earlier reconstructions')
@@ -29,6 +30,7 @@ export function registerReconstructCommand(program: Command): void {
     .option('--no-verify', 'skip checking the run\'s weights against their recorded checksums')
     .action(async (path: string, flags: ReconstructFlags) => {
       const { reconstructCases } = await import('../completion/index.js');
+      await announceBuiltinModels([flags.model]);
       const outcomes = await reconstructCases({
         input: path, run: flags.model, out: flags.out, precision: flags.precision, force: flags.force, verify: flags.verify,
         memoryLimit: flags.maxMemory === undefined ? undefined : flags.maxMemory * 2 ** 30,

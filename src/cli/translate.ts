@@ -4,6 +4,7 @@ import type { TranslationEvent, TranslationOutcome } from '../completion/index.j
 import { TRANSLATION_SAMPLER, describeSampler } from '../pipelines/index.js';
 import { parseContrastOption, parseList } from './optionParsers.js';
 import { addSamplingOptions, memoryLimitOf, samplerOf, type SamplingFlags } from './samplingOptions.js';
+import { BUILTIN_HELP, announceBuiltinModels } from './builtinNotice.js';
 import { SynthesisProgress, shortPath, summarise } from './synthesisProgress.js';
 
 interface TranslateFlags extends SamplingFlags {
@@ -28,7 +29,7 @@ export function registerTranslateCommand(program: Command): void {
       + 'with a JSON sidecar (source, target, class, sampler, seed, hashes, preprocessing). Only the source file is read; inputs are '
       + 'never modified; existing files are never replaced (only earlier translations, with --force)')
     .argument('[path]', 'a case folder, a data set folder or a manifest (omit with --input FILE)')
-    .requiredOption('--model <run>', 'the run folder (from mrsynth train, or imported with mrsynth convert)')
+    .requiredOption('--model <run>', `the run folder (from mrsynth train, or imported with mrsynth convert) ${BUILTIN_HELP}`)
     .option('--input <file>', 'translate this one scan (of the --source contrast) instead of a case or data set')
     .option('--source <contrast>', 'the contrast to translate from', parseContrastOption)
     .option('--to <contrasts>', 'comma-separated target contrasts, or all: every contrast of the model but the source (default all)',
@@ -56,6 +57,7 @@ export function registerTranslateCommand(program: Command): void {
     const sampler = samplerOf(flags, TRANSLATION_SAMPLER);
     // Loaded here, not at start-up: commands that need no libtorch should not pay for loading it.
     const { translateCases } = await import('../completion/index.js');
+    await announceBuiltinModels([flags.model]);
     const progress = new SynthesisProgress();
     process.stdout.write(`sampler: ${describeSampler(sampler)}, ${flags.precision}, seed ${flags.seed}, ${flags.samples} sample(s) per translation\n`);
     let outcomes: TranslationOutcome[];

@@ -18,13 +18,12 @@ import { caseFolders } from './outputFolders.js';
 import { readNiftiWithSha256, type NiftiImage } from '../io/nifti/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
 import { parseSamplerSpec, resolveSampler, tensorToVolumeData, volumesToTensor, type SamplerSpec } from '../pipelines/index.js';
-import { configHash } from '../runs/index.js';
 import { Generator, runtimeInfo, tidy } from '../tensor/index.js';
 import { preprocess, roundTripError, type RoundTripError } from '../transforms/index.js';
 import type { Volume } from '../volume/index.js';
 import { caseSeed } from './caseSeed.js';
 import { planCompletion, runsByTarget, type CompletionPlan, type PlannedTarget } from './completionPlan.js';
-import { loadRun, type LoadedRun } from './loadedRun.js';
+import { loadRun, sidecarModel, type LoadedRun } from './loadedRun.js';
 import { placeholderVolume, type Placeholder } from './placeholder.js';
 import { syntheticDescription } from './syntheticFiles.js';
 import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, type SynthesisSidecar } from './synthesisSidecar.js';
@@ -267,7 +266,7 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
       files: { image: rel(files.image), ...(settings.samples > 1 ? { std: rel(files.std) } : {}) },
       units: units.text,
       mask: backgroundText(units, 'every input'),
-      model: { run: resolve(target.run.dir), weightsSha256: target.run.weightsSha256, configHash: configHash(target.run.config), config: target.run.config },
+      model: sidecarModel(target.run),
       sampler: resolveSampler(settings.sampler, target.run.config.schedule),
       precision: settings.precision,
       seed: { base: settings.seed, derived: seeds.get(target.contrast)!.toString() },

@@ -1,20 +1,46 @@
 /**
  * A run folder made ready to synthesise: its config (src/runs) checked by its method and its pipeline with the
  * sampling weights (a trained run's EMA, or an imported run's converted weights; no training checkpoint is needed)
- * loaded once, for every case, with the SHA-256 of the weights file that names "this model" in sidecars.
+ * loaded once, for every case, with the SHA-256 of the weights file that names "this model" in sidecars. A built-in
+ * model (`builtin:<name>`) is the run folder its manifest names, whose weights must hash as the manifest says.
  */
+import { resolve } from 'node:path';
 import { openRun, type OpenedRun } from '../methods/index.js';
 import type { Precision } from '../nn/index.js';
+import { BUILTIN_PREFIX, builtinModelName, configHash, findBuiltinModel, phantomTrainingNotice, type BuiltinModel } from '../runs/index.js';
+import { assert } from '../util/index.js';
+import type { SynthesisSidecar } from './synthesisSidecar.js';
 
 export interface LoadedRun extends OpenedRun {
-  /** The run folder as given. */
+  /** The run folder (a built-in model's, inside the package). */
   readonly dir: string;
+  /** Set for a built-in model: its manifest entry. */
+  readonly builtin?: BuiltinModel;
 }
 
 /**
- * Reads the run in `dir` and loads its weights strictly (every key present, none unexpected), in `precision` (default
- * fp32), checking each weights file against its recorded checksum unless `verify` is false.
+ * Reads the run in `spec` (a folder, or `builtin:<name>`) and loads its weights strictly (every key present, none
+ * unexpected), in `precision` (default fp32), checking each weights file against its recorded checksum unless `verify`
+ * is false. `builtinDir` holds the built-in models (default: the package's assets/models/).
  */
-export async function loadRun(dir: string, precision?: Precision, verify = true): Promise<LoadedRun> {
-  return { dir, ...(await openRun(dir, { precision, verify })) };
+export async function loadRun(spec: string, precision?: Precision, verify = true, builtinDir?: string): Promise<LoadedRun> {
+  const builtin = builtinModelName(spec) === undefined ? undefined : await findBuiltinModel(spec, builtinDir);
+  const dir = builtin?.folder ?? spec;
+  const opened = await openRun(dir, { precision, verify });
+  if (builtin !== undefined) {
+    const sha256 = opened.weightFiles[builtin.weights.file];
+    if (sha256 !== builtin.weights.sha256) opened.pipeline.dispose();
+    assert(sha256 === builtin.weights.sha256, () => `${BUILTIN_PREFIX}${builtin.name}: its weights file ${builtin.weights.file} in ${dir} `
+      + `hashes to ${sha256 ?? '(not a weights file of the run)'}, not to the manifest's ${builtin.weights.sha256}: the installation is damaged; reinstall mrsynth`);
+  }
+  return { dir, ...(builtin !== undefined && { builtin }), ...opened };
+}
+
+/** What a sidecar records of the model that made a volume: the run (or built-in name), its weights' hash and config. */
+export function sidecarModel(run: LoadedRun): SynthesisSidecar['model'] {
+  return {
+    run: run.builtin === undefined ? resolve(run.dir) : `${BUILTIN_PREFIX}${run.builtin.name}`,
+    weightsSha256: run.weightsSha256, configHash: configHash(run.config), config: run.config,
+    ...(run.builtin !== undefined && { trainedOn: phantomTrainingNotice(run.builtin) }),
+  };
 }

@@ -13,13 +13,12 @@ import { canonicalOrder, contrastFileName, type Contrast } from '../data/index.j
 import { readNiftiHeader, readNiftiWithSha256 } from '../io/nifti/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
 import { tensorToVolumeData, volumesToTensor } from '../pipelines/index.js';
-import { configHash } from '../runs/index.js';
 import { runtimeInfo, tidy } from '../tensor/index.js';
 import { preprocess } from '../transforms/index.js';
 import { packageVersion } from '../util/index.js';
 import { failedCase, runCaseQueue, weightBytes, type UnsettledCase } from './caseQueue.js';
 import { estimateCompletionMemory } from './completionMemory.js';
-import { loadRun, type LoadedRun } from './loadedRun.js';
+import { loadRun, sidecarModel, type LoadedRun } from './loadedRun.js';
 import { backgroundMask, backgroundText, modelUnits } from './modelUnits.js';
 import { caseFolders } from './outputFolders.js';
 import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, type SynthesisSidecar } from './synthesisSidecar.js';
@@ -105,7 +104,7 @@ async function reconstructCase(plan: TodoPlan, run: LoadedRun, precision: Precis
     const sidecar: SynthesisSidecar = {
       format: SIDECAR_FORMAT, formatVersion: SIDECAR_FORMAT_VERSION, synthetic: true, case: plan.caseId, contrast,
       reconstruction: true, files: { image: relative(here, files.image) }, units: units.text, mask: backgroundText(units, 'the source'),
-      model: { run: resolve(run.dir), weightsSha256: run.weightsSha256, configHash: configHash(config), config },
+      model: sidecarModel(run),
       sampler: null, precision, seed: null, samples: 1, order: [contrast], conditions: [{ contrast, from: 'input' }], placeholder: null,
       inputs: [{ contrast, path: relative(here, input), sha256 }], geometryFrom: relative(here, image.source), preprocess: record,
       roundTripError: null, versions, createdAt: new Date().toISOString(),

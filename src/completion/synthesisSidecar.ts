@@ -49,7 +49,13 @@ export interface SynthesisSidecar {
     readonly chosenBy?: 'option' | 'validation';
     readonly validationPsnr?: number;
   };
-  readonly model: { readonly run: string; readonly weightsSha256: string; readonly configHash: string; readonly config: AnyRunConfig };
+  /**
+   * The run folder (or `builtin:<name>` for a built-in model), its main weights file's SHA-256 and its config; for a
+   * built-in model, also what it was trained on (phantoms), so that no volume it made passes for a patient-trained one.
+   */
+  readonly model: {
+    readonly run: string; readonly weightsSha256: string; readonly configHash: string; readonly config: AnyRunConfig; readonly trainedOn?: string;
+  };
   /** Set for a reconstruction (`mrsynth reconstruct`): the input through the run's codec and back, nothing sampled. */
   readonly reconstruction?: true;
   /** As run: DDPM's default step count is resolved to the run's chain length; null for a reconstruction. */

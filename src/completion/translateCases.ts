@@ -16,7 +16,6 @@ import { effectiveAffine, readNiftiHeader, readNiftiWithSha256 } from '../io/nif
 import { translationFileName } from '../metrics/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
 import { TRANSLATION_SAMPLER, parseSamplerSpec, resolveSampler, tensorToVolumeData, volumesToTensor, type SamplerSpec } from '../pipelines/index.js';
-import { configHash } from '../runs/index.js';
 import { Generator, runtimeInfo, tidy } from '../tensor/index.js';
 import { preprocess, roundTripError } from '../transforms/index.js';
 import type { CaseNotice } from './completeCases.js';
@@ -26,7 +25,7 @@ import { estimateCompletionMemory } from './completionMemory.js';
 import { failedCase, runCaseQueue, weightBytes } from './caseQueue.js';
 import { caseFolders } from './outputFolders.js';
 import { voxelSizeProblem } from './completionPlan.js';
-import { loadRun, type LoadedRun } from './loadedRun.js';
+import { loadRun, sidecarModel, type LoadedRun } from './loadedRun.js';
 import { backgroundMask, backgroundText, modelUnits } from './modelUnits.js';
 import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, type SynthesisSidecar } from './synthesisSidecar.js';
 import { earlierSyntheses, isSyntheticHeader, syntheticDescription, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
@@ -339,7 +338,7 @@ async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings)
         },
         units: units.text,
         mask: backgroundText(units, 'the source'),
-        model: { run: resolve(run.dir), weightsSha256: run.weightsSha256, configHash: configHash(config), config },
+        model: sidecarModel(run),
         sampler: resolveSampler(settings.sampler, config.schedule),
         precision: settings.precision,
         seed: { base: settings.seed, derived: seeds.get(target)!.toString() },

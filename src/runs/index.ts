@@ -12,3 +12,8 @@ export {
 export type { RunFiles, RunWeightsFile } from './runFolder.js';
 export { checkImportTarget, importedRunConfig, writeImportedRun } from './importedRun.js';
 export type { ImportedRunOptions } from './importedRun.js';
+export {
+  BUILTIN_DTYPES, BUILTIN_MANIFEST, BUILTIN_MANIFEST_FORMAT, BUILTIN_MANIFEST_VERSION, BUILTIN_MODELS_DIR, BUILTIN_PREFIX, builtinModelName,
+  findBuiltinModel, parseBuiltinManifest, phantomTrainingNotice, readBuiltinManifest, runFolderOf,
+} from './builtinModels.js';
+export type { BuiltinCaseFigures, BuiltinManifest, BuiltinModel, BuiltinSampler, BuiltinScores } from './builtinModels.js';

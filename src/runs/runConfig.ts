@@ -18,13 +18,14 @@
  * its configuration changed.
  */
 import { createHash } from 'node:crypto';
-import { CONTRASTS, type Contrast } from '../data/index.js';
+import type { Contrast } from '../data/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
 import {
   BETA_SCHEDULE_NAMES, PREDICTION_TYPES, TIMESTEP_SPACINGS, type BetaScheduleName, type PredictionType, type TimestepSpacing,
 } from '../schedulers/index.js';
 import { parsePreprocessConfig, type PreprocessConfig } from '../transforms/index.js';
 import { assert } from '../util/index.js';
+import { contrast, isInteger, keys, number, object, oneOf, positiveInteger, string, type Raw } from './jsonFields.js';
 
 export const RUN_FORMAT = 'mrsynth-run';
 export const RUN_FORMAT_VERSION = 2;
@@ -200,39 +201,6 @@ export interface ImportedRunConfig extends RunConfigCommon {
 /** What a run.json may hold: what completion samples with. */
 export type AnyRunConfig = RunConfig | ImportedRunConfig;
 
-type Raw = Record<string, unknown>;
-
-function object(value: unknown, where: string): Raw {
-  assert(typeof value === 'object' && value !== null && !Array.isArray(value), () => `${where} must be an object, got ${JSON.stringify(value)}`);
-  return value as Raw;
-}
-
-function keys(raw: Raw, required: readonly string[], optional: readonly string[], where: string): void {
-  for (const key of Object.keys(raw)) {
-    assert(required.includes(key) || optional.includes(key),
-      () => `${where}: unknown key '${key}'; expected ${[...required, ...optional].join(', ')}`);
-  }
-  for (const key of required) assert(key in raw, () => `${where}: missing '${key}'`);
-}
-
-function number(value: unknown, where: string, ok: (n: number) => boolean, expected: string): number {
-  assert(typeof value === 'number' && Number.isFinite(value) && ok(value), () => `${where} must be ${expected}, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function string(value: unknown, where: string): string {
-  assert(typeof value === 'string' && value.length > 0, () => `${where} must be a non-empty string, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function contrast(value: unknown, where: string): Contrast {
-  assert(typeof value === 'string' && (CONTRASTS as readonly string[]).includes(value),
-    () => `${where} must be one of ${CONTRASTS.join(', ')}, got ${JSON.stringify(value)}`);
-  return value as Contrast;
-}
-
-const isInteger = (n: number) => Number.isInteger(n);
-const positiveInteger = (n: number) => Number.isInteger(n) && n > 0;
 
 function parseTraining(raw: unknown, where: string): RunTraining {
   const t = object(raw, where);
@@ -282,10 +250,6 @@ const COMMON_KEYS = ['format', 'formatVersion', 'method', 'target', 'conditions'
 const TRAINED_KEYS = ['training', 'data'];
 const TRAINED_OPTIONAL_KEYS = ['sampledValidation'];
 
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], where: string): T {
-  assert((allowed as readonly unknown[]).includes(value), () => `${where} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
-  return value as T;
-}
 
 /** Network names become key prefixes in checkpoints; file names stay inside the run folder. */
 const NETWORK_NAME = /^[a-z][A-Za-z0-9]*$/;
