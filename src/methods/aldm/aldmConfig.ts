@@ -101,7 +101,7 @@ export interface AldmConfig {
   readonly training?: AldmTraining;
 }
 
-export const ALDM_PRESET_NAMES = ['code', 'paper-unet', 'cpu', 'tiny', 'reference-tiny'] as const;
+export const ALDM_PRESET_NAMES = ['code', 'paper-unet', 'cpu', 'cpu-f2', 'tiny', 'reference-tiny'] as const;
 export type AldmPresetName = (typeof ALDM_PRESET_NAMES)[number];
 
 /** Each preset as the autoencoder and U-Net configs (or presets) it combines. */
@@ -112,6 +112,8 @@ const PRESETS: Readonly<Record<AldmPresetName, { autoencoder: unknown; unet: unk
   'paper-unet': { autoencoder: 'code', unet: 'paper-unet' },
   // Narrower everywhere, for training on a few CPU cores.
   cpu: { autoencoder: 'cpu', unet: 'cpu' },
+  // `cpu` with a latent grid half the image's instead of a quarter: for 2–3 mm scans (see autoencoderConfig.ts).
+  'cpu-f2': { autoencoder: 'cpu-f2', unet: 'cpu' },
   // For the test suite and quick checks: the fixture's layout with an 8-wide autoencoder and a 256-code book, so that a
   // whole train-and-sample round trip takes seconds; not a model to synthesise with.
   tiny: {

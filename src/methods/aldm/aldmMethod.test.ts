@@ -72,7 +72,7 @@ describe('the ALDM method', () => {
     const ixi = parseAldmConfig({ preset: 'tiny', contrasts: ['t1', 't2', 'pd'] });
     assert.deepEqual([ixi.autoencoder.numClasses, ixi.unet.numClasses], [3, 3]);
     assert.throws(() => parseAldmConfig({ preset: 'tiny', scale: 2 }), /unknown key 'scale'/);
-    assert.throws(() => parseAldmConfig('huge'), /preset must be one of code, paper-unet, cpu, tiny, reference-tiny, got "huge"/);
+    assert.throws(() => parseAldmConfig('huge'), /preset must be one of code, paper-unet, cpu, cpu-f2, tiny, reference-tiny, got "huge"/);
     const config = parseAldmConfig('tiny');
     assert.deepEqual(parseAldmConfig(JSON.parse(JSON.stringify(config))), config);
   });

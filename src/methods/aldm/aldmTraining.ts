@@ -26,9 +26,9 @@ const UNET_FILE = 'unet.safetensors';
  * (tests, seconds) 1e-3.
  */
 const LEARNING_RATES: Readonly<Record<AldmTraining['stage'], Readonly<Record<string, number>>>> = {
-  autoencoder: { code: 4e-5, 'paper-unet': 4e-5, cpu: 1e-4, tiny: 1e-3, 'reference-tiny': 1e-3 },
-  spade: { code: 8e-5, 'paper-unet': 8e-5, cpu: 2e-4, tiny: 1e-3, 'reference-tiny': 1e-3 },
-  diffusion: { code: 4e-5, 'paper-unet': 4e-5, cpu: 2e-4, tiny: 1e-3, 'reference-tiny': 1e-3 },
+  autoencoder: { code: 4e-5, 'paper-unet': 4e-5, cpu: 1e-4, 'cpu-f2': 1e-4, tiny: 1e-3, 'reference-tiny': 1e-3 },
+  spade: { code: 8e-5, 'paper-unet': 8e-5, cpu: 2e-4, 'cpu-f2': 2e-4, tiny: 1e-3, 'reference-tiny': 1e-3 },
+  diffusion: { code: 4e-5, 'paper-unet': 4e-5, cpu: 2e-4, 'cpu-f2': 2e-4, tiny: 1e-3, 'reference-tiny': 1e-3 },
 };
 
 export const aldmTraining: TrainingRecipe<AldmConfig> = {

@@ -34,8 +34,8 @@ describe('parseAutoencoderConfig', () => {
   test('refuses unknown presets and keys, missing fields and bad values, naming them', () => {
     const full = { ...AUTOENCODER_PRESETS['reference-tiny'] };
     const cases: [unknown, RegExp][] = [
-      ['huge', /parseAutoencoderConfig: preset must be one of code, cpu, reference-tiny, got "huge"/],
-      [[1], /parseAutoencoderConfig: expected a preset name \(code, cpu, reference-tiny\) or a config object, got \[1\]/],
+      ['huge', /parseAutoencoderConfig: preset must be one of code, cpu, cpu-f2, reference-tiny, got "huge"/],
+      [[1], /parseAutoencoderConfig: expected a preset name \(code, cpu, cpu-f2, reference-tiny\) or a config object, got \[1\]/],
       [{ ...full, attnResolutions: [] }, /parseAutoencoderConfig: unknown key 'attnResolutions'; expected only preset, inChannels/],
       [{ ch: 8 }, /parseAutoencoderConfig: missing 'inChannels' \(give every field or start from a preset\)/],
       [{ ...full, ch: 0 }, /ch must be a positive integer, got 0/],
