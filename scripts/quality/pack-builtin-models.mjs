@@ -86,7 +86,7 @@ function packTarget(target, from, commit) {
   const reached = Math.max(...trainSteps.map((entry) => entry.step));
   if (reached < config.training.steps) throw new Error(`${run} is at step ${reached} of ${config.training.steps}: train it to the end first`);
   const heldout = join(dir, 'data', 'heldout'), input = join(dir, 'data', 'heldout-input');
-  const trainCases = readdirSync(join(dir, 'data', 'train')).filter((f) => !f.endsWith('.txt')).length;
+  const trainCases = readdirSync(join(dir, 'data', 'train'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).length;
   mkdirSync(work, { recursive: true });
 
   console.log(`== ${target}: the float32 run and its narrower copies on ${heldout}`);

@@ -8,7 +8,7 @@
 //
 // Uses the built CLI (dist/). Exits 1, naming the model, the step and both losses, on any mismatch.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,8 @@ function run(command, cwd) {
 }
 
 let failures = 0;
+/** Where each phantom command already ran: models trained on the same phantoms share one generated copy. */
+const generated = new Map();
 try {
   for (const model of chosen) {
     const [phantom, train] = model.training.commands;
@@ -40,7 +42,11 @@ try {
     const cwd = join(scratch, model.name);
     rmSync(cwd, { recursive: true, force: true });
     mkdirSync(cwd, { recursive: true });
-    run(phantom, cwd);
+    if (generated.has(phantom)) symlinkSync(join(generated.get(phantom), 'data'), join(cwd, 'data'));
+    else {
+      run(phantom, cwd);
+      generated.set(phantom, cwd);
+    }
     run(train.replace(/--steps \d+/, `--steps ${steps}`), cwd);
     const losses = readFileSync(join(cwd, 'run', 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
       .filter((entry) => entry.kind === 'train').map((entry) => entry.loss);

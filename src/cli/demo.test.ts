@@ -5,8 +5,11 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../util/index.js';
-import { RUN_FILES } from '../runs/index.js';
 import { TrainingLog } from '../training/index.js';
+import { RUN_FILES, readBuiltinManifest } from '../runs/index.js';
+
+/** The demo shows FLAIR first, then T2, T1, T1ce. */
+const order = (name: string) => ['flair', 't2', 't1', 't1ce'].findIndex((t) => name.endsWith(`-${t}`));
 
 /**
  * The demo runs each stage as a child `mrsynth` process started like itself, so it is tested through the real
@@ -67,6 +70,25 @@ describe('mrsynth demo', () => {
     assert.match(again.output, /training the run's ALDM \(its stage 3\) on to step 3/);
     assert.match(again.output, /completing the held-out cases with t1ce removed/);
     assert.deepEqual(await trainedSteps(join(out, 'run')), [1, 2, 3]);
+  });
+
+  test('the built-in models come first: their figures beside both baselines, equal to the manifest\'s for the same cases', async (t) => {
+    const { models } = await readBuiltinManifest();
+    if (models.length === 0) return t.skip('this checkout ships no built-in models');
+    const out = join(root, 'builtin');
+    const run = demo('--builtin-cases', '1', '--config', 'tiny', '--train-cases', '3', '--test-cases', '1', '--sampler-steps', '2', '--steps', '1',
+      '--shape', '32,32,32', '--spacing', '6', '--out', out);
+    assert.equal(run.status, 0, run.output);
+    assert.match(run.output, /== 1\/6 the built-in models/);
+    const rows = JSON.parse(await fs.readFile(join(out, 'builtin', 'builtin-scores.json'), 'utf8')) as
+      { model: string; case: string; scores: { model: { psnr: number } }; manifest: { psnr: number } }[];
+    assert.deepEqual(rows.map((r) => r.model), models.map((m) => m.name).sort((a, b) => order(a) - order(b)), 'one row per model, FLAIR first');
+    for (const row of rows) {
+      assert.equal(row.case, models[0].heldout.cases[0].case);
+      assert.ok(Math.abs(row.scores.model.psnr - row.manifest.psnr) <= 0.01, `${row.model}: ${row.scores.model.psnr} against the manifest's ${row.manifest.psnr}`);
+    }
+    assert.match(run.output, /its PSNR is the manifest's for every case to 0\.0[01]\d dB/);
+    assert.match(run.output, /== 2\/6 the training path/);
   });
 
   test('refuses a folder it would overwrite, --resume without an earlier demo, and --resume with --force', async () => {
