@@ -271,8 +271,8 @@ function printComparison(rows: readonly CaseRow[], label: string, dataRange: num
   const wins = rows.filter((r) => r.model.brain.psnr > r.baseline.brain.psnr).length;
   console.log(`${label} beats the baseline's brain PSNR on ${wins} of ${rows.length} case(s).`);
   console.log(`PSNR in dB over brain voxels (data range ${dataRange}). The baseline is the best single-contrast affine map fitted on each case\n`
-    + 'against its own reference (an oracle floor). What this run shows is the training path working end to end, not a model:\n'
-    + 'a few hundred steps of a small network stay below the baseline. The built-in models took thousands of `cpu` steps each\n'
+    + 'against its own reference (an oracle floor). What this run shows is the training path working end to end, not a model to\n'
+    + 'use: a few hundred steps of a small network, short of the built-in models, which took thousands of `cpu` steps each\n'
     + '(scripts/quality/builtin-models.sh rebuilds them); `demo --resume --steps N` trains this run on.');
 }
 
