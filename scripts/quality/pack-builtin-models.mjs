@@ -70,7 +70,7 @@ function convertWeights(from, to, dtype) {
 }
 
 /** Completes the held-out inputs with the run in `runDir` and scores them; per-case brain figures. */
-function scoreRun(runDir, work, name, heldout, input, target) {
+function scoreRun(runDir, work, name, heldout, input) {
   const synth = join(work, `synth-${name}`), evalDir = join(work, `eval-${name}`);
   rmSync(synth, { recursive: true, force: true });
   mrsynth(['complete', input, '--models', runDir, ...SAMPLER_ARGS, '--out', synth], { quiet: true });
@@ -90,7 +90,7 @@ function packTarget(target, from, commit) {
   mkdirSync(work, { recursive: true });
 
   console.log(`== ${target}: the float32 run and its narrower copies on ${heldout}`);
-  const fp32 = scoreRun(run, work, 'F32', heldout, input, target);
+  const fp32 = scoreRun(run, work, 'F32', heldout, input);
   let chosen = { dtype: 'F32', folder: run, scores: fp32, cost: 0 };
   for (const [dtype, torchDtype] of CANDIDATE_DTYPES) {
     const folder = join(work, dtype);
@@ -98,7 +98,7 @@ function packTarget(target, from, commit) {
     mkdirSync(folder);
     cpSync(join(run, 'run.json'), join(folder, 'run.json'));
     convertWeights(join(run, 'weights.safetensors'), join(folder, 'weights.safetensors'), torchDtype);
-    const scores = scoreRun(folder, work, dtype, heldout, input, target);
+    const scores = scoreRun(folder, work, dtype, heldout, input);
     const cost = Math.max(...[...fp32].map(([id, s]) => Math.abs(s.psnr - scores.get(id).psnr)));
     console.log(`${target}: weights stored as ${dtype} change a held-out case's brain PSNR by at most ${cost.toFixed(4)} dB`);
     if (cost < PRECISION_TOLERANCE_DB) {

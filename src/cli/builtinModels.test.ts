@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { discoverDataset } from '../data/index.js';
 import { readBuiltinManifest, type BuiltinModel } from '../runs/index.js';
 import { packageRoot } from '../util/index.js';
 import { capturedCommand, inProcessCommand } from './commandRunner.testSupport.js';
 import { registerCompleteCommand } from './complete.js';
+import { copyWithout } from './demoSteps.js';
 import { registerEvalCommand } from './eval.js';
 import { registerModelsCommand } from './models.js';
 import { registerPhantomCommand } from './phantom.js';
@@ -110,10 +111,7 @@ describe('the built-in models (issue 20)', async () => {
 async function completeAndScore(model: BuiltinModel, root: string, heldout: string): Promise<Map<string, { psnr: number; ssim: number }>> {
   const target = model.targets[0];
   const input = join(root, `input-${target}`), synth = join(root, `synth-${target}`), scores = join(root, `eval-${target}`);
-  for (const c of (await discoverDataset(heldout)).cases) {
-    await fs.mkdir(join(input, c.id), { recursive: true });
-    for (const [contrast, path] of Object.entries(c.contrasts)) if (contrast !== target) await fs.copyFile(path, join(input, c.id, basename(path)));
-  }
+  await copyWithout((await discoverDataset(heldout)).cases, target, input);
   const { kind, steps, eta, seed } = model.heldout.sampler;
   assert.equal(await complete(input, '--models', `builtin:${model.name}`, '--sampler', kind, '--steps', String(steps), '--eta', String(eta),
     '--seed', String(seed), '--out', synth), 0);

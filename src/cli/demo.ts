@@ -203,9 +203,6 @@ async function readDemoRecord(out: string, run: string): Promise<DemoRecord> {
   return { model: 'cwdm', target: config.target };
 }
 
-
-
-
 interface CaseRow {
   case: string;
   model: { brain: MetricScores; tumour: MetricScores };
@@ -275,5 +272,3 @@ function printComparison(rows: readonly CaseRow[], label: string, dataRange: num
     + 'use: a few hundred steps of a small network, short of the built-in models, which took thousands of `cpu` steps each\n'
     + '(scripts/quality/builtin-models.sh rebuilds them); `demo --resume --steps N` trains this run on.');
 }
-
-

@@ -91,10 +91,11 @@ async function demoModel(model: BuiltinModel, out: string, heldout: string, case
   for (const c of cases) {
     const picture = join(out, 'pictures', `${c.id}_${target}.png`);
     await drawCase(c, target, dirs, units, picture);
+    const recorded = model.heldout.cases.find((m) => m.case === c.id);
     rows.push({
       model: model.name, target, case: c.id, picture,
       scores: { model: scores.model.get(c.id)!, trainedAffine: scores.trainedAffine.get(c.id)!, oracleAffine: scores.oracleAffine.get(c.id)! },
-      ...(model.heldout.cases.some((m) => m.case === c.id) && { manifest: model.heldout.cases.find((m) => m.case === c.id)!.model }),
+      ...(recorded !== undefined && { manifest: recorded.model }),
     });
   }
   return rows;
