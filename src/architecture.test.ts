@@ -20,6 +20,8 @@ const src = dirname(fileURLToPath(import.meta.url));
 /** Area → the areas it may import (besides itself). `util` is open to all; `cli` may import everything. */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   util: [],
+  serve: [],
+  report: ['io', 'volume', 'metrics', 'viz'],
   tensor: [],
   volume: [],
   io: ['tensor', 'volume'],

@@ -1,6 +1,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeNifti } from '../io/nifti/index.js';
@@ -57,6 +58,34 @@ describe('mrsynth eval', () => {
     const csv = await fs.readFile(join(out, 'scores.csv'), 'utf8');
     assert.match(csv, /^case,target,source,region,mse,mae,psnr,nmse,ssim\nA,t2,t1,whole,/);
     assert.match(await fs.readFile(join(out, 'matrix.md'), 'utf8'), /\| t1 \| – \| [\d.]+ \/ [\d.]+ \/ [\d.]+ \|\n\| t2 \| – \| – \|/);
+  });
+
+  test('each row records the files it scored (resolved paths, SHA-256 of their bytes) and what made the prediction', async () => {
+    const made = join(root, 'made');
+    await fs.mkdir(made);
+    // A synthesis with its sidecar (the run it names is what made it), and a baseline whose header describes it.
+    await fs.copyFile(join(pred, 'A_t2_from-t1.nii.gz'), join(made, 'A_t2.nii.gz'));
+    await fs.writeFile(join(made, 'A_t2.json'), JSON.stringify({ format: 'mrsynth-synthesis', model: { run: 'builtin:example' } }));
+    await writeNifti(join(made, 'B_t2_from-t1.nii.gz'), vol(predB), { description: 'mrsynth affine baseline t2=1*t1+0' });
+    const out = join(root, 'provenance');
+    assert.equal(await evalCli('--pred', made, '--ref', ref, '--mask', 'brain', '--out', out, '--resamples', '10'), 0);
+    const { rows } = parseResultsJson(await fs.readFile(join(out, 'scores.json'), 'utf8'), 'provenance');
+    const sha = async (path: string) => createHash('sha256').update(await fs.readFile(path)).digest('hex');
+    const a = rows.find((r) => r.caseId === 'A')!.files!;
+    assert.deepEqual(a.pred, { path: join(made, 'A_t2.nii.gz'), sha256: await sha(join(made, 'A_t2.nii.gz')) });
+    assert.deepEqual(a.ref, { path: join(ref, 'A', 'A_t2.nii.gz'), sha256: await sha(join(ref, 'A', 'A_t2.nii.gz')) });
+    assert.equal(a.seg, undefined, 'no tumour region was asked for, so no segmentation was read');
+    assert.equal(a.producedBy, 'builtin:example');
+    const b = rows.find((r) => r.caseId === 'B')!.files!;
+    assert.equal(b.producedBy, 'mrsynth affine baseline t2=1*t1+0');
+    const tumour = join(root, 'provenance-tumour');
+    assert.equal(await evalCli('--pred', join(made, 'A_t2.nii.gz'), '--ref', join(ref, 'A', 'A_t2.nii.gz'), '--seg', join(ref, 'A', 'A_seg.nii.gz'),
+      '--mask', 'tumour', '--out', tumour, '--resamples', '10'), 0);
+    const single = parseResultsJson(await fs.readFile(join(tumour, 'scores.json'), 'utf8'), 'single').rows[0].files!;
+    assert.deepEqual(single.seg, { path: join(ref, 'A', 'A_seg.nii.gz'), sha256: await sha(join(ref, 'A', 'A_seg.nii.gz')) });
+    assert.equal(single.producedBy, 'builtin:example');
+    await assert.rejects(async () => parseResultsJson(JSON.stringify({ rows: [{ ...rows[0], files: { ...a, pred: { path: 'x', sha256: 'abc' } } }] }), 'bad'),
+      /rows\[0\]\.files\.pred: must be \{"path": string, "sha256": 64 hex digits\}/);
   });
 
   test('tumour regions use the case segmentation, and a case without one is a clear error', async () => {

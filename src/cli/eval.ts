@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic, makeFolder } from '../io/index.js';
-import { readNifti } from '../io/nifti/index.js';
+import { readNiftiWithSha256, type NiftiImage } from '../io/nifti/index.js';
 import type { Case } from '../data/index.js';
 import { discoverDataset } from '../data/index.js';
 import { compareGrids } from '../data/index.js';
@@ -10,10 +10,11 @@ import { isNiftiFileName } from '../data/index.js';
 import { fmtShape } from '../util/index.js';
 import type { Volume } from '../volume/index.js';
 import {
-  RESULTS_CSV, RESULTS_JSON, parseResultsJson, resultsToJson, scoresToCsv, type CaseScore, type EvaluationResults,
+  RESULTS_CSV, RESULTS_JSON, parseResultsJson, resultsToJson, scoresToCsv, type CaseScore, type EvaluationResults, type ScoredFile,
 } from '../metrics/index.js';
 import { comparableIntensities, NORMALISATIONS, type Normalisation, type RunUnits } from '../metrics/index.js';
 import { readRunUnits } from './runUnits.js';
+import { SIDECAR_FORMAT } from '../completion/index.js';
 import { REGIONS, regionMasks, type Region } from '../metrics/index.js';
 import { parsePredictionName, type PredictionName } from '../metrics/index.js';
 import { METRICS, scoreRegions, type MetricScores } from '../metrics/index.js';
@@ -140,33 +141,62 @@ async function scoreDataset(pred: string, predIsDir: boolean, ref: string, opts:
 }
 
 async function scoreCase(c: Case, predictions: readonly PredictionFile[], opts: EvalOptions): Promise<CaseScore[]> {
-  const seg = opts.mask.some((r) => r === 'tumour' || r === 'nontumour') && c.seg !== undefined ? (await readNifti(c.seg)).volume : undefined;
+  const seg = opts.mask.some((r) => r === 'tumour' || r === 'nontumour') && c.seg !== undefined ? await readScored(c.seg) : undefined;
   const rows: CaseScore[] = [];
-  const references = new Map<string, Volume>();
+  const references = new Map<string, Scored>();
   for (const p of predictions) {
     const refPath = c.contrasts[p.target]!;
-    const ref = references.get(refPath) ?? (await readNifti(refPath)).volume;
+    const ref = references.get(refPath) ?? await readScored(refPath);
     references.set(refPath, ref);
-    const predVolume = (await readNifti(p.path)).volume;
-    const scores = scoreVolumes(predVolume, ref, seg, opts, { pred: p.path, ref: refPath, seg: c.seg });
-    for (const [region, s] of scores) rows.push({ caseId: c.id, target: p.target, ...(p.source ? { source: p.source } : {}), region, scores: s });
+    const pred = await readScored(p.path);
+    const scores = scoreVolumes(pred.image.volume, ref.image.volume, seg?.image.volume, opts, { pred: p.path, ref: refPath, seg: c.seg });
+    const files = { pred: pred.file, ref: ref.file, ...(seg && { seg: seg.file }), producedBy: await producerOf(p.path, pred.image) };
+    for (const [region, s] of scores) rows.push({ caseId: c.id, target: p.target, ...(p.source ? { source: p.source } : {}), region, scores: s, files });
   }
   return rows;
 }
 
 async function scoreSinglePair(predPath: string, refPath: string, opts: EvalOptions): Promise<{ rows: CaseScore[]; scores: Map<Region, MetricScores> }> {
   const [pred, ref, seg] = await Promise.all([
-    readNifti(predPath), readNifti(refPath), opts.seg === undefined ? undefined : readNifti(opts.seg),
+    readScored(predPath), readScored(refPath), opts.seg === undefined ? undefined : readScored(opts.seg),
   ]);
-  const scores = scoreVolumes(pred.volume, ref.volume, seg?.volume, opts, { pred: predPath, ref: refPath, seg: opts.seg });
+  const scores = scoreVolumes(pred.image.volume, ref.image.volume, seg?.image.volume, opts, { pred: predPath, ref: refPath, seg: opts.seg });
   const name = parsePredictionName(basename(predPath)) ?? parsePredictionName(basename(refPath));
   if (name === undefined && opts.out !== undefined) {
     throw new Error(`mrsynth eval: --out needs the case and contrast, but neither ${basename(predPath)} nor ${basename(refPath)} is named `
       + '<case>_<contrast>.nii.gz; the figures above are not written');
   }
+  const files = { pred: pred.file, ref: ref.file, ...(seg && { seg: seg.file }), producedBy: await producerOf(predPath, pred.image) };
   const rows = name === undefined ? [] : [...scores].map(([region, s]): CaseScore =>
-    ({ caseId: name.caseId, target: name.target, ...(name.source ? { source: name.source } : {}), region, scores: s }));
+    ({ caseId: name.caseId, target: name.target, ...(name.source ? { source: name.source } : {}), region, scores: s, files }));
   return { rows, scores };
+}
+
+interface Scored {
+  readonly image: NiftiImage;
+  readonly file: ScoredFile;
+}
+
+/** A NIfTI file with the SHA-256 of the very bytes that were scored. */
+async function readScored(path: string): Promise<Scored> {
+  const { image, sha256 } = await readNiftiWithSha256(path);
+  return { image, file: { path: resolve(path), sha256 } };
+}
+
+/**
+ * What made a prediction: the run (folder or builtin:<name>) its synthesis sidecar names, else the description an
+ * mrsynth baseline wrote into the header; null when neither says. An unreadable sidecar is a missing answer, not an error:
+ * eval scores files, and the sidecar only labels them.
+ */
+async function producerOf(predPath: string, image: NiftiImage): Promise<string | null> {
+  const sidecar = predPath.replace(/\.nii(\.gz)?$/i, '.json');
+  const run = await fs.readFile(sidecar, 'utf8').then((text) => {
+    const parsed = JSON.parse(text) as { format?: unknown; model?: { run?: unknown } };
+    return parsed.format === SIDECAR_FORMAT && typeof parsed.model?.run === 'string' ? parsed.model.run : null;
+  }, () => null).catch(() => null);
+  if (run !== null) return run;
+  const description = image.header.descrip.trim();
+  return description.startsWith('mrsynth ') ? description : null;
 }
 
 /** Checks that the grids agree, picks the data range, builds the masks from the raw reference and scores. */

@@ -15,6 +15,8 @@ import { registerInfoCommand } from './info.js';
 import { registerModelsCommand } from './models.js';
 import { registerPhantomCommand } from './phantom.js';
 import { registerReconstructCommand } from './reconstruct.js';
+import { registerReportCommand } from './report.js';
+import { registerServeCommand } from './serve.js';
 import { registerTrainCommand } from './train.js';
 import { registerTranslateCommand } from './translate.js';
 import { registerViewCommand } from './view.js';
@@ -43,6 +45,8 @@ export function buildProgram(): Command {
   registerBaselineCommand(program);
   registerEvalCommand(program);
   registerViewCommand(program);
+  registerReportCommand(program);
+  registerServeCommand(program);
   registerModelsCommand(program);
   registerConvertCommand(program);
   return program;

@@ -11,6 +11,25 @@ export interface CaseScore {
   readonly source?: Contrast;
   readonly region: Region;
   readonly scores: MetricScores;
+  /** What was compared, so that a report can say exactly what it shows; absent in results from before it was recorded. */
+  readonly files?: ScoredFiles;
+}
+
+/** A file as it was scored: its path (as given to eval, resolved) and the SHA-256 of its bytes. */
+export interface ScoredFile {
+  readonly path: string;
+  readonly sha256: string;
+}
+
+export interface ScoredFiles {
+  readonly pred: ScoredFile;
+  readonly ref: ScoredFile;
+  readonly seg?: ScoredFile;
+  /**
+   * What made the prediction: its synthesis sidecar's run (a run folder or `builtin:<name>`), else the description an
+   * mrsynth baseline wrote into its NIfTI header; null when neither says.
+   */
+  readonly producedBy: string | null;
 }
 
 /** Results written by `mrsynth eval --out`: the settings that produced them and the per-case rows. */
@@ -79,8 +98,22 @@ export function parseResultsJson(text: string, source: string): EvaluationResult
     })) as unknown as MetricScores;
     return {
       caseId: r.caseId, target: r.target, ...(r.source === undefined ? {} : { source: r.source as Contrast }),
-      region: r.region as Region, scores: values,
+      region: r.region as Region, scores: values, ...(r.files === undefined ? {} : { files: parseScoredFiles(r.files, `${at}.files`) }),
     };
   });
   return { settings: (object.settings ?? {}) as Record<string, unknown>, rows };
+}
+
+function parseScoredFiles(raw: unknown, at: string): ScoredFiles {
+  const files = raw as Record<string, unknown>;
+  assert(typeof files === 'object' && files !== null, () => `${at}: must be an object, got ${JSON.stringify(raw)}`);
+  const file = (name: string): ScoredFile => {
+    const f = files[name] as Record<string, unknown> | undefined;
+    assert(typeof f?.path === 'string' && typeof f.sha256 === 'string' && /^[0-9a-f]{64}$/.test(f.sha256), () =>
+      `${at}.${name}: must be {"path": string, "sha256": 64 hex digits}, got ${JSON.stringify(f)}`);
+    return { path: f.path, sha256: f.sha256 };
+  };
+  assert(files.producedBy === null || typeof files.producedBy === 'string', () =>
+    `${at}.producedBy: must be a string or null, got ${JSON.stringify(files.producedBy)}`);
+  return { pred: file('pred'), ref: file('ref'), ...(files.seg === undefined ? {} : { seg: file('seg') }), producedBy: files.producedBy as string | null };
 }
