@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 packages=(libtorch-dev libopenblas0-openmp g++ make python3)
 # The test suite compares against files written by other tools; those tools are only needed to remake
-# fixtures, but CI installs them so the optional cross-checks run too.
-if [[ "${1:-}" == "--with-test-oracles" ]]; then packages+=(python3-nibabel python3-skimage); fi
+# fixtures, but CI installs them so the optional cross-checks run too. Chromium runs the report's browser tests
+# (driven by playwright-core, which downloads no browser of its own).
+if [[ "${1:-}" == "--with-test-oracles" ]]; then packages+=(python3-nibabel python3-skimage chromium); fi
 
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

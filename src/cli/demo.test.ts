@@ -53,6 +53,10 @@ describe('mrsynth demo', () => {
     assert.equal(after[0].baseline.brain.psnr, before[0].baseline.brain.psnr);
     assert.notEqual(after[0].model.brain.psnr, before[0].model.brain.psnr);
     await fs.access(join(out, 'pictures', `${after[0].case}.png`));
+    // The report is written again from the longer-trained run's scores.
+    const scores = JSON.parse(await fs.readFile(join(out, 'eval', 'run', 'scores.json'), 'utf8')) as { rows: { region: string; scores: { psnr: number } }[] };
+    assert.equal(scores.rows.find((r) => r.region === 'brain')!.scores.psnr, after[0].model.brain.psnr);
+    assert.match(await fs.readFile(join(out, 'report', 'index.html'), 'utf8'), new RegExp(after[0].model.brain.psnr.toFixed(2)));
   });
 
   test('--model aldm trains its three stages, completes the held-out cases from the source its validation chose, and resumes stage 3', async () => {
@@ -70,6 +74,7 @@ describe('mrsynth demo', () => {
     assert.match(again.output, /training the run's ALDM \(its stage 3\) on to step 3/);
     assert.match(again.output, /completing the held-out cases with t1ce removed/);
     assert.deepEqual(await trainedSteps(join(out, 'run')), [1, 2, 3]);
+    assert.deepEqual((await fs.readdir(join(out, 'report', 'runs'))).sort(), ['aldm-run.html', 'run-stage1.html', 'run-stage2.html']);
   });
 
   test('the built-in models come first: their figures beside both baselines, equal to the manifest\'s for the same cases', async (t) => {
@@ -79,7 +84,7 @@ describe('mrsynth demo', () => {
     const run = demo('--builtin-cases', '1', '--config', 'tiny', '--train-cases', '3', '--test-cases', '1', '--sampler-steps', '2', '--steps', '1',
       '--shape', '32,32,32', '--spacing', '6', '--out', out);
     assert.equal(run.status, 0, run.output);
-    assert.match(run.output, /== 1\/6 the built-in models/);
+    assert.match(run.output, /== 1\/7 the built-in models/);
     const rows = JSON.parse(await fs.readFile(join(out, 'builtin', 'builtin-scores.json'), 'utf8')) as
       { model: string; case: string; scores: { model: { psnr: number } }; manifest: { psnr: number } }[];
     assert.deepEqual(rows.map((r) => r.model), models.map((m) => m.name).sort((a, b) => order(a) - order(b)), 'one row per model, FLAIR first');
@@ -88,7 +93,17 @@ describe('mrsynth demo', () => {
       assert.ok(Math.abs(row.scores.model.psnr - row.manifest.psnr) <= 0.01, `${row.model}: ${row.scores.model.psnr} against the manifest's ${row.manifest.psnr}`);
     }
     assert.match(run.output, /its PSNR is the manifest's for every case to 0\.0[01]\d dB/);
-    assert.match(run.output, /== 2\/6 the training path/);
+    assert.match(run.output, /== 2\/7 the training path/);
+    // The report holds both parts: the built-in models beside their baselines, and the short run with its curves.
+    assert.match(run.output, /== 7\/7 the browser report/);
+    assert.match(run.output, /open it: .* serve \S+report/);
+    const index = await fs.readFile(join(out, 'report', 'index.html'), 'utf8');
+    for (const m of models) assert.match(index, new RegExp(`builtin:${m.name}`));
+    assert.match(index, /trained affine \(flair\)/);
+    assert.match(index, /demo cWDM run \(flair\)/);
+    const pages = await fs.readdir(join(out, 'report', 'cases'));
+    assert.ok(pages.some((p) => /_flair\.html$/.test(p)) && pages.some((p) => /_units-\d\.html$/.test(p)), pages.join(' '));
+    await fs.access(join(out, 'report', 'runs', 'builtin-run.html'));
   });
 
   test('refuses a folder it would overwrite, --resume without an earlier demo, and --resume with --force', async () => {

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { fitAffineBaseline } from '../baselines/index.js';
 import { discoverDataset, contrastFileName, isContrast, type Case, type Contrast } from '../data/index.js';
@@ -33,6 +33,8 @@ interface DemoOptions {
   /** False with --no-builtin: skip the built-in models. */
   builtin: boolean;
   builtinCases: number;
+  /** False with --no-report: skip the browser report. */
+  report: boolean;
 }
 
 const DEMO_MODELS = ['cwdm', 'aldm'] as const;
@@ -97,6 +99,8 @@ export function registerDemoCommand(program: Command): void {
     .option('--spacing <mm>', `phantom voxel size in mm (default ${DEMO_DEFAULTS.cwdm.spacing}; ALDM ${DEMO_DEFAULTS.aldm.spacing})`)
     .option('--builtin-cases <n>', 'held-out phantom cases the built-in models complete', parsePositive('--builtin-cases'), 3)
     .option('--no-builtin', 'skip the built-in models: only the short training run and its evaluation')
+    .option('--report', 'write the browser report of everything scored to <out>/report (the default)', true)
+    .option('--no-report', 'skip the browser report')
     .option('--force', 'replace the outputs of an earlier demo in --out')
     .option('--resume', 'continue the demo in --out: train its run on to --steps, then complete, evaluate and draw its '
       + 'held-out cases again (replacing those outputs); data, target and network are the run\'s')
@@ -116,7 +120,7 @@ async function runDemo(options: DemoOptions): Promise<void> {
   const steps = () => options.steps ?? DEMO_DEFAULTS[model].steps;
   // The built-in models are cWDM's; a resumed demo only trains its run on.
   const builtin = options.builtin && model === 'cwdm' && !options.resume;
-  const stages = builtin ? 6 : 5;
+  const stages = (builtin ? 6 : 5) + (options.report ? 1 : 0);
   let done = 0;
   const next = (title: string) => stage(`${++done}/${stages} ${title}`);
   const builtinPictures: string[] = [];
@@ -184,7 +188,50 @@ async function runDemo(options: DemoOptions): Promise<void> {
   next('pictures');
   for (const picture of [...builtinPictures, ...rows.map((row) => row.picture)]) console.log(`  ${picture}`);
   await writeFileAtomic(join(options.out, 'demo-scores.json'), new TextEncoder().encode(`${JSON.stringify(rows, null, 1)}\n`));
+  if (options.report) {
+    next('the browser report: every score, linked 3D views of each held-out case, the training curves');
+    await writeDemoReport(options.out, dirs, { model, target, withBuiltin: await exists(join(options.out, 'builtin', 'eval')) });
+  }
   console.log(`\ndemo finished in ${((performance.now() - started) / 1000).toFixed(0)} s; everything is under ${options.out}/`);
+}
+
+/**
+ * `mrsynth eval` of the training run's completions and baselines (the same scores the table above printed), then
+ * `mrsynth report` of those and of the built-in part's evaluations, with the training run's curves.
+ */
+async function writeDemoReport(out: string, dirs: Record<string, string>, demo: { model: DemoModel; target: Contrast; withBuiltin: boolean }): Promise<void> {
+  const evals: [string, string][] = [];
+  if (demo.withBuiltin) {
+    for (const name of (await fs.readdir(join(out, 'builtin', 'eval'))).filter((n) => n.startsWith('model-')).sort()) {
+      const target = name.slice('model-'.length);
+      const model = (await readBuiltinEvalProducer(join(out, 'builtin', 'eval', name))) ?? `built-in ${target}`;
+      evals.push([join(out, 'builtin', 'eval', name), model], [join(out, 'builtin', 'eval', `trained-affine-${target}`), `trained affine (${target})`],
+        [join(out, 'builtin', 'eval', `oracle-affine-${target}`), `oracle affine (${target})`]);
+    }
+  }
+  const label = DEMO_DEFAULTS[demo.model].label;
+  for (const [name, pred] of [['run', dirs.synth], ['baseline', dirs.baseline]]) {
+    mrsynth(['eval', '--pred', pred, '--ref', dirs.heldout, '--normalise-as', dirs.run, '--mask', 'brain,tumour', '--out', join(out, 'eval', name),
+      '--force'], { quiet: true });
+  }
+  evals.push([join(out, 'eval', 'run'), `demo ${label} run (${demo.target})`], [join(out, 'eval', 'baseline'), `oracle affine (demo, ${demo.target})`]);
+  const runs = demo.model === 'aldm' ? [dirs.stage1, dirs.stage2, dirs.run] : [dirs.run];
+  const report = join(out, 'report');
+  mrsynth(['report', '--eval', ...evals.map(([dir]) => dir), '--label', ...evals.map(([, name]) => name), '--runs', ...runs,
+    '--title', 'mrsynth demo', '--out', report, '--force'], { quiet: true });
+  console.log(`report: ${join(report, 'index.html')}\nopen it: ${selfCommand()} serve ${report}   (or open ${join(report, 'index.html')} in a browser)`);
+}
+
+/** The run (builtin:<name>) an evaluation's predictions were made by, as eval recorded it. */
+async function readBuiltinEvalProducer(dir: string): Promise<string | undefined> {
+  const { rows } = JSON.parse(await fs.readFile(join(dir, 'scores.json'), 'utf8')) as { rows: { files?: { producedBy?: string | null } }[] };
+  return rows.find((r) => typeof r.files?.producedBy === 'string')?.files?.producedBy ?? undefined;
+}
+
+/** How this CLI was started, for commands printed to copy: `node dist/cli/main.js` from a checkout, else `mrsynth`. */
+function selfCommand(): string {
+  const script = process.argv[1] ?? '';
+  return /(^|[\\/])dist[\\/]cli[\\/]main\.js$/.test(script) ? `node ${relative(process.cwd(), script)}` : 'mrsynth';
 }
 
 /** The model and target of the demo in `out` (a demo from before demo.json existed: cWDM, its run's target). */
@@ -229,7 +276,7 @@ async function evaluateCase(c: Case, target: Contrast, dirs: Record<string, stri
   const sources = Object.fromEntries(Object.keys(images).filter((k) => k !== target).map((k) => [k, normalised[k].data]));
   const fit = fitAffineBaseline(sources, normalised[target].data, brain);
   const baselineVolume: Volume = { data: fit.prediction, shape: reference.volume.shape, affine: reference.volume.affine };
-  await writeNifti(join(dirs.baseline, `${c.id}_${target}_affine-from-${fit.source}.nii.gz`), baselineVolume,
+  await writeNifti(join(dirs.baseline, `${c.id}_${target}_from-${fit.source}.nii.gz`), baselineVolume,
     { like: reference.header, description: `mrsynth affine baseline from ${fit.source}, run units` });
 
   const score = (pred: Volume) => scoreRegions(pred, normalised[target], masks, { dataRange: runUnitsSpan(units) });

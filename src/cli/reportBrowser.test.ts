@@ -297,6 +297,33 @@ describe('the report in headless Chromium', { skip }, () => {
     await page.close();
   });
 
+  test('a scroll moves every view\'s slice together; the layout buttons and the tumour label apply to every view', async () => {
+    const { page, problems } = await openCase(pathToFileURL(join(folder, 'cases', 'Phantom11_00000_flair.html')).href, 'case-before-scroll');
+    const before = await viewerStates(page);
+    const t1 = before.find((s) => s.label === 't1 (source)')!;
+    await page.locator(`#canvas-${t1.key}`).hover({ position: { x: 100, y: 120 } });
+    for (let i = 0; i < 3; i++) {
+      await page.mouse.wheel(0, -100);
+      await page.waitForTimeout(150);
+    }
+    const after = await viewerStates(page);
+    const z = after.find((s) => s.label === 't1 (source)')!.crosshairMM[2];
+    assert.notEqual(z, t1.crosshairMM[2], 'the scroll moved the t1 view to another slice');
+    for (const state of after) {
+      const spacing = voxelSizes((await volumeOf(state, after)).affine)[2];
+      assert.ok(Math.abs(state.crosshairMM[2] - z) <= spacing / 2 + 1e-6, `${state.label}: z ${state.crosshairMM[2]} mm, the scrolled view ${z} mm`);
+    }
+    await page.click('button[data-layout=multiplanar]');
+    await page.check('#show-label');
+    await page.waitForTimeout(300);
+    const views = await page.evaluate(() => (window as unknown as { mrsynthViewers: any[] }).mrsynthViewers.map((v) =>
+      ({ tiles: new Set(v.nv.screenSlices.map((t: { axCorSag: number }) => t.axCorSag)).size, label: v.nv.volumes[1]?.opacity })));
+    for (const view of views) assert.deepEqual(view, { tiles: 4, label: 0.45 }, 'axial, coronal, sagittal and 3D tiles; the label shown');
+    await page.screenshot({ path: join(ARTEFACTS, 'case-multiplanar-label.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('the run page\'s curves are log.jsonl\'s points, and it opens without an error', async () => {
     const html = await fs.readFile(join(folder, 'runs', 'pinned-run.html'), 'utf8');
     const log = (await fs.readFile(join(PINNED_RUN, 'log.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));

@@ -24,10 +24,11 @@ const INT16_LEVELS = 65534;
 export function displayCopy(key: string, volume: Volume, like?: NiftiHeader): DisplayCopy {
   let low = Infinity, high = -Infinity;
   for (const v of volume.data) {
+    if (!Number.isFinite(v)) throw new Error(`displayCopy: ${key} holds a non-finite voxel (${v}); a display copy needs finite values`);
     if (v < low) low = v;
     if (v > high) high = v;
   }
-  if (!Number.isFinite(low) || !Number.isFinite(high)) throw new Error(`displayCopy: ${key} holds no finite voxel, or a non-finite one`);
+  if (volume.data.length === 0) throw new Error(`displayCopy: ${key} holds no voxel`);
   const step = (high - low) / INT16_LEVELS;
   const scaling = step > 0 ? { slope: step, inter: (high + low) / 2 } : { slope: 1, inter: low };
   const bytes = encodeNifti(volume, { like, datatype: 'int16', scaling, gzip: true, description: 'mrsynth report display copy (int16)' });

@@ -4,7 +4,7 @@
  * curves, and the assets they share. The folder is built beside its destination and moved into place at the end, so
  * a report is either whole or absent; it opens by double-click (file://) and through `mrsynth serve`.
  */
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { makeFolder } from '../io/index.js';
 import { summariseScores, type MetricName, type Summary } from '../metrics/index.js';
@@ -174,7 +174,7 @@ async function writeCasePage(staging: string, c: ReportCase, content: ReportCont
     scripts.push(`data/${name}/${key}.js`);
     const own = v.window === 'error' ? errorWindow(v.volume.data) : intensityWindow(v.volume.data);
     const shown: IntensityWindow = v.window === 'reference' && referenceWindow !== undefined ? referenceWindow : own;
-    const full = v.file === undefined ? undefined : await linkFull(staging, name, v.file);
+    const full = v.file === undefined ? undefined : await copyFull(staging, `files/${name}/${key}-${safeName(basename(v.file))}`, v.file);
     viewers.push({ key, label: v.label, role: v.role, window: v.window, calMin: shown.low, calMax: shown.high, ownMin: own.low, ownMax: own.high,
       colormap: v.window === 'error' ? 'hot' : 'gray' });
     figures.push(`<figure class="viewer"><figcaption>${escapeHtml(v.label)} <span class="window" id="window-${key}">`
@@ -221,11 +221,12 @@ function windowText(role: string, w: IntensityWindow): string {
   return role === 'reference' ? `(reference window ${f(w.low)}–${f(w.high)})` : role === 'error' ? `(0–${f(w.high)})` : `(own window ${f(w.low)}–${f(w.high)})`;
 }
 
-/** The full-precision file inside the report: a hard link where the file system allows one, else a copy. */
-async function linkFull(staging: string, page: string, file: string): Promise<string> {
-  const relative = `files/${page}/${safeName(basename(file))}`;
-  const target = join(staging, relative);
-  await fs.link(file, target).catch(() => fs.copyFile(file, target));
+/**
+ * A copy of the full-precision file inside the report, at `relative` (a new name; a copy-on-write clone where the file
+ * system offers one). Never a hard link: a tool that rewrites the report's file in place would rewrite the user's too.
+ */
+async function copyFull(staging: string, relative: string, file: string): Promise<string> {
+  await fs.copyFile(file, join(staging, relative), fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
   return relative;
 }
 
