@@ -14,6 +14,7 @@ import {
 } from '../metrics/index.js';
 import { comparableIntensities, NORMALISATIONS, type Normalisation, type RunUnits } from '../metrics/index.js';
 import { readRunUnits } from './runUnits.js';
+import { parseNonNegativeInteger } from './optionParsers.js';
 import { SIDECAR_FORMAT } from '../completion/index.js';
 import { REGIONS, regionMasks, type Region } from '../metrics/index.js';
 import { parsePredictionName, type PredictionName } from '../metrics/index.js';
@@ -69,8 +70,8 @@ export function registerEvalCommand(program: Command): void {
     .option('--out <dir>', `write ${RESULTS_CSV} and ${RESULTS_JSON} (and ${MATRIX_MD}, ${COMPARE_JSON}) here`)
     .option('--matrix', 'print (and with --out, write) the source × target matrix of translations as Markdown')
     .option('--compare <runs...>', `RUN_A RUN_B: paired differences A − B of two earlier runs (folders holding ${RESULTS_JSON}, or the files)`)
-    .option('--seed <int>', 'seed of the bootstrap', parseNonNegativeInt, 0)
-    .option('--resamples <int>', 'bootstrap resamples', parseNonNegativeInt, 10_000)
+    .option('--seed <int>', 'seed of the bootstrap', parseNonNegativeInteger, 0)
+    .option('--resamples <int>', 'bootstrap resamples', parseNonNegativeInteger, 10_000)
     .option('--force', 'replace result files that already exist in --out')
     .action(async (opts: EvalOptions) => {
       if (opts.compare) await compareRuns(opts);
@@ -328,11 +329,5 @@ function parseRegions(value: string): Region[] {
 function parsePositive(value: string): number {
   const x = Number(value);
   if (!Number.isFinite(x) || x <= 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
-  return x;
-}
-
-function parseNonNegativeInt(value: string): number {
-  const x = Number(value);
-  if (!Number.isSafeInteger(x) || x < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'`);
   return x;
 }

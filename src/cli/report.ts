@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { parseNonNegativeInteger, parsePositiveInteger } from './optionParsers.js';
 import { readNifti, readNiftiWithSha256, type NiftiImage } from '../io/nifti/index.js';
 import { discoverDataset, type Case } from '../data/index.js';
 import {
@@ -34,9 +35,9 @@ export function registerReportCommand(program: Command): void {
     .requiredOption('--out <dir>', 'the report folder to write (open its index.html, or run mrsynth serve on it)')
     .option('--title <text>', 'the report\'s title', 'mrsynth evaluation report')
     .option('--max-cases <n>', 'case pages at most (each holds display copies of its volumes); the score table lists every case',
-      parsePositiveInt, 50)
-    .option('--seed <int>', 'seed of the summary\'s bootstrap', parseNonNegativeInt, 0)
-    .option('--resamples <int>', 'bootstrap resamples', parseNonNegativeInt, 10_000)
+      parsePositiveInteger, 50)
+    .option('--seed <int>', 'seed of the summary\'s bootstrap', parseNonNegativeInteger, 0)
+    .option('--resamples <int>', 'bootstrap resamples', parseNonNegativeInteger, 10_000)
     .option('--force', 'replace an existing report in --out')
     .action(async (opts: ReportOptions) => {
       const written = await buildReport(opts);
@@ -210,16 +211,4 @@ async function readReportRun(dir: string): Promise<ReportRun> {
   const folder = resolve(dir);
   const name = basename(folder) === 'run' ? `${basename(resolve(folder, '..'))}/run` : basename(folder);
   return { name, folder, config, train, validation };
-}
-
-function parsePositiveInt(value: string): number {
-  const x = Number(value);
-  if (!Number.isSafeInteger(x) || x <= 0) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
-  return x;
-}
-
-function parseNonNegativeInt(value: string): number {
-  const x = Number(value);
-  if (!Number.isSafeInteger(x) || x < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'`);
-  return x;
 }
