@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { fitAffineBaseline } from '../baselines/index.js';
 import { discoverDataset, contrastFileName, isContrast, type Case, type Contrast } from '../data/index.js';
@@ -14,6 +14,7 @@ import { pathExists as exists, makeFolder } from '../io/index.js';
 import { readRunConfig } from '../runs/index.js';
 import { demoBuiltinModels } from './demoBuiltin.js';
 import { copyWithout, mrsynth, parsePositive, stage } from './demoSteps.js';
+import { selfCommand } from './selfCommand.js';
 
 interface DemoOptions {
   model: DemoModel;
@@ -226,12 +227,6 @@ async function writeDemoReport(out: string, dirs: Record<string, string>, demo: 
 async function readBuiltinEvalProducer(dir: string): Promise<string | undefined> {
   const { rows } = JSON.parse(await fs.readFile(join(dir, 'scores.json'), 'utf8')) as { rows: { files?: { producedBy?: string | null } }[] };
   return rows.find((r) => typeof r.files?.producedBy === 'string')?.files?.producedBy ?? undefined;
-}
-
-/** How this CLI was started, for commands printed to copy: `node dist/cli/main.js` from a checkout, else `mrsynth`. */
-function selfCommand(): string {
-  const script = process.argv[1] ?? '';
-  return /(^|[\\/])dist[\\/]cli[\\/]main\.js$/.test(script) ? `node ${relative(process.cwd(), script)}` : 'mrsynth';
 }
 
 /** The model and target of the demo in `out` (a demo from before demo.json existed: cWDM, its run's target). */

@@ -80,6 +80,15 @@ describe('mrsynth report', () => {
     assert.notDeepEqual(await bytes(join(root, 'model', 'A_t2.nii.gz')), await bytes(join(ref, 'A', 'A_t2.nii.gz')));
   });
 
+  test('--max-cases bounds the case pages, not the tables', async () => {
+    const out = join(root, 'one-page');
+    assert.equal(await report('--eval', ...evals, '--max-cases', '1', '--out', out), 0);
+    assert.deepEqual(await fs.readdir(join(out, 'cases')), ['A_t2.html']);
+    const index = await fs.readFile(join(out, 'index.html'), 'utf8');
+    assert.equal([...index.matchAll(/<tr data-method=/g)].length, 4);
+    assert.match(index, /<td>B<\/td>/, 'case B is listed, without a link');
+  });
+
   test('refuses an existing report without --force, and leaves it whole when a rewrite fails', async () => {
     const out = join(root, 'kept');
     assert.equal(await report('--eval', evals[0], '--out', out), 0);

@@ -3,13 +3,14 @@ import { basename, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { parseNonNegativeInteger, parsePositiveInteger } from './optionParsers.js';
 import { readNifti, readNiftiWithSha256, type NiftiImage } from '../io/nifti/index.js';
-import { discoverDataset, type Case } from '../data/index.js';
+import { discoverDataset, type Case, type Dataset } from '../data/index.js';
 import {
   RESULTS_JSON, comparableIntensities, parseResultsJson, type CaseScore, type EvaluationResults, type IntensityOptions, type Normalisation,
 } from '../metrics/index.js';
 import { writeReport, casePagePath, type ReportCase, type ReportMethod, type ReportRun, type ReportVolume } from '../report/index.js';
 import { TrainingLog } from '../training/index.js';
 import { readRunUnits } from './runUnits.js';
+import { selfCommand } from './selfCommand.js';
 
 export interface ReportOptions {
   eval: string[];
@@ -42,7 +43,7 @@ export function registerReportCommand(program: Command): void {
     .action(async (opts: ReportOptions) => {
       const written = await buildReport(opts);
       process.stdout.write(`wrote ${written.index} (${written.casePages.length} case page(s), ${written.runPages.length} run page(s))\n`
-        + `open it: mrsynth serve ${written.folder}   (or open ${written.index} in a browser)\n`);
+        + `open it: ${selfCommand()} serve ${written.folder}   (or open ${written.index} in a browser)\n`);
     });
 }
 
@@ -73,8 +74,13 @@ export async function buildReport(opts: ReportOptions) {
       const key = perSource ? row : { ...row, source: undefined };
       if (!keys.has(casePagePath({ ...key, group }))) keys.set(casePagePath({ ...key, group }), key);
     }
-    for (const row of [...keys.values()].slice(0, opts.maxCases - cases.length)) {
-      cases.push(await reportCase(row, members, evaluations[methods.indexOf(members[0])].results.settings, group));
+    const settings = members[0].settings;
+    const units: GroupUnits = { intensity: await intensityOptions(settings), dataset: await referenceDataset(settings) };
+    for (const row of [...keys.values()].slice(0, Math.max(0, opts.maxCases - cases.length))) {
+      cases.push(await reportCase(row, members, units, group));
+    }
+    if (keys.size > 0 && cases.length >= opts.maxCases) {
+      process.stderr.write(`${who}: case pages for the first ${opts.maxCases} case(s) only (--max-cases); the tables list every case\n`);
     }
   }
   const runs = await Promise.all((opts.runs ?? []).map(readReportRun));
@@ -116,7 +122,13 @@ function unitsKey(settings: Readonly<Record<string, unknown>>): string {
  * The volumes of one case page: the case's other contrasts (sources, in their own units), each method's prediction,
  * the reference in the predictions' units (as eval compared them) and |model − reference|.
  */
-async function reportCase(row: CaseScore, members: readonly ReportMethod[], settings: Readonly<Record<string, unknown>>, group: number): Promise<ReportCase> {
+/** What every page of a group of evaluations shares: how eval mapped the references, and the reference dataset (for the sources). */
+interface GroupUnits {
+  readonly intensity: IntensityOptions;
+  readonly dataset: Dataset | undefined;
+}
+
+async function reportCase(row: CaseScore, members: readonly ReportMethod[], units: GroupUnits, group: number): Promise<ReportCase> {
   const at = `mrsynth report: ${row.caseId} ${row.target}`;
   if (row.files === undefined) {
     throw new Error(`${at}: the evaluation does not record which files it scored (it predates mrsynth 0.1's provenance); run mrsynth eval again`);
@@ -127,11 +139,10 @@ async function reportCase(row: CaseScore, members: readonly ReportMethod[], sett
     if (match !== undefined) predictions.push({ label: m.label, image: await readRecorded(match.files!.pred, at), file: match.files!.pred.path });
   }
   const reference = await readRecorded(row.files.ref, at);
-  const intensity = await intensityOptions(settings);
-  const comparable = comparableIntensities(predictions[0].image.volume, reference.volume, intensity, at).ref;
+  const comparable = comparableIntensities(predictions[0].image.volume, reference.volume, units.intensity, at).ref;
   const model = predictions[0].image.volume;
   const error = { ...model, data: model.data.map((v, i) => Math.abs(v - comparable.data[i])) };
-  const sources = await sourcesOf(row, settings);
+  const sources = await sourcesOf(row, units.dataset);
   const volumes: ReportVolume[] = [
     ...sources.map(({ contrast, image, file }): ReportVolume =>
       ({ label: `${contrast} (source)`, role: 'source', window: 'own', volume: image.volume, header: image.header, file })),
@@ -176,10 +187,13 @@ async function intensityOptions(settings: Readonly<Record<string, unknown>>): Pr
   };
 }
 
-/** The case's other contrasts in the evaluated reference dataset (none when that dataset is no longer there). */
-async function sourcesOf(row: CaseScore, settings: Readonly<Record<string, unknown>>): Promise<{ contrast: string; image: NiftiImage; file: string }[]> {
-  if (typeof settings.ref !== 'string') return [];
-  const dataset = await discoverDataset(settings.ref).catch(() => undefined);
+/** The reference dataset the evaluation read (settings.ref), for the cases' sources; none when it is no longer there. */
+async function referenceDataset(settings: Readonly<Record<string, unknown>>): Promise<Dataset | undefined> {
+  return typeof settings.ref === 'string' ? discoverDataset(settings.ref).catch(() => undefined) : undefined;
+}
+
+/** The case's other contrasts in the reference dataset (only the source, on a translation's page). */
+async function sourcesOf(row: CaseScore, dataset: Dataset | undefined): Promise<{ contrast: string; image: NiftiImage; file: string }[]> {
   const c: Case | undefined = dataset?.cases.find((x) => x.id === row.caseId);
   if (c === undefined) return [];
   const wanted = Object.entries(c.contrasts).filter(([contrast]) => contrast !== row.target && (row.source === undefined || contrast === row.source));
