@@ -157,6 +157,7 @@ describe('the report in headless Chromium', { skip }, () => {
   const folder = join(base, 'report');
   let browser: Browser;
   let server: RunningFolderServer;
+  let filePage: { page: Page; problems: string[] } | undefined;
   const volumes = new Map<string, Volume>();
 
   before(async () => {
@@ -256,12 +257,15 @@ describe('the report in headless Chromium', { skip }, () => {
         assert.ok(mirrored < r - 0.05, `${name} ${state.label}: the mirrored slice correlates as well (r ${mirrored.toFixed(3)} vs ${r.toFixed(3)})`);
       }
       assert.deepEqual(problems, []);
-      await opened.close();
+      // The page opened from file:// stays open for the interaction tests below (a page load costs seconds here).
+      if (name === 'case-file') filePage = { page: opened, problems };
+      else await opened.close();
     }
   });
 
   test('a click in the prediction\'s view moves every view\'s crosshair to that world point, within half a voxel of each grid', async () => {
-    const { page, problems } = await openCase(pathToFileURL(join(folder, 'cases', 'Phantom11_00000_flair.html')).href, 'case-before-click');
+    assert.ok(filePage, 'the case page of the test above');
+    const { page, problems } = filePage;
     const states = await viewerStates(page);
     const prediction = states.find((s) => s.label === 'oracle affine')!;
     const [left, top, width, height] = prediction.tile.ltwh;
@@ -294,11 +298,11 @@ describe('the report in headless Chromium', { skip }, () => {
       }
     }
     assert.deepEqual(problems, []);
-    await page.close();
   });
 
   test('a scroll moves every view\'s slice together; the layout buttons and the tumour label apply to every view', async () => {
-    const { page, problems } = await openCase(pathToFileURL(join(folder, 'cases', 'Phantom11_00000_flair.html')).href, 'case-before-scroll');
+    assert.ok(filePage, 'the case page of the tests above');
+    const { page, problems } = filePage;
     const before = await viewerStates(page);
     const t1 = before.find((s) => s.label === 't1 (source)')!;
     await page.locator(`#canvas-${t1.key}`).hover({ position: { x: 100, y: 120 } });
@@ -321,7 +325,6 @@ describe('the report in headless Chromium', { skip }, () => {
     for (const view of views) assert.deepEqual(view, { tiles: 4, label: 0.45 }, 'axial, coronal, sagittal and 3D tiles; the label shown');
     await page.screenshot({ path: join(ARTEFACTS, 'case-multiplanar-label.png'), fullPage: true });
     assert.deepEqual(problems, []);
-    await page.close();
   });
 
   test('the run page\'s curves are log.jsonl\'s points, and it opens without an error', async () => {
