@@ -12,7 +12,10 @@ packages=(libtorch-dev libopenblas0-openmp g++ make python3)
 if [[ "${1:-}" == "--with-test-oracles" ]]; then packages+=(python3-nibabel python3-skimage chromium); fi
 
 missing=()
-for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# Installed means "install ok installed": dpkg -s also succeeds for a package removed but not purged.
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]} (apt)"
   sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
