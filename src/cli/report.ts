@@ -7,7 +7,7 @@ import { discoverDataset, type Case, type Dataset } from '../data/index.js';
 import {
   RESULTS_JSON, comparableIntensities, parseResultsJson, type CaseScore, type EvaluationResults, type IntensityOptions, type Normalisation,
 } from '../metrics/index.js';
-import { writeReport, casePagePath, type ReportCase, type ReportMethod, type ReportRun, type ReportVolume } from '../report/index.js';
+import { writeReport, casePagePath, severalSourcesPerCase, type ReportCase, type ReportMethod, type ReportRun, type ReportVolume } from '../report/index.js';
 import { TrainingLog } from '../training/index.js';
 import { readRunUnits } from './runUnits.js';
 import { selfCommand } from './selfCommand.js';
@@ -68,7 +68,7 @@ export async function buildReport(opts: ReportOptions) {
     const members = methods.filter((m) => m.group === group);
     // A page per case and target, showing every source; a page per source only where the model translates each case from
     // several (a translation matrix). A baseline names its one source, and still gets the whole case.
-    const perSource = severalSources(members[0].rows);
+    const perSource = severalSourcesPerCase(members[0].rows);
     const keys = new Map<string, CaseScore>();
     for (const row of members[0].rows) {
       const key = perSource ? row : { ...row, source: undefined };
@@ -86,16 +86,6 @@ export async function buildReport(opts: ReportOptions) {
   const runs = await Promise.all((opts.runs ?? []).map(readReportRun));
   return writeReport({ title: opts.title, methods, cases, runs, bootstrap: { seed: opts.seed, resamples: opts.resamples } }, opts.out,
     { force: opts.force });
-}
-
-/** Whether some case and target was predicted from more than one source. */
-function severalSources(rows: readonly CaseScore[]): boolean {
-  const sources = new Map<string, Set<string | undefined>>();
-  for (const r of rows) {
-    const key = `${r.caseId}\u0000${r.target}`;
-    sources.set(key, (sources.get(key) ?? new Set()).add(r.source));
-  }
-  return [...sources.values()].some((s) => s.size > 1);
 }
 
 interface Evaluation {

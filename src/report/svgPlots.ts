@@ -129,7 +129,9 @@ export interface StripGroup {
  * joined across groups by a faint line, so a reader sees per case whether the model beats the baseline.
  */
 export function stripPlot(groups: readonly StripGroup[], options: { title: string; yLabel: string; width?: number; height?: number }): string {
-  const width = options.width ?? Math.max(320, 120 + groups.length * 140), height = options.height ?? 300;
+  // Each column as wide as its longest label needs at 11 px (about 6.5 px a character), and at least 140 px.
+  const slotWidth = Math.max(140, ...groups.map((g) => g.label.length * 6.5 + 16));
+  const width = options.width ?? Math.max(320, MARGIN.left + MARGIN.right + groups.length * slotWidth), height = options.height ?? 300;
   const area = { x: MARGIN.left, y: MARGIN.top, w: width - MARGIN.left - MARGIN.right, h: height - MARGIN.top - MARGIN.bottom };
   const values = groups.flatMap((g) => g.points.map((p) => p.value)).filter(Number.isFinite);
   const head = `<svg xmlns="http://www.w3.org/2000/svg" class="plot" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"`;

@@ -7,7 +7,7 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { makeFolder } from '../io/index.js';
-import { summariseScores, type MetricName, type Summary } from '../metrics/index.js';
+import { summariseScores, type CaseScore, type MetricName, type Summary } from '../metrics/index.js';
 import { errorWindow, intensityWindow, type IntensityWindow } from '../viz/index.js';
 import { packageRoot } from '../util/index.js';
 import { displayCopy } from './displayVolume.js';
@@ -86,7 +86,7 @@ function renderIndex(content: ReportContent): string {
   body.push('<table class="summary"><thead><tr><th>method</th><th>target</th><th>source</th><th>region</th><th>n</th>'
     + `${SHOWN.map((s) => `<th>${s.metric.toUpperCase()}</th>`).join('')}</tr></thead><tbody>`);
   for (const method of content.methods) {
-    for (const s of summariseScores(method.rows, content.bootstrap)) {
+    for (const s of summariseScores(withoutPerCaseSources(method.rows), content.bootstrap)) {
       body.push(`<tr><td>${escapeHtml(method.label)}</td><td>${s.target}</td><td>${s.source ?? ''}</td><td>${s.region}</td>`
         + `<td>${s.metrics.psnr.n}</td>${SHOWN.map(({ metric, digits }) => `<td>${formatSummary(s.metrics[metric], digits)}</td>`).join('')}</tr>`);
     }
@@ -99,8 +99,7 @@ function renderIndex(content: ReportContent): string {
     const regions = [...new Set(rows.filter((r) => r.row.target === target).map((r) => r.row.region))];
     const region = regions.includes('brain') ? 'brain' : regions[0];
     body.push(stripPlot(content.methods.flatMap((m) => {
-      const shown = m.rows.filter((r) => r.target === target && r.region === region);
-      // A method that translates from several sources gets a column per source; one source (a baseline's) is just the method.
+      const shown = withoutPerCaseSources(m.rows).filter((r) => r.target === target && r.region === region);
       const sources = [...new Set(shown.map((r) => r.source))];
       return sources.map((source) => ({
         label: sources.length > 1 ? `${m.label} ← ${source ?? 'all'}` : m.label,
@@ -142,6 +141,25 @@ function renderIndex(content: ReportContent): string {
       `<li><a href="${escapeHtml(runPagePath(r))}">${escapeHtml(r.name)}</a> (${escapeHtml(r.folder)})</li>`).join('')}</ul></section>`);
   }
   return renderPage({ title: content.title, root: '', body: body.join('\n'), scripts: ['assets/indexPage.js'], isIndex: true });
+}
+
+/**
+ * The rows with their sources dropped where each case has one: a baseline picks its best source per case, and its
+ * summary and plot are of the method, not of each source it happened to pick. A method that translates every case from
+ * several sources (a translation matrix) keeps them: each source is a task of its own.
+ */
+function withoutPerCaseSources(rows: readonly CaseScore[]): readonly CaseScore[] {
+  return severalSourcesPerCase(rows) ? rows : rows.map(({ source: _dropped, ...row }) => row);
+}
+
+/** Whether some case and target was predicted from more than one source (a translation matrix). */
+export function severalSourcesPerCase(rows: readonly CaseScore[]): boolean {
+  const sources = new Map<string, Set<string | undefined>>();
+  for (const r of rows) {
+    const key = `${r.caseId}\u0000${r.target}`;
+    sources.set(key, (sources.get(key) ?? new Set()).add(r.source));
+  }
+  return [...sources.values()].some((s) => s.size > 1);
 }
 
 function numberCell(value: number, digits: number): string {
