@@ -8,7 +8,8 @@
         "native/op_call.cc",
         "native/tensor_table.cc",
         "native/generators.cc",
-        "native/runtime.cc"
+        "native/runtime.cc",
+        "native/distributed.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

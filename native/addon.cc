@@ -8,6 +8,7 @@
 #include <cstring>
 #include <thread>
 
+#include "distributed.h"
 #include "generators.h"
 #include "op_call.h"
 #include "runtime.h"
@@ -70,6 +71,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"generatorSetState", GeneratorSetState},
       {"info", Info}, {"setNumThreads", SetNumThreads}, {"numThreads", NumThreads}, {"manualSeed", ManualSeed},
       {"benchConv3d", BenchConv3d}, {"releaseFreeHostMemory", ReleaseFreeHostMemory},
+      {"processGroupCreate", ProcessGroupCreate}, {"processGroupAllReduce", ProcessGroupAllReduce},
+      {"processGroupBroadcast", ProcessGroupBroadcast}, {"processGroupBarrier", ProcessGroupBarrier},
+      {"processGroupDestroy", ProcessGroupDestroy}, {"distributedBackends", DistributedBackends},
   };
   for (const auto& [name, callback] : functions) exports.Set(name, Napi::Function::New(env, callback, name));
   return exports;

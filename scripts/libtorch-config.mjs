@@ -48,13 +48,15 @@ function cxx11Abi() {
 }
 
 const hasCuda = existsSync(join(layout.libDir, 'libtorch_cuda.so'));
+const hasGloo = layout.includeDirs.some((d) => existsSync(join(d, 'gloo', 'config.h'))) && existsSync(join(layout.includeDirs[0], 'torch/csrc/distributed/c10d/ProcessGroupGloo.hpp'));
 const query = process.argv[2];
 switch (query) {
   case 'include':
     console.log(layout.includeDirs.join(' '));
     break;
   case 'defines':
-    console.log(`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi()}`);
+    // c10d's Gloo process group is compiled in where Gloo's headers are (Debian: libgloo-dev); libtorch exports it.
+    console.log([`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi()}`, ...(hasGloo ? ['USE_C10D_GLOO'] : [])].join(' '));
     break;
   case 'libraries':
     // torch_cuda carries CUDA kernels that register themselves at load time but are never referenced by
@@ -66,7 +68,7 @@ switch (query) {
     console.log(`-Wl,-rpath,${layout.libDir}`);
     break;
   case 'describe':
-    console.log(JSON.stringify({ ...layout, cxx11Abi: cxx11Abi(), cuda: hasCuda }, null, 2));
+    console.log(JSON.stringify({ ...layout, cxx11Abi: cxx11Abi(), cuda: hasCuda, gloo: hasGloo }, null, 2));
     break;
   default:
     fail(`unknown query '${query}'; expected include|defines|libraries|ldflags|describe`);

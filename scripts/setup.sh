@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Makes a fresh clone ready to run: system packages (libtorch, an optimised BLAS, a C++ toolchain), npm
+# Makes a fresh clone ready to run: system packages (libtorch, an optimised BLAS, a C++ toolchain, Gloo's headers), npm
 # dependencies from the lockfile, the native addon and the compiled CLI. Safe to run again: each step is
 # skipped when already done. Usage: bash scripts/setup.sh [--with-test-oracles]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libtorch-dev libopenblas0-openmp g++ make python3)
+# libgloo-dev: Gloo's headers, for c10d's Gloo process groups (distributed training); iproute2 for its tests.
+packages=(libtorch-dev libopenblas0-openmp g++ make python3 libgloo-dev iproute2)
 # The test suite compares against files written by other tools; those tools are only needed to remake
 # fixtures, but CI installs them so the optional cross-checks run too. Chromium runs the report's browser tests
 # (driven by playwright-core, which downloads no browser of its own).

@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { commandRunner, type CliResult } from './commandRunner.testSupport.js';
 
 /** `mrsynth info --json` in a fresh process; `settings` sets or (undefined) unsets the variables that shape start-up. */
@@ -35,5 +36,7 @@ describe('mrsynth info', () => {
     assert.match(String(summary.libtorch), /^\d+\.\d+\.\d+/);
     assert.ok(Number.isInteger(summary.intraOpThreads) && (summary.intraOpThreads as number) >= 1);
     assert.ok(Array.isArray(summary.devices) && (summary.devices as string[]).includes('cpu'));
+    // Debian's libtorch with Gloo's headers present (setup installs libgloo-dev) builds the Gloo backend.
+    if (existsSync('/usr/include/gloo/config.h') && process.env.LIBTORCH_DIR === undefined) assert.deepEqual(summary.distributedBackends, ['gloo']);
   });
 });

@@ -10,7 +10,7 @@ export function registerInfoCommand(program: Command): void {
     .option('--build-config', 'also print libtorch\'s full build configuration')
     .action(async (options: { json?: boolean; buildConfig?: boolean }) => {
       // Loaded here, not at start-up: commands that need no libtorch should not pay for loading it.
-      const { runtimeInfo } = await import('../tensor/index.js');
+      const { runtimeInfo, distributedBackends } = await import('../tensor/index.js');
       const info = runtimeInfo();
       const summary = {
         mrsynth: packageVersion(),
@@ -24,6 +24,7 @@ export function registerInfoCommand(program: Command): void {
         openmpWaitPolicy: process.env.OMP_WAIT_POLICY ?? 'default',
         hostAllocator: info.hostAllocator,
         devices: info.devices,
+        distributedBackends: distributedBackends(),
         libtorchSource: process.env.LIBTORCH_DIR ?? 'Debian libtorch-dev',
       };
       if (options.json) {
@@ -35,6 +36,8 @@ export function registerInfoCommand(program: Command): void {
         ['BLAS', summary.blas], ['oneDNN', summary.oneDNN ? 'available' : 'not built'],
         ['intra-op threads', `${summary.intraOpThreads} (set MRSYNTH_THREADS to change)`],
         ['OpenMP waiting', `${summary.openmpWaitPolicy} (OMP_WAIT_POLICY)`], ['host memory', `${summary.hostAllocator} (MRSYNTH_HOST_ALLOCATOR)`], ['devices', summary.devices.join(', ')],
+        ['distributed', summary.distributedBackends.length > 0 ? `${summary.distributedBackends.join(', ')} (c10d process groups)`
+          : 'none in this build (install libgloo-dev, then npm run build:native)'],
       ];
       for (const [key, value] of rows) console.log(`${key.padEnd(17)} ${value}`);
       if (options.buildConfig) console.log(`\n${info.buildConfig}`);
