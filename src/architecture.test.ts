@@ -21,6 +21,7 @@ const src = dirname(fileURLToPath(import.meta.url));
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   util: [],
   serve: [],
+  distributed: ['tensor'],
   report: ['io', 'volume', 'metrics', 'viz'],
   tensor: [],
   volume: [],
