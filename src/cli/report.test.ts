@@ -97,6 +97,12 @@ describe('mrsynth report', () => {
     await assert.rejects(report('--eval', evals[0], join(root, 'missing'), '--out', out, '--force'), /cannot read --eval .*missing/);
     assert.equal(await fs.readFile(join(out, 'index.html'), 'utf8'), before);
     assert.deepEqual((await fs.readdir(root)).filter((n) => n.includes('.partial-')), []);
+    // --force replaces a report, not any folder named as --out.
+    const data = join(root, 'not-a-report');
+    await fs.mkdir(data);
+    await fs.writeFile(join(data, 'precious.nii.gz'), 'data');
+    await assert.rejects(report('--eval', evals[0], '--out', data, '--force'), /not-a-report exists and is not an mrsynth report \(it has no mrsynth-report\.json\); not replacing it, even with --force/);
+    assert.equal(await fs.readFile(join(data, 'precious.nii.gz'), 'utf8'), 'data');
   });
 
   test('refuses labels that do not match the evaluations, a file changed since it was scored, and results without provenance', async () => {

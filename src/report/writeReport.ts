@@ -15,7 +15,7 @@ import { escapeHtml, jsonForScript, renderPage } from './html.js';
 import { casePagePath, runPagePath, safeName, type ReportCase, type ReportContent, type ReportRun } from './reportContent.js';
 import { linePlot, stripPlot } from './svgPlots.js';
 
-/** Metrics the report tables show, in order, with how many decimals and whether higher is better. */
+/** Metrics the report tables show, in order, with how many decimals. */
 const SHOWN: readonly { metric: MetricName; digits: number }[] = [
   { metric: 'psnr', digits: 2 }, { metric: 'ssim', digits: 4 }, { metric: 'nmse', digits: 4 },
 ];
@@ -36,6 +36,10 @@ export async function writeReport(content: ReportContent, out: string, options: 
   const existing = await fs.stat(folder).catch(() => undefined);
   if (existing !== undefined && !options.force) throw new Error(`report: ${folder} exists; pass --force to replace it, or choose another --out`);
   if (existing !== undefined && !existing.isDirectory()) throw new Error(`report: ${folder} exists and is not a folder`);
+  // --force replaces a report, never another folder given as --out by mistake (a data set, a home folder).
+  if (existing !== undefined && !(await isReportOrEmpty(folder))) {
+    throw new Error(`report: ${folder} exists and is not an mrsynth report (it has no ${REPORT_MARKER}); not replacing it, even with --force`);
+  }
   const staging = `${folder}.partial-${process.pid}`;
   await fs.rm(staging, { recursive: true, force: true });
   await makeFolder(join(staging, 'assets'));
@@ -46,6 +50,7 @@ export async function writeReport(content: ReportContent, out: string, options: 
     const runPages: string[] = [];
     for (const run of content.runs) runPages.push(await writeRunPage(staging, run));
     await fs.writeFile(join(staging, 'index.html'), renderIndex(content));
+    await fs.writeFile(join(staging, REPORT_MARKER), `${JSON.stringify({ format: 'mrsynth-report', formatVersion: 1, title: content.title })}\n`);
     if (existing !== undefined) await fs.rm(folder, { recursive: true, force: true });
     await fs.rename(staging, folder);
     return { folder, index: join(folder, 'index.html'), casePages: casePages.map((p) => join(folder, p)), runPages: runPages.map((p) => join(folder, p)) };
@@ -53,6 +58,14 @@ export async function writeReport(content: ReportContent, out: string, options: 
     await fs.rm(staging, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The file that marks a folder as a report this module wrote (and so one --force may replace). */
+const REPORT_MARKER = 'mrsynth-report.json';
+
+async function isReportOrEmpty(folder: string): Promise<boolean> {
+  const entries = await fs.readdir(folder);
+  return entries.length === 0 || entries.includes(REPORT_MARKER);
 }
 
 async function copyAssets(staging: string): Promise<void> {
