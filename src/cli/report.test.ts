@@ -120,6 +120,11 @@ describe('mrsynth report', () => {
     await fs.mkdir(old);
     await fs.writeFile(join(old, 'scores.json'), JSON.stringify(results));
     await assert.rejects(report('--eval', old, '--out', join(root, 'r4')), /does not record which files it scored .*run mrsynth eval again/);
+    const brokenRun = join(root, 'broken-run');
+    await fs.mkdir(brokenRun);
+    await fs.writeFile(join(brokenRun, 'run.json'), '{"format": ');
+    await assert.rejects(report('--eval', evals[0], '--runs', brokenRun, '--out', join(root, 'r5')), /--runs .*broken-run: its run\.json is not JSON/);
+    await assert.rejects(report('--eval', evals[0], '--runs', join(root, 'model'), '--out', join(root, 'r6')), /--runs .*model: not a run folder/);
   });
 
   test('mrsynth serve, as a second process, prints its loopback URL and serves the report until interrupted', async () => {

@@ -108,16 +108,16 @@ function unitsKey(settings: Readonly<Record<string, unknown>>): string {
   return JSON.stringify([settings.normalise ?? null, settings.normaliseAs ?? null, settings.dataRange ?? null]);
 }
 
-/**
- * The volumes of one case page: the case's other contrasts (sources, in their own units), each method's prediction,
- * the reference in the predictions' units (as eval compared them) and |model − reference|.
- */
 /** What every page of a group of evaluations shares: how eval mapped the references, and the reference dataset (for the sources). */
 interface GroupUnits {
   readonly intensity: IntensityOptions;
   readonly dataset: Dataset | undefined;
 }
 
+/**
+ * The volumes of one case page: the case's other contrasts (sources, in their own units), each method's prediction,
+ * the reference in the predictions' units (as eval compared them) and |model − reference|.
+ */
 async function reportCase(row: CaseScore, members: readonly ReportMethod[], units: GroupUnits, group: number): Promise<ReportCase> {
   const at = `mrsynth report: ${row.caseId} ${row.target}`;
   if (row.files === undefined) {
@@ -192,9 +192,15 @@ async function sourcesOf(row: CaseScore, dataset: Dataset | undefined): Promise<
 
 async function readReportRun(dir: string): Promise<ReportRun> {
   const at = `mrsynth report: --runs ${dir}`;
-  const config = JSON.parse(await fs.readFile(join(dir, 'run.json'), 'utf8').catch((error: Error) => {
+  const text = await fs.readFile(join(dir, 'run.json'), 'utf8').catch((error: Error) => {
     throw new Error(`${at}: not a run folder (${error.message})`);
-  })) as unknown;
+  });
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${at}: its run.json is not JSON (${(error as Error).message})`);
+  }
   const entries = await TrainingLog.read(join(dir, 'log.jsonl')).catch((error: Error) => {
     throw new Error(`${at}: cannot read its log.jsonl: ${error.message}`);
   });
