@@ -20,11 +20,8 @@ export function parseNonNegativeInteger(value: string): number {
   return n;
 }
 
-export function parseSeed(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'`);
-  return n;
-}
+/** A seed: any non-negative integer that is exact in a double. */
+export const parseSeed = parseNonNegativeInteger;
 
 /** A number of GiB > 0. */
 export function parseGiB(value: string): number {
