@@ -49,14 +49,20 @@ function cxx11Abi() {
 
 const hasCuda = existsSync(join(layout.libDir, 'libtorch_cuda.so'));
 const hasGloo = layout.includeDirs.some((d) => existsSync(join(d, 'gloo', 'config.h'))) && existsSync(join(layout.includeDirs[0], 'torch/csrc/distributed/c10d/ProcessGroupGloo.hpp'));
+// c10d's NCCL process group needs a CUDA libtorch, NCCL's header and the CUDA toolkit's headers (CUDA_HOME, default
+// /usr/local/cuda); libtorch_cuda exports it. Never the case on Debian's CPU libtorch.
+const cudaInclude = join(process.env.CUDA_HOME ?? '/usr/local/cuda', 'include');
+const ncclInclude = [...layout.includeDirs, cudaInclude, '/usr/include'].find((d) => existsSync(join(d, 'nccl.h')));
+const hasNccl = hasCuda && ncclInclude !== undefined && existsSync(join(cudaInclude, 'cuda_runtime_api.h'))
+  && existsSync(join(layout.includeDirs[0], 'torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp'));
 const query = process.argv[2];
 switch (query) {
   case 'include':
-    console.log(layout.includeDirs.join(' '));
+    console.log([...layout.includeDirs, ...(hasNccl ? [cudaInclude, ncclInclude] : [])].join(' '));
     break;
   case 'defines':
     // c10d's Gloo process group is compiled in where Gloo's headers are (Debian: libgloo-dev); libtorch exports it.
-    console.log([`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi()}`, ...(hasGloo ? ['USE_C10D_GLOO'] : [])].join(' '));
+    console.log([`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi()}`, ...(hasGloo ? ['USE_C10D_GLOO'] : []), ...(hasNccl ? ['USE_C10D_NCCL'] : [])].join(' '));
     break;
   case 'libraries':
     // torch_cuda carries CUDA kernels that register themselves at load time but are never referenced by
@@ -68,7 +74,7 @@ switch (query) {
     console.log(`-Wl,-rpath,${layout.libDir}`);
     break;
   case 'describe':
-    console.log(JSON.stringify({ ...layout, cxx11Abi: cxx11Abi(), cuda: hasCuda, gloo: hasGloo }, null, 2));
+    console.log(JSON.stringify({ ...layout, cxx11Abi: cxx11Abi(), cuda: hasCuda, gloo: hasGloo, nccl: hasNccl }, null, 2));
     break;
   default:
     fail(`unknown query '${query}'; expected include|defines|libraries|ldflags|describe`);

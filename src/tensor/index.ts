@@ -8,7 +8,7 @@ export { tidy, keep, dispose } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
 export { Generator, manualSeed } from './random.js';
 export { ProcessGroup, distributedBackends } from './processGroup.js';
-export type { ProcessGroupOptions } from './processGroup.js';
+export type { CollectiveOptions, DistributedBackend, ProcessGroupOptions } from './processGroup.js';
 export { runtimeInfo, setNumThreads, getNumThreads, memory, releaseFreeHostMemory, cudaAvailable } from './runtime.js';
 export type { RuntimeInfo, MemoryInfo } from './runtime.js';
 export * from './creation.js';

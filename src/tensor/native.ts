@@ -60,12 +60,12 @@ export interface NativeBinding {
   manualSeed(seed: bigint): void;
   benchConv3d(inputShape: readonly number[], outChannels: number, dtype: number, backward: boolean, iterations: number): Float64Array;
   releaseFreeHostMemory(): boolean;
-  processGroupCreate(masterAddr: string, masterPort: number, rank: number, worldSize: number, timeoutMs: number, iface: string): number;
-  processGroupAllReduce(group: number, handles: readonly Handle[]): void;
-  processGroupBroadcast(group: number, handle: Handle, root: number): void;
-  processGroupBarrier(group: number): void;
+  processGroupCreate(masterAddr: string, masterPort: number, rank: number, worldSize: number, timeoutMs: number, iface: string, backend: string): number;
+  processGroupAllReduce(group: number, handles: readonly Handle[], timeoutMs: number): void;
+  processGroupBroadcast(group: number, handle: Handle, root: number, timeoutMs: number): void;
+  processGroupBarrier(group: number, timeoutMs: number): void;
   processGroupDestroy(group: number): void;
-  distributedBackends(): string[];
+  distributedBackends(): ("gloo" | "nccl")[];
 }
 
 function loadBinding(): NativeBinding {

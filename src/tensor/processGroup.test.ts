@@ -24,20 +24,21 @@ async function freePort(): Promise<number> {
 interface RankResult { code: number | null; stdout: string; stderr: string }
 
 /** Runs `body` (module code with `group`, `rank`, `t` = the tensor module in scope) in `world` ranks; `body` prints JSON. */
-async function runRanks(world: number, body: string, options: { ranks?: number[]; timeoutMs?: number } = {}): Promise<RankResult[]> {
+async function runRanks(world: number, body: string, options: { ranks?: number[]; timeoutMs?: number; collectiveTimeoutMs?: number; env?: (rank: number) => Record<string, string> } = {}):
+  Promise<RankResult[]> {
   const port = await freePort();
   const script = `import * as t from ${JSON.stringify(INDEX)};
     const rank = Number(process.env.RANK);
     let group;
     try {
       group = t.ProcessGroup.create({ masterAddr: '127.0.0.1', masterPort: ${port}, rank, worldSize: ${world}, timeoutMs: ${options.timeoutMs ?? 30_000},
-        interface: '127.0.0.1' });
+        collectiveTimeoutMs: ${options.collectiveTimeoutMs ?? options.timeoutMs ?? 30_000}, interface: '127.0.0.1' });
     } catch (error) { console.log(JSON.stringify({ error: error.message })); process.exit(3); }
     try { ${body} } catch (error) { console.log(JSON.stringify({ error: error.message })); process.exit(4); }`;
   const ranks = options.ranks ?? Array.from({ length: world }, (_, r) => r);
   return Promise.all(ranks.map((rank) => new Promise<RankResult>((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script],
-      { env: { ...process.env, RANK: String(rank), MRSYNTH_THREADS: '1' } });
+      { env: { ...process.env, RANK: String(rank), MRSYNTH_THREADS: '1', ...options.env?.(rank) } });
     let stdout = '', stderr = '';
     child.stdout.on('data', (c) => { stdout += c; });
     child.stderr.on('data', (c) => { stderr += c; });
@@ -85,6 +86,25 @@ describe('ProcessGroup (c10d, Gloo, loopback)', { skip }, () => {
     assert.equal(results[1].code, 9);
     assert.equal(results[0].code, 4, results[0].stdout + results[0].stderr);
     assert.match(parse(results[0]).error, /allReduce/);
+  });
+
+  test('a collective\'s own timeout overrides the group\'s: a wait for a slow rank 0 outlasts it, a shorter one fails', async () => {
+    const results = await runRanks(2, `
+      const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      if (rank === 0) sleep(1500);
+      group.barrier({ timeoutMs: 20000 });
+      let short = '';
+      if (rank === 0) sleep(1500);
+      try { group.barrier(); } catch (error) { short = error.message; }
+      console.log(JSON.stringify({ short }));`, { collectiveTimeoutMs: 300 });
+    assert.equal(results[1].code, 0, results[1].stdout + results[1].stderr);
+    assert.match(parse(results[1]).short, /barrier.*(Timed out|timeout)/i);
+  });
+
+  test('two workers given one rank are refused, naming the rank', async () => {
+    const results = await runRanks(3, 'group.barrier(); console.log("{}")', { ranks: [0, 1, 1], timeoutMs: 4000 });
+    const refused = results.filter((r) => r.code === 3 && /rank 1 joined twice: two workers were started with RANK=1/.test(parse(r).error));
+    assert.equal(refused.length, 1, results.map((r) => r.stdout + r.stderr).join('\n'));
   });
 
   test('bad options are refused before any connection', async () => {
