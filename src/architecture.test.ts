@@ -21,7 +21,7 @@ const src = dirname(fileURLToPath(import.meta.url));
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   util: [],
   serve: [],
-  distributed: ['tensor'],
+  distributed: ['tensor', 'nn'],
   report: ['io', 'volume', 'metrics', 'viz'],
   tensor: [],
   volume: [],
@@ -39,7 +39,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   models: ['tensor', 'nn'],
   pipelines: ['tensor', 'nn', 'codecs', 'schedulers', 'volume'],
   runs: ['tensor', 'io', 'data', 'transforms', 'schedulers', 'volume', 'nn'],
-  training: ['tensor', 'nn', 'optim', 'io', 'data', 'transforms', 'schedulers', 'pipelines', 'runs', 'metrics', 'volume'],
+  training: ['tensor', 'nn', 'optim', 'io', 'data', 'transforms', 'schedulers', 'pipelines', 'runs', 'metrics', 'volume', 'distributed'],
   completion: ['tensor', 'nn', 'io', 'data', 'transforms', 'schedulers', 'pipelines', 'runs', 'methods', 'baselines', 'metrics', 'volume'],
   convert: ['tensor', 'nn', 'io'],
   methods: ['tensor', 'nn', 'optim', 'io', 'data', 'transforms', 'volume', 'codecs', 'schedulers', 'models', 'pipelines', 'runs', 'training',

@@ -28,6 +28,11 @@ export class DataOrder {
     return this.#state;
   }
 
+  /** How many cases have been handed out since epoch 0 began: the position in the run of the next one. */
+  get position(): number {
+    return this.#state.epoch * this.size + this.#state.index;
+  }
+
   /** The next `count` case indices; an epoch that runs out mid-batch continues in the next permutation. */
   next(count: number): number[] {
     const out: number[] = [];

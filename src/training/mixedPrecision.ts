@@ -18,6 +18,11 @@ import { assert } from '../util/index.js';
 export interface MixedPrecisionStepOptions {
   /** Clip the masters' global gradient norm to this before the step; absent: no clipping. */
   readonly gradClip?: number;
+  /**
+   * Combines the masters' gradients with other processes' before clipping and the step (data parallelism averages
+   * them over the ranks), in place.
+   */
+  readonly reduceGradients?: (parameters: readonly Tensor[]) => void;
 }
 
 export class MixedPrecision<M extends Module> {
@@ -41,7 +46,7 @@ export class MixedPrecision<M extends Module> {
 
   /**
    * Completes a training step after `backward()` through `network`: gradients are moved to the masters (in
-   * float32), optionally clipped, the optimiser (over the masters' parameters) steps, all gradients are dropped,
+   * float32), combined with other processes' where `reduceGradients` says, optionally clipped, the optimiser (over the masters' parameters) steps, all gradients are dropped,
    * and the new masters are copied into the network. Returns the gradient norm before clipping when clipping.
    */
   step(optimizer: AdamW, options: MixedPrecisionStepOptions = {}): number | undefined {
@@ -55,6 +60,7 @@ export class MixedPrecision<M extends Module> {
         }
       }));
     }
+    options.reduceGradients?.(this.master.parameters().filter((p) => p.requiresGrad));
     const norm = options.gradClip !== undefined ? clipGradNorm_(this.master.parameters(), options.gradClip) : undefined;
     optimizer.step();
     optimizer.zeroGrad();

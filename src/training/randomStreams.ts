@@ -46,10 +46,19 @@ export class TrainingStreams {
 
   /** The draws of training step `step` (0-based) over a batch of `batchSize`; valid until the next call. */
   forStep(step: number, batchSize: number): TrainingDraws {
+    return this.forSamples(step, step * batchSize, batchSize);
+  }
+
+  /**
+   * The draws of training step `step` over samples `firstSample` … `firstSample + count - 1` of the run (their
+   * positions in the data order): one process's share of a step under data parallelism, or the whole batch of a
+   * single process. Valid until the next call.
+   */
+  forSamples(step: number, firstSample: number, count: number): TrainingDraws {
     if (this.#noise !== undefined) return this.#noise;
     this.#releaseSamples();
     Generator.global().manualSeed(streamSeed(this.seed, 'dropout', step));
-    this.#sampleGenerators = Array.from({ length: batchSize }, (_, i) => new Generator(streamSeed(this.seed, 'sample', step * batchSize + i)));
+    this.#sampleGenerators = Array.from({ length: count }, (_, i) => new Generator(streamSeed(this.seed, 'sample', firstSample + i)));
     return this.#sampleGenerators;
   }
 

@@ -139,9 +139,16 @@ export interface StepContext {
   update(name: string, loss: Tensor): number | undefined;
   /**
    * Changes trained network `name`'s float32 master weights outside its optimiser (without gradients), and its
-   * working copy with them (e.g. re-seeding a quantiser's dead codes).
+   * working copy with them (e.g. re-seeding a quantiser's dead codes). Under data parallelism rank 0's edit is the
+   * one every rank takes.
    */
   editWeights(name: string, edit: (master: Module) => void): void;
+  /**
+   * Sums `counts` over the processes of a data-parallel run, in place, and returns it (as it is in a single
+   * process): for state every rank must share, such as how often each code was chosen. Under data parallelism
+   * `update`, `editWeights` and this are collectives: every rank calls them at the same steps, in the same order.
+   */
+  sumOverRanks(counts: Tensor): Tensor;
 }
 
 export interface StepResult {

@@ -4,6 +4,7 @@
  * float32, eval mode, no gradients). The session sees the working networks; optimisers, EMAs and checkpoints see
  * the float32 masters.
  */
+import type { DataParallel } from '../distributed/index.js';
 import type { Module } from '../nn/index.js';
 import { AdamW, EMA } from '../optim/index.js';
 import type { RawTensor } from '../io/safetensors/index.js';
@@ -22,8 +23,10 @@ export class Trainables {
   readonly #precisions: Record<string, MixedPrecision<Module>> = {};
   readonly #optimizers: Record<string, AdamW> = {};
   readonly #emas: Record<string, EMA> = {};
+  readonly #parallel?: DataParallel;
 
-  constructor(plan: TrainingPlan, training: RunTraining, where: string) {
+  constructor(plan: TrainingPlan, training: RunTraining, where: string, parallel?: DataParallel) {
+    this.#parallel = parallel;
     const names = Object.keys(plan.networks);
     assert(plan.trained.every((n) => names.includes(n)) && plan.averaged.every((n) => plan.trained.includes(n)),
       () => `${where}: the recipe trains [${plan.trained.join(', ')}] and averages [${plan.averaged.join(', ')}] of the networks [${names.join(', ')}]; `
@@ -79,13 +82,21 @@ export class Trainables {
     assert(this.#optimizers[name] !== undefined, () => `${where}: the step updates '${name}', which is not a trained network (${this.#plan.trained.join(', ')})`);
     for (const precision of Object.values(this.#precisions)) precision.dropGradients();
     loss.backward();
-    return this.#precisions[name].step(this.#optimizers[name], { gradClip });
+    const parallel = this.#parallel;
+    return this.#precisions[name].step(this.#optimizers[name], {
+      gradClip, ...(parallel !== undefined && { reduceGradients: (parameters) => parallel.averageGradients(parameters) }),
+    });
   }
 
-  /** Applies `edit` to network `name`'s master weights without gradients, then rounds them into its working copy. */
+  /**
+   * Applies `edit` to network `name`'s master weights without gradients, then rounds them into its working copy.
+   * Under data parallelism rank 0 edits and the others take its weights (a collective: every rank calls it).
+   */
   editWeights(name: string, edit: (master: Module) => void, where: string): void {
     assert(this.#precisions[name] !== undefined, () => `${where}: the step edits '${name}', which is not a trained network (${this.#plan.trained.join(', ')})`);
-    noGrad(() => edit(this.#plan.networks[name]));
+    const master = this.#plan.networks[name];
+    if (this.#parallel === undefined || this.#parallel.isRoot) noGrad(() => edit(master));
+    this.#parallel?.broadcastModule(master);
     this.#precisions[name].syncNetwork();
   }
 

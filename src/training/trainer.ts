@@ -8,16 +8,27 @@
  * Every generator state, the data-order position, each AdamW's moments and each EMA go into every checkpoint, so
  * a run resumed from step k continues bit for bit like the uninterrupted run at the same thread count.
  *
+ * Data parallelism (`parallel`): every rank runs this loop over its share of each step's samples — the data order
+ * hands out world size × batch size cases per step, rank r takes the r-th batch of them, and every draw is keyed by
+ * the sample's position in the run, so the world size changes what a step averages over, never what a sample draws.
+ * Rank 0's training state is every rank's at the start; each update averages the gradients over the ranks (one
+ * bucketed all-reduce); rank 0 alone validates, logs and writes checkpoints (holding every rank's generator state),
+ * while the others wait. A stop (Ctrl-C) is agreed through a flag summed after every step, so all ranks stop at one step.
+ *
  * Precision: in bf16 the networks run in bfloat16 while AdamW, clipping, the EMAs and checkpoints keep float32
  * master weights (see mixedPrecision.ts); the losses and everything around the networks stay float32. Checkpoints
  * hold only the masters, from which the bfloat16 copies are rounded again on resume, so resumption stays exact.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import type { DataParallel } from '../distributed/index.js';
 import { FolderLock, makeFolder, removeOrphanedTemporaries } from '../io/index.js';
-import { loadSafetensors, saveSafetensors, saveSafetensorsSync } from '../io/safetensors/index.js';
-import { loadRawIntoModule } from '../nn/index.js';
+import {
+  decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, saveSafetensorsSync, type RawTensor, type SafetensorsContents,
+} from '../io/safetensors/index.js';
+import { loadRawIntoModule, moduleToRaw } from '../nn/index.js';
 import type { DiffusionBatch } from '../pipelines/index.js';
 import { configHash, parseRunConfig, runWeightsMetadata, writeRunConfig, RUN_FILES, type RunConfig } from '../runs/index.js';
 import { F, Generator, keep, manualSeed, noGrad, tidy, type Tensor } from '../tensor/index.js';
@@ -39,6 +50,11 @@ export interface TrainOptions extends RunOptions {
   readonly memoryLimit?: number;
   /** Aborting finishes the current step, writes a checkpoint synchronously and returns (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /**
+   * Train data-parallel with the other ranks of this group (every rank calls `train` with the same options). Only
+   * rank 0 writes to the run folder; the others read it to resume, so it must be on storage every rank sees.
+   */
+  readonly parallel?: DataParallel;
 }
 
 export interface TrainStartInfo {
@@ -51,6 +67,8 @@ export interface TrainStartInfo {
   readonly validationCases: number;
   readonly grid: readonly number[];
   readonly memory: TrainingMemoryEstimate;
+  /** Processes training together (1 without data parallelism); the effective batch is this × the batch size. */
+  readonly worldSize: number;
 }
 
 export interface TrainCallbacks {
@@ -72,7 +90,11 @@ export interface TrainResult {
 }
 
 /** Extra `__metadata__` of checkpoint.safetensors, next to what encodeTrainingCheckpoint writes. */
-const CHECKPOINT_METADATA = { dataOrder: 'data_order', trainCases: 'train_cases', configHash: 'config_hash' } as const;
+const CHECKPOINT_METADATA = { dataOrder: 'data_order', trainCases: 'train_cases', configHash: 'config_hash', worldSize: 'world_size' } as const;
+
+/** The name in a checkpoint of rank r's global generator (r ≥ 1; rank 0's is `global`). */
+const rankGenerator = (rank: number) => `globalRank${rank}`;
+const RANK_GENERATOR = /^globalRank([1-9][0-9]*)$/;
 
 /**
  * Trains the run `options` describe. The run folder is locked for the whole call, so a second process resuming the
@@ -81,6 +103,8 @@ const CHECKPOINT_METADATA = { dataOrder: 'data_order', trainCases: 'train_cases'
  */
 export async function train<Config>(recipe: TrainingRecipe<Config>, options: TrainOptions, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
   const notice = (message: string) => callbacks.onNotice?.(message);
+  // Only rank 0 writes; the others neither create, lock nor clean the folder.
+  if (options.parallel !== undefined && !options.parallel.isRoot) return trainLocked(recipe, options, callbacks, () => {});
   const out = resolve(options.out);
   const created = !existsSync(out);
   await makeFolder(out);
@@ -105,6 +129,15 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
   const run = await setUpRun(recipe, options, (message) => callbacks.onNotice?.(message));
   const { who, out, saved } = run;
   let { config } = run;
+  const { parallel } = options;
+  const isRoot = parallel === undefined || parallel.isRoot;
+  const worldSize = parallel?.worldSize ?? 1;
+  if (parallel !== undefined) {
+    // Before rank 0 writes anything: the ranks must be about to train one run.
+    parallel.checkAgreement('the run to train (config hash, new or resumed)', `${configHash(config)} ${saved === undefined ? 'new' : 'resumed'}`);
+    assert(config.training.randomStreams !== 'sequential', () => `${who}: the run in ${out} draws from sequential random streams, `
+      + 'one generator whose sequence cannot be split between processes; data-parallel training needs keyed streams (a run started with them)');
+  }
   // The networks are initialised first, from the seed alone; the generators of data order and draws have their own seeds.
   manualSeed(config.training.seed);
   const plan = recipe.plan(run.methodConfig, config.schedule);
@@ -118,14 +151,15 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
     }
     cases = await loadCases(run, plan, options, callbacks);
     config = cases.config;
-    trainables = new Trainables(plan, config.training, who);
+    trainables = new Trainables(plan, config.training, who, parallel);
     const cadence = config.training.cadence!;
     const components = trainables.components({ data, ...streams.checkpointed, global: Generator.global() });
+    const rankStates = new RankGeneratorStates(parallel);
     const { train: trainCases, validation: validationCases } = cases;
     const order = new DataOrder(trainCases.length, data);
     const trainIds = trainCases.map((c) => c.id);
     let step = 0;
-    let log: TrainingLog;
+    let log: TrainingLog | undefined;
     // The cases are prepared once the networks hold what they are prepared with: the parent's weights (a new run),
     // or the checkpoint's (a resumed one).
     const prepareCases = () => {
@@ -138,7 +172,11 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
       }
     };
     if (saved !== undefined) {
-      step = await restoreCheckpoint(run, components, order, trainIds);
+      // Rank 0 reads the checkpoint; every other rank starts from rank 0's state, sent over the group.
+      const contents = isRoot ? await readCheckpoint(run) : undefined;
+      const shared = parallel === undefined ? contents! : decodeSafetensors(parallel.shareBytes(contents !== undefined
+        ? Buffer.concat(encodeSafetensors(contents.tensors, contents.metadata)) : new Uint8Array(0)), `${RUN_FILES.checkpoint} as rank 0 sent it`);
+      step = restoreCheckpoint(run, shared, components, order, trainIds, rankStates, worldSize, (message) => callbacks.onNotice?.(message));
       trainables.restored();
       checkResumedLearningRate(run, step);
       if (step >= config.training.steps) {
@@ -146,19 +184,26 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
         return { config: saved, step, interrupted: false };
       }
       prepareCases();
-      await writeRunConfig(out, config);
-      log = await TrainingLog.resume(join(out, RUN_FILES.log), step);
+      if (isRoot) await writeRunConfig(out, config);
+      log = isRoot ? await TrainingLog.resume(join(out, RUN_FILES.log), step) : undefined;
     } else {
+      // The networks were initialised from one seed on every rank; rank 0's are taken all the same, so nothing else can make them differ.
+      if (parallel !== undefined) for (const network of Object.values(plan.networks)) parallel.broadcastModule(network);
+      trainables.restored();
       prepareCases();
-      // What a new run measures on its training cases (ALDM's latent scale) becomes part of its config before run.json is written.
-      const measured = plan.calibrate?.(trainCases);
+      // What a new run measures on its training cases (ALDM's latent scale) becomes part of its config before run.json is
+      // written; rank 0's measurement is every rank's.
+      const calibrated = plan.calibrate?.(trainCases);
+      const measured = parallel === undefined ? calibrated : parallel.shareJson(calibrated ?? null) ?? undefined;
       if (measured !== undefined) {
         const methodConfig = recipe.parseConfig({ ...(config.methodConfig as object), ...measured }, run.roles);
         config = parseRunConfig({ ...config, methodConfig });
       }
-      onWrite();
-      await writeRunConfig(out, config);
-      log = await TrainingLog.create(join(out, RUN_FILES.log));
+      if (isRoot) {
+        onWrite();
+        await writeRunConfig(out, config);
+      }
+      log = isRoot ? await TrainingLog.create(join(out, RUN_FILES.log)) : undefined;
     }
     const session = plan.session(trainables.working, { triples: cadence.valTriples, sampleSteps: cadence.valSampleSteps });
 
@@ -172,23 +217,40 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
     callbacks.onStart?.({
       config, task: recipe.describeTask?.(roles) ?? `${roles.target} from ${roles.conditions.join(', ')}`, networks: plan.description,
       startStep: step, trainCases: trainCases.length, validationCases: validationCases.length, grid: trainCases[0].shape, memory: cases.memory,
+      worldSize,
     });
 
     const live = trainables;
     let lastValidation: ValidationEntry | undefined;
+    // Rank 0 validates while the others wait for it.
     const validate = () => {
+      if (!isRoot) {
+        parallel!.waitForAll();
+        return;
+      }
       const started = performance.now();
       const measures = session.validate({
         step, cases: validationCases.length > 0 ? validationCases : trainCases, trainCases, splitSeed: config.data.splitSeed,
         averaged: (fn) => live.averaged(fn),
       });
       lastValidation = { kind: 'validation', step, ...measures, seconds: (performance.now() - started) / 1000 };
-      log.append(lastValidation);
+      log!.append(lastValidation);
       callbacks.onValidation?.(lastValidation);
+      parallel?.waitForAll();
     };
     let checkpointed = saved !== undefined ? step : -1;
+    // Every rank sends rank 0 its generator states; rank 0 writes while the others wait. The ranks' weights must be
+    // equal bit for bit, or what rank 0 saves is not what the others trained: checked first.
     const checkpoint = async (sync: boolean) => {
-      await writeCheckpoint(out, config, step, components, live, { order: order.state, trainIds }, sync);
+      parallel?.checkAgreement(`the trained weights at step ${step} (a digest of every trained network's parameters and buffers)`,
+        weightsDigest(plan));
+      rankStates.gather();
+      if (!isRoot) {
+        parallel!.waitForAll();
+        checkpointed = step;
+        return;
+      }
+      await writeCheckpoint(out, config, step, components, live, { order: order.state, trainIds, worldSize, rankStates: rankStates.tensors() }, sync);
       if (lastValidation?.translations !== undefined && config.sampledValidation?.step !== lastValidation.step) {
         // What completion picks a case's source by: the latest translations of the weights the run now samples with.
         config = parseRunConfig({ ...config, sampledValidation: { step: lastValidation.step, ...lastValidation.translations } });
@@ -196,20 +258,28 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
       }
       checkpointed = step;
       callbacks.onCheckpoint?.(step);
+      parallel?.waitForAll();
     };
 
     if (step === 0) validate();
     live.train();
     const { batchSize, gradClip } = config.training;
+    const rank = parallel?.rank ?? 0;
+    const sumOverRanks = (counts: Tensor) => {
+      parallel?.sumInPlace(counts);
+      return counts;
+    };
     while (step < config.training.steps) {
       const started = performance.now();
-      const picked = order.next(batchSize).map((i, k) => (mirrorsSample(config.training.seed, step * batchSize + k, config.training.flipLr ?? 0)
-        ? trainCases[i].mirrored! : trainCases[i].batch));
+      // This rank's share of the step's samples, each known by its position in the run (which keys its draws).
+      const first = order.position + rank * batchSize;
+      const picked = order.next(worldSize * batchSize).slice(rank * batchSize, (rank + 1) * batchSize)
+        .map((i, k) => (mirrorsSample(config.training.seed, first + k, config.training.flipLr ?? 0) ? trainCases[i].mirrored! : trainCases[i].batch));
       const lr = learningRateAt(config.training, step);
       live.setLearningRate(lr);
       const context: StepContext = {
-        step, draws: streams.forStep(step, batchSize), update: (name: string, loss: Tensor) => live.update(name, loss, gradClip, who),
-        editWeights: (name, edit) => live.editWeights(name, edit, who),
+        step, draws: streams.forSamples(step, first, batchSize), update: (name: string, loss: Tensor) => live.update(name, loss, gradClip, who),
+        editWeights: (name, edit) => live.editWeights(name, edit, who), sumOverRanks,
       };
       const result = tidy(() => {
         const batch: DiffusionBatch = picked.length === 1 ? picked[0] : {
@@ -219,18 +289,22 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
       });
       live.updateAverages();
       step += 1;
+      // The losses averaged over the ranks (the measures are rank 0's).
+      const { loss, losses } = averageLosses(parallel, result.loss, result.losses);
       const entry: TrainStepEntry = {
-        kind: 'train', step, epoch: order.state.epoch, loss: result.loss, lr, ...(result.gradNorm !== undefined && { gradNorm: result.gradNorm }),
-        ...(result.losses !== undefined && { losses: result.losses }), ...(result.measures !== undefined && { measures: result.measures }),
-        seconds: (performance.now() - started) / 1000,
+        kind: 'train', step, epoch: order.state.epoch, loss, lr, ...(result.gradNorm !== undefined && { gradNorm: result.gradNorm }),
+        ...(losses !== undefined && { losses }), ...(result.measures !== undefined && { measures: result.measures }),
+        ...(parallel !== undefined && { gradientExchange: parallel.takeGradientTraffic() }), seconds: (performance.now() - started) / 1000,
       };
-      log.append(entry);
-      callbacks.onStep?.(entry);
+      log?.append(entry);
+      if (isRoot) callbacks.onStep?.(entry);
       if (step % valEvery === 0 || step === config.training.steps) validate();
       if (step % checkpointEvery === 0 || step === config.training.steps) await checkpoint(false);
-      // Lets a pending Ctrl-C (or any abort) be seen between steps; the steps themselves are synchronous.
+      // Lets a pending Ctrl-C (or any abort) be seen between steps; the steps themselves are synchronous. Every rank
+      // learns whether any was asked to stop.
       await new Promise((done) => setImmediate(done));
-      if (options.signal?.aborted && step < config.training.steps) {
+      const stop = parallel === undefined ? options.signal?.aborted === true : parallel.sum([options.signal?.aborted ? 1 : 0])[0] > 0;
+      if (stop && step < config.training.steps) {
         if (checkpointed !== step) await checkpoint(true);
         return { config, step, interrupted: true, lastValidation };
       }
@@ -254,6 +328,11 @@ interface LoadedCases {
   readonly config: RunConfig;
 }
 
+/** What `count` processes that each need `estimate` need together. */
+function scaleMemory(estimate: TrainingMemoryEstimate, count: number): TrainingMemoryEstimate {
+  return Object.fromEntries(Object.entries(estimate).map(([part, bytes]) => [part, bytes * count])) as unknown as TrainingMemoryEstimate;
+}
+
 /**
  * Reads and preprocesses the run's cases into memory. Only the first is read before the memory check: it fixes the
  * grid, and the check refuses before the rest is read. Whatever was loaded is freed if a later case fails.
@@ -273,10 +352,14 @@ async function loadCases(run: RunSetup<unknown>, plan: TrainingPlan, options: Tr
       imageShape: first.shape, batchSize: config.training.batchSize, precision: config.training.precision,
       cachedValues: valuesPerCase * (splits.train.length + mirrors + splits.val.length),
     });
-    checkTrainingMemory(memory, options.memoryLimit ?? totalmem(), `training ${plan.description} on a ${fmtShape(first.shape)} grid `
-      + `with batch ${config.training.batchSize} and ${splits.train.length + splits.val.length} cached cases`);
-    if (memory.total > freemem()) {
-      callbacks.onNotice?.(`the run needs about ${formatGiB(memory.total)} but only ${formatGiB(freemem())} is free now; other processes may have to give way`);
+    // The processes of a data-parallel job on this machine each hold all of it.
+    const local = options.parallel?.localWorldSize ?? 1;
+    const machine = local === 1 ? memory : scaleMemory(memory, local);
+    checkTrainingMemory(machine, options.memoryLimit ?? totalmem(), `training ${plan.description} on a ${fmtShape(first.shape)} grid `
+      + `with batch ${config.training.batchSize} and ${splits.train.length + splits.val.length} cached cases`
+      + `${local > 1 ? ` in each of ${local} processes on this machine` : ''}`);
+    if (machine.total > freemem()) {
+      callbacks.onNotice?.(`the run needs about ${formatGiB(machine.total)} but only ${formatGiB(freemem())} is free now; other processes may have to give way`);
     }
     for (const c of splits.train.slice(1)) train.push(await loadTrainingCase(c, roles, config.preprocess));
     if (config.training.flipLr !== undefined) for (let i = 0; i < train.length; i++) train[i] = withMirror(train[i]);
@@ -289,14 +372,13 @@ async function loadCases(run: RunSetup<unknown>, plan: TrainingPlan, options: Tr
     if (validation.length === 0) {
       callbacks.onNotice?.(`the split (seed ${config.data.splitSeed}) has no validation case; validating on the training cases`);
     }
-    return { train, validation, memory, config: withVoxelSize(config, [...train, ...validation], callbacks) };
+    return { train, validation, memory: machine, config: withVoxelSize(config, [...train, ...validation], callbacks) };
   } catch (error) {
     disposeTrainingCases([...train, ...validation]);
     throw error;
   }
 }
 
-/** The case as the plan's steps read it; the loaded tensors are freed once prepared. */
 /** `c` as the plan prepares it (its mirror image too); with `keepImages`, its images stay beside (see TrainingCase.images). */
 function prepareTrainingCase(c: TrainingCase, plan: TrainingPlan, keepImages: boolean): TrainingCase {
   const prepare = (batch: DiffusionBatch) => noGrad(() => tidy(() => {
@@ -310,18 +392,102 @@ function prepareTrainingCase(c: TrainingCase, plan: TrainingPlan, keepImages: bo
   return prepared;
 }
 
-/** Restores the resumed run's checkpoint into `components` and the data order; returns the step it was taken at. */
-async function restoreCheckpoint(run: RunSetup<unknown>, components: TrainingComponents, order: DataOrder, trainIds: readonly string[]): Promise<number> {
+/** The resumed run's checkpoint, in the current format. */
+async function readCheckpoint(run: RunSetup<unknown>): Promise<SafetensorsContents> {
   const path = join(run.out, RUN_FILES.checkpoint);
   // A checkpoint of format 1 came from a run of one network: the one the run's single weights file holds.
   const [sole] = Object.keys(run.saved!.weights);
-  const contents = migrateTrainingCheckpoint(await loadSafetensors(path), sole, path);
+  return migrateTrainingCheckpoint(await loadSafetensors(path), sole, path);
+}
+
+/**
+ * Restores a checkpoint's `contents` into `components`, the data order and, for the other ranks of a data-parallel
+ * run, `rankStates`; returns the step it was taken at. A checkpoint written by another number of processes is
+ * restored with a notice of what changes.
+ */
+function restoreCheckpoint(run: RunSetup<unknown>, contents: SafetensorsContents, components: TrainingComponents, order: DataOrder,
+  trainIds: readonly string[], rankStates: RankGeneratorStates, worldSize: number, notice: (message: string) => void): number {
+  const path = join(run.out, RUN_FILES.checkpoint);
+  const ranks = rankStates.take(contents, path);
   const { step } = restoreTrainingCheckpoint(contents, components, path);
   const savedIds = JSON.parse(contents.metadata[CHECKPOINT_METADATA.trainCases] ?? '[]') as string[];
   assert(savedIds.join('\n') === trainIds.join('\n'), () => `${run.who}: the training cases of ${run.config.data.path} changed since the checkpoint `
     + `(${savedIds.length} then, ${trainIds.length} now; first difference at ${savedIds.find((id, i) => id !== trainIds[i]) ?? trainIds[savedIds.length]})`);
   order.restore(JSON.parse(contents.metadata[CHECKPOINT_METADATA.dataOrder] ?? 'null') as DataOrderState, path);
+  const savedWorld = Number(contents.metadata[CHECKPOINT_METADATA.worldSize] ?? '1');
+  assert(Number.isInteger(savedWorld) && savedWorld >= 1 && ranks === savedWorld - 1, () => `${run.who}: ${path} records ${savedWorld} process(es) `
+    + `but holds the generator states of ${ranks + 1}`);
+  if (savedWorld !== worldSize) {
+    const { batchSize } = run.config.training;
+    notice(`the run was trained by ${savedWorld} process(es) × batch ${batchSize} (effective batch ${savedWorld * batchSize}) and goes on with `
+      + `${worldSize} × ${batchSize} (effective batch ${worldSize * batchSize}): each step now averages over ${worldSize * batchSize} samples; `
+      + `the data order and every sample's draws go on from sample ${order.position} as before; the learning rate is not rescaled; `
+      + `the steps from here differ from those of an uninterrupted run`);
+  }
   return step;
+}
+
+/**
+ * The global generator state of every rank but rank 0, which a data-parallel run's checkpoints hold beside rank 0's
+ * (`globalRank1`, …): gathered before each checkpoint, and handed back to each rank on resumption at the same world
+ * size. In a single process it holds nothing.
+ */
+class RankGeneratorStates {
+  #states: Uint8Array[] = [];
+
+  constructor(readonly parallel: DataParallel | undefined) {}
+
+  /** Collects every rank's state on every rank (a collective). */
+  gather(): void {
+    if (this.parallel === undefined) return;
+    this.#states = this.parallel.gatherBytes(Generator.global().getState()).slice(1);
+  }
+
+  /** What the checkpoint holds of them. */
+  tensors(): Record<string, RawTensor> {
+    return Object.fromEntries(this.#states.map((bytes, i) => [`generator.${rankGenerator(i + 1)}`, { dtype: 'U8', shape: [bytes.length], data: bytes }]));
+  }
+
+  /**
+   * Takes the other ranks' states out of `contents` (so what is left is rank 0's checkpoint) and restores this rank's
+   * where the checkpoint has it; returns how many it held.
+   */
+  take(contents: SafetensorsContents, path: string): number {
+    const taken: Uint8Array[] = [];
+    for (const key of Object.keys(contents.tensors)) {
+      const match = RANK_GENERATOR.exec(key.replace(/^generator\./, ''));
+      if (!key.startsWith('generator.') || match === null) continue;
+      const raw = contents.tensors[key];
+      assert(raw.dtype === 'U8' && raw.shape.length === 1, () => `${path}: generator '${key}' must be a U8 vector, got ${raw.dtype} [${raw.shape}]`);
+      taken[Number(match[1]) - 1] = raw.data;
+      delete contents.tensors[key];
+    }
+    const rank = this.parallel?.rank ?? 0;
+    if (rank > 0 && taken[rank - 1] !== undefined) Generator.global().setState(taken[rank - 1]);
+    return taken.length;
+  }
+}
+
+/** A digest of the trained networks' float32 masters, to compare the ranks' copies by. */
+function weightsDigest(plan: TrainingPlan): string {
+  const hash = createHash('sha256');
+  for (const name of plan.trained) {
+    for (const [key, raw] of Object.entries(moduleToRaw(plan.networks[name]))) hash.update(`${name}.${key}`).update(raw.data);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * A step's losses averaged over the ranks (each rank's are the means over its share of the batch, so their mean is
+ * the whole batch's).
+ */
+function averageLosses(parallel: DataParallel | undefined, loss: number, losses: Readonly<Record<string, number>> | undefined):
+  { loss: number; losses?: Readonly<Record<string, number>> } {
+  if (parallel === undefined) return { loss, ...(losses !== undefined && { losses }) };
+  const names = Object.keys(losses ?? {});
+  const [total, ...totals] = parallel.sum([loss, ...names.map((n) => losses![n])]);
+  const mean = (value: number) => value / parallel.worldSize;
+  return { loss: mean(total), ...(losses !== undefined && { losses: Object.fromEntries(names.map((n, i) => [n, mean(totals[i])])) }) };
 }
 
 /**
@@ -329,15 +495,15 @@ async function restoreCheckpoint(run: RunSetup<unknown>, components: TrainingCom
  * completion samples with), each atomically; `sync` for the Ctrl-C path, where the event loop may not run again.
  */
 async function writeCheckpoint(out: string, config: RunConfig, step: number, components: TrainingComponents, trainables: Trainables,
-  data: { order: DataOrderState; trainIds: readonly string[] }, sync: boolean): Promise<void> {
+  data: { order: DataOrderState; trainIds: readonly string[]; worldSize: number; rankStates: Record<string, RawTensor> }, sync: boolean): Promise<void> {
+  const state = encodeTrainingCheckpoint(components, { step, config }, {
+    [CHECKPOINT_METADATA.configHash]: configHash(config), [CHECKPOINT_METADATA.dataOrder]: JSON.stringify(data.order),
+    [CHECKPOINT_METADATA.trainCases]: JSON.stringify(data.trainIds),
+    // A single process's checkpoint stays as it was before data parallelism.
+    ...(data.worldSize > 1 && { [CHECKPOINT_METADATA.worldSize]: String(data.worldSize) }),
+  });
   const files = [
-    {
-      path: join(out, RUN_FILES.checkpoint),
-      ...encodeTrainingCheckpoint(components, { step, config }, {
-        [CHECKPOINT_METADATA.configHash]: configHash(config), [CHECKPOINT_METADATA.dataOrder]: JSON.stringify(data.order),
-        [CHECKPOINT_METADATA.trainCases]: JSON.stringify(data.trainIds),
-      }),
-    },
+    { path: join(out, RUN_FILES.checkpoint), tensors: { ...state.tensors, ...data.rankStates }, metadata: state.metadata },
     ...Object.entries(config.weights).map(([name, file]) => ({
       path: join(out, file), tensors: trainables.samplingWeights(name), metadata: runWeightsMetadata(config, step),
     })),

@@ -20,6 +20,11 @@ export interface TrainStepEntry {
   readonly losses?: Readonly<Record<string, number>>;
   /** Other figures of the step (e.g. a quantiser's perplexity). */
   readonly measures?: Readonly<Record<string, number>>;
+  /**
+   * Data parallelism: the bytes of gradients rank 0 all-reduced in this step and the seconds it spent in those
+   * all-reduces (waiting for slower ranks included).
+   */
+  readonly gradientExchange?: { readonly bytes: number; readonly seconds: number };
   readonly seconds: number;
 }
 

@@ -4,7 +4,9 @@
  * thing). Loss: L1 (plus, where the run has one, the weighted perceptual distance) + codebookWeight · the quantiser's
  * loss and, once the GAN has started, the hinge generator term weighted adaptively; then the image PatchGAN's hinge
  * step. SPADE is not used. Every `reseedEvery` steps the codes no encoding chose since the last time are re-seeded
- * from that step's encoder outputs (a codebook trained from scratch otherwise collapses onto a few codes).
+ * from that step's encoder outputs (a codebook trained from scratch otherwise collapses onto a few codes). Under data
+ * parallelism the counts cover every rank's encodings and rank 0's encoder outputs re-seed (StepContext). The
+ * adaptive generator weight stays each rank's own, from its own gradients, as in Lightning's DDP.
  *
  * Validation reconstructs every contrast of fixed validation cases (no draws involved): the mean L1, the L1 of an
  * input-blind prediction (each volume's mean intensity), brain-masked PSNR per contrast, and the codebook's
@@ -99,7 +101,7 @@ export function autoencoderSession(networks: Readonly<Record<string, Module>>, t
       const rec = perceptualTerm === undefined ? l1 : l1.add(perceptualTerm);
       const quant = codebookLoss.mean();
       const recLosses = { rec: l1.item(), ...(perceptualTerm !== undefined && { perceptual: perceptualTerm.item() }) };
-      usage?.record(indices);
+      usage?.record(indices, context.sumOverRanks);
       const measures = codebookUsage([indices], codebookSize);
       if (gan === null || discriminator === undefined || context.step < gan.start) {
         const total = rec.add(quant.mul(training.codebookWeight));

@@ -14,13 +14,17 @@ export class CodeUsage extends Module {
     this.counts = this.registerBuffer('counts', zeros([codebookSize]));
   }
 
-  /** Counts the int64 code `indices` of one encoding. */
-  record(indices: Tensor): void {
+  /**
+   * Counts the int64 code `indices` of one encoding; `combine` may first add other processes' counts of the same
+   * step (a data-parallel run keeps one count for all its ranks, so every rank re-seeds the same codes).
+   */
+  record(indices: Tensor, combine: (counts: Tensor) => Tensor = (counts) => counts): void {
     const histogram = new Float32Array(this.codebookSize);
     for (const index of indices.toTypedArray<'int64'>()) histogram[Number(index)] += 1;
     noGrad(() => {
-      const added = tensor(histogram).to(this.counts.device as Device);
-      this.counts.add_(added);
+      const added = tensor(histogram);
+      const combined = combine(added);
+      this.counts.add_(combined.to(this.counts.device as Device));
       added.dispose();
     });
   }
