@@ -12,6 +12,7 @@ import { registerDataCommand } from './data.js';
 import { registerDemoCommand } from './demo.js';
 import { registerEvalCommand } from './eval.js';
 import { registerInfoCommand } from './info.js';
+import { registerLaunchCommand } from './launch.js';
 import { registerModelsCommand } from './models.js';
 import { registerPhantomCommand } from './phantom.js';
 import { registerReconstructCommand } from './reconstruct.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerPhantomCommand(program);
   registerDataCommand(program);
   registerTrainCommand(program);
+  registerLaunchCommand(program);
   registerCompleteCommand(program);
   registerTranslateCommand(program);
   registerReconstructCommand(program);

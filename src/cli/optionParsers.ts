@@ -23,6 +23,22 @@ export function parseNonNegativeInteger(value: string): number {
 /** A seed: any non-negative integer that is exact in a double. */
 export const parseSeed = parseNonNegativeInteger;
 
+/** A TCP port to listen on, where 0 asks for any free one. */
+export function parseListenPort(value: string): number {
+  return parsePortFrom(value, 0);
+}
+
+/** A TCP port others connect to (not 0). */
+export function parsePort(value: string): number {
+  return parsePortFrom(value, 1);
+}
+
+function parsePortFrom(value: string, min: number): number {
+  const x = Number(value);
+  if (!/^\d+$/.test(value.trim()) || x < min || x > 65535) throw new InvalidArgumentError(`expected a port number in ${min}–65535, got '${value}'`);
+  return x;
+}
+
 /** A number of GiB > 0. */
 export function parseGiB(value: string): number {
   const n = Number(value);

@@ -1,5 +1,6 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { isLoopbackHost, serveFolder } from '../serve/index.js';
+import { parseListenPort } from './optionParsers.js';
 
 /** `mrsynth serve`: serves a report folder to this machine's browser until interrupted. */
 export function registerServeCommand(program: Command): void {
@@ -7,7 +8,7 @@ export function registerServeCommand(program: Command): void {
     .description('serve a report folder (mrsynth report --out) over HTTP on loopback only, with the full-precision volumes; '
       + 'prints the URL to open; Ctrl-C stops it')
     .argument('<folder>', 'the report folder')
-    .option('--port <n>', 'port to listen on (0: any free port)', parsePort, 8765)
+    .option('--port <n>', 'port to listen on (0: any free port)', parseListenPort, 8765)
     .option('--host <address>', 'interface to listen on; anything but loopback (127.0.0.1, ::1, localhost) lets other machines read the folder',
       '127.0.0.1')
     .action(async (folder: string, opts: { port: number; host: string }) => {
@@ -20,10 +21,4 @@ export function registerServeCommand(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-}
-
-function parsePort(value: string): number {
-  const x = Number(value);
-  if (!Number.isInteger(x) || x < 0 || x > 65535) throw new InvalidArgumentError(`expected a port number in 0–65535, got '${value}'`);
-  return x;
 }

@@ -5,7 +5,8 @@ import { parseContrast, type Contrast } from '../data/index.js';
 import { PRECISIONS, type Precision } from '../nn/index.js';
 import { LR_DECAY_SHAPES, RANDOM_STREAMS, type LearningRateDecayShape, type RandomStreams } from '../runs/index.js';
 import { METHODS } from '../methods/index.js';
-import { describeLearningRate, train, type TrainingRecipe, type ValidationEntry } from '../training/index.js';
+import { DataParallel, exitWithLauncher, joinProcessGroup, readLaunchEnvironment } from '../distributed/index.js';
+import { describeLearningRate, train, type TrainOptions, type TrainingRecipe, type ValidationEntry } from '../training/index.js';
 import { formatGiB } from '../util/index.js';
 import { parsePreprocessOption } from './preprocessOption.js';
 
@@ -37,6 +38,7 @@ interface TrainFlags {
   preprocess?: unknown;
   spacing?: number;
   maxMemory?: number;
+  collectiveTimeout: number;
 }
 
 /** Exit status of a run stopped by Ctrl-C after writing its checkpoint: the shell's 128 + SIGINT, so scripts see it did not finish. */
@@ -90,6 +92,9 @@ function registerMethod(command: Command, description: string, recipe: TrainingR
     .option('--max-memory <GiB>', 'refuse to start if the estimated need exceeds this (default: the machine\'s memory)', positiveNumber('--max-memory'))
     .option('--flip-lr <p>', 'mirror each training sample left–right (all its contrasts together) with this probability (default 0; the '
       + 'preprocessing must reorient to RAS); each case\'s mirror image is kept in memory beside it', numberFlag('--flip-lr', (n) => n >= 0 && n <= 1, 'a probability in [0, 1]'))
+    .option('--collective-timeout <seconds>', 'in a data-parallel job (mrsynth launch, or torchrun\'s variables set): how long the '
+      + 'rendezvous and each step\'s all-reduce may wait for the other ranks; a rank that died is noticed at once by its lost connection',
+    positiveNumber('--collective-timeout'), 300)
     .action(async (flags: TrainFlags) => runTrain(recipe, flags));
   for (const option of recipe.methodOptions ?? []) {
     const flag = `--${option.name}`;
@@ -123,6 +128,21 @@ async function runTrain(recipe: TrainingRecipe, flags: TrainFlags): Promise<void
     throw new Error(`${who}: --resume ${flags.resume} continues that run in place; --out ${flags.out} names another folder`);
   }
   const out = (flags.resume ?? flags.out)!;
+  const parallel = joinJob(flags.collectiveTimeout);
+  if (parallel === undefined) {
+    await runTrainReporting(recipe, flags, out);
+    return;
+  }
+  try {
+    await runTrainRank(recipe, flags, out, parallel);
+  } finally {
+    parallel.group.close();
+  }
+}
+
+/** A training that reports: a single process, or rank 0 of a data-parallel job. */
+async function runTrainReporting(recipe: TrainingRecipe, flags: TrainFlags, out: string, parallel?: DataParallel): Promise<void> {
+  const who = `mrsynth train ${recipe.method}`;
   const controller = new AbortController();
   const bar = new SingleBar({
     format: `train ${recipe.method} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {rate} steps/s | val {val}`, stream: process.stderr, hideCursor: true,
@@ -136,20 +156,13 @@ async function runTrain(recipe: TrainingRecipe, flags: TrainFlags): Promise<void
   process.on('SIGINT', onInterrupt);
   let result;
   try {
-    result = await train(recipe, {
-      out, resume: flags.resume !== undefined, steps: flags.steps, data: flags.data, target: flags.target, config: flags.config,
-      methodOptions: methodOptionValues(recipe, flags),
-      parent: flags.parent, randomStreams: flags.randomStreams,
-      lr: flags.lr, lrDecay: { shape: flags.lrDecay, from: flags.lrDecayFrom, to: flags.lrDecayTo, final: flags.lrFinal },
-      weightDecay: flags.weightDecay, batchSize: flags.batchSize, emaDecay: flags.emaDecay, gradClip: flags.gradClip,
-      precision: flags.precision, seed: flags.seed, splitSeed: flags.splitSeed, valEvery: flags.valEvery, valSampleSteps: flags.valSampleSteps, flipLr: flags.flipLr,
-      checkpointEvery: flags.checkpointEvery, preprocess: flags.preprocess, spacing: flags.spacing,
-      memoryLimit: flags.maxMemory === undefined ? undefined : flags.maxMemory * 2 ** 30, signal: controller.signal,
-    }, {
+    result = await train(recipe, { ...trainOptions(recipe, flags, out), signal: controller.signal, ...(parallel !== undefined && { parallel }) }, {
       onStart: (info) => {
+        const processes = info.worldSize > 1 ? `; ${info.worldSize} processes × batch ${info.config.training.batchSize} `
+          + `(effective batch ${info.worldSize * info.config.training.batchSize})` : '';
         process.stderr.write(`${who}: ${info.task}, ${info.networks}; ${info.trainCases} training and `
           + `${info.validationCases} validation cases on a ${info.grid.join('×')} grid; lr ${describeLearningRate(info.config.training)}; precision ${info.config.training.precision}; `
-          + `about ${formatGiB(info.memory.total)} of memory${info.startStep > 0 ? `; resuming at step ${info.startStep}` : ''}\n`);
+          + `about ${formatGiB(info.memory.total)} of memory${processes}${info.startStep > 0 ? `; resuming at step ${info.startStep}` : ''}\n`);
         bar.start(info.config.training.steps, info.startStep, { loss: '-', lr: '-', rate: '-', val: '-' });
       },
       onStep: (entry) => {
@@ -160,6 +173,8 @@ async function runTrain(recipe: TrainingRecipe, flags: TrainFlags): Promise<void
       onValidation: (entry) => bar.update({ val: describeValidation(entry) }),
       onNotice: (message) => process.stderr.write(`${who}: ${message}\n`),
     });
+  } catch (error) {
+    throw parallel === undefined ? error : new Error(`rank 0 of ${parallel.worldSize}: ${(error as Error).message}`);
   } finally {
     bar.stop();
     process.off('SIGINT', onInterrupt);
@@ -170,6 +185,41 @@ async function runTrain(recipe: TrainingRecipe, flags: TrainFlags): Promise<void
   if (result.interrupted) {
     process.stdout.write(`resume with: mrsynth train ${recipe.method} --resume ${out} --steps ${result.config.training.steps}\n`);
     process.exitCode = INTERRUPTED_EXIT_CODE;
+  }
+}
+
+/**
+ * The data-parallel job this process is a worker of (torchrun's variables, as `mrsynth launch` or a cluster's launcher
+ * sets them), joined; undefined for a single process.
+ */
+function joinJob(timeoutSeconds: number): DataParallel | undefined {
+  // A worker of `mrsynth launch` ends with it, even a job of one process.
+  exitWithLauncher();
+  const launch = readLaunchEnvironment();
+  if (launch === undefined || launch.worldSize === 1) return undefined;
+  return new DataParallel(joinProcessGroup(launch, timeoutSeconds * 1000), launch);
+}
+
+/**
+ * One rank of a data-parallel training. Rank 0 reports as a single process does (progress bar, notices, result);
+ * the others stay quiet but for errors, which name their rank.
+ */
+async function runTrainRank(recipe: TrainingRecipe, flags: TrainFlags, out: string, parallel: DataParallel): Promise<void> {
+  if (parallel.isRoot) {
+    await runTrainReporting(recipe, flags, out, parallel);
+    return;
+  }
+  const controller = new AbortController();
+  // A second Ctrl-C quits at once, as in a single process; the first is agreed with the other ranks.
+  const onInterrupt = () => (controller.signal.aborted ? process.exit(INTERRUPTED_EXIT_CODE) : controller.abort());
+  process.on('SIGINT', onInterrupt);
+  try {
+    const result = await train(recipe, { ...trainOptions(recipe, flags, out), signal: controller.signal, parallel });
+    if (result.interrupted) process.exitCode = INTERRUPTED_EXIT_CODE;
+  } catch (error) {
+    throw new Error(`rank ${parallel.rank} of ${parallel.worldSize}: ${(error as Error).message}`);
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
 }
 
@@ -202,4 +252,18 @@ function positiveNumber(flag: string) {
 
 function nonNegativeNumber(flag: string) {
   return numberFlag(flag, (n) => n >= 0, 'a number ≥ 0');
+}
+
+/** What the flags ask `train` for. */
+function trainOptions(recipe: TrainingRecipe, flags: TrainFlags, out: string): TrainOptions {
+  return {
+    out, resume: flags.resume !== undefined, steps: flags.steps, data: flags.data, target: flags.target, config: flags.config,
+    methodOptions: methodOptionValues(recipe, flags),
+    parent: flags.parent, randomStreams: flags.randomStreams,
+    lr: flags.lr, lrDecay: { shape: flags.lrDecay, from: flags.lrDecayFrom, to: flags.lrDecayTo, final: flags.lrFinal },
+    weightDecay: flags.weightDecay, batchSize: flags.batchSize, emaDecay: flags.emaDecay, gradClip: flags.gradClip,
+    precision: flags.precision, seed: flags.seed, splitSeed: flags.splitSeed, valEvery: flags.valEvery, valSampleSteps: flags.valSampleSteps, flipLr: flags.flipLr,
+    checkpointEvery: flags.checkpointEvery, preprocess: flags.preprocess, spacing: flags.spacing,
+    memoryLimit: flags.maxMemory === undefined ? undefined : flags.maxMemory * 2 ** 30,
+  };
 }
