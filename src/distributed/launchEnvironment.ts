@@ -46,7 +46,13 @@ export function readLaunchEnvironment(env: NodeJS.ProcessEnv = process.env): Lau
   return { masterAddr, masterPort, worldSize, rank, localRank, localWorldSize, ...(iface ? { interface: iface } : {}) };
 }
 
-/** Joins the job's process group (Gloo, through the TCPStore at MASTER_ADDR:MASTER_PORT). */
-export function joinProcessGroup(launch: LaunchEnvironment, timeoutMs?: number): ProcessGroup {
-  return ProcessGroup.create({ ...launch, timeoutMs });
+/** How long a worker waits for the others to start: workers of a cluster job may start minutes apart. */
+const RENDEZVOUS_TIMEOUT_MS = 10 * 60 * 1000;
+
+/**
+ * Joins the job's process group (Gloo, through the TCPStore at MASTER_ADDR:MASTER_PORT), waiting up to ten minutes
+ * for the other workers; each collective then waits up to `collectiveTimeoutMs` (default the same).
+ */
+export function joinProcessGroup(launch: LaunchEnvironment, collectiveTimeoutMs?: number): ProcessGroup {
+  return ProcessGroup.create({ ...launch, timeoutMs: RENDEZVOUS_TIMEOUT_MS, collectiveTimeoutMs });
 }
