@@ -1,5 +1,5 @@
 /**
- * Data-parallel training on this machine's cores: the `cpu` cWDM network trained by `mrsynth train` as one process
+ * Data-parallel training on this machine's cores: the `cpu` cWDM network (brain box padded to a multiple of 32) trained by `mrsynth train` as one process
  * with 2 threads, one process with 1 thread, and `mrsynth launch` of 2 processes with 1 thread each (Gloo over
  * loopback), on the same phantom cases. Each configuration is a real run; its figures come from its log.jsonl:
  * seconds per step (median after warm-up), steps and samples per second (2 processes take 2 samples a step), the
@@ -49,7 +49,7 @@ interface Figures { secondsPerStep: number; samplesPerStep: number; exchange?: {
 function measure(configuration: Configuration, data: string, root: string): Figures {
   const out = join(root, configuration.name.replace(/\W+/g, '-'));
   const train = ['train', 'cwdm', '--data', data, '--target', 't2', '--config', 'cpu', '--steps', String(steps), '--out', out,
-    '--val-every', String(steps * 10), '--val-sample-steps', '0', '--checkpoint-every', String(steps * 10)];
+    '--preprocess', 'cwdm-brainbox', '--val-every', String(steps * 10), '--val-sample-steps', '0', '--checkpoint-every', String(steps * 10)];
   if (configuration.processes === 1) mrsynth(train, configuration.threads);
   else mrsynth(['launch', '--nproc-per-node', String(configuration.processes), '--master-port', String(29400 + (process.pid % 500)), '--', ...train], configuration.threads);
   const entries = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
