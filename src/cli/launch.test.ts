@@ -8,7 +8,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { RUN_FILES } from '../runs/index.js';
 import { distributedBackends } from '../tensor/index.js';
 import { TrainingLog } from '../training/index.js';
 import { writePhantomDataset } from '../training/phantomDataset.testSupport.js';
+import { freePort } from '../util/freePort.testSupport.js';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const skip = distributedBackends().includes('gloo') ? false : 'this build has no Gloo (install libgloo-dev, then npm run build:native)';
@@ -37,15 +37,6 @@ function mrsynth(args: readonly string[], env: NodeJS.ProcessEnv = {}, netns?: s
   child.stderr!.on('data', (c) => { output += c; });
   const finished = new Promise<Finished>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, output })));
   return { child, finished, output: () => output };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Waits until `ready()` holds, polling; fails after `seconds`. */
@@ -74,16 +65,17 @@ async function trainedSteps(run: string): Promise<number> {
   return (await TrainingLog.read(join(run, RUN_FILES.log))).filter((e) => e.kind === 'train').length;
 }
 
-describe('mrsynth launch: data-parallel training (Gloo, loopback)', { skip }, () => {
-  let root: string;
-  let data: string;
-  before(async () => {
-    root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-launch-'));
-    data = join(root, 'data');
-    await writePhantomDataset(data, { cases: 4, shape: [16, 16, 16], spacing: 10, seed: 2 });
-  });
-  after(async () => { await fs.rm(root, { recursive: true, force: true }); });
+/** Every test's runs go into one folder, beside the phantom data set they train on. */
+let root: string;
+let data: string;
+before(async () => {
+  root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-launch-'));
+  data = join(root, 'data');
+  await writePhantomDataset(data, { cases: 4, shape: [16, 16, 16], spacing: 10, seed: 2 });
+});
+after(async () => { await fs.rm(root, { recursive: true, force: true }); });
 
+describe('mrsynth launch: data-parallel training (Gloo, loopback)', { skip }, () => {
   /** `train cwdm` on the test's data; lr 1e-4 keeps AdamW from magnifying rounding where a gradient is near zero. */
   const trainArgs = (out: string, steps: number, ...more: string[]) => ['train', 'cwdm', '--data', data, '--target', 't2', '--config', 'tiny',
     '--steps', String(steps), '--out', out, '--preprocess', PREPROCESS, '--lr', '0.0001', '--val-every', '2', '--val-sample-steps', '0', ...more];
@@ -183,15 +175,6 @@ describe('mrsynth launch: data-parallel training (Gloo, loopback)', { skip }, ()
 });
 
 describe('mrsynth train under another launcher (torchrun\'s variables only)', { skip }, () => {
-  let root: string;
-  let data: string;
-  before(async () => {
-    root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-torchrun-'));
-    data = join(root, 'data');
-    await writePhantomDataset(data, { cases: 4, shape: [16, 16, 16], spacing: 10, seed: 2 });
-  });
-  after(async () => { await fs.rm(root, { recursive: true, force: true }); });
-
   const worker = (port: number, rank: number, out: string, env: NodeJS.ProcessEnv, ...more: string[]) => mrsynth(['train', 'cwdm', '--data', data,
     '--target', 't2', '--config', 'tiny', '--out', out, '--preprocess', PREPROCESS, '--val-sample-steps', '0', ...more],
   { MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), WORLD_SIZE: '2', RANK: String(rank), LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: '2',
@@ -243,12 +226,9 @@ describe('mrsynth launch on two hosts (network namespaces joined by a veth pair)
   const links = [`mra${tag}`, `mrb${tag}`];
   const addresses = ['10.231.7.1', '10.231.7.2'];
   const ip = (...args: string[]) => spawnSync('ip', args, { encoding: 'utf8' });
-  let root: string;
   let unavailable: string | undefined;
 
-  before(async () => {
-    root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-two-hosts-'));
-    await writePhantomDataset(join(root, 'data'), { cases: 4, shape: [16, 16, 16], spacing: 10, seed: 2 });
+  before(() => {
     const steps: string[][] = [
       ['netns', 'add', namespaces[0]], ['netns', 'add', namespaces[1]],
       ['link', 'add', links[0], 'type', 'veth', 'peer', 'name', links[1]],
@@ -266,10 +246,9 @@ describe('mrsynth launch on two hosts (network namespaces joined by a veth pair)
       }
     }
   });
-  after(async () => {
+  after(() => {
     for (const ns of namespaces) ip('netns', 'del', ns);
     ip('link', 'del', links[0]);
-    await fs.rm(root, { recursive: true, force: true });
   });
 
   test('one worker per host trains through the TCPStore on the veth addresses', async (t) => {
@@ -278,9 +257,9 @@ describe('mrsynth launch on two hosts (network namespaces joined by a veth pair)
       t.skip(`network namespaces are not permitted here (${unavailable})`);
       return;
     }
-    const run = join(root, 'run');
+    const run = join(root, 'two-hosts');
     const nodes = [0, 1].map((node) => mrsynth(['launch', '--nproc-per-node', '1', '--nnodes', '2', '--node-rank', String(node),
-      '--master-addr', addresses[0], '--master-port', '29517', '--', 'train', 'cwdm', '--data', join(root, 'data'), '--target', 't2',
+      '--master-addr', addresses[0], '--master-port', '29517', '--', 'train', 'cwdm', '--data', data, '--target', 't2',
       '--config', 'tiny', '--steps', '3', '--out', run, '--preprocess', PREPROCESS, '--val-every', '3', '--val-sample-steps', '0'],
     { GLOO_SOCKET_IFNAME: links[node] }, namespaces[node]));
     const [zero, one] = await Promise.all(nodes.map((n) => n.finished));

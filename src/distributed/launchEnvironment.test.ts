@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { distributedBackends } from '../tensor/index.js';
 import { readLaunchEnvironment } from './index.js';
+import { freePort } from '../util/freePort.testSupport.js';
 
 const job = { MASTER_ADDR: '10.0.0.1', MASTER_PORT: '29500', WORLD_SIZE: '4', RANK: '3', LOCAL_RANK: '1', LOCAL_WORLD_SIZE: '2' };
 
@@ -40,12 +40,7 @@ describe('readLaunchEnvironment', () => {
 
 describe('joinProcessGroup', { skip: distributedBackends().includes('gloo') ? false : 'this build has no Gloo' }, () => {
   test('workers given only torchrun\'s variables (and GLOO_SOCKET_IFNAME=lo) join one group and sum across it', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = server.address() as { port: number };
-        server.close(() => resolve(free));
-      });
-    });
+    const port = await freePort();
     const index = fileURLToPath(new URL('./index.ts', import.meta.url));
     const tensorIndex = fileURLToPath(new URL('../tensor/index.ts', import.meta.url));
     const script = `import * as d from ${JSON.stringify(index)}; import * as t from ${JSON.stringify(tensorIndex)};

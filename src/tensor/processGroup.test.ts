@@ -5,21 +5,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { distributedBackends } from './index.js';
+import { freePort } from '../util/freePort.testSupport.js';
 
 const INDEX = fileURLToPath(new URL('./index.ts', import.meta.url));
 const skip = distributedBackends().includes('gloo') ? false : 'this build has no Gloo (install libgloo-dev, then npm run build:native)';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface RankResult { code: number | null; stdout: string; stderr: string }
 

@@ -94,7 +94,7 @@ const CHECKPOINT_METADATA = { dataOrder: 'data_order', trainCases: 'train_cases'
 
 /** The name in a checkpoint of rank r's global generator (r ≥ 1; rank 0's is `global`). */
 const rankGenerator = (rank: number) => `globalRank${rank}`;
-const RANK_GENERATOR = /^globalRank([1-9][0-9]*)$/;
+const RANK_GENERATOR = /^generator\.globalRank([1-9][0-9]*)$/;
 
 /**
  * Trains the run `options` describe. The run folder is locked for the whole call, so a second process resuming the
@@ -174,9 +174,9 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
     if (saved !== undefined) {
       // Rank 0 reads the checkpoint; every other rank starts from rank 0's state, sent over the group.
       const contents = isRoot ? await readCheckpoint(run) : undefined;
-      const shared = parallel === undefined ? contents! : decodeSafetensors(parallel.shareBytes(contents !== undefined
-        ? Buffer.concat(encodeSafetensors(contents.tensors, contents.metadata)) : new Uint8Array(0)), `${RUN_FILES.checkpoint} as rank 0 sent it`);
-      step = restoreCheckpoint(run, shared, components, order, trainIds, rankStates, worldSize, (message) => callbacks.onNotice?.(message));
+      const sent = parallel?.shareBytes(contents !== undefined ? Buffer.concat(encodeSafetensors(contents.tensors, contents.metadata)) : new Uint8Array(0));
+      const restored = contents ?? decodeSafetensors(sent!, `${RUN_FILES.checkpoint} as rank 0 sent it`);
+      step = restoreCheckpoint(run, restored, components, order, trainIds, rankStates, worldSize, (message) => callbacks.onNotice?.(message));
       trainables.restored();
       checkResumedLearningRate(run, step);
       if (step >= config.training.steps) {
@@ -354,7 +354,7 @@ async function loadCases(run: RunSetup<unknown>, plan: TrainingPlan, options: Tr
     });
     // The processes of a data-parallel job on this machine each hold all of it.
     const local = options.parallel?.localWorldSize ?? 1;
-    const machine = local === 1 ? memory : scaleMemory(memory, local);
+    const machine = scaleMemory(memory, local);
     checkTrainingMemory(machine, options.memoryLimit ?? totalmem(), `training ${plan.description} on a ${fmtShape(first.shape)} grid `
       + `with batch ${config.training.batchSize} and ${splits.train.length + splits.val.length} cached cases`
       + `${local > 1 ? ` in each of ${local} processes on this machine` : ''}`);
@@ -455,8 +455,8 @@ class RankGeneratorStates {
   take(contents: SafetensorsContents, path: string): number {
     const taken: Uint8Array[] = [];
     for (const key of Object.keys(contents.tensors)) {
-      const match = RANK_GENERATOR.exec(key.replace(/^generator\./, ''));
-      if (!key.startsWith('generator.') || match === null) continue;
+      const match = RANK_GENERATOR.exec(key);
+      if (match === null) continue;
       const raw = contents.tensors[key];
       assert(raw.dtype === 'U8' && raw.shape.length === 1, () => `${path}: generator '${key}' must be a U8 vector, got ${raw.dtype} [${raw.shape}]`);
       taken[Number(match[1]) - 1] = raw.data;
@@ -464,7 +464,8 @@ class RankGeneratorStates {
     }
     const rank = this.parallel?.rank ?? 0;
     if (rank > 0 && taken[rank - 1] !== undefined) Generator.global().setState(taken[rank - 1]);
-    return taken.length;
+    // Counted, not `taken.length`: a checkpoint missing a rank's state must not pass for a complete one.
+    return taken.filter((state) => state !== undefined).length;
   }
 }
 
