@@ -1,6 +1,6 @@
 /**
- * ALDM benchmark (issue 18, "Speed"): a training step of each network and a denoising step, for the `code` and `cpu`
- * configs, batch 1, float32. Each measurement runs in a fresh child process, so peak RSS is that task's alone and no
+ * ALDM benchmark (issue 18, "Speed"): a training step of each network and a denoising step, for the `code`, `cpu`
+ * and `cpu-f2` configs, batch 1, float32. Each measurement runs in a fresh child process, so peak RSS is that task's alone and no
  * allocator state carries over between measurements. Parts:
  *   unet-train    ε-loss step of the U-Net: x_t = q(x₀, t), ε̂ = U-Net([x_t ‖ z_src ‖ z_st], t, y), MSE, backward,
  *                 AdamW (the reference LDM's: torch defaults, weight decay 0.01). The condition latents are drawn
@@ -13,7 +13,7 @@
  *                 discriminator are frozen, as the reference and Lightning's optimiser toggling leave them;
  *   encode        image → quantised latent, no gradients (the whole nearest-code search included);
  *   decode        latent → image, no gradients.
- * Sizes are image sizes; the U-Net parts run at the latent, a quarter of each axis. By default each part runs at
+ * Sizes are image sizes; the U-Net parts run at the latent, a quarter of each axis (`cpu-f2`: a half). By default each part runs at
  * the issue's sizes: the U-Net at 48×64×48, 80×96×80 and 144×192×144 (latents 12×16×12, 20×24×20 — the issue's 18×24×18
  * does not halve twice — and 36×48×36), the
  * autoencoder step at 48×64×48 and 72×96×72, encode and decode at 144×192×144.
@@ -23,7 +23,7 @@
  * count (equal to the wall time on idle cores; a wall time well above it shows the machine was busy).
  * bench/aldm-vs-pytorch.sh runs the same children beside the reference layout in PyTorch.
  *
- *   npm run bench:aldm [-- --repeats 3] [--threads 2] [--configs code,cpu] [--parts unet-train,ae-train,…]
+ *   npm run bench:aldm [-- --repeats 3] [--threads 2] [--configs code,cpu,cpu-f2] [--parts unet-train,ae-train,…]
  *                      [--sizes 48x64x48,…] [--json]
  * --sizes replaces every chosen part's default sizes (a quick run: --sizes 48x64x48); --json also prints one JSON
  * line per measurement. --threads defaults to MRSYNTH_THREADS, else 2, and reaches the children as MRSYNTH_THREADS.
@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 
 const PARTS = ['unet-train', 'unet-denoise', 'ae-train', 'encode', 'decode'] as const;
 type Part = (typeof PARTS)[number];
-const CONFIGS = ['code', 'cpu'] as const;
+const CONFIGS = ['code', 'cpu', 'cpu-f2'] as const;
 type ConfigName = (typeof CONFIGS)[number];
 
 const SMALL = '48x64x48';
@@ -54,16 +54,16 @@ const DEFAULT_SIZES: Readonly<Record<Part, readonly string[]>> = {
   encode: [FULL],
   decode: [FULL],
 };
-/** The autoencoder halves each axis twice in both configs; the U-Net twice more. */
-const LATENT_REDUCTION = 4;
 const WARMUP = 1;
 const UNET_PART = (part: Part) => part.startsWith('unet');
 
 interface Job {
   config: ConfigName;
   part: Part;
-  /** Image size; the U-Net parts run at image / 4. */
+  /** Image size. */
   image: [number, number, number];
+  /** The autoencoder's latent of that image, where the U-Net parts run (image / 4, `cpu-f2` image / 2). */
+  latent: number[];
   repeats: number;
 }
 
@@ -73,10 +73,9 @@ const median = (values: readonly number[]) => {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 const sizeName = (size: readonly number[]) => size.join('x');
-const latentOf = (image: readonly number[]) => image.map((s) => s / LATENT_REDUCTION);
 /** What the part runs on, e.g. "latent 12x16x12 (image 48x64x48)". */
-const describeSize = (part: Part, image: readonly number[]) =>
-  (UNET_PART(part) || part === 'decode' ? `latent ${sizeName(latentOf(image))} (image ${sizeName(image)})` : `image ${sizeName(image)}`);
+const describeSize = ({ part, image, latent }: Job) =>
+  (UNET_PART(part) || part === 'decode' ? `latent ${sizeName(latent)} (image ${sizeName(image)})` : `image ${sizeName(image)}`);
 
 // ---------------------------------------------------------------- child: one part of one config at one size
 
@@ -89,7 +88,7 @@ async function measure(job: Job): Promise<Measurement> {
   const { F, Generator, dispose, getNumThreads, manualSeed, noGrad, rand, randint, randn, tensor, tidy } = await import('../src/tensor/index.js');
 
   manualSeed(0);
-  const latent = latentOf(job.image);
+  const { latent } = job;
   // ALDM's schedule (spec §4): scaled-linear β, T = 1000, ε-prediction, LDM's uniform DDIM spacing with η = 1.
   const schedule = () => new DDIMScheduler(parseDDIMSchedulerConfig({
     numTrainTimesteps: 1000, betaSchedule: 'scaledLinear', predictionType: 'epsilon', timestepSpacing: 'ldm', eta: 1,
@@ -164,7 +163,7 @@ async function measure(job: Job): Promise<Measurement> {
 // ---------------------------------------------------------------- parent: spawn, collect, print
 
 function runChild(job: Job, threads: number): Measurement {
-  process.stderr.write(`  ${job.part} ${job.config} ${describeSize(job.part, job.image)} … `);
+  process.stderr.write(`  ${job.part} ${job.config} ${describeSize(job)} … `);
   const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(job)], {
     encoding: 'utf8', env: { ...process.env, MRSYNTH_THREADS: String(threads) }, maxBuffer: 16 * 1024 * 1024,
   });
@@ -197,17 +196,23 @@ function list<T extends string>(name: string, allowed: readonly T[]): T[] {
   return values as T[];
 }
 
-/** Each part's sizes: the issue's, or those of --sizes, checked against what the part's network can take. */
-function sizesOf(part: Part): [number, number, number][] {
+/**
+ * Each part's jobs for one config at the issue's sizes, or those of --sizes, checked against what the part's networks
+ * can take: the autoencoder's halvings, and for the U-Net parts the U-Net's on top.
+ */
+async function jobsOf(config: ConfigName, part: Part, repeats: number): Promise<Job[]> {
+  const { aldmUNetSpatialMultiple, autoencoderSpatialMultiple, parseAldmUNetConfig, parseAutoencoderConfig } = await import('../src/models/aldm/index.js');
+  const reduction = autoencoderSpatialMultiple(parseAutoencoderConfig(config));
+  const multiple = UNET_PART(part) ? reduction * aldmUNetSpatialMultiple(parseAldmUNetConfig(config)) : reduction;
   const given = option('--sizes');
   const names = given === undefined ? DEFAULT_SIZES[part] : given.split(',');
-  const multiple = UNET_PART(part) ? LATENT_REDUCTION * 4 : LATENT_REDUCTION;
   return names.map((name) => {
     const size = name.split('x').map(Number);
     if (size.length !== 3 || !size.every((s) => Number.isInteger(s) && s > 0 && s % multiple === 0)) {
-      throw new Error(`bench:aldm: --sizes takes image sizes XxYxZ; ${part} needs every axis a multiple of ${multiple}, got '${name}'`);
+      throw new Error(`bench:aldm: --sizes takes image sizes XxYxZ; ${part} of ${config} needs every axis a multiple of ${multiple}, got '${name}'`);
     }
-    return size as [number, number, number];
+    const image = size as [number, number, number];
+    return { config, part, image, latent: image.map((s) => s / reduction), repeats };
   });
 }
 
@@ -222,14 +227,15 @@ async function main(): Promise<void> {
   const configs = list('--configs', CONFIGS);
   const parts = list('--parts', PARTS);
   const json = process.argv.includes('--json');
-  const jobs = configs.flatMap((config) => parts.flatMap((part) => sizesOf(part).map((image): Job => ({ config, part, image, repeats }))));
+  const jobs: Job[] = [];
+  for (const config of configs) for (const part of parts) jobs.push(...await jobsOf(config, part, repeats));
   const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
   console.log(`ALDM networks, batch 1, float32, ${threads} intra-op threads, median of ${repeats} after ${WARMUP} warm-up; `
     + `each measurement in a fresh process. Load average at start: ${load()}`);
   const results = jobs.map((job) => {
     const m = runChild(job, threads);
-    if (json) console.log(JSON.stringify({ part: job.part, config: job.config, image: job.image, ...m }));
+    if (json) console.log(JSON.stringify({ part: job.part, config: job.config, image: job.image, latent: job.latent, ...m }));
     return m;
   });
 
@@ -239,7 +245,7 @@ async function main(): Promise<void> {
   jobs.forEach((job, i) => {
     const m = results[i];
     const seconds = `${median(m.seconds).toFixed(2).padStart(6)} s (min ${Math.min(...m.seconds).toFixed(2)}, cpu ${median(m.cpuSeconds).toFixed(2)})`;
-    console.log(`${job.part.padEnd(14)}${job.config.padEnd(8)}${describeSize(job.part, job.image).padEnd(36)}${seconds.padEnd(36)}`
+    console.log(`${job.part.padEnd(14)}${job.config.padEnd(8)}${describeSize(job).padEnd(36)}${seconds.padEnd(36)}`
       + `${(m.maxRssBytes / 1e9).toFixed(2)}`);
   });
 }

@@ -28,6 +28,10 @@ STAGES=${STAGES:-"autoencoder spade diffusion evaluate"}
 SAMPLES=${SAMPLES:-4}
 SAMPLE_STEPS=${SAMPLE_STEPS:-50}
 STAGE1_STEPS=${STAGE1_STEPS:-4000}
+# Stage 1's learning rate is constant to this step, then decays along a cosine to 0 at STAGE1_STEPS (as recorded when
+# the run was made): a constant-rate `cpu-f2` run's T1 and T1ce reconstruction peaked at step 1,400 and fell back by
+# about 1 dB by step 2,200 while T2 and FLAIR rose (docs/aldm-quality.md).
+STAGE1_DECAY_FROM=${STAGE1_DECAY_FROM:-2000}
 STAGE2_STEPS=${STAGE2_STEPS:-2000}
 STAGE3_STEPS=${STAGE3_STEPS:-8000}
 MRSYNTH=${MRSYNTH:-"node dist/cli/main.js"}
@@ -90,7 +94,8 @@ evaluate() {
 
 for stage in $STAGES; do
   case $stage in
-    autoencoder) train_stage "stage 1 (autoencoder)" "$OUT/stage1" "$STAGE1_STEPS" --stage autoencoder --preprocess "$PREPROCESS" ;;
+    autoencoder) train_stage "stage 1 (autoencoder)" "$OUT/stage1" "$STAGE1_STEPS" --stage autoencoder --preprocess "$PREPROCESS" \
+      --lr-decay cosine --lr-decay-from "$STAGE1_DECAY_FROM" ;;
     spade) train_stage "stage 2 (MS-SPADE)" "$OUT/stage2" "$STAGE2_STEPS" --stage spade --parent "$OUT/stage1" ;;
     diffusion) train_stage "stage 3 (latent diffusion)" "$OUT/stage3" "$STAGE3_STEPS" --stage diffusion --parent "$OUT/stage2" ;;
     evaluate) evaluate ;;

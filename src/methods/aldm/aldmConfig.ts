@@ -113,7 +113,7 @@ const PRESETS: Readonly<Record<AldmPresetName, { autoencoder: unknown; unet: unk
   // Narrower everywhere, for training on a few CPU cores.
   cpu: { autoencoder: 'cpu', unet: 'cpu' },
   // `cpu` with a latent grid half the image's instead of a quarter: for 2–3 mm scans (see autoencoderConfig.ts).
-  'cpu-f2': { autoencoder: 'cpu-f2', unet: 'cpu' },
+  'cpu-f2': { autoencoder: 'cpu-f2', unet: 'cpu-f2' },
   // For the test suite and quick checks: the fixture's layout with an 8-wide autoencoder and a 256-code book, so that a
   // whole train-and-sample round trip takes seconds; not a model to synthesise with.
   tiny: {

@@ -40,8 +40,8 @@ describe('parseAldmUNetConfig', () => {
   test('refuses unknown presets and keys, missing fields and bad values, naming them', () => {
     const full = { ...ALDM_UNET_PRESETS['reference-tiny'] };
     const cases: [unknown, RegExp][] = [
-      ['huge', /parseAldmUNetConfig: preset must be one of code, paper-unet, cpu, reference-tiny, got "huge"/],
-      [7, /parseAldmUNetConfig: expected a preset name \(code, paper-unet, cpu, reference-tiny\) or a config object, got 7/],
+      ['huge', /parseAldmUNetConfig: preset must be one of code, paper-unet, cpu, cpu-f2, reference-tiny, got "huge"/],
+      [7, /parseAldmUNetConfig: expected a preset name \(code, paper-unet, cpu, cpu-f2, reference-tiny\) or a config object, got 7/],
       [{ ...full, numGroups: 8 }, /parseAldmUNetConfig: unknown key 'numGroups'; expected only preset, inChannels, outChannels/],
       [{ modelChannels: 64 }, /parseAldmUNetConfig: missing 'inChannels' \(give every field or start from a preset\)/],
       [{ ...full, modelChannels: 0 }, /modelChannels must be a positive integer, got 0/],
