@@ -40,11 +40,21 @@ describe('mrsynth translate', () => {
     assert.ok(existsSync(out) && existsSync(join(root, 'out', 't2.json')));
   });
 
+  test('--first-stage decodes MS-SPADE\'s translation and says that no sampler runs', async () => {
+    const { stdout, exitCode } = await translateCli(join(data, 'Ph_020'), '--model', run, '--source', 't1', '--to', 't2', '--first-stage',
+      '--out', join(root, 'first-stage'));
+    assert.equal(exitCode, 0);
+    assert.match(stdout, /^no sampler: the first stage's translation, decoded; fp32$/m);
+    assert.ok(existsSync(join(root, 'first-stage', 'Ph_020_t2_from-t1.nii.gz')));
+  });
+
   test('flags that contradict each other are refused before the run is opened', async () => {
     await assert.rejects(translateCli(data, '--model', run), /give --source C \(the contrast to translate from\), or --matrix/);
     await assert.rejects(translateCli(data, '--model', run, '--matrix', '--source', 't1'), /--matrix translates every ordered pair a case has; it takes no --source or --to/);
     await assert.rejects(translateCli(data, '--model', run, '--source', 't1', '--save-samples'), /--save-samples keeps each of several samples; give --samples N ≥ 2/);
     await assert.rejects(translateCli(data, '--model', run, '--source', 'T3'), /unknown contrast 'T3'/);
     await assert.rejects(translateCli(data, '--input', 'x.nii.gz', '--model', run, '--source', 't1'), /give either a case or data set path, or --input FILE, got both/);
+    await assert.rejects(translateCli(data, '--model', run, '--source', 't1', '--first-stage', '--steps', '5', '--seed', '3'),
+      /--first-stage samples nothing \(it decodes the first stage's translation, the same every time\); it takes no --steps, --seed/);
   });
 });

@@ -14,6 +14,7 @@ interface TranslateFlags extends SamplingFlags {
   to?: Contrast[] | 'all';
   matrix?: boolean;
   saveSamples?: boolean;
+  firstStage?: boolean;
   out?: string;
 }
 
@@ -36,6 +37,8 @@ export function registerTranslateCommand(program: Command): void {
       (value: string) => (value.trim() === 'all' ? 'all' : parseList(value).map(parseContrastOption)))
     .option('--matrix', 'every ordered pair of distinct contrasts each case has and the model knows (12 for a BraTS case), for eval --matrix')
     .option('--save-samples', 'with --samples N > 1, also write each sample (<name>_sample-K.nii.gz) and their standard deviation (<name>_std.nii.gz)')
+    .option('--first-stage', 'no diffusion: decode what the model\'s first stage translates by itself (ALDM: MS-SPADE\'s latent), '
+      + 'deterministic and seconds per case; the paper\'s ablation without diffusion, a lower mark for the sampled translation')
     .option('--out <path>', 'with a data set: write into this folder instead, mirroring the case folders; with --input: a folder, or '
       + 'with one target the output .nii.gz')
     .option('--force', 'redo cases already translated, replacing their earlier translations');
@@ -54,18 +57,27 @@ export function registerTranslateCommand(program: Command): void {
     }
     if (!flags.matrix && flags.source === undefined) throw new Error(`${who}: give --source C (the contrast to translate from), or --matrix`);
     if (flags.saveSamples && flags.samples < 2) throw new Error(`${who}: --save-samples keeps each of several samples; give --samples N ≥ 2`);
+    if (flags.firstStage) {
+      const sampling = (['sampler', 'steps', 'eta', 'variance', 'seed', 'samples'] as const).filter((name) => command.getOptionValueSource(name) === 'cli');
+      if (sampling.length > 0) {
+        throw new Error(`${who}: --first-stage samples nothing (it decodes the first stage's translation, the same every time); `
+          + `it takes no ${sampling.map((name) => `--${name}`).join(', ')}`);
+      }
+    }
     const sampler = samplerOf(flags, TRANSLATION_SAMPLER);
     // Loaded here, not at start-up: commands that need no libtorch should not pay for loading it.
     const { translateCases } = await import('../completion/index.js');
     await announceBuiltinModels([flags.model]);
     const progress = new SynthesisProgress();
-    process.stdout.write(`sampler: ${describeSampler(sampler)}, ${flags.precision}, seed ${flags.seed}, ${flags.samples} sample(s) per translation\n`);
+    process.stdout.write(flags.firstStage
+      ? `no sampler: the first stage's translation, decoded; ${flags.precision}\n`
+      : `sampler: ${describeSampler(sampler)}, ${flags.precision}, seed ${flags.seed}, ${flags.samples} sample(s) per translation\n`);
     let outcomes: TranslationOutcome[];
     try {
       outcomes = await translateCases({
         ...(flags.input !== undefined ? { file: flags.input } : { input: path }),
         run: flags.model, source: flags.source, targets: flags.to === undefined || flags.to === 'all' ? 'all' : canonicalOrder(flags.to),
-        matrix: flags.matrix, out: flags.out, sampler, precision: flags.precision, seed: flags.seed, samples: flags.samples,
+        matrix: flags.matrix, out: flags.out, sampler, firstStage: flags.firstStage, precision: flags.precision, seed: flags.seed, samples: flags.samples,
         saveSamples: flags.saveSamples, force: flags.force, allowVoxelSizeMismatch: flags.allowVoxelSizeMismatch, verify: flags.verify,
         memoryLimit: memoryLimitOf(flags), onProgress: (event) => onTranslationEvent(progress, event),
       });

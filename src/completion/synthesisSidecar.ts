@@ -42,10 +42,12 @@ export interface SynthesisSidecar {
    * Set where a model translated one contrast the case has into this one (`mrsynth translate`, or completion with a
    * run serving several targets): the source, the class label the model was given for the target (null for a model
    * that synthesises one contrast only), and for completion why that source (asked for, or the best validation PSNR).
+   * `firstStage`: decoded from the model's first stage alone, no reverse process (`translate --first-stage`).
    */
   readonly translation?: {
     readonly source: Contrast;
     readonly classLabel: number | null;
+    readonly firstStage?: true;
     readonly chosenBy?: 'option' | 'validation';
     readonly validationPsnr?: number;
   };
@@ -58,7 +60,7 @@ export interface SynthesisSidecar {
   };
   /** Set for a reconstruction (`mrsynth reconstruct`): the input through the run's codec and back, nothing sampled. */
   readonly reconstruction?: true;
-  /** As run: DDPM's default step count is resolved to the run's chain length; null for a reconstruction. */
+  /** As run: DDPM's default step count is resolved to the run's chain length; null for a reconstruction or a first-stage translation. */
   readonly sampler: (SamplerSpec & { readonly steps: number }) | null;
   /** What the network ran in (the weights file holds float32; bf16 rounds them on loading). */
   readonly precision: Precision;

@@ -151,6 +151,24 @@ describe('translateCases: geometry, the matrix, samples', () => {
     assert.equal((await readNiftiHeader(join(dir, 'Ph_005_t2_from-t1_sample-2.nii.gz'))).descrip, 'mrsynth aldm synthetic t2 from t1, sample 2 of 2, [-1,1] units');
   });
 
+  test('firstStage decodes the first stage\'s own translation: the same for any seed, unlike sampling, recorded without sampler or seed', async () => {
+    const data = join(root, 'first-stage');
+    const dir = await writeCase(data, 'brats2021', 'Ph_009', 9, ['t1']);
+    const image = join(dir, 'Ph_009_flair_from-t1.nii.gz');
+    assert.deepEqual(statusOf(await translate({ input: data, source: 't1', targets: ['flair'], firstStage: true, seed: 1 })), { Ph_009: 'translated' });
+    const first = (await readNifti(image)).volume.data;
+    const sidecar = readSidecar(join(dir, 'Ph_009_flair_from-t1.json'));
+    assert.deepEqual([sidecar.sampler, sidecar.seed, sidecar.samples, sidecar.translation], [null, null, 1, { source: 't1', classLabel: 3, firstStage: true }]);
+    await translate({ input: data, source: 't1', targets: ['flair'], firstStage: true, seed: 2, force: true });
+    assert.deepEqual((await readNifti(image)).volume.data, first);
+    await translate({ input: data, source: 't1', targets: ['flair'], seed: 1, force: true });
+    assert.notDeepEqual((await readNifti(image)).volume.data, first);
+    assert.equal(readSidecar(join(dir, 'Ph_009_flair_from-t1.json')).translation?.firstStage, undefined);
+    await assert.rejects(translate({ input: data, source: 't1', firstStage: true, samples: 2 }), /the first stage's translation is deterministic: it takes one sample, got 2/);
+    const cwdm = await writeRun(join(root, 'run-cwdm-first-stage'), 't2', ['t1'], 4);
+    await assert.rejects(translate({ input: data, run: cwdm, source: 't1', firstStage: true }), /is a cwdm model, which has no first stage that translates by itself/);
+  });
+
   test('one scan given by itself (file): named after it, into the file named as out', async () => {
     const dir = join(root, 'file');
     mkdirSync(dir, { recursive: true });

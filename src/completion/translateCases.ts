@@ -51,6 +51,12 @@ export interface TranslateCasesOptions {
   readonly out?: string;
   /** Default DDIM 200, η 1 (TRANSLATION_SAMPLER). */
   readonly sampler?: SamplerSpec;
+  /**
+   * No reverse process: decode the target as the model's condition alone estimates it (ALDM: MS-SPADE's translation of
+   * the source's latent, what the first stage translates by itself). Deterministic, so one sample and no seed; refused
+   * for a model whose condition holds no such estimate.
+   */
+  readonly firstStage?: boolean;
   readonly precision?: Precision;
   /** Default 0. Each (case, source, target) samples from its own generator seeded from them. */
   readonly seed?: number;
@@ -91,6 +97,7 @@ export type TranslationEvent =
 
 interface Settings {
   readonly sampler: SamplerSpec;
+  readonly firstStage: boolean;
   readonly precision: Precision;
   readonly seed: number;
   readonly samples: number;
@@ -113,8 +120,11 @@ export async function translateCases(options: TranslateCasesOptions): Promise<Tr
   assert(Number.isSafeInteger(seed) && seed >= 0, () => `${fn}: seed must be a non-negative integer, got ${seed}`);
   const samples = options.samples ?? 1;
   assert(Number.isInteger(samples) && samples >= 1, () => `${fn}: samples must be a positive integer, got ${samples}`);
+  const firstStage = options.firstStage ?? false;
+  assert(!firstStage || (samples === 1 && !options.saveSamples), () => `${fn}: the first stage's translation is deterministic: it takes one `
+    + `sample, got ${samples}${options.saveSamples ? ' with saveSamples' : ''}`);
   const settings: Settings = {
-    sampler: options.sampler ?? TRANSLATION_SAMPLER,
+    sampler: options.sampler ?? TRANSLATION_SAMPLER, firstStage,
     precision: parsePrecision(options.precision ?? 'fp32', `${fn}: precision`),
     seed, samples, saveSamples: options.saveSamples ?? false, emit: options.onProgress ?? (() => {}),
   };
@@ -122,6 +132,8 @@ export async function translateCases(options: TranslateCasesOptions): Promise<Tr
 
   const run = await loadRun(options.run, settings.precision, options.verify ?? true);
   try {
+    assert(!firstStage || run.pipeline.hasConditionEstimate, () => `run ${run.dir} is a ${run.config.method} model, which has no first stage `
+      + 'that translates by itself (ALDM\'s MS-SPADE does); translate it with a sampler instead');
     const pairs = translationPairs(run, options);
     const work = options.file !== undefined ? await fileWork(options.file, options) : await datasetWork(options.input!, options.out);
     const plans: TranslationPlan[] = [];
@@ -299,13 +311,16 @@ async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings)
       }
       const encoded = pipeline.encodeConditions(conditions);
       try {
-        const scheduler = pipeline.scheduler(settings.sampler);
+        const scheduler = settings.firstStage ? undefined : pipeline.scheduler(settings.sampler);
         for (let k = 0; k < settings.samples; k++) {
           for (const { target } of translations) {
-            const sample = tidy(() => tensorToVolumeData(pipeline.sample(encoded, scheduler, {
-              generator: generators.get(target)!, ...(pipeline.targets === undefined ? {} : { target }),
-              onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, source, target, sample: k, step, steps }),
-            })));
+            const chosen = pipeline.targets === undefined ? {} : { target };
+            const sample = tidy(() => tensorToVolumeData(scheduler === undefined
+              ? pipeline.decodeConditionEstimate(encoded, chosen)
+              : pipeline.sample(encoded, scheduler, {
+                generator: generators.get(target)!, ...chosen,
+                onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, source, target, sample: k, step, steps }),
+              })));
             const nonFinite = sample.reduce((n, value) => (Number.isFinite(value) ? n : n + 1), 0);
             assert(nonFinite === 0, () => `translating ${source} into ${target} gave ${nonFinite} NaN or infinite voxel(s) of ${sample.length}: the `
               + `weights of ${run.dir} (${run.weightsPath}) drive the network out of range, an extreme or damaged value; nothing was written`);
@@ -331,7 +346,9 @@ async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings)
         synthetic: true,
         case: plan.caseId,
         contrast: target,
-        translation: { source, classLabel: pipeline.targets === undefined ? null : pipeline.targets.indexOf(target) },
+        translation: {
+          source, classLabel: pipeline.targets === undefined ? null : pipeline.targets.indexOf(target), ...(settings.firstStage && { firstStage: true }),
+        },
         files: {
           image: rel(files.image),
           ...(saved ? { std: rel(files.std), samples: Array.from({ length: settings.samples }, (_, k) => rel(samplePath(files, k + 1))) } : {}),
@@ -339,9 +356,9 @@ async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings)
         units: units.text,
         mask: backgroundText(units, 'the source'),
         model: sidecarModel(run),
-        sampler: resolveSampler(settings.sampler, config.schedule),
+        sampler: settings.firstStage ? null : resolveSampler(settings.sampler, config.schedule),
         precision: settings.precision,
-        seed: { base: settings.seed, derived: seeds.get(target)!.toString() },
+        seed: settings.firstStage ? null : { base: settings.seed, derived: seeds.get(target)!.toString() },
         samples: settings.samples,
         order: [target],
         conditions: [{ contrast: source, from: 'input' }],

@@ -21,4 +21,10 @@ export interface Denoiser<Condition = Tensor> {
   condition(encoded: Tensor, codec: LatentCodec, classLabels?: Tensor): Condition;
   /** The prediction for x_t at `timesteps` (int64, (N,)), float32 in and out whatever dtype the networks run in. */
   predict(noisy: Tensor, timesteps: Tensor, condition: Condition): Tensor;
+  /**
+   * For a method whose condition already holds a latent of the target (ALDM: MS-SPADE's translation of the source's
+   * latent, z_st), that latent, float32 and the caller's to dispose: decoded, it is the method's synthesis without the
+   * reverse process (the ALDM paper's ablation without diffusion). Absent where the condition holds no such estimate.
+   */
+  conditionEstimate?(condition: Condition): Tensor;
 }

@@ -252,6 +252,41 @@ export class DiffusionPipeline<Condition = Tensor> {
     });
   }
 
+  /** Whether the method's condition holds an estimate of the target to decode without sampling ({@link decodeConditionEstimate}). */
+  get hasConditionEstimate(): boolean {
+    return this.#denoiser.conditionEstimate !== undefined;
+  }
+
+  /**
+   * The target (`options.target`, or the run's own) as the condition alone estimates it, decoded without any reverse
+   * step: for ALDM, MS-SPADE's translation of the source's latent, what its first stage translates by itself.
+   * Deterministic; (N, 1, …spatial) in image units, clamped as {@link sample}'s output. Refused for a method whose
+   * condition holds no such estimate (cWDM's holds the input images only).
+   */
+  decodeConditionEstimate(encoded: EncodedConditions, options: Pick<SampleOptions, 'target'> = {}): Tensor {
+    const estimate = this.#denoiser.conditionEstimate?.bind(this.#denoiser);
+    assert(estimate !== undefined, () => 'DiffusionPipeline.decodeConditionEstimate: this method\'s condition holds no estimate of the '
+      + 'target to decode without sampling (ALDM\'s holds MS-SPADE\'s translation; cWDM\'s only the input images)');
+    assert(!encoded.latents.isDisposed, () => 'DiffusionPipeline.decodeConditionEstimate: the encoded conditions were disposed');
+    return noGrad(() => {
+      const classLabels = this.#classLabels(encoded.imageShape[0], options.target);
+      let condition: Condition;
+      try {
+        condition = this.#denoiser.condition(encoded.latents, this.#codec, classLabels);
+      } finally {
+        classLabels?.dispose();
+      }
+      const latent = estimate(condition);
+      dispose(condition);
+      const range = this.outputRange;
+      try {
+        return tidy(() => (range === undefined ? this.#codec.decode(latent) : this.#codec.decode(latent).clamp(range[0], range[1])));
+      } finally {
+        latent.dispose();
+      }
+    });
+  }
+
   /** The class label of `target` for each of `n` samples; undefined for the run's own target. */
   #classLabels(n: number, target: string | undefined): Tensor | undefined {
     if (target === undefined) return undefined;

@@ -49,6 +49,13 @@ export class AldmDenoiser implements Denoiser<AldmCondition> {
     }
   }
 
+  /** z_st, MS-SPADE's translation of the source's latent towards each sample's target: the condition's last latent. */
+  conditionEstimate(condition: AldmCondition): Tensor {
+    const channels = this.unet.outChannels;
+    const total = condition.latents.shape[1];
+    return tidy(() => condition.latents.narrow(1, total - channels, channels).clone());
+  }
+
   /** ε̂ in the input's dtype (float32) whatever dtype the U-Net runs in. */
   predict(noisy: Tensor, timesteps: Tensor, condition: AldmCondition): Tensor {
     const { dtype } = this.unet;

@@ -118,6 +118,27 @@ describe('the ALDM method', () => {
       assert.throws(() => codec.checkImageShape([1, 1, 16, 30, 16]), /every axis a multiple of 16 \(the autoencoder halves 2 and the U-Net 2 times\), got \[1,1,16,30,16\]/);
     });
 
+    test("without diffusion, each target decoded from MS-SPADE's translation alone is the reference's decode of it (outputs.spade_decoded)", () => {
+      const source = fixture.read('inputs.source');
+      const expected = fixture.read('outputs.spade_decoded');
+      // The fixture's two samples are translated into classes 1 and 3 (t1ce, flair); the pipeline takes one target per batch.
+      for (const [k, target] of [[0, 't1ce'], [1, 'flair']] as const) {
+        const tensors = memory().numTensors;
+        const image = tidy(() => {
+          const encoded = pipeline.encodeConditions(source.narrow(0, k, 1));
+          try {
+            return pipeline.decodeConditionEstimate(encoded, { target });
+          } finally {
+            encoded.dispose();
+          }
+        });
+        assert.equal(memory().numTensors, tensors + 1, 'only the decoded image is left');
+        tidy(() => assertClose(image, expected.narrow(0, k, 1), `decoded translation into ${target}`));
+        image.dispose();
+      }
+      assert.ok(pipeline.hasConditionEstimate);
+    });
+
     test('sampling (DDIM-5, ldm spacing, η = 1) is a function of the seed, for the run\'s target by default or the classes given', () => {
       const scheduler = pipeline.scheduler({ kind: 'ddim', steps: 5, eta: 1 });
       assert.deepEqual(scheduler.timesteps, [801, 601, 401, 201, 1]);
