@@ -98,6 +98,19 @@ describe('mrsynth eval', () => {
     assert.deepEqual(rows.map((r) => r.region), ['tumour', 'nontumour']);
   });
 
+  test('the samples and std --save-samples writes beside a mean are left out; a sample without its mean is unmatched', async () => {
+    const saved = join(root, 'pred-saved');
+    await fs.cp(pred, saved, { recursive: true });
+    for (const suffix of ['_sample-1', '_sample-2', '_std']) await writeNifti(join(saved, `A_t2_from-t1${suffix}.nii.gz`), vol(refs.B));
+    const out = join(root, 'saved');
+    assert.equal(await evalCli('--pred', saved, '--ref', ref, '--out', out, '--resamples', '10'), 0);
+    const { rows } = parseResultsJson(await fs.readFile(join(out, 'scores.json'), 'utf8'), 'saved');
+    assert.deepEqual(rows.map((r) => `${r.caseId} ${r.region} ${r.files?.pred.path.split('/').pop()}`),
+      ['A whole A_t2_from-t1.nii.gz', 'A brain A_t2_from-t1.nii.gz', 'B whole B_t2_from-t1.nii.gz', 'B brain B_t2_from-t1.nii.gz']);
+    await fs.rm(join(saved, 'A_t2_from-t1.nii.gz'));
+    assert.equal(await evalCli('--pred', saved, '--ref', ref, '--resamples', '10'), 1);
+  });
+
   test('unmatched predictions and cases are listed and make the exit code non-zero', async () => {
     const extra = join(root, 'pred-extra');
     await fs.cp(pred, extra, { recursive: true });
