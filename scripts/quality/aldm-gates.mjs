@@ -3,7 +3,8 @@
 // floor): brain-masked mean PSNR and SSIM per task, the model's gain over the trained baseline, and the gates —
 // each task's mean PSNR above the trained baseline's; over the 12 tasks a mean gain ≥ 1 dB and a mean SSIM above the
 // baseline's. With --reconstruction (eval of `mrsynth reconstruct`) and --floor, also the autoencoder's gate: per
-// contrast, the mean reconstruction PSNR ≥ the best oracle affine floor into that contrast + 2 dB.
+// contrast, the mean reconstruction PSNR ≥ the best oracle affine floor into that contrast + 2 dB. Each task's gain carries
+// a 95 % bootstrap interval over its cases (2,000 resamples of the per-case gains, percentile, a fixed seed).
 //
 //   node scripts/quality/aldm-gates.mjs --model eval-aldm/scores.json --baseline eval-trained/scores.json \
 //     [--floor eval-oracle/scores.json] [--reconstruction eval-reconstruction/scores.json]
@@ -30,7 +31,25 @@ const model = byTask(flags.model);
 const baseline = byTask(flags.baseline);
 const floor = flags.floor === undefined ? undefined : byTask(flags.floor);
 
-const lines = ['| task | cases | ALDM PSNR | trained affine PSNR | gain dB | ALDM SSIM | trained affine SSIM | oracle affine PSNR | cases won |', '|---|---|---|---|---|---|---|---|---|'];
+/** The 95 % percentile bootstrap interval of the mean of `values`: 2,000 resamples drawn by a seeded mulberry32. */
+function bootstrapInterval(values, resamples = 2000) {
+  let state = 0x9e3779b9;
+  const random = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const means = Array.from({ length: resamples }, () => {
+    let sum = 0;
+    for (let i = 0; i < values.length; i++) sum += values[Math.floor(random() * values.length)];
+    return sum / values.length;
+  }).sort((a, b) => a - b);
+  return [means[Math.floor(0.025 * resamples)], means[Math.ceil(0.975 * resamples) - 1]];
+}
+
+const lines = ['| task | cases | ALDM PSNR | trained affine PSNR | gain dB | gain 95 % interval | ALDM SSIM | trained affine SSIM | oracle affine PSNR | cases won |',
+  '|---|---|---|---|---|---|---|---|---|---|'];
 const gains = [];
 const ssims = { model: [], baseline: [] };
 const misses = [];
@@ -49,7 +68,9 @@ for (const [task, rows] of [...model].sort(([a], [b]) => (a < b ? -1 : 1))) {
   ssims.baseline.push(baseSsim);
   if (!(psnr > basePsnr)) misses.push(task);
   const [source, target] = task.split('>');
-  lines.push(`| ${source} → ${target} | ${shared.length} | ${psnr.toFixed(2)} | ${basePsnr.toFixed(2)} | ${(psnr - basePsnr).toFixed(2)} | ${ssim.toFixed(4)} | `
+  const [low, high] = bootstrapInterval(shared.map((r) => r.scores.psnr - reference.get(r.caseId).psnr));
+  lines.push(`| ${source} → ${target} | ${shared.length} | ${psnr.toFixed(2)} | ${basePsnr.toFixed(2)} | ${(psnr - basePsnr).toFixed(2)} | `
+    + `${low.toFixed(2)} to ${high.toFixed(2)} | ${ssim.toFixed(4)} | `
     + `${baseSsim.toFixed(4)} | ${oracle === undefined ? '' : mean(oracle.map((r) => r.scores.psnr)).toFixed(2)} | ${won}/${shared.length} |`);
 }
 console.log(lines.join('\n'));

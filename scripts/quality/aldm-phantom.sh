@@ -18,15 +18,22 @@
 # baseline (one map per task fitted on the training phantoms' brain voxels) and the oracle affine floor (fitted on each
 # held-out case against its own target), all in the run's units on the original grid, brain-masked; then the gates
 # and the autoencoder's reconstruction of every held-out scan (mrsynth reconstruct); then the gates
-# (scripts/quality/aldm-gates.mjs). SAMPLES and SAMPLE_STEPS change the translation's samples and DDIM steps.
-# THREADS sets the intra-op threads.
+# (scripts/quality/aldm-gates.mjs). SAMPLES and SAMPLE_STEPS change the translation's samples and DDIM steps. The
+# `extras` stage adds what the issue reports without gating (see extras() below). THREADS sets the intra-op threads;
+# CONFIG the preset of a new run (default cpu-f2; `tiny` makes a quick smoke run of the whole script, with small step
+# counts and OUT elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 OUT=${OUT:-quality-output/aldm-phantom}
-STAGES=${STAGES:-"autoencoder spade diffusion evaluate"}
+STAGES=${STAGES:-"autoencoder spade diffusion evaluate extras"}
 SAMPLES=${SAMPLES:-4}
 SAMPLE_STEPS=${SAMPLE_STEPS:-50}
+# The extras' long samplers on LONG_CASES cases: DDIM-LONG_STEPS η 1, and DDPM over the whole chain (ALDM's 'ldm'
+# spacing runs all 1000 steps) unless DDPM=0.
+LONG_CASES=${LONG_CASES:-2}
+LONG_STEPS=${LONG_STEPS:-200}
+DDPM=${DDPM:-1}
 STAGE1_STEPS=${STAGE1_STEPS:-4000}
 # Stage 1's learning rate is constant to this step, then decays along a cosine to 0 at STAGE1_STEPS (as recorded when
 # the run was made): a constant-rate `cpu-f2` run's T1 and T1ce reconstruction peaked at step 1,400 and fell back by
@@ -43,7 +50,8 @@ export MRSYNTH_THREADS=${THREADS:-${MRSYNTH_THREADS:-}}
 PREPROCESS=aldm-brainbox
 # `cpu-f2`, not `cpu`: at 3 mm a latent cell of 4×4×4 voxels covers 12 mm of anatomy and caps the reconstruction far
 # below the gates; 2×2×2 voxels reconstruct much better (docs/aldm-quality.md).
-COMMON=(--config cpu-f2 --val-every 200 --checkpoint-every 200 --val-sample-steps 0)
+CONFIG=${CONFIG:-cpu-f2}
+COMMON=(--config "$CONFIG" --val-every 200 --checkpoint-every 200 --val-sample-steps 0)
 
 [ -d "$OUT/data/train" ] || $MRSYNTH phantom --out "$OUT/data/train" --cases 96 --seed 7 --shape 64,64,48 --spacing 3
 [ -d "$OUT/data/heldout" ] || $MRSYNTH phantom --out "$OUT/data/heldout" --cases 20 --seed 1007 --shape 64,64,48 --spacing 3
@@ -73,7 +81,12 @@ evaluate() {
   local contrasts="t1 t1ce t2 flair"
   echo "== evaluate: every ordered pair of the held-out phantoms, $SAMPLES sample(s) of DDIM-$SAMPLE_STEPS η 1, against the affine baselines"
   mkdir -p "$eval"
-  $MRSYNTH translate "$heldout" --model "$run" --matrix --samples "$SAMPLES" --steps "$SAMPLE_STEPS" --eta 1 --seed 7 --out "$eval/aldm" --force
+  local start=$(date +%s)
+  $MRSYNTH translate "$heldout" --model "$run" --matrix --samples "$SAMPLES" --save-samples --steps "$SAMPLE_STEPS" --eta 1 --seed 7 \
+    --out "$eval/aldm" --force
+  local volumes=$(find "$eval/aldm" -name '*_from-*_sample-1.nii.gz' | wc -l)
+  echo "== evaluate: $volumes translations of $SAMPLES sample(s) in $(( $(date +%s) - start )) s, $THREADS thread(s): $(( ($(date +%s) - start) / volumes )) s per translation" \
+    | tee "$eval/timing.txt"
   for target in $contrasts; do
     for source in $contrasts; do
       [ "$source" = "$target" ] && continue
@@ -92,6 +105,54 @@ evaluate() {
     --floor "$eval/eval-oracle-affine/scores.json" --reconstruction "$eval/eval-reconstruction/scores.json" | tee "$eval/gates.md"
 }
 
+# Reported beside the gates, not gated (issue 19): the first stage alone (MS-SPADE's latent decoded, no diffusion), one
+# sample (each translation's first, as --samples 1 gives it), DDIM-200 η 1 (the reference's sampler) and DDPM-1000 on the
+# first 2 held-out cases (LONG_CASES, LONG_STEPS, DDPM), and the 2 shared real cases resampled to the phantoms'
+# 3 mm; each scored and set against the trained affine baseline as the gates are, into OUT/eval/<name>.md.
+extras() {
+  local run=$OUT/stage3 eval=$OUT/eval heldout=$OUT/data/heldout
+  [ -f "$eval/eval-trained-affine/scores.json" ] || { echo "extras: run the evaluate stage first" >&2; exit 1; }
+  gates() { node scripts/quality/aldm-gates.mjs --model "$eval/eval-$1/scores.json" --baseline "$2" | tee "$eval/$1.md"; }
+  score() { $MRSYNTH eval --pred "$eval/$1" --ref "$2" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$1" --force; }
+
+  echo "== extras: the first stage alone"
+  $MRSYNTH translate "$heldout" --model "$run" --matrix --first-stage --out "$eval/first-stage" --force
+  score first-stage "$heldout" && gates first-stage "$eval/eval-trained-affine/scores.json"
+
+  echo "== extras: one sample"
+  rm -rf "$eval/one-sample"
+  for file in $(cd "$eval/aldm" && find . -name '*_sample-1.nii.gz'); do
+    mkdir -p "$eval/one-sample/$(dirname "$file")"
+    ln -s "$(realpath "$eval/aldm/$file")" "$eval/one-sample/${file%_sample-1.nii.gz}.nii.gz"
+  done
+  score one-sample "$heldout" && gates one-sample "$eval/eval-trained-affine/scores.json"
+
+  echo "== extras: DDIM-$LONG_STEPS η 1$([ "$DDPM" = 0 ] || echo ' and DDPM-1000') on the first $LONG_CASES held-out case(s)"
+  rm -rf "$eval/long-cases"
+  mkdir -p "$eval/long-cases"
+  for case_dir in $(ls -d "$heldout"/*/ | sort | head -n "$LONG_CASES"); do ln -s "$(realpath "$case_dir")" "$eval/long-cases/$(basename "$case_dir")"; done
+  $MRSYNTH translate "$eval/long-cases" --model "$run" --matrix --steps "$LONG_STEPS" --eta 1 --seed 7 --out "$eval/ddim-long" --force
+  score ddim-long "$eval/long-cases" && gates ddim-long "$eval/eval-trained-affine/scores.json"
+  if [ "$DDPM" != 0 ]; then
+    $MRSYNTH translate "$eval/long-cases" --model "$run" --matrix --sampler ddpm --seed 7 --out "$eval/ddpm" --force
+    score ddpm "$eval/long-cases" && gates ddpm "$eval/eval-trained-affine/scores.json"
+  fi
+
+  echo "== extras: the 2 shared real cases at 3 mm"
+  [ -d "$OUT/data/real3" ] || $MRSYNTH data resample --in ../shared/data/brats-sample --out "$OUT/data/real3" --spacing 3 --interpolation area
+  $MRSYNTH translate "$OUT/data/real3" --model "$run" --matrix --samples "$SAMPLES" --steps "$SAMPLE_STEPS" --eta 1 --seed 7 \
+    --out "$eval/real3" --force
+  for target in t1 t1ce t2 flair; do
+    for source in t1 t1ce t2 flair; do
+      [ "$source" = "$target" ] && continue
+      $MRSYNTH baseline affine --data "$OUT/data/real3" --fit-on "$OUT/data/train" --normalise-as "$run" --source "$source" --target "$target" \
+        --out "$eval/real3-trained-affine" --force >/dev/null
+    done
+  done
+  score real3 "$OUT/data/real3" && score real3-trained-affine "$OUT/data/real3"
+  gates real3 "$eval/eval-real3-trained-affine/scores.json"
+}
+
 for stage in $STAGES; do
   case $stage in
     autoencoder) train_stage "stage 1 (autoencoder)" "$OUT/stage1" "$STAGE1_STEPS" --stage autoencoder --preprocess "$PREPROCESS" \
@@ -99,6 +160,7 @@ for stage in $STAGES; do
     spade) train_stage "stage 2 (MS-SPADE)" "$OUT/stage2" "$STAGE2_STEPS" --stage spade --parent "$OUT/stage1" ;;
     diffusion) train_stage "stage 3 (latent diffusion)" "$OUT/stage3" "$STAGE3_STEPS" --stage diffusion --parent "$OUT/stage2" ;;
     evaluate) evaluate ;;
-    *) echo "unknown stage '$stage' (expected autoencoder, spade, diffusion, evaluate)" >&2; exit 1 ;;
+    extras) extras ;;
+    *) echo "unknown stage '$stage' (expected autoencoder, spade, diffusion, evaluate, extras)" >&2; exit 1 ;;
   esac
 done
