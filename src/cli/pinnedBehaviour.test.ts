@@ -49,7 +49,27 @@ const COMPLETED = 'pin-case_t1ce.nii.gz';
  */
 const DATA = '/tmp/mrsynth-pinned-data';
 
-/** What decides whether two machines compute the same bits: libtorch, the BLAS loaded, the CPU and the kernels libtorch picked for it. */
+/**
+ * The CPU's vector extensions, which OpenBLAS and oneDNN choose their kernels by whatever libtorch's own capability
+ * says: two machines both named "AMD EPYC", one with AVX-512, rounded the pinned run differently (by 4e-7).
+ */
+function vectorExtensions(): string {
+  const cpuinfo = (() => {
+    try {
+      return readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1].trim().split(/\s+/) ?? [];
+  const vector = flags.filter((flag) => /^(avx|fma|amx|f16c)/.test(flag)).sort();
+  return vector.length > 0 ? vector.join(' ') : 'unknown';
+}
+
+/**
+ * What decides whether two machines compute the same bits: libtorch, the BLAS loaded, the CPU, the kernels libtorch
+ * picked for it and the vector extensions the libraries below it pick theirs by.
+ */
 function fingerprint(): Record<string, string> {
   const info = runtimeInfo();
   return {
@@ -57,6 +77,7 @@ function fingerprint(): Record<string, string> {
     blas: info.blas,
     cpu: cpus()[0]?.model ?? 'unknown',
     cpuCapability: info.buildConfig.match(/CPU capability usage: (\S+)/)?.[1] ?? 'unknown',
+    vectorExtensions: vectorExtensions(),
   };
 }
 
