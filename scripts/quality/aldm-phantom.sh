@@ -21,7 +21,7 @@
 # (scripts/quality/aldm-gates.mjs). SAMPLES and SAMPLE_STEPS change the translation's samples and DDIM steps. The
 # `extras` stage adds what the issue reports without gating (see extras() below). THREADS sets the intra-op threads;
 # CONFIG the preset of a new run (default cpu-f2; `tiny` makes a quick smoke run of the whole script, with small step
-# counts and OUT elsewhere).
+# counts and OUT elsewhere); STYLE=ixi the IXI-style model of the issue's reported figures (its real-case extras are BraTS's only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -51,10 +51,17 @@ PREPROCESS=aldm-brainbox
 # `cpu-f2`, not `cpu`: at 3 mm a latent cell of 4×4×4 voxels covers 12 mm of anatomy and caps the reconstruction far
 # below the gates; 2×2×2 voxels reconstruct much better (docs/aldm-quality.md).
 CONFIG=${CONFIG:-cpu-f2}
+# BraTS-style phantoms (t1, t1ce, t2, flair: 12 tasks), or STYLE=ixi (t1, t2, pd: 6 tasks) with OUT elsewhere.
+STYLE=${STYLE:-brats}
+case $STYLE in
+  brats) CONTRASTS="t1 t1ce t2 flair" ;;
+  ixi) CONTRASTS="t1 t2 pd" ;;
+  *) echo "unknown STYLE '$STYLE' (expected brats or ixi)" >&2; exit 1 ;;
+esac
 COMMON=(--config "$CONFIG" --val-every 200 --checkpoint-every 200 --val-sample-steps 0)
 
-[ -d "$OUT/data/train" ] || $MRSYNTH phantom --out "$OUT/data/train" --cases 96 --seed 7 --shape 64,64,48 --spacing 3
-[ -d "$OUT/data/heldout" ] || $MRSYNTH phantom --out "$OUT/data/heldout" --cases 20 --seed 1007 --shape 64,64,48 --spacing 3
+[ -d "$OUT/data/train" ] || $MRSYNTH phantom --out "$OUT/data/train" --cases 96 --seed 7 --shape 64,64,48 --spacing 3 --style "$STYLE"
+[ -d "$OUT/data/heldout" ] || $MRSYNTH phantom --out "$OUT/data/heldout" --cases 20 --seed 1007 --shape 64,64,48 --spacing 3 --style "$STYLE"
 
 # Trains stage NAME in RUN to STEPS: a new run with the extra flags, or the existing one resumed.
 train_stage() {
@@ -78,17 +85,16 @@ train_stage() {
 # The 12 tasks on the held-out phantoms: translations, the two affine baselines, their scores and the gates.
 evaluate() {
   local run=$OUT/stage3 eval=$OUT/eval heldout=$OUT/data/heldout
-  local contrasts="t1 t1ce t2 flair"
   echo "== evaluate: every ordered pair of the held-out phantoms, $SAMPLES sample(s) of DDIM-$SAMPLE_STEPS η 1, against the affine baselines"
   mkdir -p "$eval"
   local start=$(date +%s)
   $MRSYNTH translate "$heldout" --model "$run" --matrix --samples "$SAMPLES" --save-samples --steps "$SAMPLE_STEPS" --eta 1 --seed 7 \
     --out "$eval/aldm" --force
-  local volumes=$(find "$eval/aldm" -name '*_from-*_sample-1.nii.gz' | wc -l)
+  local volumes=$(find "$eval/aldm" -name '*_sample-1.nii.gz' | wc -l)
   echo "== evaluate: $volumes translations of $SAMPLES sample(s) in $(( $(date +%s) - start )) s, $THREADS thread(s): $(( ($(date +%s) - start) / volumes )) s per translation" \
     | tee "$eval/timing.txt"
-  for target in $contrasts; do
-    for source in $contrasts; do
+  for target in $CONTRASTS; do
+    for source in $CONTRASTS; do
       [ "$source" = "$target" ] && continue
       $MRSYNTH baseline affine --data "$heldout" --fit-on "$OUT/data/train" --normalise-as "$run" --source "$source" --target "$target" \
         --out "$eval/trained-affine" --force >/dev/null
@@ -130,7 +136,13 @@ extras() {
   echo "== extras: DDIM-$LONG_STEPS η 1$([ "$DDPM" = 0 ] || echo ' and DDPM-1000') on the first $LONG_CASES held-out case(s)"
   rm -rf "$eval/long-cases"
   mkdir -p "$eval/long-cases"
-  for case_dir in $(ls -d "$heldout"/*/ | sort | head -n "$LONG_CASES"); do ln -s "$(realpath "$case_dir")" "$eval/long-cases/$(basename "$case_dir")"; done
+  if [ "$STYLE" = brats ]; then  # a folder per case
+    for case_dir in $(ls -d "$heldout"/*/ | sort | head -n "$LONG_CASES"); do ln -s "$(realpath "$case_dir")" "$eval/long-cases/$(basename "$case_dir")"; done
+  else  # IXI: the cases' files side by side, <case>-<T1|T2|PD>.nii.gz
+    for id in $(ls "$heldout" | sed -E 's/-(T1|T2|PD)\.nii(\.gz)?$//' | sort -u | head -n "$LONG_CASES"); do
+      for file in "$heldout/$id"-*.nii*; do ln -s "$(realpath "$file")" "$eval/long-cases/$(basename "$file")"; done
+    done
+  fi
   $MRSYNTH translate "$eval/long-cases" --model "$run" --matrix --steps "$LONG_STEPS" --eta 1 --seed 7 --out "$eval/ddim-long" --force
   score ddim-long "$eval/long-cases" && gates ddim-long "$eval/eval-trained-affine/scores.json"
   if [ "$DDPM" != 0 ]; then
@@ -138,12 +150,13 @@ extras() {
     score ddpm "$eval/long-cases" && gates ddpm "$eval/eval-trained-affine/scores.json"
   fi
 
+  if [ "$STYLE" != brats ]; then return; fi
   echo "== extras: the 2 shared real cases at 3 mm"
   [ -d "$OUT/data/real3" ] || $MRSYNTH data resample --in ../shared/data/brats-sample --out "$OUT/data/real3" --spacing 3 --interpolation area
   $MRSYNTH translate "$OUT/data/real3" --model "$run" --matrix --samples "$SAMPLES" --steps "$SAMPLE_STEPS" --eta 1 --seed 7 \
     --out "$eval/real3" --force
-  for target in t1 t1ce t2 flair; do
-    for source in t1 t1ce t2 flair; do
+  for target in $CONTRASTS; do
+    for source in $CONTRASTS; do
       [ "$source" = "$target" ] && continue
       $MRSYNTH baseline affine --data "$OUT/data/real3" --fit-on "$OUT/data/train" --normalise-as "$run" --source "$source" --target "$target" \
         --out "$eval/real3-trained-affine" --force >/dev/null
