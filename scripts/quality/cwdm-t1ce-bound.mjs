@@ -18,28 +18,13 @@ import { join } from 'node:path';
 import { discoverDataset } from '../../dist/data/index.js';
 import { readNifti } from '../../dist/io/nifti/index.js';
 import { mean, psnrFromMse, regionMasks, sampleStd, scoreRegions, toModelUnits } from '../../dist/metrics/index.js';
-import { anatomyFromVolume, PhantomGenerator, phantomGrid, SRI24_TISSUES_PATH } from '../../dist/phantom/index.js';
-import { voxelSizes } from '../../dist/volume/index.js';
+import { generatorFor, phantomKey } from './phantom-cases.mjs';
 
 const [runDir, drawsArgument = '256'] = process.argv.slice(2);
 const draws = Number(drawsArgument);
 if (!runDir || !Number.isInteger(draws) || draws < 2) {
   console.error('usage: node scripts/quality/cwdm-t1ce-bound.mjs QUALITY/t1ce-cpu [DRAWS ≥ 2]');
   process.exit(2);
-}
-
-/** Seed and index of a phantom case from its id (`Phantom<seed>_<index>`), as `mrsynth phantom` names BraTS-style cases. */
-function phantomKey(id) {
-  const match = /^Phantom(\d+)_(\d+)$/.exec(id);
-  if (!match) throw new Error(`held-out case ${id} is not named Phantom<seed>_<index>: only phantom cases can be redrawn`);
-  return { seed: Number(match[1]), index: Number(match[2]) };
-}
-
-/** A generator on the grid of a stored volume: its shape, and the isotropic spacing of its first axis. */
-async function generatorFor(volume) {
-  const tissues = (await readNifti(SRI24_TISSUES_PATH)).volume;
-  const anatomy = anatomyFromVolume(tissues, SRI24_TISSUES_PATH);
-  return new PhantomGenerator(anatomy, phantomGrid(anatomy, volume.shape, voxelSizes(volume.affine)[0]));
 }
 
 async function main() {

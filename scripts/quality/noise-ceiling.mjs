@@ -16,7 +16,8 @@
 // DIR holds BraTS-style cases named Phantom<seed>_<index> (mrsynth phantom); each stored scan is checked to be the
 // generator's. Prints per contrast the mean ± std over cases. Uses the built package (dist/).
 import { parseArgs } from 'node:util';
-import { F, data, metrics, nifti, phantom, runs, tensor, volume as volumes } from '../../dist/index.js';
+import { F, data, metrics, nifti, runs, tensor } from '../../dist/index.js';
+import { generatorFor, phantomKey } from './phantom-cases.mjs';
 
 const { values } = parseArgs({
   options: { data: { type: 'string' }, units: { type: 'string' }, factors: { type: 'string', default: '2' }, cases: { type: 'string' } },
@@ -28,20 +29,6 @@ const units = { preprocess: config.preprocess, source: values.units };
 const span = metrics.runUnitsSpan(units);
 const { cases } = await data.discoverDataset(values.data);
 const chosen = values.cases === undefined ? cases : cases.slice(0, Number(values.cases));
-
-/** Seed and index of a phantom case from its id, as `mrsynth phantom` names BraTS-style cases. */
-function phantomKey(id) {
-  const match = /^Phantom(\d+)_(\d+)$/.exec(id);
-  if (!match) throw new Error(`${values.data}: case ${id} is not named Phantom<seed>_<index>, so its noise-free twin cannot be made`);
-  return { seed: Number(match[1]), index: Number(match[2]) };
-}
-
-/** A generator on the grid of a stored volume: its shape, and the isotropic spacing of its first axis. */
-async function generatorFor(stored) {
-  const tissues = (await nifti.readNifti(phantom.SRI24_TISSUES_PATH)).volume;
-  const anatomy = phantom.anatomyFromVolume(tissues, phantom.SRI24_TISSUES_PATH);
-  return new phantom.PhantomGenerator(anatomy, phantom.phantomGrid(anatomy, stored.shape, volumes.voxelSizes(stored.affine)[0]));
-}
 
 /** The linear map (a, b) the run's normalisation applied to `scan`, read off two brain voxels of different value. */
 function unitsMap(scan, inUnits) {
