@@ -113,10 +113,10 @@ async function evaluate(opts: EvalOptions): Promise<void> {
  * The mean a file is a sample or the standard deviation of (`<name>_sample-K.nii.gz`, `<name>_std.nii.gz`, as
  * --save-samples writes them beside `<name>.nii.gz`), where that mean is among `paths`; otherwise undefined.
  */
-function companionOf(path: string, paths: readonly string[]): string | undefined {
+function companionOf(path: string, paths: ReadonlySet<string>): string | undefined {
   const match = /^(.*)_(?:std|sample-\d+)(\.nii(?:\.gz)?)$/i.exec(path);
   const mean = match === null ? undefined : `${match[1]}${match[2]}`;
-  return mean !== undefined && paths.includes(mean) ? mean : undefined;
+  return mean !== undefined && paths.has(mean) ? mean : undefined;
 }
 
 interface PredictionFile extends PredictionName {
@@ -134,12 +134,13 @@ async function scoreDataset(pred: string, predIsDir: boolean, ref: string, opts:
   const unmatched: string[] = [];
   const byCase = new Map<string, PredictionFile[]>();
   const paths = predIsDir ? await listNifti(resolve(pred)) : [resolve(pred)];
-  const companions = paths.filter((path) => companionOf(path, paths) !== undefined);
-  if (companions.length > 0) {
-    process.stderr.write(`eval: left out ${companions.length} file(s) that are the samples or standard deviation of a mean scored beside them `
+  const listed = new Set(paths);
+  const companions = new Set(paths.filter((path) => companionOf(path, listed) !== undefined));
+  if (companions.size > 0) {
+    process.stderr.write(`eval: left out ${companions.size} file(s) that are the samples or standard deviation of a mean scored beside them `
       + '(translate or complete with --save-samples)\n');
   }
-  for (const path of paths.filter((p) => !companions.includes(p))) {
+  for (const path of paths.filter((p) => !companions.has(p))) {
     const name = parsePredictionName(basename(path));
     if (name === undefined) { unmatched.push(`${path}: not named <case>_<target>[_from-<source>].nii.gz (or the BraTS 2023/IXI forms)`); continue; }
     const c = cases.get(name.caseId);
