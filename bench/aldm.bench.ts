@@ -7,6 +7,9 @@
  *                 once: the first stage's per-batch encoding is what `encode` measures;
  *   unet-denoise  one DDIM step as ALDM samples (LDM spacing, 50 steps, η = 1): a forward without gradients and
  *                 the update;
+ *   spade-train   stage-2 step: MS-SPADE turns a source latent into the target class's, L1 to the target latent,
+ *                 backward, AdamW over MS-SPADE alone (β 0.5, 0.9: the GAN stages' betas); the latents are drawn once,
+ *                 as stage 2 encodes every case once before it trains;
  *   ae-train      stage-1 autoencoder step: encoder → quant_conv → quantiser → post_quant_conv → decoder, L1 + the
  *                 quantiser's loss + the hinge generator loss through the 1 → 1 PatchGAN, backward, AdamW over
  *                 what the reference's stage 1 optimises (β 0.5, 0.9, no decay: its Adam). MS-SPADE and the
@@ -33,7 +36,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const PARTS = ['unet-train', 'unet-denoise', 'ae-train', 'encode', 'decode'] as const;
+const PARTS = ['unet-train', 'unet-denoise', 'spade-train', 'ae-train', 'encode', 'decode'] as const;
 type Part = (typeof PARTS)[number];
 const CONFIGS = ['code', 'cpu', 'cpu-f2'] as const;
 type ConfigName = (typeof CONFIGS)[number];
@@ -50,12 +53,15 @@ const FULL = '144x192x144';
 const DEFAULT_SIZES: Readonly<Record<Part, readonly string[]>> = {
   'unet-train': [SMALL, UNET_MEDIUM, FULL],
   'unet-denoise': [SMALL, UNET_MEDIUM, FULL],
+  'spade-train': [SMALL, MEDIUM],
   'ae-train': [SMALL, MEDIUM],
   encode: [FULL],
   decode: [FULL],
 };
 const WARMUP = 1;
 const UNET_PART = (part: Part) => part.startsWith('unet');
+/** Parts that run at the latent, not the image. */
+const LATENT_PART = (part: Part) => UNET_PART(part) || part === 'spade-train' || part === 'decode';
 
 interface Job {
   config: ConfigName;
@@ -75,7 +81,7 @@ const median = (values: readonly number[]) => {
 const sizeName = (size: readonly number[]) => size.join('x');
 /** What the part runs on, e.g. "latent 12x16x12 (image 48x64x48)". */
 const describeSize = ({ part, image, latent }: Job) =>
-  (UNET_PART(part) || part === 'decode' ? `latent ${sizeName(latent)} (image ${sizeName(image)})` : `image ${sizeName(image)}`);
+  (LATENT_PART(part) ? `latent ${sizeName(latent)} (image ${sizeName(image)})` : `image ${sizeName(image)}`);
 
 // ---------------------------------------------------------------- child: one part of one config at one size
 
@@ -125,6 +131,19 @@ async function measure(job: Job): Promise<Measurement> {
     }));
   };
 
+  const spadeStep = () => {
+    const config = parseAutoencoderConfig(job.config);
+    const vqgan = new VQModel(config);
+    const optimizer = new AdamW(vqgan.spade.namedParameters(), { lr: 8e-5, betas: [0.5, 0.9], weightDecay: 0 });
+    const source = randn([1, config.zChannels, ...latent]);
+    const target = randn([1, config.zChannels, ...latent]);
+    return () => tidy(() => {
+      F.l1Loss(vqgan.spade.forward(source, [1]), target).backward();
+      optimizer.step();
+      optimizer.zeroGrad();
+    });
+  };
+
   const autoencoderStep = () => {
     const config = parseAutoencoderConfig(job.config);
     const vqgan = new VQModel(config);
@@ -155,7 +174,7 @@ async function measure(job: Job): Promise<Measurement> {
     return () => noGrad(() => tidy(() => { vqgan.decode(z).dispose(); }));
   };
 
-  const step = UNET_PART(job.part) ? unetStep(job.part === 'unet-train') : autoencoderStep();
+  const step = UNET_PART(job.part) ? unetStep(job.part === 'unet-train') : job.part === 'spade-train' ? spadeStep() : autoencoderStep();
   for (let i = 0; i < WARMUP; i++) step();
   return measureSteps(step, job.repeats, getNumThreads());
 }
