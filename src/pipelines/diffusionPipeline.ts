@@ -223,13 +223,7 @@ export class DiffusionPipeline<Condition = Tensor> {
     assert(!encoded.latents.isDisposed, () => 'DiffusionPipeline.sample: the encoded conditions were disposed');
     return noGrad(() => {
       const n = encoded.imageShape[0];
-      const classLabels = this.#classLabels(n, options.target);
-      let condition: Condition;
-      try {
-        condition = this.#denoiser.condition(encoded.latents, this.#codec, classLabels);
-      } finally {
-        classLabels?.dispose();
-      }
+      const condition = this.#condition(encoded, options.target);
       let x = randn(this.#codec.latentShape([n, 1, ...encoded.imageShape.slice(2)]), { generator: options.generator, dtype: encoded.latents.dtype });
       let predX0: Tensor | undefined;
       timesteps.forEach((t, index) => {
@@ -245,8 +239,7 @@ export class DiffusionPipeline<Condition = Tensor> {
       });
       predX0?.dispose();
       dispose(condition);
-      const range = this.outputRange;
-      const image = tidy(() => (range === undefined ? this.#codec.decode(x) : this.#codec.decode(x).clamp(range[0], range[1])));
+      const image = this.#decode(x);
       x.dispose();
       return image;
     });
@@ -269,22 +262,31 @@ export class DiffusionPipeline<Condition = Tensor> {
       + 'target to decode without sampling (ALDM\'s holds MS-SPADE\'s translation; cWDM\'s only the input images)');
     assert(!encoded.latents.isDisposed, () => 'DiffusionPipeline.decodeConditionEstimate: the encoded conditions were disposed');
     return noGrad(() => {
-      const classLabels = this.#classLabels(encoded.imageShape[0], options.target);
-      let condition: Condition;
-      try {
-        condition = this.#denoiser.condition(encoded.latents, this.#codec, classLabels);
-      } finally {
-        classLabels?.dispose();
-      }
+      const condition = this.#condition(encoded, options.target);
       const latent = estimate(condition);
       dispose(condition);
-      const range = this.outputRange;
       try {
-        return tidy(() => (range === undefined ? this.#codec.decode(latent) : this.#codec.decode(latent).clamp(range[0], range[1])));
+        return this.#decode(latent);
       } finally {
         latent.dispose();
       }
     });
+  }
+
+  /** What stays fixed over a batch's reverse steps: the denoiser's condition for `target` (or the run's own). */
+  #condition(encoded: EncodedConditions, target: string | undefined): Condition {
+    const classLabels = this.#classLabels(encoded.imageShape[0], target);
+    try {
+      return this.#denoiser.condition(encoded.latents, this.#codec, classLabels);
+    } finally {
+      classLabels?.dispose();
+    }
+  }
+
+  /** A latent decoded to image units, clamped to the method's output range if it has one. */
+  #decode(latent: Tensor): Tensor {
+    const range = this.outputRange;
+    return tidy(() => (range === undefined ? this.#codec.decode(latent) : this.#codec.decode(latent).clamp(range[0], range[1])));
   }
 
   /** The class label of `target` for each of `n` samples; undefined for the run's own target. */
