@@ -15,20 +15,11 @@
 //
 // DIR holds BraTS-style cases named Phantom<seed>_<index> (mrsynth phantom); each stored scan is checked to be the
 // generator's. Prints per contrast the mean ± std over cases. Uses the built package (dist/).
-import { parseArgs } from 'node:util';
-import { F, data, metrics, nifti, runs, tensor } from '../../dist/index.js';
+import { metrics, nifti } from '../../dist/index.js';
 import { generatorFor, phantomKey } from './phantom-cases.mjs';
+import { blockAverage, brainPsnr, meanStd, scanUnitsOptions } from './scan-units.mjs';
 
-const { values } = parseArgs({
-  options: { data: { type: 'string' }, units: { type: 'string' }, factors: { type: 'string', default: '2' }, cases: { type: 'string' } },
-});
-if (values.data === undefined || values.units === undefined) throw new Error('give --data DIR and --units RUN (a run folder whose units to score in)');
-const factors = values.factors.split(',').map(Number);
-const config = await runs.readAnyRunConfig(values.units);
-const units = { preprocess: config.preprocess, source: values.units };
-const span = metrics.runUnitsSpan(units);
-const { cases } = await data.discoverDataset(values.data);
-const chosen = values.cases === undefined ? cases : cases.slice(0, Number(values.cases));
+const { dataDir, unitsDir, units, span, factors, cases: chosen } = await scanUnitsOptions('2');
 
 /** The linear map (a, b) the run's normalisation applied to `scan`, read off two brain voxels of different value. */
 function unitsMap(scan, inUnits) {
@@ -36,17 +27,6 @@ function unitsMap(scan, inUnits) {
   const second = scan.data.findIndex((x) => x !== 0 && x !== scan.data[first]);
   const a = (inUnits.data[second] - inUnits.data[first]) / (scan.data[second] - scan.data[first]);
   return { a, b: inUnits.data[first] - a * scan.data[first] };
-}
-
-/** Brain PSNR of `prediction` against `reference` (both in units), over the stored scan's nonzero voxels. */
-function brainPsnr(prediction, reference, scan) {
-  let sum = 0, n = 0;
-  for (let i = 0; i < reference.length; i++) {
-    if (scan.data[i] === 0) continue;
-    sum += (prediction[i] - reference[i]) ** 2;
-    n += 1;
-  }
-  return 10 * Math.log10((span * span) / (sum / n));
 }
 
 let generator;
@@ -75,26 +55,11 @@ for (const c of chosen) {
     const noisyUnits = metrics.toRunUnits(scan, units).data;
     const { a, b } = unitsMap(scan, { data: noisyUnits });
     const cleanUnits = Float32Array.from(clean[contrast].data, (x) => a * x + b);
-    record(contrast, 'noise-free', brainPsnr(cleanUnits, noisyUnits, scan));
-    const [x, y, z] = scan.shape;
-    // (N, C, D, H, W) with D = z: the volume's data run x fastest.
-    const image = tensor(cleanUnits, { shape: [1, 1, z, y, x] });
-    for (const f of factors) {
-      const pooled = F.avgPool3d(image, [f, f, f], { ceilMode: true });
-      const back = F.interpolate(pooled, { size: [z, y, x], mode: 'linear', alignCorners: false });
-      record(contrast, `noise-free, f = ${f}`, brainPsnr(back.toTypedArray(), noisyUnits, scan));
-      pooled.dispose();
-      back.dispose();
-    }
-    image.dispose();
+    record(contrast, 'noise-free', brainPsnr(cleanUnits, noisyUnits, scan, span));
+    for (const f of factors) record(contrast, `noise-free, f = ${f}`, brainPsnr(blockAverage(cleanUnits, scan.shape, f), noisyUnits, scan, span));
   }
 }
-const meanStd = (v) => {
-  const mean = v.reduce((s, x) => s + x, 0) / v.length;
-  const sd = v.length < 2 ? NaN : Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / (v.length - 1));
-  return `${mean.toFixed(2)} ± ${sd.toFixed(2)}`;
-};
 const columns = ['noise-free', ...factors.map((f) => `noise-free, f = ${f}`)];
-console.log(`${chosen.length} case(s) of ${values.data}, brain-masked, in the units of ${values.units} (range ${span}); PSNR dB against the noisy scan`);
+console.log(`${chosen.length} case(s) of ${dataDir}, brain-masked, in the units of ${unitsDir} (range ${span}); PSNR dB against the noisy scan`);
 console.log(`contrast | ${columns.map((name) => name.padEnd(18)).join(' | ')}`);
 for (const [contrast, byColumn] of results) console.log(`${contrast.padEnd(8)} | ${columns.map((name) => meanStd(byColumn.get(name)).padEnd(18)).join(' | ')}`);
