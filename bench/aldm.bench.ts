@@ -1,12 +1,13 @@
 /**
  * ALDM benchmark (issue 18, "Speed"): a training step of each network and a denoising step, for the `code`, `cpu`
- * and `cpu-f2` configs, batch 1, float32. Each measurement runs in a fresh child process, so peak RSS is that task's alone and no
+ * and `cpu-f2` configs, batch 1 (the denoising step also at the batches --batches asks for), float32. Each measurement runs in a fresh child process, so peak RSS is that task's alone and no
  * allocator state carries over between measurements. Parts:
  *   unet-train    ε-loss step of the U-Net: x_t = q(x₀, t), ε̂ = U-Net([x_t ‖ z_src ‖ z_st], t, y), MSE, backward,
  *                 AdamW (the reference LDM's: torch defaults, weight decay 0.01). The condition latents are drawn
  *                 once: the first stage's per-batch encoding is what `encode` measures;
  *   unet-denoise  one DDIM step as ALDM samples (LDM spacing, 50 steps, η = 1): a forward without gradients and
- *                 the update;
+ *                 the update, for a batch of samples of one case (translate --samples N draws them together), each
+ *                 sample's noise from its own generator;
  *   spade-train   stage-2 step: MS-SPADE turns a source latent into the target class's, L1 to the target latent,
  *                 backward, AdamW over MS-SPADE alone (β 0.5, 0.9: the GAN stages' betas); the latents are drawn once,
  *                 as stage 2 encodes every case once before it trains;
@@ -27,9 +28,9 @@
  * bench/aldm-vs-pytorch.sh runs the same children beside the reference layout in PyTorch.
  *
  *   npm run bench:aldm [-- --repeats 3] [--threads 2] [--configs code,cpu,cpu-f2] [--parts unet-train,ae-train,…]
- *                      [--sizes 48x64x48,…] [--json]
+ *                      [--sizes 48x64x48,…] [--batches 1,4] [--json]
  * --sizes replaces every chosen part's default sizes (a quick run: --sizes 48x64x48); --json also prints one JSON
- * line per measurement. --threads defaults to MRSYNTH_THREADS, else 2, and reaches the children as MRSYNTH_THREADS.
+ * line per measurement. --batches (default 1) runs unet-denoise at each batch and prints its time per sample beside. --threads defaults to MRSYNTH_THREADS, else 2, and reaches the children as MRSYNTH_THREADS.
  */
 import { type Measurement, measureSteps } from './stepMeasurement.js';
 import { spawnSync } from 'node:child_process';
@@ -71,6 +72,8 @@ interface Job {
   /** The autoencoder's latent of that image, where the U-Net parts run (image / 4, `cpu-f2` image / 2). */
   latent: number[];
   repeats: number;
+  /** Samples in the batch: unet-denoise only, 1 for every other part. */
+  batch: number;
 }
 
 const median = (values: readonly number[]) => {
@@ -82,6 +85,7 @@ const sizeName = (size: readonly number[]) => size.join('x');
 /** What the part runs on, e.g. "latent 12x16x12 (image 48x64x48)". */
 const describeSize = ({ part, image, latent }: Job) =>
   (LATENT_PART(part) ? `latent ${sizeName(latent)} (image ${sizeName(image)})` : `image ${sizeName(image)}`);
+const BATCHED_PART = (part: Part) => part === 'unet-denoise';
 
 // ---------------------------------------------------------------- child: one part of one config at one size
 
@@ -120,14 +124,18 @@ async function measure(job: Job): Promise<Measurement> {
     }
     unet.eval();
     scheduler.setTimesteps(50);
-    const generator = new Generator(0);
-    const sample = randn([1, z, ...latent]);
+    const n = job.batch;
+    const generators = Array.from({ length: n }, (_, i) => new Generator(i));
+    const sample = randn([n, z, ...latent]);
+    // One case's samples: the same condition and class for each.
+    const conditions = condition.repeat([n, 1, 1, 1, 1]);
+    const labels = classes.repeat([n]);
     let k = 0;
     return () => noGrad(() => tidy(() => {
       // The step's result is dropped and the next step starts from the same sample: the cost does not depend on it.
       const t = scheduler.timesteps[k++ % scheduler.timesteps.length];
-      const eps = unet.forward(F.cat([sample, condition], 1), tensor([t], { dtype: 'int64' }), classes);
-      scheduler.step(eps, t, sample, { generator });
+      const eps = unet.forward(F.cat([sample, conditions], 1), tensor(Array(n).fill(t), { dtype: 'int64' }), labels);
+      scheduler.step(eps, t, sample, { generator: generators });
     }));
   };
 
@@ -219,7 +227,7 @@ function list<T extends string>(name: string, allowed: readonly T[]): T[] {
  * Each part's jobs for one config at the issue's sizes, or those of --sizes, checked against what the part's networks
  * can take: the autoencoder's halvings, and for the U-Net parts the U-Net's on top.
  */
-async function jobsOf(config: ConfigName, part: Part, repeats: number): Promise<Job[]> {
+async function jobsOf(config: ConfigName, part: Part, repeats: number, batches: readonly number[]): Promise<Job[]> {
   const { aldmUNetSpatialMultiple, autoencoderSpatialMultiple, parseAldmUNetConfig, parseAutoencoderConfig } = await import('../src/models/aldm/index.js');
   const reduction = autoencoderSpatialMultiple(parseAutoencoderConfig(config));
   const multiple = UNET_PART(part) ? reduction * aldmUNetSpatialMultiple(parseAldmUNetConfig(config)) : reduction;
@@ -231,8 +239,8 @@ async function jobsOf(config: ConfigName, part: Part, repeats: number): Promise<
       throw new Error(`bench:aldm: --sizes takes image sizes XxYxZ; ${part} of ${config} needs every axis a multiple of ${multiple}, got '${name}'`);
     }
     const image = size as [number, number, number];
-    return { config, part, image, latent: image.map((s) => s / reduction), repeats };
-  });
+    return { config, part, image, latent: image.map((s) => s / reduction), repeats, batch: 1 };
+  }).flatMap((job) => (BATCHED_PART(part) ? batches.map((batch) => ({ ...job, batch })) : [job]));
 }
 
 async function main(): Promise<void> {
@@ -246,26 +254,29 @@ async function main(): Promise<void> {
   const configs = list('--configs', CONFIGS);
   const parts = list('--parts', PARTS);
   const json = process.argv.includes('--json');
+  const batches = (option('--batches') ?? '1').split(',').map((b) => positiveInt('--batches', b, 1));
   const jobs: Job[] = [];
-  for (const config of configs) for (const part of parts) jobs.push(...await jobsOf(config, part, repeats));
+  for (const config of configs) for (const part of parts) jobs.push(...await jobsOf(config, part, repeats, batches));
   const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
-  console.log(`ALDM networks, batch 1, float32, ${threads} intra-op threads, median of ${repeats} after ${WARMUP} warm-up; `
+  console.log(`ALDM networks, batch 1 (unet-denoise: ${batches.join(', ')}), float32, ${threads} intra-op threads, median of ${repeats} after ${WARMUP} warm-up; `
     + `each measurement in a fresh process. Load average at start: ${load()}`);
   const results = jobs.map((job) => {
     const m = runChild(job, threads);
-    if (json) console.log(JSON.stringify({ part: job.part, config: job.config, image: job.image, latent: job.latent, ...m }));
+    if (json) console.log(JSON.stringify({ part: job.part, config: job.config, image: job.image, latent: job.latent, batch: job.batch, ...m }));
     return m;
   });
 
   console.log(`\nLoad average at end: ${load()}. Times: median wall (fastest; median CPU time / threads, equal to the wall time on an idle machine). `
     + 'GB = 10^9 bytes.\n');
-  console.log(`${'part'.padEnd(14)}${'config'.padEnd(8)}${'size'.padEnd(36)}${'seconds per step'.padEnd(36)}peak RSS GB`);
+  console.log(`${'part'.padEnd(14)}${'config'.padEnd(8)}${'size'.padEnd(36)}${'batch'.padEnd(7)}${'seconds per step'.padEnd(36)}`
+    + `${'cpu per sample'.padEnd(16)}peak RSS GB`);
   jobs.forEach((job, i) => {
     const m = results[i];
     const seconds = `${median(m.seconds).toFixed(2).padStart(6)} s (min ${Math.min(...m.seconds).toFixed(2)}, cpu ${median(m.cpuSeconds).toFixed(2)})`;
-    console.log(`${job.part.padEnd(14)}${job.config.padEnd(8)}${describeSize(job).padEnd(36)}${seconds.padEnd(36)}`
-      + `${(m.maxRssBytes / 1e9).toFixed(2)}`);
+    const perSample = `${(median(m.cpuSeconds) / job.batch).toFixed(3)} s`;
+    console.log(`${job.part.padEnd(14)}${job.config.padEnd(8)}${describeSize(job).padEnd(36)}${String(job.batch).padEnd(7)}${seconds.padEnd(36)}`
+      + `${perSample.padEnd(16)}${(m.maxRssBytes / 1e9).toFixed(2)}`);
   });
 }
 

@@ -6,7 +6,7 @@ import { PLACEHOLDERS, type Placeholder } from '../completion/index.js';
 import { describeSampler, parseSamplerSpec } from '../pipelines/index.js';
 import { parseContrastOption, parseList } from './optionParsers.js';
 import { BUILTIN_HELP, announceBuiltinModels } from './builtinNotice.js';
-import { addSamplingOptions, memoryLimitOf, samplerOf, type SamplingFlags } from './samplingOptions.js';
+import { addSamplingOptions, memoryLimitOf, samplerOf, samplesLabel, type SamplingFlags } from './samplingOptions.js';
 import { SynthesisProgress, shortPath, summarise } from './synthesisProgress.js';
 
 interface CompleteFlags extends SamplingFlags {
@@ -63,9 +63,9 @@ export function registerCompleteCommand(program: Command): void {
     try {
       outcomes = await completeCases({
         ...(explicit ? { files } : { input: path }),
-        runs: flags.models, out: flags.out, sampler, precision: flags.precision, seed: flags.seed, samples: flags.samples,
+        runs: flags.models, out: flags.out, sampler, precision: flags.precision, seed: flags.seed, samples: flags.samples, batch: flags.batch,
         placeholder: flags.placeholder, source: flags.source, force: flags.force, allowVoxelSizeMismatch: flags.allowVoxelSizeMismatch, verify: flags.verify,
-        memoryLimit: memoryLimitOf(flags), onProgress: (event) => onCompletionEvent(progress, event),
+        memoryLimit: memoryLimitOf(flags), onProgress: (event) => onCompletionEvent(progress, event, flags.samples),
       });
     } finally {
       progress.stop();
@@ -75,13 +75,13 @@ export function registerCompleteCommand(program: Command): void {
   });
 }
 
-function onCompletionEvent(progress: SynthesisProgress, event: CompletionEvent): void {
+function onCompletionEvent(progress: SynthesisProgress, event: CompletionEvent, samples: number): void {
   switch (event.kind) {
     case 'case':
       progress.caseStarted(event.index, event.of, `${event.caseId} (${event.order.join(' → ')})`);
       break;
     case 'step':
-      progress.step(event.step, event.steps, `${event.caseId} ${event.contrast}${event.sample > 0 ? ` sample ${event.sample + 1}` : ''}`);
+      progress.step(event.step, event.steps, `${event.caseId} ${event.contrast}${samplesLabel(event.sample, event.batch, samples)}`);
       break;
     case 'outcome':
       if (event.outcome.status === 'completed' || event.outcome.status === 'failed') progress.caseFinished();

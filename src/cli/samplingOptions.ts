@@ -16,6 +16,7 @@ export interface SamplingFlags {
   precision: Precision;
   seed: number;
   samples: number;
+  batch?: number;
   force?: boolean;
   allowVoxelSizeMismatch?: boolean;
   verify: boolean;
@@ -41,6 +42,8 @@ export function addSamplingOptions(command: Command, defaults: SamplingDefaults)
       + 'scheduler and clipping stay float32, so a seed draws the same noise in both').choices(PRECISIONS).default('fp32'))
     .option('--seed <n>', `base seed; each sample is drawn from a seed derived from (seed, ${defaults.seededBy})`, parseSeed, 0)
     .option('--samples <n>', defaults.samples, parsePositiveInteger, 1)
+    .option('--batch <n>', 'the most samples drawn together in one batch of the network (default: as many as --max-memory allows); '
+      + 'each sample has its own seed, so this changes a sample only by the kernels\' rounding', parsePositiveInteger)
     .option('--max-memory <GiB>', 'refuse a case whose estimated need exceeds this (default: the machine\'s memory)', parseGiB)
     .option('--no-verify', 'skip checking the run\'s weights against the checksums recorded when they were written (saves a '
       + 'SHA-256 pass over each weights file)')
@@ -56,6 +59,12 @@ export function samplerOf(flags: SamplingFlags, fallback: SamplerSpec): SamplerS
     kind, steps: flags.steps ?? (same ? fallback.steps : undefined), eta: flags.eta ?? (same && 'eta' in fallback ? fallback.eta : undefined),
     variance: flags.variance,
   });
+}
+
+/** How a step's progress names the samples it advances: nothing for the only one, `sample K` or `samples K–L` (from 1). */
+export function samplesLabel(first: number, batch: number, samples: number): string {
+  if (samples === 1) return '';
+  return batch === 1 ? ` sample ${first + 1}` : ` samples ${first + 1}–${first + batch}`;
 }
 
 /** --max-memory in bytes. */

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeAldmRun, writeCase } from '../completion/completionFixtures.testSupport.js';
@@ -56,5 +56,17 @@ describe('mrsynth translate', () => {
     await assert.rejects(translateCli(data, '--input', 'x.nii.gz', '--model', run, '--source', 't1'), /give either a case or data set path, or --input FILE, got both/);
     await assert.rejects(translateCli(data, '--model', run, '--source', 't1', '--first-stage', '--steps', '5', '--seed', '3'),
       /--first-stage samples nothing \(it decodes the first stage's translation, the same every time\); it takes no --steps, --seed/);
+    await assert.rejects(translateCli(data, '--model', run, '--source', 't1', '--first-stage', '--batch', '2'), /--first-stage samples nothing .*it takes no --batch/);
+    await assert.rejects(translateCli(data, '--model', run, '--source', 't1', '--samples', '2', '--batch', '0'), /--batch <n>' argument '0' is invalid\. expected a positive integer/);
+  });
+
+  test('--samples 3 --batch 2 draws two samples together, then one, and records the batch and each sample\'s seed', async () => {
+    const out = join(root, 'batched');
+    const { exitCode } = await translateCli(join(data, 'Ph_020'), '--model', run, '--source', 't1', '--to', 't2', '--steps', '2',
+      '--samples', '3', '--batch', '2', '--out', out);
+    assert.equal(exitCode, 0);
+    const sidecar = JSON.parse(readFileSync(join(out, 'Ph_020_t2_from-t1.json'), 'utf8')) as { batch: number; seed: { samples: string[] } };
+    assert.equal(sidecar.batch, 2);
+    assert.equal(new Set(sidecar.seed.samples).size, 3);
   });
 });

@@ -3,7 +3,7 @@ import { canonicalOrder, type Contrast } from '../data/index.js';
 import type { TranslationEvent, TranslationOutcome } from '../completion/index.js';
 import { TRANSLATION_SAMPLER, describeSampler } from '../pipelines/index.js';
 import { parseContrastOption, parseList } from './optionParsers.js';
-import { addSamplingOptions, memoryLimitOf, samplerOf, type SamplingFlags } from './samplingOptions.js';
+import { addSamplingOptions, memoryLimitOf, samplerOf, samplesLabel, type SamplingFlags } from './samplingOptions.js';
 import { BUILTIN_HELP, announceBuiltinModels } from './builtinNotice.js';
 import { SynthesisProgress, shortPath, summarise } from './synthesisProgress.js';
 
@@ -58,7 +58,7 @@ export function registerTranslateCommand(program: Command): void {
     if (!flags.matrix && flags.source === undefined) throw new Error(`${who}: give --source C (the contrast to translate from), or --matrix`);
     if (flags.saveSamples && flags.samples < 2) throw new Error(`${who}: --save-samples keeps each of several samples; give --samples N ≥ 2`);
     if (flags.firstStage) {
-      const sampling = (['sampler', 'steps', 'eta', 'variance', 'seed', 'samples'] as const).filter((name) => command.getOptionValueSource(name) === 'cli');
+      const sampling = (['sampler', 'steps', 'eta', 'variance', 'seed', 'samples', 'batch'] as const).filter((name) => command.getOptionValueSource(name) === 'cli');
       if (sampling.length > 0) {
         throw new Error(`${who}: --first-stage samples nothing (it decodes the first stage's translation, the same every time); `
           + `it takes no ${sampling.map((name) => `--${name}`).join(', ')}`);
@@ -78,8 +78,8 @@ export function registerTranslateCommand(program: Command): void {
         ...(flags.input !== undefined ? { file: flags.input } : { input: path }),
         run: flags.model, source: flags.source, targets: flags.to === undefined || flags.to === 'all' ? 'all' : canonicalOrder(flags.to),
         matrix: flags.matrix, out: flags.out, sampler, firstStage: flags.firstStage, precision: flags.precision, seed: flags.seed, samples: flags.samples,
-        saveSamples: flags.saveSamples, force: flags.force, allowVoxelSizeMismatch: flags.allowVoxelSizeMismatch, verify: flags.verify,
-        memoryLimit: memoryLimitOf(flags), onProgress: (event) => onTranslationEvent(progress, event),
+        batch: flags.batch, saveSamples: flags.saveSamples, force: flags.force, allowVoxelSizeMismatch: flags.allowVoxelSizeMismatch, verify: flags.verify,
+        memoryLimit: memoryLimitOf(flags), onProgress: (event) => onTranslationEvent(progress, event, flags.samples),
       });
     } finally {
       progress.stop();
@@ -88,13 +88,13 @@ export function registerTranslateCommand(program: Command): void {
   });
 }
 
-function onTranslationEvent(progress: SynthesisProgress, event: TranslationEvent): void {
+function onTranslationEvent(progress: SynthesisProgress, event: TranslationEvent, samples: number): void {
   switch (event.kind) {
     case 'case':
       progress.caseStarted(event.index, event.of, `${event.caseId} (${event.translations.length} translation(s))`);
       break;
     case 'step':
-      progress.step(event.step, event.steps, `${event.caseId} ${event.source} → ${event.target}${event.sample > 0 ? ` sample ${event.sample + 1}` : ''}`);
+      progress.step(event.step, event.steps, `${event.caseId} ${event.source} → ${event.target}${samplesLabel(event.sample, event.batch, samples)}`);
       break;
     case 'outcome':
       if (event.outcome.status === 'translated' || event.outcome.status === 'failed') progress.caseFinished();

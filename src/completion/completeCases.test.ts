@@ -199,6 +199,26 @@ describe('completeCases: the memory a case needs', () => {
     assert.ok(smallEstimate.total > base.total, 'the network adds to what completion holds');
     assert.ok(smallEstimate.voxels > 0 && smallEstimate.modelVoxels === smallEstimate.voxels, 'no resampling: the model grid is the stored one');
   });
+
+  test('samples are drawn together as far as the memory limit allows: a limit between the estimates of one and two draws one at a time', async () => {
+    const { estimateCompletionMemory, samplesThatFit } = await import('./completionMemory.js');
+    const { readRunConfig } = await import('../runs/index.js');
+    const config = await readRunConfig(runs.t1ce);
+    const input = join(root, 'one', 'Ph_001');
+    const first = join(input, 'Ph_001_t1.nii.gz');
+    const weights = statSync(join(runs.t1ce, 'weights.safetensors')).size;
+    const [one, two, three] = await Promise.all([1, 2, 3].map((batch) => estimateCompletionMemory(first, [config], weights, batch)));
+    assert.ok(one.total < two.total && two.total < three.total, 'each further sample of a batch adds to the estimate');
+    const between = (one.total + two.total) / 2;
+    assert.equal(await samplesThatFit(first, [config], weights, between, 3), 1);
+    assert.equal(await samplesThatFit(first, [config], weights, (two.total + three.total) / 2, 3), 2);
+    assert.equal(await samplesThatFit(first, [config], weights, three.total, 3), 3);
+    assert.equal(await samplesThatFit(first, [config], weights, three.total, 3, 2), 2, 'the cap (--batch) bounds it');
+    const out = join(root, 'memory-batch');
+    const [outcome] = await complete({ input, runs: [runs.t1ce], out, samples: 3, memoryLimit: between });
+    assert.equal(outcome.status, 'completed');
+    assert.equal(readSidecar(join(out, 'Ph_001_t1ce.json')).batch, 1);
+  });
 });
 
 describe('completeCases: weights that are not finite, or drive the network out of range', () => {
@@ -279,6 +299,24 @@ describe('completeCases: two, zero and three missing contrasts (BraTS 2023 namin
     assert.equal(flair.model.weightsSha256, sha256(join(runs.flair, 'weights.safetensors')));
   });
 
+  test('with several samples drawn in batches, sample k of the second is conditioned on sample k of the first, as one at a time', async () => {
+    const one = join(root, 'joint-one');
+    const two = join(root, 'joint-two');
+    await complete({ input: data, runs: [runs.t1ce, runs.flair], out: one, samples: 2, batch: 1 });
+    const outcomes = await complete({ input: data, runs: [runs.t1ce, runs.flair], out: two, samples: 2 });
+    assert.equal(statusOf(outcomes)['BraTS-GLI-00001-000'], 'completed');
+    for (const file of ['t1c', 't1c_std', 't2f', 't2f_std'].map((name) => `BraTS-GLI-00001-000-${name}.nii.gz`)) {
+      const [a, b] = await Promise.all([one, two].map(async (dir) => (await readNifti(join(dir, 'BraTS-GLI-00001-000', file))).volume.data));
+      const worst = a.reduce((m, value, v) => Math.max(m, Math.abs(value - b[v])), 0);
+      const spread = file.includes('std') ? a.reduce((m, value) => Math.max(m, value), 0) : Number.NaN;
+      assert.ok(worst < 1e-4, `${file}: drawn in a batch of two, up to ${worst} from one at a time`);
+      if (file.includes('std')) assert.ok(spread > 0.01, `${file}: the two samples should differ, largest std ${spread}`);
+    }
+    const flair = readSidecar(join(two, 'BraTS-GLI-00001-000', 'BraTS-GLI-00001-000-t2f.json'));
+    assert.equal(flair.batch, 2);
+    assert.deepEqual(flair.seed?.samples, [0, 1].map((sample) => caseSeed(0, 'BraTS-GLI-00001-000', 'flair', { sample }).toString()));
+  });
+
   test('the completed case now counts as done, and its syntheses are never taken for inputs', async () => {
     const again = await complete({ input: data, runs: [runs.t1ce, runs.flair] });
     assert.deepEqual(statusOf(again),
@@ -328,7 +366,8 @@ describe('completeCases: seeds, samples and explicit files', () => {
     const dir = await writeCase(data, 'brats2021', 'Ph_005', 5, ['t1', 't2', 'flair']);
     const single = join(root, 'samples-one');
     await complete({ input: dir, runs: [runs.t1ce], out: single });
-    const [outcome] = await complete({ input: dir, runs: [runs.t1ce], samples: 2 });
+    // One at a time, so that sample 1 is the single-sample result to the bit (in a batch, to the kernels' rounding).
+    const [outcome] = await complete({ input: dir, runs: [runs.t1ce], samples: 2, batch: 1 });
     assert.equal(outcome.status, 'completed');
     const mean = await readNifti(join(dir, 'Ph_005_t1ce.nii.gz'));
     const std = await readNifti(join(dir, 'Ph_005_t1ce_std.nii.gz'));

@@ -9,16 +9,20 @@
  * unless it is an earlier synthesis and `force` is given. `out` writes to another folder instead, mirroring the
  * case folders below the data set's root.
  */
+import { totalmem } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { assert, packageVersion } from '../util/index.js';
 import { canonicalOrder, contrastFileName, type Case, type Contrast } from '../data/index.js';
-import { estimateCompletionMemory } from './completionMemory.js';
+import { estimateCompletionMemory, samplesThatFit } from './completionMemory.js';
+import { drawSampleBatch, sampleBatches } from './sampleBatches.js';
 import { failedCase, runCaseQueue, weightBytes } from './caseQueue.js';
 import { caseFolders } from './outputFolders.js';
 import { readNiftiWithSha256, type NiftiImage } from '../io/nifti/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
-import { parseSamplerSpec, resolveSampler, tensorToVolumeData, volumesToTensor, type SamplerSpec } from '../pipelines/index.js';
-import { Generator, runtimeInfo, tidy } from '../tensor/index.js';
+import {
+  parseSamplerSpec, resolveSampler, volumesToTensor, type EncodedConditions, type SamplerSpec,
+} from '../pipelines/index.js';
+import { F, runtimeInfo } from '../tensor/index.js';
 import { preprocess, roundTripError, type RoundTripError } from '../transforms/index.js';
 import type { Volume } from '../volume/index.js';
 import { caseSeed } from './caseSeed.js';
@@ -26,7 +30,7 @@ import { planCompletion, runsByTarget, type CompletionPlan, type PlannedTarget }
 import { loadRun, sidecarModel, type LoadedRun } from './loadedRun.js';
 import { placeholderVolume, type Placeholder } from './placeholder.js';
 import { syntheticDescription } from './syntheticFiles.js';
-import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, type SynthesisSidecar } from './synthesisSidecar.js';
+import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, sidecarSeed, type SynthesisSidecar } from './synthesisSidecar.js';
 import { backgroundMask, backgroundText, modelUnits } from './modelUnits.js';
 import { removeLeftovers, synthesisPaths, writeSynthesis } from './writeSynthesis.js';
 
@@ -50,6 +54,11 @@ export interface CompleteCasesOptions {
   readonly seed?: number;
   /** Samples per contrast; with more than one, their mean and standard deviation are written. Default 1. */
   readonly samples?: number;
+  /**
+   * The most samples drawn together in one batch of the network; default as many as `memoryLimit` allows. Each sample
+   * draws from its own generator, so the batch changes a sample only by the kernels' rounding.
+   */
+  readonly batch?: number;
   /** Default 'mean-of-available'. */
   readonly placeholder?: Placeholder;
   /** The contrast a run serving several targets (ALDM) translates from; default the best of its sampled validation per target. */
@@ -78,9 +87,9 @@ export type CompletionEvent =
   /** Sampling of a case begins: `index` (from 1) of `of` cases that need work. */
   | { readonly kind: 'case'; readonly caseId: string; readonly index: number; readonly of: number; readonly order: readonly Contrast[];
     readonly samples: number }
-  /** One reverse step of sample `sample` (from 0) of `contrast` is done. */
-  | { readonly kind: 'step'; readonly caseId: string; readonly contrast: Contrast; readonly sample: number; readonly step: number;
-    readonly steps: number }
+  /** One reverse step of samples `sample` to `sample + batch - 1` (from 0, drawn together) of `contrast` is done. */
+  | { readonly kind: 'step'; readonly caseId: string; readonly contrast: Contrast; readonly sample: number; readonly batch: number;
+    readonly step: number; readonly steps: number }
   /**
    * The run's preprocessing resamples, so mapping the output back loses detail: this is what a plain round trip
    * of the case's own inputs through that preprocessing loses, per contrast, in scanner units.
@@ -104,6 +113,7 @@ interface Settings {
   readonly precision: Precision;
   readonly seed: number;
   readonly samples: number;
+  readonly maxBatch: number;
   readonly placeholder: Placeholder;
   readonly emit: (event: CompletionEvent) => void;
 }
@@ -118,11 +128,14 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
   assert(Number.isSafeInteger(seed) && seed >= 0, () => `${fn}: seed must be a non-negative integer, got ${seed}`);
   const samples = options.samples ?? 1;
   assert(Number.isInteger(samples) && samples >= 1, () => `${fn}: samples must be a positive integer, got ${samples}`);
+  const maxBatch = options.batch ?? samples;
+  assert(Number.isInteger(maxBatch) && maxBatch >= 1, () => `${fn}: batch must be a positive integer, got ${maxBatch}`);
   const settings: Settings = {
     sampler: options.sampler ?? parseSamplerSpec(),
     precision: parsePrecision(options.precision ?? 'fp32', `${fn}: precision`),
     seed,
     samples,
+    maxBatch,
     placeholder: options.placeholder ?? 'mean-of-available',
     emit: options.onProgress ?? (() => {}),
   };
@@ -142,12 +155,15 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
       plans.push(await planCompletion(c, planOptions).catch((error: unknown) => failedCase(c.id, error)));
     }
     const weights = await weightBytes(runs);
+    const limit = options.memoryLimit ?? totalmem();
     return await runCaseQueue<TodoPlan, CaseOutcome>(plans as (TodoPlan | CaseOutcome)[], {
       memory: (plan) => estimateCompletionMemory(Object.values(plan.inputs)[0]!, plan.order.map((t) => t.run.config), weights),
-      limit: options.memoryLimit,
+      limit,
       start: (plan, index, of) => settings.emit({ kind: 'case', caseId: plan.caseId, index, of, order: plan.order.map((t) => t.contrast), samples }),
       work: async (plan, seconds) => {
-        const written = await completeCase(plan, settings);
+        const configs = plan.order.map((t) => t.run.config);
+        const batch = await samplesThatFit(Object.values(plan.inputs)[0]!, configs, weights, limit, settings.samples, settings.maxBatch);
+        const written = await completeCase(plan, settings, batch);
         return { caseId: plan.caseId, status: 'completed', order: plan.order, written, replaced: plan.replaces, seconds: seconds() };
       },
       settled: (outcome) => settings.emit({ kind: 'outcome', outcome }),
@@ -187,8 +203,18 @@ function explicitWork(files: Readonly<Partial<Record<Contrast, string>>>, out: s
 
 type TodoPlan = Extract<CompletionPlan, { status: 'todo' }>;
 
+/** Condition volumes encoded for any number of samples to draw from; the caller disposes the encoding. */
+function encodeOnce(pipeline: LoadedRun['pipeline'], conditions: readonly Volume[]): EncodedConditions {
+  const images = volumesToTensor(conditions);
+  try {
+    return pipeline.encodeConditions(images);
+  } finally {
+    images.dispose();
+  }
+}
+
 /** Samples every target of the plan (all samples, in its order), then writes each; returns the files written. */
-async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[]> {
+async function completeCase(plan: TodoPlan, settings: Settings, batch: number): Promise<string[]> {
   const contrasts = canonicalOrder(Object.keys(plan.inputs) as Contrast[]);
   const images = new Map<Contrast, NiftiImage>();
   const inputs: { contrast: Contrast; path: string; sha256: string }[] = [];
@@ -215,32 +241,40 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
   const placeholder = placeholderVolume(settings.placeholder, real);
 
   const drawn = new Map<Contrast, Float32Array[]>(plan.order.map((t) => [t.contrast, []]));
-  const seeds = new Map(plan.order.map((t) => [t.contrast, caseSeed(settings.seed, plan.caseId, t.contrast)]));
-  const generators = new Map(plan.order.map((t) => [t.contrast, new Generator(seeds.get(t.contrast)!)]));
-  try {
-    // Sample k of every target is drawn before sample k + 1 of any, so a later contrast is conditioned on the
-    // same sample k of the earlier ones: each k is one joint draw of all the case's missing contrasts.
-    for (let k = 0; k < settings.samples; k++) {
-      for (const target of plan.order) {
-        const { pipeline } = target.run;
-        const scheduler = pipeline.scheduler(settings.sampler);
-        const conditions: Volume[] = target.sources.map(({ contrast, from }) => ({
-          ...grid,
-          data: from === 'input' ? volumes[contrast].data : from === 'synthesised' ? drawn.get(contrast)![k] : placeholder,
-        }));
-        const sample = tidy(() => tensorToVolumeData(pipeline.sample(volumesToTensor(conditions), scheduler, {
-          generator: generators.get(target.contrast)!, ...(target.translatedFrom !== undefined && { target: target.contrast }),
-          onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, contrast: target.contrast, sample: k, step, steps }),
-        })));
-        const nonFinite = sample.reduce((n, value) => (Number.isFinite(value) ? n : n + 1), 0);
-        assert(nonFinite === 0, () => `sampling ${target.contrast} gave ${nonFinite} NaN or infinite voxel(s) of ${sample.length}: the weights of `
-          + `${target.run.dir} (${target.run.weightsPath}) drive the network out of range, an extreme or damaged value; nothing was written`);
-        for (let v = 0; v < sample.length; v++) if (background[v]) sample[v] = units.floor;
-        drawn.get(target.contrast)!.push(sample);
+  const seeds = new Map(plan.order.map((t) => [t.contrast,
+    Array.from({ length: settings.samples }, (_, sample) => caseSeed(settings.seed, plan.caseId, t.contrast, { sample }))]));
+  // Sample k of a later contrast is conditioned on sample k of the earlier ones: each k is one joint draw of all the
+  // case's missing contrasts. Every sample draws from its own generator, so drawing them in batches changes nothing.
+  for (const target of plan.order) {
+    const { pipeline } = target.run;
+    const scheduler = pipeline.scheduler(settings.sampler);
+    const conditionsOf = (k: number): Volume[] => target.sources.map(({ contrast, from }) => ({
+      ...grid,
+      data: from === 'input' ? volumes[contrast].data : from === 'synthesised' ? drawn.get(contrast)![k] : placeholder,
+    }));
+    // Conditions the same for every sample (none synthesised) are encoded once, however many samples draw from them.
+    const shared = target.sources.every(({ from }) => from !== 'synthesised') ? encodeOnce(pipeline, conditionsOf(0)) : undefined;
+    try {
+      for (const { first, size } of sampleBatches(settings.samples, batch)) {
+        const samples = drawSampleBatch(seeds.get(target.contrast)!.slice(first, first + size), (generators) => {
+          const conditions = shared === undefined ? F.cat(generators.map((_, i) => volumesToTensor(conditionsOf(first + i))), 0)
+            : size === 1 ? shared : shared.repeated(size);
+          return pipeline.sample(conditions, scheduler, {
+            generator: generators, ...(target.translatedFrom !== undefined && { target: target.contrast }),
+            onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, contrast: target.contrast, sample: first, batch: size, step, steps }),
+          });
+        });
+        for (const sample of samples) {
+          const nonFinite = sample.reduce((n, value) => (Number.isFinite(value) ? n : n + 1), 0);
+          assert(nonFinite === 0, () => `sampling ${target.contrast} gave ${nonFinite} NaN or infinite voxel(s) of ${sample.length}: the weights of `
+            + `${target.run.dir} (${target.run.weightsPath}) drive the network out of range, an extreme or damaged value; nothing was written`);
+          for (let v = 0; v < sample.length; v++) if (background[v]) sample[v] = units.floor;
+          drawn.get(target.contrast)!.push(sample);
+        }
       }
+    } finally {
+      shared?.dispose();
     }
-  } finally {
-    for (const generator of generators.values()) generator.dispose();
   }
 
   const paths = plan.order.flatMap(({ files }) => synthesisPaths(files, settings.samples, { std: true, samples: false }));
@@ -269,8 +303,9 @@ async function completeCase(plan: TodoPlan, settings: Settings): Promise<string[
       model: sidecarModel(target.run),
       sampler: resolveSampler(settings.sampler, target.run.config.schedule),
       precision: settings.precision,
-      seed: { base: settings.seed, derived: seeds.get(target.contrast)!.toString() },
+      seed: sidecarSeed(settings.seed, seeds.get(target.contrast)!),
       samples: settings.samples,
+      batch,
       order: plan.order.map((t) => t.contrast),
       conditions: target.sources,
       placeholder: placeholderUsed ? settings.placeholder : null,

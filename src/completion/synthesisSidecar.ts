@@ -64,10 +64,15 @@ export interface SynthesisSidecar {
   readonly sampler: (SamplerSpec & { readonly steps: number }) | null;
   /** What the network ran in (the weights file holds float32; bf16 rounds them on loading). */
   readonly precision: Precision;
-  /** The user's seed and the generator seed derived from (seed, case, contrast[, source]), as a decimal string (64-bit). */
-  readonly seed: { readonly base: number; readonly derived: string } | null;
+  /**
+   * The user's seed and the generator seed derived from (seed, case, contrast[, source]), as a decimal string (64-bit):
+   * the first sample's; with several samples, `samples` lists each one's (sample k's derived with k, caseSeed.ts).
+   */
+  readonly seed: { readonly base: number; readonly derived: string; readonly samples?: readonly string[] } | null;
   /** Samples drawn; with more than one, `files.image` holds their mean and `files.std` their sample standard deviation (N − 1). */
   readonly samples: number;
+  /** The most samples drawn together in one batch of the network (absent where nothing was sampled). */
+  readonly batch?: number;
   /** Every contrast this completion synthesised for the case, in the order it did. */
   readonly order: readonly Contrast[];
   /** The model's conditions in input order and where each came from. */
@@ -83,6 +88,11 @@ export interface SynthesisSidecar {
   readonly roundTripError: Record<string, RoundTripError> | null;
   readonly versions: { readonly mrsynth: string; readonly libtorch: string; readonly node: string };
   readonly createdAt: string;
+}
+
+/** The sidecar's record of the seeds of a synthesis's samples, in order, under the user's `base` seed. */
+export function sidecarSeed(base: number, seeds: readonly bigint[]): NonNullable<SynthesisSidecar['seed']> {
+  return { base, derived: seeds[0].toString(), ...(seeds.length > 1 && { samples: seeds.map(String) }) };
 }
 
 /** Sidecars are a few kilobytes; a larger file at a sidecar's name is someone else's. */

@@ -69,7 +69,7 @@ describe('translateCases: one source into every other contrast (BraTS 2021 namin
     const sidecar = readSidecar(join(dir, 'Ph_001_flair_from-t1.json'));
     assert.equal(sidecar.contrast, 'flair');
     assert.deepEqual(sidecar.translation, { source: 't1', classLabel: 3 });
-    assert.deepEqual(sidecar.seed, { base: 0, derived: caseSeed(0, 'Ph_001', 'flair', 't1').toString() });
+    assert.deepEqual(sidecar.seed, { base: 0, derived: caseSeed(0, 'Ph_001', 'flair', { source: 't1' }).toString() });
     assert.deepEqual(sidecar.inputs, [{ contrast: 't1', path: 'Ph_001_t1.nii.gz', sha256: sha256(join(dir, 'Ph_001_t1.nii.gz')) }]);
     assert.deepEqual(sidecar.sampler, sampler);
     assert.equal(sidecar.model.config.method, 'aldm');
@@ -140,10 +140,26 @@ describe('translateCases: geometry, the matrix, samples', () => {
     const dir = await writeCase(data, 'brats2021', 'Ph_005', 4, ['t1']);
     await translate({ input: data, source: 't1', targets: ['t2'] });
     const one = (await readNifti(join(dir, 'Ph_005_t2_from-t1.nii.gz'))).volume.data;
-    await translate({ input: data, source: 't1', targets: ['t2'], samples: 2, saveSamples: true, force: true });
     const read = async (name: string) => (await readNifti(join(dir, name))).volume.data;
-    const [mean, std, first, second] = await Promise.all(['', '_std', '_sample-1', '_sample-2'].map((suffix) => read(`Ph_005_t2_from-t1${suffix}.nii.gz`)));
-    assert.deepEqual(first, one);
+    const readAll = (k: number) => Promise.all(['', '_std', ...Array.from({ length: k }, (_, i) => `_sample-${i + 1}`)]
+      .map((suffix) => read(`Ph_005_t2_from-t1${suffix}.nii.gz`)));
+    const sidecar = () => readSidecar(join(dir, 'Ph_005_t2_from-t1.json'));
+    // Drawn one at a time, sample 1 is the one-sample translation to the bit.
+    await translate({ input: data, source: 't1', targets: ['t2'], samples: 3, batch: 1, saveSamples: true, force: true });
+    const alone = await readAll(3);
+    assert.deepEqual(alone[2], one);
+    assert.equal(sidecar().batch, 1);
+    // Drawn together (the default: as many as fit), each sample still draws from its own seed: samples 1 and 2 of a
+    // batch of two are the same whether a third is drawn after them, and that third, drawn alone, is the third above.
+    await translate({ input: data, source: 't1', targets: ['t2'], samples: 3, batch: 2, saveSamples: true, force: true });
+    const [, , ...ofThree] = await readAll(3);
+    assert.deepEqual(ofThree[2], alone[4]);
+    await translate({ input: data, source: 't1', targets: ['t2'], samples: 2, saveSamples: true, force: true });
+    const [mean, std, first, second] = await readAll(2);
+    assert.deepEqual([first, second], ofThree.slice(0, 2));
+    assert.equal(sidecar().batch, 2);
+    assert.deepEqual(sidecar().seed, { base: 0, derived: caseSeed(0, 'Ph_005', 't2', { source: 't1' }).toString(),
+      samples: [0, 1].map((sample) => caseSeed(0, 'Ph_005', 't2', { source: 't1', sample }).toString()) });
     for (let v = 0; v < mean.length; v += 97) {
       assert.ok(Math.abs(mean[v] - (first[v] + second[v]) / 2) < 1e-6, `mean ${mean[v]} of ${first[v]}, ${second[v]}`);
       assert.ok(Math.abs(std[v] - Math.abs(first[v] - second[v]) / Math.SQRT2) < 1e-5, `std ${std[v]} of ${first[v]}, ${second[v]}`);

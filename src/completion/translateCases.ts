@@ -9,25 +9,29 @@
  * background all come from the source), so it is the same whatever other files the case holds. The source is
  * encoded once and sampled from for each target; each (case, source, target) draws from its own seed.
  */
+import { totalmem } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { canonicalOrder, parseCaseFileName, type Case, type Contrast } from '../data/index.js';
 import { makeFolder } from '../io/index.js';
 import { effectiveAffine, readNiftiHeader, readNiftiWithSha256 } from '../io/nifti/index.js';
 import { translationFileName } from '../metrics/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
-import { TRANSLATION_SAMPLER, parseSamplerSpec, resolveSampler, tensorToVolumeData, volumesToTensor, type SamplerSpec } from '../pipelines/index.js';
-import { Generator, runtimeInfo, tidy } from '../tensor/index.js';
+import {
+  TRANSLATION_SAMPLER, parseSamplerSpec, resolveSampler, volumesToTensor, type EncodedConditions, type SamplerSpec,
+} from '../pipelines/index.js';
+import { runtimeInfo } from '../tensor/index.js';
 import { preprocess, roundTripError } from '../transforms/index.js';
 import type { CaseNotice } from './completeCases.js';
 import { assert, packageVersion } from '../util/index.js';
 import { caseSeed } from './caseSeed.js';
-import { estimateCompletionMemory } from './completionMemory.js';
+import { estimateCompletionMemory, samplesThatFit } from './completionMemory.js';
+import { drawSampleBatch, sampleBatches } from './sampleBatches.js';
 import { failedCase, runCaseQueue, weightBytes } from './caseQueue.js';
 import { caseFolders } from './outputFolders.js';
 import { voxelSizeProblem } from './completionPlan.js';
 import { loadRun, sidecarModel, type LoadedRun } from './loadedRun.js';
 import { backgroundMask, backgroundText, modelUnits } from './modelUnits.js';
-import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, type SynthesisSidecar } from './synthesisSidecar.js';
+import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, sidecarSeed, type SynthesisSidecar } from './synthesisSidecar.js';
 import { earlierSyntheses, isSyntheticHeader, syntheticDescription, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
 import { removeLeftovers, samplePath, synthesisPaths, writeSynthesis } from './writeSynthesis.js';
 
@@ -62,6 +66,11 @@ export interface TranslateCasesOptions {
   readonly seed?: number;
   /** Samples per translation, whose voxel-wise mean is written. Default 1. */
   readonly samples?: number;
+  /**
+   * The most samples drawn together in one batch of the network; default as many as `memoryLimit` allows. Each sample
+   * draws from its own generator, so the batch changes a sample only by the kernels' rounding.
+   */
+  readonly batch?: number;
   /** Also write each sample and, with two or more, their standard deviation. */
   readonly saveSamples?: boolean;
   /** Replace earlier translations (never any other file). */
@@ -89,9 +98,9 @@ export type TranslationOutcome =
 export type TranslationEvent =
   /** Sampling of a case begins: `index` (from 1) of `of` cases that need work. */
   | { readonly kind: 'case'; readonly caseId: string; readonly index: number; readonly of: number; readonly translations: readonly PlannedTranslation[] }
-  /** One reverse step of sample `sample` (from 0) of the translation `source` → `target` is done. */
+  /** One reverse step of samples `sample` to `sample + batch - 1` (from 0, drawn together) of the translation `source` → `target` is done. */
   | { readonly kind: 'step'; readonly caseId: string; readonly source: Contrast; readonly target: Contrast; readonly sample: number;
-    readonly step: number; readonly steps: number }
+    readonly batch: number; readonly step: number; readonly steps: number }
   | CaseNotice
   | { readonly kind: 'outcome'; readonly outcome: TranslationOutcome };
 
@@ -101,6 +110,7 @@ interface Settings {
   readonly precision: Precision;
   readonly seed: number;
   readonly samples: number;
+  readonly maxBatch: number;
   readonly saveSamples: boolean;
   readonly emit: (event: TranslationEvent) => void;
 }
@@ -120,13 +130,15 @@ export async function translateCases(options: TranslateCasesOptions): Promise<Tr
   assert(Number.isSafeInteger(seed) && seed >= 0, () => `${fn}: seed must be a non-negative integer, got ${seed}`);
   const samples = options.samples ?? 1;
   assert(Number.isInteger(samples) && samples >= 1, () => `${fn}: samples must be a positive integer, got ${samples}`);
+  const maxBatch = options.batch ?? samples;
+  assert(Number.isInteger(maxBatch) && maxBatch >= 1, () => `${fn}: batch must be a positive integer, got ${maxBatch}`);
   const firstStage = options.firstStage ?? false;
   assert(!firstStage || (samples === 1 && !options.saveSamples), () => `${fn}: the first stage's translation is deterministic: it takes one `
     + `sample, got ${samples}${options.saveSamples ? ' with saveSamples' : ''}`);
   const settings: Settings = {
     sampler: options.sampler ?? TRANSLATION_SAMPLER, firstStage,
     precision: parsePrecision(options.precision ?? 'fp32', `${fn}: precision`),
-    seed, samples, saveSamples: options.saveSamples ?? false, emit: options.onProgress ?? (() => {}),
+    seed, samples, maxBatch, saveSamples: options.saveSamples ?? false, emit: options.onProgress ?? (() => {}),
   };
   parseSamplerSpec(settings.sampler);
 
@@ -141,12 +153,14 @@ export async function translateCases(options: TranslateCasesOptions): Promise<Tr
       plans.push(await planTranslation(item, pairs, run, options).catch((error: unknown) => failedCase(item.c.id, error)));
     }
     const weights = await weightBytes([run]);
+    const limit = options.memoryLimit ?? totalmem();
     return await runCaseQueue<TodoPlan, TranslationOutcome>(plans, {
       memory: (plan) => estimateCompletionMemory(Object.values(plan.sources)[0]!, [run.config], weights),
-      limit: options.memoryLimit,
+      limit,
       start: (plan, index, of) => settings.emit({ kind: 'case', caseId: plan.caseId, index, of, translations: plan.translations }),
       work: async (plan, seconds) => {
-        const written = await translateCase(plan, run, settings);
+        const batch = await samplesThatFit(Object.values(plan.sources)[0]!, [run.config], weights, limit, settings.samples, settings.maxBatch);
+        const written = await translateCase(plan, run, settings, batch);
         return { caseId: plan.caseId, status: 'translated', translations: plan.translations, written, replaced: plan.replaces, seconds: seconds() };
       },
       settled: (outcome) => settings.emit({ kind: 'outcome', outcome }),
@@ -280,7 +294,7 @@ async function planTranslation(work: CaseWork, pairs: { source: Contrast; target
 }
 
 /** Translates each source of the plan into its targets (every sample), then writes each; returns the files written. */
-async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings): Promise<string[]> {
+async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings, batch: number): Promise<string[]> {
   const { pipeline, config } = run;
   const units = modelUnits(config.preprocess);
   const written: string[] = [];
@@ -300,8 +314,8 @@ async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings)
     const background = backgroundMask([volumes[source].data], units.floor);
     const translations = plan.translations.filter((t) => t.source === source);
     const drawn = new Map(translations.map((t) => [t.target, [] as Float32Array[]]));
-    const seeds = new Map(translations.map((t) => [t.target, caseSeed(settings.seed, plan.caseId, t.target, source)]));
-    const generators = new Map(translations.map((t) => [t.target, new Generator(seeds.get(t.target)!)]));
+    const seeds = new Map(translations.map((t) => [t.target,
+      Array.from({ length: settings.samples }, (_, sample) => caseSeed(settings.seed, plan.caseId, t.target, { source, sample }))]));
     const conditions = volumesToTensor([volumes[source]]);
     try {
       try {
@@ -310,30 +324,34 @@ async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings)
         throw new Error(`${path} on the model grid: ${(error as Error).message}`, { cause: error });
       }
       const encoded = pipeline.encodeConditions(conditions);
+      // The source is encoded once; a batch of samples draws from copies of its encoding.
+      const copies = new Map<number, EncodedConditions>([[1, encoded]]);
+      const encodedFor = (size: number) => copies.get(size) ?? copies.set(size, encoded.repeated(size)).get(size)!;
       try {
         const scheduler = settings.firstStage ? undefined : pipeline.scheduler(settings.sampler);
-        for (let k = 0; k < settings.samples; k++) {
-          for (const { target } of translations) {
-            const chosen = pipeline.targets === undefined ? {} : { target };
-            const sample = tidy(() => tensorToVolumeData(scheduler === undefined
+        for (const { target } of translations) {
+          const chosen = pipeline.targets === undefined ? {} : { target };
+          for (const { first, size } of sampleBatches(settings.samples, batch)) {
+            const samples = drawSampleBatch(seeds.get(target)!.slice(first, first + size), (generators) => (scheduler === undefined
               ? pipeline.decodeConditionEstimate(encoded, chosen)
-              : pipeline.sample(encoded, scheduler, {
-                generator: generators.get(target)!, ...chosen,
-                onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, source, target, sample: k, step, steps }),
+              : pipeline.sample(encodedFor(size), scheduler, {
+                generator: generators, ...chosen,
+                onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, source, target, sample: first, batch: size, step, steps }),
               })));
-            const nonFinite = sample.reduce((n, value) => (Number.isFinite(value) ? n : n + 1), 0);
-            assert(nonFinite === 0, () => `translating ${source} into ${target} gave ${nonFinite} NaN or infinite voxel(s) of ${sample.length}: the `
-              + `weights of ${run.dir} (${run.weightsPath}) drive the network out of range, an extreme or damaged value; nothing was written`);
-            for (let v = 0; v < sample.length; v++) if (background[v]) sample[v] = units.floor;
-            drawn.get(target)!.push(sample);
+            for (const sample of samples) {
+              const nonFinite = sample.reduce((n, value) => (Number.isFinite(value) ? n : n + 1), 0);
+              assert(nonFinite === 0, () => `translating ${source} into ${target} gave ${nonFinite} NaN or infinite voxel(s) of ${sample.length}: the `
+                + `weights of ${run.dir} (${run.weightsPath}) drive the network out of range, an extreme or damaged value; nothing was written`);
+              for (let v = 0; v < sample.length; v++) if (background[v]) sample[v] = units.floor;
+              drawn.get(target)!.push(sample);
+            }
           }
         }
       } finally {
-        encoded.dispose();
+        for (const copy of copies.values()) copy.dispose();
       }
     } finally {
       conditions.dispose();
-      for (const generator of generators.values()) generator.dispose();
     }
 
     for (const { target, files } of translations) {
@@ -358,8 +376,9 @@ async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings)
         model: sidecarModel(run),
         sampler: settings.firstStage ? null : resolveSampler(settings.sampler, config.schedule),
         precision: settings.precision,
-        seed: settings.firstStage ? null : { base: settings.seed, derived: seeds.get(target)!.toString() },
+        seed: settings.firstStage ? null : sidecarSeed(settings.seed, seeds.get(target)!),
         samples: settings.samples,
+        ...(!settings.firstStage && { batch }),
         order: [target],
         conditions: [{ contrast: source, from: 'input' }],
         placeholder: null,

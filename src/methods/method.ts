@@ -55,9 +55,10 @@ export interface SynthesisMethod<Config = unknown> {
   pipeline(config: AnyRunConfig, weights: Readonly<Record<string, Readonly<Record<string, RawTensor>>>>, where: string): DiffusionPipeline<unknown>;
   /**
    * Bytes the networks of the run's pipeline keep alive beyond their weights during a reverse step over `modelVoxels`
-   * voxels of its model grid. Completion adds the weights and what it holds itself, and refuses a case that will not fit.
+   * voxels of its model grid, for a batch of `batch` samples (the pipeline decodes a batch one sample at a time).
+   * Completion adds the weights and what it holds itself, and refuses a case that will not fit.
    */
-  samplingMemory?(config: AnyRunConfig, modelVoxels: number): number;
+  samplingMemory?(config: AnyRunConfig, modelVoxels: number, batch: number): number;
   /** Conventions of the method's published weights, where it has any. */
   readonly reference?: ReferenceConventions;
   /** How the method is trained (`mrsynth train <name>`); absent for a method whose runs can only be imported. */

@@ -18,7 +18,7 @@ import { PRECISION_DTYPES, type Module, type Precision } from '../nn/index.js';
 import {
   DDPMScheduler, parseDDPMSchedulerConfig, type BetaScheduleName, type PredictionType, type Scheduler, type TimestepSpacing,
 } from '../schedulers/index.js';
-import { dispose, F, Generator, noGrad, randint, randn, tensor, tidy, type Tensor } from '../tensor/index.js';
+import { dispose, F, Generator, noGrad, randint, randn, randnFrom, tensor, tidy, type Tensor } from '../tensor/index.js';
 import { assert, fmtShape } from '../util/index.js';
 import type { Denoiser } from './denoiser.js';
 import { buildScheduler, type SamplerSpec } from './samplerSpec.js';
@@ -62,7 +62,12 @@ export interface DiffusionBatch {
 export type TrainingDraws = Generator | readonly Generator[];
 
 export interface SampleOptions {
-  readonly generator: Generator;
+  /**
+   * Where the starting noise and every step's noise come from. One generator per sample: sample i draws from the
+   * i-th alone, so it is the same (to the kernels' rounding) whether drawn alone or in a batch of any size; one
+   * generator: the whole batch draws from it in turn.
+   */
+  readonly generator: Generator | readonly Generator[];
   /** Which of the pipeline's `targets` to synthesise (every sample of the batch); absent: the run's own target. */
   readonly target?: string;
   /** Called after every reverse step with (steps done, steps in all). */
@@ -96,6 +101,13 @@ export function drawStepsAndNoise(clean: Tensor, draws: TrainingDraws, numTrainT
  */
 export class EncodedConditions {
   constructor(readonly latents: Tensor, readonly imageShape: readonly number[]) {}
+
+  /** A batch of `n` copies of this one case's encoding, to draw `n` samples of it at once; the caller disposes it. */
+  repeated(n: number): EncodedConditions {
+    assert(this.imageShape[0] === 1, () => `EncodedConditions.repeated: repeats the encoding of one case, this holds ${this.imageShape[0]}`);
+    assert(Number.isInteger(n) && n >= 1, () => `EncodedConditions.repeated: n must be a positive integer, got ${n}`);
+    return new EncodedConditions(this.latents.repeat([n, ...this.latents.shape.slice(1).map(() => 1)]), [n, ...this.imageShape.slice(1)]);
+  }
 
   dispose(): void {
     this.latents.dispose();
@@ -223,8 +235,10 @@ export class DiffusionPipeline<Condition = Tensor> {
     assert(!encoded.latents.isDisposed, () => 'DiffusionPipeline.sample: the encoded conditions were disposed');
     return noGrad(() => {
       const n = encoded.imageShape[0];
+      assert(options.generator instanceof Generator || options.generator.length === n,
+        () => `DiffusionPipeline.sample: ${(options.generator as readonly Generator[]).length} generator(s) for a batch of ${n}; give one per sample or one for all`);
       const condition = this.#condition(encoded, options.target);
-      let x = randn(this.#codec.latentShape([n, 1, ...encoded.imageShape.slice(2)]), { generator: options.generator, dtype: encoded.latents.dtype });
+      let x = randnFrom(this.#codec.latentShape([n, 1, ...encoded.imageShape.slice(2)]), options.generator, { dtype: encoded.latents.dtype });
       let predX0: Tensor | undefined;
       timesteps.forEach((t, index) => {
         const out = tidy(() => {
@@ -283,10 +297,23 @@ export class DiffusionPipeline<Condition = Tensor> {
     }
   }
 
-  /** A latent decoded to image units, clamped to the method's output range if it has one. */
+  /**
+   * A latent decoded to image units, clamped to the method's output range if it has one. A batch is decoded one sample
+   * at a time: a learnt decoder's pass over the whole image is where sampling's memory peaks (ALDM), and a batch of
+   * such passes would multiply that peak for little gain.
+   */
   #decode(latent: Tensor): Tensor {
     const range = this.outputRange;
-    return tidy(() => (range === undefined ? this.#codec.decode(latent) : this.#codec.decode(latent).clamp(range[0], range[1])));
+    const decodeOne = (z: Tensor) => (range === undefined ? this.#codec.decode(z) : this.#codec.decode(z).clamp(range[0], range[1]));
+    const n = latent.shape[0];
+    if (n === 1) return tidy(() => decodeOne(latent));
+    const images: Tensor[] = [];
+    try {
+      for (let i = 0; i < n; i++) images.push(tidy(() => decodeOne(latent.narrow(0, i, 1))));
+      return F.cat(images, 0);
+    } finally {
+      dispose(images);
+    }
   }
 
   /** The class label of `target` for each of `n` samples; undefined for the run's own target. */

@@ -23,9 +23,9 @@ export function volumesToTensor(volumes: readonly Volume[]): Tensor {
   });
 }
 
-/** Channel `channel` of sample 0 of an (N, C, nx, ny, nz) tensor as volume data in NIfTI order. */
-export function tensorToVolumeData(t: Tensor, channel = 0): Float32Array {
-  assert(t.ndim === 5 && channel >= 0 && channel < t.shape[1],
-    () => `tensorToVolumeData: expected (N, C, D, H, W) with channel ${channel} < C, got shape ${fmtShape(t.shape)}`);
-  return tidy(() => t.select(0, 0).select(0, channel).permute([2, 1, 0]).contiguous().toTypedArray<'float32'>());
+/** Channel `channel` of sample `sample` of an (N, C, nx, ny, nz) tensor as volume data in NIfTI order. */
+export function tensorToVolumeData(t: Tensor, channel = 0, sample = 0): Float32Array {
+  assert(t.ndim === 5 && channel >= 0 && channel < t.shape[1] && sample >= 0 && sample < t.shape[0],
+    () => `tensorToVolumeData: expected (N, C, D, H, W) with sample ${sample} < N and channel ${channel} < C, got shape ${fmtShape(t.shape)}`);
+  return tidy(() => t.select(0, sample).select(0, channel).permute([2, 1, 0]).contiguous().toTypedArray<'float32'>());
 }

@@ -5,7 +5,7 @@
  * out, tables as float64 JS numbers (applied to tensors as scalars, like the reference's float32 extraction);
  * nothing here knows about models or wavelets.
  */
-import { Device, Generator, Tensor, randn, tensor, tidy } from '../tensor/index.js';
+import { Device, Generator, Tensor, randnFrom, tensor, tidy } from '../tensor/index.js';
 import { assert, fmtShape } from '../util/index.js';
 import { BETA_SCHEDULE_NAMES, BetaScheduleName, betaSchedule } from './betaSchedules.js';
 import { ScheduleTables, scheduleTables } from './scheduleTables.js';
@@ -45,8 +45,8 @@ export interface SchedulerOptions {
 export interface StepOptions {
   /** The standard normal draw z to add, shaped like the sample; takes precedence over `generator`. */
   readonly noise?: Tensor;
-  /** Where z comes from when `noise` is not given. */
-  readonly generator?: Generator;
+  /** Where z comes from when `noise` is not given: one generator for the batch, or one per sample (row i of z from the i-th). */
+  readonly generator?: Generator | readonly Generator[];
 }
 
 /** One reverse step: x_{t_prev} and the (clipped) x̂₀ it was computed from. Both are new tensors owned by the caller. */
@@ -194,7 +194,7 @@ export abstract class Scheduler<C extends SchedulerConfig = SchedulerConfig> {
       return options.noise;
     }
     assert(options.generator !== undefined, () => `${fn}: this step adds noise; give options.noise or options.generator (a seeded Generator)`);
-    return randn(sample.shape, { generator: options.generator, dtype: sample.dtype, device: sample.device as Device });
+    return randnFrom(sample.shape, options.generator, { dtype: sample.dtype, device: sample.device as Device });
   }
 
   protected checkStepInputs(fn: string, modelOutput: Tensor, sample: Tensor): void {

@@ -59,6 +59,16 @@ for (const { name, steps, lastTimestep, make } of SCHEDULERS) {
       assert.notDeepEqual(sample(scheduler, 43, 5), a);
     });
 
+    test('with a generator per sample, each row of a step draws its noise from its own, as a batch of one would', () => tidy(() => {
+      const x = randn([2, 8, 4, 4, 4], { generator: new Generator(3) });
+      const t = scheduler.timesteps[0];
+      const both = scheduler.step(x, t, x, { generator: [new Generator(5), new Generator(6)] }).prevSample;
+      for (const [i, seed] of [5, 6].entries()) {
+        const row = x.narrow(0, i, 1);
+        assert.deepEqual(both.narrow(0, i, 1).toTypedArray(), scheduler.step(row, t, row, { generator: new Generator(seed) }).prevSample.toTypedArray());
+      }
+    }));
+
     test('a step leaves no tensors behind beyond its two outputs', () => {
       const generator = new Generator(1);
       const x = randn([1, 8, 4, 4, 4], { generator });

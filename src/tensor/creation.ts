@@ -122,6 +122,24 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
   return finish(callTensor(OPS.randn, shape, options.generator?.handle ?? null, code(options), undefined, options.device ?? null), options);
 }
 
+/**
+ * Standard normal draws from one generator, or for a batch whose row i comes from `generators[i]` alone: each row is
+ * then what a batch of one would draw from its generator, so a seeded sample is the same whatever batch it is drawn in.
+ */
+export function randnFrom(shape: Shape, generators: Generator | readonly Generator[], options: TensorOptions = {}): Tensor {
+  const like = { dtype: options.dtype, device: options.device };
+  if (generators instanceof Generator) return finish(randn(shape, { ...like, generator: generators }), options);
+  checkShape('randnFrom', shape);
+  assert(shape.length > 0 && generators.length === shape[0],
+    () => `randnFrom: ${generators.length} generator(s) for the ${shape[0] ?? 0} row(s) of shape ${fmtShape(shape)}`);
+  const rows = generators.map((generator) => randn([1, ...shape.slice(1)], { ...like, generator }));
+  try {
+    return finish(callTensor(OPS.cat, rows, 0), options);
+  } finally {
+    for (const row of rows) row.dispose();
+  }
+}
+
 /** Uniform draws on [0, 1). */
 export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
   checkShape('rand', shape);
@@ -152,6 +170,6 @@ const OPS = {
   zeros: op('aten::zeros'), ones: op('aten::ones'), full: op('aten::full'), empty: op('aten::empty', 'memory_format'),
   zerosLike: op('aten::zeros_like'), onesLike: op('aten::ones_like'), fullLike: op('aten::full_like'),
   arange: op('aten::arange', 'start_step'), linspace: op('aten::linspace'),
-  randn: op('aten::randn', 'generator'), rand: op('aten::rand', 'generator'),
+  randn: op('aten::randn', 'generator'), cat: op('aten::cat'), rand: op('aten::rand', 'generator'),
   randint: op('aten::randint', 'low_generator'), randperm: op('aten::randperm', 'generator'), eye: op('aten::eye'),
 } as const;

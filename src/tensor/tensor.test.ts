@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Generator, arange, dispose, empty, full, keep, linspace, manualSeed, memory, ones, rand, randint, randn, releaseFreeHostMemory,
+  Generator, arange, dispose, empty, full, keep, linspace, manualSeed, memory, ones, rand, randint, randn, randnFrom, releaseFreeHostMemory,
   tensor, tidy, zeros,
 } from './index.js';
 
@@ -157,6 +157,15 @@ describe('random generators', () => {
     const c = randn([8], { generator: new Generator(43) }).toTypedArray();
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
+  }));
+
+  test('randnFrom a generator per row: row i is what its own generator draws for a batch of one (seed 0: torch.randn(3))', () => tidy(() => {
+    const rows = randnFrom([2, 3], [new Generator(0), new Generator(42)]);
+    assert.deepEqual(rows.shape, [2, 3]);
+    assert.deepEqual([...rows.narrow(0, 0, 1).toTypedArray<'float32'>()].map((v) => v.toFixed(4)), ['1.5410', '-0.2934', '-2.1788']);
+    assert.deepEqual(rows.narrow(0, 1, 1).toTypedArray(), randn([1, 3], { generator: new Generator(42) }).toTypedArray());
+    assert.deepEqual(randnFrom([2, 3], new Generator(42)).toTypedArray(), randn([2, 3], { generator: new Generator(42) }).toTypedArray());
+    assert.throws(() => randnFrom([3, 3], [new Generator(0)]), /randnFrom: 1 generator\(s\) for the 3 row\(s\) of shape \[3,3\]/);
   }));
 
   test('PyTorch\'s documented stream: torch.manual_seed(0); torch.randn(3)', () => tidy(() => {

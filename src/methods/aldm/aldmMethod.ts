@@ -88,15 +88,16 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
     return new DiffusionPipeline(denoiser, codec, { schedule: config.schedule, targets: parsed.contrasts });
   },
 
-  samplingMemory(config, modelVoxels) {
+  samplingMemory(config, modelVoxels, batch) {
     const { autoencoder, unet } = parseAldmConfig(config.methodConfig);
     const latentVoxels = modelVoxels / autoencoderSpatialMultiple(autoencoder) ** 3;
     // The first stage's passes over the whole image (encoding the source, decoding each sample) outweigh a U-Net step
     // everywhere but at the smallest grids. A whole fp32 translation with `code` in the reference's 144×192×144 box
     // peaked at 12.6 GB (npm run bench:aldm-translation; bf16 6.1 GB), about 40 bytes per model voxel per unit of ch
     // beyond what completion holds itself; a `code` U-Net reverse step at 0.8 GB over 36×48×36 latents (about 100 bytes
-    // per latent voxel per unit of width). Both rounded up.
-    return Math.max(44 * autoencoder.ch * modelVoxels, 120 * unet.modelChannels * latentVoxels);
+    // per latent voxel per unit of width). Both rounded up. A batch multiplies the U-Net's share only: its samples are
+    // decoded one at a time.
+    return Math.max(44 * autoencoder.ch * modelVoxels, batch * 120 * unet.modelChannels * latentVoxels);
   },
 
   // The reference publishes its first stage (stage-1 and stage-2 Lightning checkpoints), not its diffusion U-Net.

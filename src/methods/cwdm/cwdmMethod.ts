@@ -40,10 +40,10 @@ export const cwdmMethod: SynthesisMethod<CwdmUNetConfig> = {
       () => `${where}: a cWDM run must normalise each contrast to [0, 1] exactly once, got intensity steps ${JSON.stringify(intensity)}`);
   },
 
-  samplingMemory(config, modelVoxels) {
+  samplingMemory(config, modelVoxels, batch) {
     // A reverse step keeps about 0.14 of what a training step saves for backward (peak RSS of cpu and tiny networks at
-    // 64³–128³, this machine); 0.2 leaves room.
-    return 0.2 * 4 * savedActivationValues(parseCwdmConfig(config.methodConfig, config.conditions), modelVoxels / 8);
+    // 64³–128³, this machine); 0.2 leaves room. The Haar codec's passes are a few copies of the volume, negligible beside it.
+    return batch * 0.2 * 4 * savedActivationValues(parseCwdmConfig(config.methodConfig, config.conditions), modelVoxels / 8);
   },
 
   pipeline(config: AnyRunConfig, weights, where) {

@@ -178,4 +178,25 @@ describe('the cWDM pipeline', () => {
     assert.notEqual(batched, together);
     assert.throws(() => pipeline.trainingLoss(pair, [new Generator(1)]), /1 generators for a batch of 2/);
   }));
+
+  test('sampling with a generator per sample: each sample of a batch is its own draw, bit for bit whatever its batch-mates, '
+    + 'and what it would be alone to the kernels\' rounding', () => tidy(() => {
+    const { pipeline, model } = setup();
+    randomiseZeroLayers(model, 4);
+    // DDIM with η = 1 draws noise at every step, from each sample's own generator.
+    const scheduler = pipeline.scheduler(parseSamplerSpec({ kind: 'ddim', steps: 4, eta: 1 }));
+    const one = batch().conditions;
+    const pair = F.cat([one, one], 0);
+    const draw = (conditions: Tensor, seeds: bigint[]) => pipeline.sample(conditions, scheduler, { generator: seeds.map((seed) => new Generator(seed)) });
+    const together = draw(pair, [21n, 22n]);
+    assert.deepEqual(together.shape, [2, 1, side, side, side]);
+    assert.deepEqual(draw(pair, [21n, 23n]).narrow(0, 0, 1).toTypedArray(), together.narrow(0, 0, 1).toTypedArray());
+    for (const [i, seed] of [21n, 22n].entries()) {
+      const alone = draw(one, [seed]);
+      const worst = together.narrow(0, i, 1).sub(alone).abs().max().item();
+      assert.ok(worst < 1e-4, `sample ${i} in a batch of two differs from the same sample alone by ${worst}`);
+    }
+    assert.ok(together.narrow(0, 0, 1).sub(together.narrow(0, 1, 1)).abs().max().item() > 0.01, 'two seeds draw two samples');
+    assert.throws(() => draw(pair, [21n]), /DiffusionPipeline.sample: 1 generator\(s\) for a batch of 2; give one per sample or one for all/);
+  }));
 });
