@@ -112,9 +112,9 @@ evaluate() {
 }
 
 # Reported beside the gates, not gated (issue 19): the first stage alone (MS-SPADE's latent decoded, no diffusion), one
-# sample (each translation's first, as --samples 1 gives it), DDIM-200 η 1 (the reference's sampler) and DDPM-1000 on the
-# first 2 held-out cases (LONG_CASES, LONG_STEPS, DDPM), and the 2 shared real cases resampled to the phantoms'
-# 3 mm; each scored and set against the trained affine baseline as the gates are, into OUT/eval/<name>.md.
+# sample (each translation's first: --samples 1's draw, to the rounding of the batch it was drawn in), DDIM-200 η 1
+# (the reference's sampler) and DDPM-1000 on the first 2 held-out cases (LONG_CASES, LONG_STEPS, DDPM), and the 2 shared
+# real cases resampled to the phantoms' 3 mm; each scored and set against the trained affine baseline as the gates are, into OUT/eval/<name>.md.
 extras() {
   local run=$OUT/stage3 eval=$OUT/eval heldout=$OUT/data/heldout
   [ -f "$eval/eval-trained-affine/scores.json" ] || { echo "extras: run the evaluate stage first" >&2; exit 1; }
