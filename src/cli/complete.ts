@@ -42,7 +42,7 @@ export function registerCompleteCommand(program: Command): void {
       + 'per target, the case\'s contrast whose translation into it scored best on the run\'s sampled validation)', parseContrastOption)
     .option('--force', 'redo cases already completed, replacing their earlier syntheses');
   addSamplingOptions(command, {
-    sampler: 'ddim', steps: 'DDIM 50, DDPM the run\'s whole chain', eta: '0', seededBy: 'case id, contrast',
+    sampler: 'ddim', steps: 'DDIM 50, DDPM the run\'s whole chain', eta: '0', seededBy: 'case id, contrast, sample index',
     samples: 'samples per contrast; with more than one, writes their mean and a <name>_std.nii.gz',
   });
   for (const contrast of CONTRASTS) command.option(`--${contrast} <file>`, `explicit form: the ${contrast} input`);

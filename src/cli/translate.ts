@@ -44,7 +44,7 @@ export function registerTranslateCommand(program: Command): void {
     .option('--force', 'redo cases already translated, replacing their earlier translations');
   addSamplingOptions(command, {
     sampler: 'ddim', steps: 'DDIM 200, as the ALDM reference; DDPM the run\'s whole chain', eta: '1, as the ALDM reference',
-    seededBy: 'case id, source, target', samples: 'samples per translation, whose voxel-wise mean is written',
+    seededBy: 'case id, source, target, sample index', samples: 'samples per translation, whose voxel-wise mean is written',
   });
   command.action(async (path: string | undefined, flags: TranslateFlags) => {
     const who = 'mrsynth translate';

@@ -312,6 +312,16 @@ describe('completeCases: two, zero and three missing contrasts (BraTS 2023 namin
       assert.ok(worst < 1e-4, `${file}: drawn in a batch of two, up to ${worst} from one at a time`);
       if (file.includes('std')) assert.ok(spread > 0.01, `${file}: the two samples should differ, largest std ${spread}`);
     }
+    // Sample 1 of each contrast is the one-sample completion (sample 0 keeps its seed, and FLAIR's is conditioned on
+    // T1ce's sample 1): for two samples with mean m and std s, x₁ = m ± s/√2.
+    const single = join(root, 'joint-single');
+    await complete({ input: data, runs: [runs.t1ce, runs.flair], out: single });
+    for (const name of ['t1c', 't2f']) {
+      const read = async (dir: string, file: string) => (await readNifti(join(dir, 'BraTS-GLI-00001-000', `BraTS-GLI-00001-000-${file}.nii.gz`))).volume.data;
+      const [x1, mean, std] = await Promise.all([read(single, name), read(two, name), read(two, `${name}_std`)]);
+      const worst = x1.reduce((m, x, v) => Math.max(m, Math.min(Math.abs(x - (mean[v] + std[v] / Math.SQRT2)), Math.abs(x - (mean[v] - std[v] / Math.SQRT2)))), 0);
+      assert.ok(worst < 1e-4, `${name}: the one-sample completion is not sample 1 of two (up to ${worst} off)`);
+    }
     const flair = readSidecar(join(two, 'BraTS-GLI-00001-000', 'BraTS-GLI-00001-000-t2f.json'));
     assert.equal(flair.batch, 2);
     assert.deepEqual(flair.seed?.samples, [0, 1].map((sample) => caseSeed(0, 'BraTS-GLI-00001-000', 'flair', { sample }).toString()));

@@ -165,6 +165,13 @@ describe('translateCases: geometry, the matrix, samples', () => {
       assert.ok(Math.abs(std[v] - Math.abs(first[v] - second[v]) / Math.SQRT2) < 1e-5, `std ${std[v]} of ${first[v]}, ${second[v]}`);
     }
     assert.equal((await readNiftiHeader(join(dir, 'Ph_005_t2_from-t1_sample-2.nii.gz'))).descrip, 'mrsynth aldm synthetic t2 from t1, sample 2 of 2, [-1,1] units');
+    // Two targets, two batches of two each: every batch draws from its own copies of the one encoding.
+    const [both] = await translate({ input: data, source: 't1', targets: ['t2', 'flair'], samples: 4, batch: 2, saveSamples: true, force: true });
+    assert.equal(both.status, 'translated', reasonOf(both));
+    const [, , ...ofFour] = await readAll(4);
+    assert.deepEqual(ofFour.slice(0, 2), ofThree.slice(0, 2));
+    assert.notDeepEqual(ofFour[2], ofFour[3]);
+    assert.ok(existsSync(join(dir, 'Ph_005_flair_from-t1_sample-4.nii.gz')));
   });
 
   test('firstStage decodes the first stage\'s own translation: the same for any seed, unlike sampling, recorded without sampler or seed', async () => {

@@ -7,7 +7,7 @@
  *
  * Only the source file is read: the output depends on nothing else of the case (its brain box, normalisation and
  * background all come from the source), so it is the same whatever other files the case holds. The source is
- * encoded once and sampled from for each target; each (case, source, target) draws from its own seed.
+ * encoded once and sampled from for each target; each sample of each (case, source, target) draws from its own seed.
  */
 import { totalmem } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -17,7 +17,7 @@ import { effectiveAffine, readNiftiHeader, readNiftiWithSha256 } from '../io/nif
 import { translationFileName } from '../metrics/index.js';
 import { parsePrecision, type Precision } from '../nn/index.js';
 import {
-  TRANSLATION_SAMPLER, parseSamplerSpec, resolveSampler, volumesToTensor, type EncodedConditions, type SamplerSpec,
+  TRANSLATION_SAMPLER, parseSamplerSpec, resolveSampler, volumesToTensor, type SamplerSpec,
 } from '../pipelines/index.js';
 import { runtimeInfo } from '../tensor/index.js';
 import { preprocess, roundTripError } from '../transforms/index.js';
@@ -323,10 +323,8 @@ async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings,
       } catch (error) {
         throw new Error(`${path} on the model grid: ${(error as Error).message}`, { cause: error });
       }
+      // The source is encoded once; a batch of samples draws from copies of its encoding (made in the batch's scope).
       const encoded = pipeline.encodeConditions(conditions);
-      // The source is encoded once; a batch of samples draws from copies of its encoding.
-      const copies = new Map<number, EncodedConditions>([[1, encoded]]);
-      const encodedFor = (size: number) => copies.get(size) ?? copies.set(size, encoded.repeated(size)).get(size)!;
       try {
         const scheduler = settings.firstStage ? undefined : pipeline.scheduler(settings.sampler);
         for (const { target } of translations) {
@@ -334,7 +332,7 @@ async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings,
           for (const { first, size } of sampleBatches(settings.samples, batch)) {
             const samples = drawSampleBatch(seeds.get(target)!.slice(first, first + size), (generators) => (scheduler === undefined
               ? pipeline.decodeConditionEstimate(encoded, chosen)
-              : pipeline.sample(encodedFor(size), scheduler, {
+              : pipeline.sample(size === 1 ? encoded : encoded.repeated(size), scheduler, {
                 generator: generators, ...chosen,
                 onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, source, target, sample: first, batch: size, step, steps }),
               })));
@@ -348,7 +346,7 @@ async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings,
           }
         }
       } finally {
-        for (const copy of copies.values()) copy.dispose();
+        encoded.dispose();
       }
     } finally {
       conditions.dispose();
