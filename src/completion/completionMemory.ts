@@ -27,8 +27,6 @@ export interface CompletionMemoryEstimate {
   readonly voxels: number;
   readonly modelVoxels: number;
   readonly total: number;
-  /** Samples drawn together in one batch. */
-  readonly batch: number;
 }
 
 /**
@@ -49,7 +47,7 @@ export async function estimateCompletionMemory(path: string, runs: readonly AnyR
     network = Math.max(network, method(config.method).samplingMemory?.(config, onModelGrid, batch) ?? 0);
   }
   const samplerState = runs.length === 0 ? 0 : (batch - 1) * BATCH_SAMPLE_COPIES * 4 * modelVoxels;
-  return { voxels, modelVoxels, total: RUNTIME_BYTES + weightBytes + VOLUME_COPIES * 4 * Math.max(voxels, modelVoxels) + network + samplerState, batch };
+  return { voxels, modelVoxels, total: RUNTIME_BYTES + weightBytes + VOLUME_COPIES * 4 * Math.max(voxels, modelVoxels) + network + samplerState };
 }
 
 /**
