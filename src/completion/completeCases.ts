@@ -263,14 +263,8 @@ async function completeCase(plan: TodoPlan, settings: Settings, batch: number): 
             generator: generators, ...(target.translatedFrom !== undefined && { target: target.contrast }),
             onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, contrast: target.contrast, sample: first, batch: size, step, steps }),
           });
-        });
-        for (const sample of samples) {
-          const nonFinite = sample.reduce((n, value) => (Number.isFinite(value) ? n : n + 1), 0);
-          assert(nonFinite === 0, () => `sampling ${target.contrast} gave ${nonFinite} NaN or infinite voxel(s) of ${sample.length}: the weights of `
-            + `${target.run.dir} (${target.run.weightsPath}) drive the network out of range, an extreme or damaged value; nothing was written`);
-          for (let v = 0; v < sample.length; v++) if (background[v]) sample[v] = units.floor;
-          drawn.get(target.contrast)!.push(sample);
-        }
+        }, { background, floor: units.floor, what: `sampling ${target.contrast}`, weights: `${target.run.dir} (${target.run.weightsPath})` });
+        drawn.get(target.contrast)!.push(...samples);
       }
     } finally {
       shared?.dispose();

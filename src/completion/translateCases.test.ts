@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { orientationCodes, readNifti, readNiftiHeader, writeNifti } from '../io/nifti/index.js';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors/index.js';
 import { memory } from '../tensor/index.js';
 import { caseSeed } from './caseSeed.js';
 import { ALDM_TEST_PREPROCESS, phantom, writeAldmRun, writeCase, writeRun } from './completionFixtures.testSupport.js';
@@ -241,6 +242,22 @@ describe('translateCases: refusals, before any sampling', () => {
     const [tooBig] = await translate({ input: data, source: 't1', targets: ['t2'], memoryLimit: 2 ** 28, out: join(root, 'big') });
     assert.match(reasonOf(tooBig), /would need about \d\.\d\d GiB .* more than the 0\.25 GiB allowed/);
     assert.ok(!existsSync(join(root, 'big', 'Ph_006')));
+  });
+
+  test('an extreme finite weight whose translation is not finite fails the case, naming the weights, and writes nothing', async () => {
+    const run = join(root, 'run-extreme');
+    cpSync(aldm, run, { recursive: true });
+    const path = join(run, 'unet.safetensors');
+    const { tensors, metadata } = await loadSafetensors(path);
+    const raw = tensors['input_blocks.0.0.weight'];
+    new DataView(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength).setFloat32(0, -3e38, true);
+    await saveSafetensors(path, tensors, metadata);
+    const out = join(root, 'extreme');
+    const [outcome] = await translate({ input: data, run, source: 't1', targets: ['t2'], out });
+    assert.equal(outcome.status, 'failed');
+    assert.match(reasonOf(outcome),
+      /translating t1 into t2 gave \d+ NaN or infinite voxel\(s\) of \d+: the weights of .*run-extreme \(.*unet\.safetensors\) drive the network out of range/);
+    assert.deepEqual(existsSync(out) ? readdirSync(out, { recursive: true }).filter((f) => String(f).endsWith('.nii.gz')) : [], []);
   });
 
   test('a one-condition cWDM run translates its condition into its target, and only that', async () => {

@@ -335,14 +335,8 @@ async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings,
               : pipeline.sample(size === 1 ? encoded : encoded.repeated(size), scheduler, {
                 generator: generators, ...chosen,
                 onStep: (step, steps) => settings.emit({ kind: 'step', caseId: plan.caseId, source, target, sample: first, batch: size, step, steps }),
-              })));
-            for (const sample of samples) {
-              const nonFinite = sample.reduce((n, value) => (Number.isFinite(value) ? n : n + 1), 0);
-              assert(nonFinite === 0, () => `translating ${source} into ${target} gave ${nonFinite} NaN or infinite voxel(s) of ${sample.length}: the `
-                + `weights of ${run.dir} (${run.weightsPath}) drive the network out of range, an extreme or damaged value; nothing was written`);
-              for (let v = 0; v < sample.length; v++) if (background[v]) sample[v] = units.floor;
-              drawn.get(target)!.push(sample);
-            }
+              })), { background, floor: units.floor, what: `translating ${source} into ${target}`, weights: `${run.dir} (${run.weightsPath})` });
+            drawn.get(target)!.push(...samples);
           }
         }
       } finally {
