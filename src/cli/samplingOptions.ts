@@ -42,8 +42,9 @@ export function addSamplingOptions(command: Command, defaults: SamplingDefaults)
       + 'scheduler and clipping stay float32, so a seed draws the same noise in both').choices(PRECISIONS).default('fp32'))
     .option('--seed <n>', `base seed; each sample is drawn from a seed derived from (seed, ${defaults.seededBy})`, parseSeed, 0)
     .option('--samples <n>', defaults.samples, parsePositiveInteger, 1)
-    .option('--batch <n>', 'the most samples drawn together in one batch of the network (default: as many as --max-memory allows); '
-      + 'each sample has its own seed, so this changes a sample only by the kernels\' rounding', parsePositiveInteger)
+    .option('--batch <n>', 'the most samples drawn together in one batch of the network (default: as many as --max-memory allows, '
+      + 'so it follows the machine\'s memory; the sidecar records it); each sample has its own seed, so the batch changes a sample '
+      + 'only by the kernels\' rounding, which the sampling steps can amplify: give --batch to draw the same bits again', parsePositiveInteger)
     .option('--max-memory <GiB>', 'refuse a case whose estimated need exceeds this (default: the machine\'s memory)', parseGiB)
     .option('--no-verify', 'skip checking the run\'s weights against the checksums recorded when they were written (saves a '
       + 'SHA-256 pass over each weights file)')

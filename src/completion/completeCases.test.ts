@@ -303,8 +303,10 @@ describe('completeCases: two, zero and three missing contrasts (BraTS 2023 namin
     const one = join(root, 'joint-one');
     const two = join(root, 'joint-two');
     await complete({ input: data, runs: [runs.t1ce, runs.flair], out: one, samples: 2, batch: 1 });
+    const tensors = memory().numTensors;
     const outcomes = await complete({ input: data, runs: [runs.t1ce, runs.flair], out: two, samples: 2 });
     assert.equal(statusOf(outcomes)['BraTS-GLI-00001-000'], 'completed');
+    assert.equal(memory().numTensors, tensors, 'a batch (each sample conditioned on its own synthesis) frees every tensor it makes');
     for (const file of ['t1c', 't1c_std', 't2f', 't2f_std'].map((name) => `BraTS-GLI-00001-000-${name}.nii.gz`)) {
       const [a, b] = await Promise.all([one, two].map(async (dir) => (await readNifti(join(dir, 'BraTS-GLI-00001-000', file))).volume.data));
       const worst = a.reduce((m, value, v) => Math.max(m, Math.abs(value - b[v])), 0);

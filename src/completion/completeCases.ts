@@ -22,7 +22,7 @@ import { parsePrecision, type Precision } from '../nn/index.js';
 import {
   parseSamplerSpec, resolveSampler, volumesToTensor, type EncodedConditions, type SamplerSpec,
 } from '../pipelines/index.js';
-import { F, runtimeInfo } from '../tensor/index.js';
+import { F, runtimeInfo, type Tensor } from '../tensor/index.js';
 import { preprocess, roundTripError, type RoundTripError } from '../transforms/index.js';
 import type { Volume } from '../volume/index.js';
 import { caseSeed } from './caseSeed.js';
@@ -213,6 +213,19 @@ function encodeOnce(pipeline: LoadedRun['pipeline'], conditions: readonly Volume
   }
 }
 
+/**
+ * One batch's condition volumes, one row per sample (each sample's own synthesised conditions); each row's tensor is
+ * freed once copied into the batch, so that a batch holds its conditions once, as the memory estimate counts them.
+ */
+function batchOfConditions(rows: readonly (readonly Volume[])[]): Tensor {
+  const parts = rows.map((conditions) => volumesToTensor(conditions));
+  try {
+    return F.cat(parts, 0);
+  } finally {
+    for (const part of parts) part.dispose();
+  }
+}
+
 /** Samples every target of the plan (all samples, in its order), then writes each; returns the files written. */
 async function completeCase(plan: TodoPlan, settings: Settings, batch: number): Promise<string[]> {
   const contrasts = canonicalOrder(Object.keys(plan.inputs) as Contrast[]);
@@ -257,7 +270,7 @@ async function completeCase(plan: TodoPlan, settings: Settings, batch: number): 
     try {
       for (const { first, size } of sampleBatches(settings.samples, batch)) {
         const samples = drawSampleBatch(seeds.get(target.contrast)!.slice(first, first + size), (generators) => {
-          const conditions = shared === undefined ? F.cat(generators.map((_, i) => volumesToTensor(conditionsOf(first + i))), 0)
+          const conditions = shared === undefined ? batchOfConditions(generators.map((_, i) => conditionsOf(first + i)))
             : size === 1 ? shared : shared.repeated(size);
           return pipeline.sample(conditions, scheduler, {
             generator: generators, ...(target.translatedFrom !== undefined && { target: target.contrast }),

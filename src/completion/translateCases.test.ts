@@ -167,8 +167,10 @@ describe('translateCases: geometry, the matrix, samples', () => {
     }
     assert.equal((await readNiftiHeader(join(dir, 'Ph_005_t2_from-t1_sample-2.nii.gz'))).descrip, 'mrsynth aldm synthetic t2 from t1, sample 2 of 2, [-1,1] units');
     // Two targets, two batches of two each: every batch draws from its own copies of the one encoding.
+    const tensors = memory().numTensors;
     const [both] = await translate({ input: data, source: 't1', targets: ['t2', 'flair'], samples: 4, batch: 2, saveSamples: true, force: true });
     assert.equal(both.status, 'translated', reasonOf(both));
+    assert.equal(memory().numTensors, tensors, 'batches of copies of one encoding free every tensor they make');
     const [, , ...ofFour] = await readAll(4);
     assert.deepEqual(ofFour.slice(0, 2), ofThree.slice(0, 2));
     assert.notDeepEqual(ofFour[2], ofFour[3]);
