@@ -24,14 +24,6 @@ const completeCaptured = capturedCommand(registerCompleteCommand, 'complete');
 const CASES = 5;
 /** The targets whose built-in model must beat the trained affine baseline on each of those cases (T1ce cannot: its note says why). */
 const MUST_BEAT_BASELINE = ['flair', 't2', 't1'];
-/**
- * Built-in models known to miss that on a case, with why: reported as a to-do (the runner prints the failure) until
- * the model is retrained. Issue 20 keeps them open.
- */
-const KNOWN_LOSSES: Readonly<Record<string, string>> = {
-  'cwdm-phantom-flair': 'the README table\'s 1,500-step FLAIR run (24 phantoms) loses Phantom1007_00004 to the trained affine baseline '
-    + '(18.14 against 19.28 dB; it wins 18 of the 20 held-out cases): it is to be retrained on 96 phantoms',
-};
 
 describe('the built-in models (issue 20)', async () => {
   const { models } = await readBuiltinManifest();
@@ -66,7 +58,7 @@ describe('the built-in models (issue 20)', async () => {
     });
 
     if (!MUST_BEAT_BASELINE.includes(model.targets[0])) continue;
-    test(`builtin:${model.name} beats the trained affine baseline on each of held-out phantoms 0–4`, { todo: KNOWN_LOSSES[model.name] }, async () => {
+    test(`builtin:${model.name} beats the trained affine baseline on each of held-out phantoms 0–4`, async () => {
       const scores = await scoresOf(model);
       for (const expected of model.heldout.cases.slice(0, CASES)) {
         const got = scores.get(expected.case)!;
