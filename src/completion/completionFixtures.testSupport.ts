@@ -2,7 +2,8 @@
  * Test data for completion and translation: small phantom cases written as BraTS 2021 or 2023 folders (stored LPS, as
  * BraTS is), and run folders holding a tiny cWDM or ALDM whose zero-initialised parts are given random weights, so that
  * the output depends on the conditions and the noise (an untouched new network outputs zeros, which would make every
- * byte comparison pass trivially).
+ * byte comparison pass trivially). A run's weights follow from its seed alone, so a test draws the same network in
+ * every process.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { parseNifti, writeNifti } from '../io/nifti/index.js';
 import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
 import { anatomyFromVolume, PhantomGenerator, phantomGrid, SRI24_TISSUES_PATH, type PhantomCase } from '../phantom/index.js';
 import { parseRunConfig, runWeightsMetadata, writeRunConfig } from '../runs/index.js';
-import { Generator, randn, tidy } from '../tensor/index.js';
+import { Generator, manualSeed, randn, tidy } from '../tensor/index.js';
 import { parsePreprocessConfig, type PreprocessConfig } from '../transforms/index.js';
 
 /** Reorient, normalise, crop, and pad to multiples of 8: what the tiny network (two halvings after the DWT) needs. */
@@ -46,7 +47,7 @@ export async function writeCase(root: string, format: 'brats2021' | 'brats2023',
 }
 
 /**
- * A run folder for `target` from `conditions` with a tiny network whose head is random (seeded by `seed`);
+ * A run folder for `target` from `conditions` with a tiny network initialised from `seed` (its head made random too);
  * `voxelSize` is the model-grid voxel size the run records for its training data (none by default).
  */
 export async function writeRun(dir: string, target: Contrast, conditions: readonly Contrast[], seed = 1,
@@ -58,6 +59,7 @@ export async function writeRun(dir: string, target: Contrast, conditions: readon
     training: { lr: 1e-3, weightDecay: 0, batchSize: 1, emaDecay: 0.999, seed, steps: 1, randomStreams: 'keyed' },
     data: { path: '/data/phantoms', splitSeed: 0, ...(voxelSize && { voxelSize }) }, createdWith: { mrsynth: '0.1.0', libtorch: 'test' },
   });
+  manualSeed(seed);
   const model = new CwdmUNet(modelConfig);
   try {
     randomiseZeroParameters(model, seed);
@@ -86,8 +88,8 @@ function randomiseZeroParameters(model: Module, seed: number): void {
 export const ALDM_TEST_PREPROCESS = parsePreprocessConfig('aldm-brainbox');
 
 /**
- * A trained-looking ALDM run (stage 3: U-Net and autoencoder) of the `tiny` networks over `contrasts`, random where
- * they start at zero (seeded by `seed`); `voxelSize` is the model-grid voxel size it records for its training data.
+ * A trained-looking ALDM run (stage 3: U-Net and autoencoder) of the `tiny` networks over `contrasts`, initialised from
+ * `seed` (random too where they start at zero); `voxelSize` is the model-grid voxel size it records for its training data.
  */
 export async function writeAldmRun(dir: string, options: {
   contrasts?: readonly Contrast[]; seed?: number; voxelSize?: readonly number[];
@@ -109,6 +111,7 @@ export async function writeAldmRun(dir: string, options: {
         Object.entries(bySource).map(([source, psnr]) => [source, { psnr, ssim: 0.5 }]))])) } }),
     createdWith: { mrsynth: '0.1.0', libtorch: 'test' },
   });
+  manualSeed(seed);
   const networks = aldm.buildNetworks(methodConfig);
   try {
     await writeRunConfig(dir, config);
