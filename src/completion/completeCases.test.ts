@@ -6,13 +6,12 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { orientationCodes, readNifti, readNiftiHeader } from '../io/nifti/index.js';
-import { loadSafetensors, saveSafetensors } from '../io/safetensors/index.js';
 import { memory, runtimeInfo } from '../tensor/index.js';
 import { packageVersion } from '../util/index.js';
 import { caseSeed } from './caseSeed.js';
 import { completeCases, type CaseOutcome, type CompleteCasesOptions, type CompletionEvent } from './completeCases.js';
 import { parsePreprocessConfig, preprocess } from '../transforms/index.js';
-import { TEST_PREPROCESS, writeAldmRun, writeCase, writeRun } from './completionFixtures.testSupport.js';
+import { runWithFirstWeight, TEST_PREPROCESS, writeAldmRun, writeCase, writeRun } from './completionFixtures.testSupport.js';
 import type { SynthesisSidecar } from './synthesisSidecar.js';
 
 // Two reverse steps of a tiny network on a 24×24×16 model grid: every path through sampling, in seconds.
@@ -223,16 +222,7 @@ describe('completeCases: the memory a case needs', () => {
 
 describe('completeCases: weights that are not finite, or drive the network out of range', () => {
   /** A copy of the T1ce run with the first value of its first convolution's weight set to `value`. */
-  async function runWithWeight(name: string, value: number): Promise<string> {
-    const copy = join(root, name);
-    cpSync(runs.t1ce, copy, { recursive: true });
-    const path = join(copy, 'weights.safetensors');
-    const { tensors, metadata } = await loadSafetensors(path);
-    const raw = tensors['input_blocks.0.0.weight'];
-    new DataView(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength).setFloat32(0, value, true);
-    await saveSafetensors(path, tensors, metadata);
-    return copy;
-  }
+  const runWithWeight = (name: string, value: number) => runWithFirstWeight(runs.t1ce, join(root, name), 'weights.safetensors', value);
 
   test('a flipped bit in a weights file is refused by its checksum; --no-verify (verify: false) loads it as it is', async () => {
     const run = join(root, 'run-flipped');

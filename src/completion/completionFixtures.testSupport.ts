@@ -5,13 +5,14 @@
  * byte comparison pass trivially). A run's weights follow from its seed alone, so a test draws the same network in
  * every process.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contrast } from '../data/index.js';
 import { contrastFileName } from '../data/index.js';
 import { saveModule, type Module } from '../nn/index.js';
 import { method } from '../methods/index.js';
 import { parseNifti, writeNifti } from '../io/nifti/index.js';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors/index.js';
 import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
 import { anatomyFromVolume, PhantomGenerator, phantomGrid, SRI24_TISSUES_PATH, type PhantomCase } from '../phantom/index.js';
 import { parseRunConfig, runWeightsMetadata, writeRunConfig } from '../runs/index.js';
@@ -123,4 +124,15 @@ export async function writeAldmRun(dir: string, options: {
     for (const network of Object.values(networks)) network.dispose();
   }
   return dir;
+}
+
+/** A copy of run folder `run` at `copy` whose weights file `file` has `value` as the first value of its input convolution. */
+export async function runWithFirstWeight(run: string, copy: string, file: string, value: number): Promise<string> {
+  cpSync(run, copy, { recursive: true });
+  const path = join(copy, file);
+  const { tensors, metadata } = await loadSafetensors(path);
+  const raw = tensors['input_blocks.0.0.weight'];
+  new DataView(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength).setFloat32(0, value, true);
+  await saveSafetensors(path, tensors, metadata);
+  return copy;
 }

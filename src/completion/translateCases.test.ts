@@ -5,10 +5,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { orientationCodes, readNifti, readNiftiHeader, writeNifti } from '../io/nifti/index.js';
-import { loadSafetensors, saveSafetensors } from '../io/safetensors/index.js';
 import { memory } from '../tensor/index.js';
 import { caseSeed } from './caseSeed.js';
-import { ALDM_TEST_PREPROCESS, phantom, writeAldmRun, writeCase, writeRun } from './completionFixtures.testSupport.js';
+import { ALDM_TEST_PREPROCESS, phantom, runWithFirstWeight, writeAldmRun, writeCase, writeRun } from './completionFixtures.testSupport.js';
 import type { SynthesisSidecar } from './synthesisSidecar.js';
 import { translateCases, type TranslateCasesOptions, type TranslationOutcome } from './translateCases.js';
 
@@ -209,7 +208,7 @@ describe('translateCases: geometry, the matrix, samples', () => {
   });
 });
 
-describe('translateCases: refusals, before any sampling', () => {
+describe('translateCases: refusals (before any sampling) and a sampling that fails', () => {
   let data: string;
   before(async () => {
     data = join(root, 'refusals');
@@ -247,13 +246,7 @@ describe('translateCases: refusals, before any sampling', () => {
   });
 
   test('an extreme finite weight whose translation is not finite fails the case, naming the weights, and writes nothing', async () => {
-    const run = join(root, 'run-extreme');
-    cpSync(aldm, run, { recursive: true });
-    const path = join(run, 'unet.safetensors');
-    const { tensors, metadata } = await loadSafetensors(path);
-    const raw = tensors['input_blocks.0.0.weight'];
-    new DataView(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength).setFloat32(0, -3e38, true);
-    await saveSafetensors(path, tensors, metadata);
+    const run = await runWithFirstWeight(aldm, join(root, 'run-extreme'), 'unet.safetensors', -3e38);
     const out = join(root, 'extreme');
     const [outcome] = await translate({ input: data, run, source: 't1', targets: ['t2'], out });
     assert.equal(outcome.status, 'failed');
