@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, Tensor, arange, memory, noGrad, randn, setNumThreads, tensor, tidy } from '../../tensor/index.js';
+import { F, Tensor, arange, manualSeed, memory, noGrad, randn, setNumThreads, tensor, tidy } from '../../tensor/index.js';
 import { VectorQuantizer } from './vectorQuantizer.js';
 import { type VqganOracle, assertMatchesFixture, maxDifference, vqganOracle } from './vqganOracle.testSupport.js';
 
@@ -92,6 +92,27 @@ describe('VectorQuantizer', () => {
       assert.ok(maxDifference(codebookGrad, expectedGrad) < 1e-7, `legacy ${legacyLoss}: codebook grad`);
       quantizer.dispose();
     }
+  }));
+
+  test('a bfloat16 quantizer chooses what a float32 one chooses for the same values: at the initial scale and a trained one', (t) => tidy(() => {
+    manualSeed(19n);
+    const quantizer = new VectorQuantizer(8192, 4, { beta: 0.25, legacyLoss: true }).to('bfloat16');
+    const z = randn([512, 4]).to('bfloat16');
+    // The initial codebook, U(±1/8192): its codes are closer to each other than float32 resolves at ‖z‖² ≈ 4, so the
+    // truth is the reference's float32 expansion of the same values.
+    const [zf, codes] = [z.float(), quantizer.codebook.float()];
+    const float32 = zf.pow(2).sum(1, true).add(codes.pow(2).sum(1)).sub(zf.mm(codes.transpose(0, 1)).mul(2)).argmin(1);
+    const initial = quantizer.nearestCodes(z);
+    t.diagnostic(`initial scale: ${new Set([...initial.toTypedArray()]).size} distinct codes chosen, float32 ${new Set([...float32.toTypedArray()]).size}`);
+    assert.deepEqual([...initial.toTypedArray()], [...float32.toTypedArray()]);
+
+    // At the scale of the encoder outputs the codes are re-seeded from, the float64 nearest code by direct differences.
+    noGrad(() => quantizer.codebook.copy_(randn([8192, 4]).mul(0.5)));
+    const { nearest, margin } = twoNearest(z, quantizer.codebook);
+    // float32 rounds a distance near 4 to about 5e-7: each row's nearest code must win by more for the check to hold.
+    assert.ok(margin.min().item() > 1e-5, `smallest margin ${margin.min().item()}`);
+    assert.deepEqual([...quantizer.nearestCodes(z).toTypedArray()], [...nearest.toTypedArray()]);
+    quantizer.dispose();
   }));
 
   test('without gradients, leaves only its three results alive; refuses a latent of the wrong layout', () => {

@@ -58,20 +58,23 @@ export class VectorQuantizer extends Module {
    * The nearest code of each row of `flat` (M, C) by squared distance, ties to the lowest index, searched
    * `rows` rows at a time (default: SEARCH_BLOCK_ELEMENTS distances at a time). The distance is the reference's
    * expansion (‖z‖² + ‖e‖²) − 2 z·e, rounded step by step as there, not a direct difference, so that near-ties
-   * resolve as they do there.
+   * resolve as they do there. A bfloat16 or float16 model searches in float32: the expansion cancels ‖z‖² against
+   * 2 z·e, and at bfloat16's 2^-8 of ‖z‖² the codes' distances tie (at the codebook's initial scale of 1/8192 every
+   * voxel took code 0), which collapsed a bf16 run's codebook use to a third of an fp32 run's.
    */
   nearestCodes(flat: Tensor, rows = Math.max(1, Math.floor(SEARCH_BLOCK_ELEMENTS / this.numEmbeddings))): Tensor {
     assert(Number.isInteger(rows) && rows > 0, () => `VectorQuantizer.nearestCodes: rows must be a positive integer, got ${rows}`);
     assert(flat.ndim === 2 && flat.shape[1] === this.embeddingDim,
       () => `VectorQuantizer.nearestCodes: expected (M, ${this.embeddingDim}), got shape ${fmtShape(flat.shape)}`);
     return noGrad(() => tidy('VectorQuantizer.nearestCodes', () => {
-      const codes = this.codebook;
+      const searched = (t: Tensor) => (t.dtype === 'bfloat16' || t.dtype === 'float16' ? t.float() : t);
+      const codes = searched(this.codebook);
       const codeNorms = codes.pow(2).sum(1);
       const codesT = codes.transpose(0, 1);
       const parts: Tensor[] = [];
       for (let start = 0; start < flat.shape[0]; start += rows) {
         parts.push(tidy(() => {
-          const z = flat.narrow(0, start, Math.min(rows, flat.shape[0] - start));
+          const z = searched(flat.narrow(0, start, Math.min(rows, flat.shape[0] - start)));
           // In place where the reference allocates: ×2 is exact, so the bits are the reference's.
           const distances = z.pow(2).sum(1, true).add(codeNorms);
           return distances.sub_(z.mm(codesT).mul_(2)).argmin(1);
