@@ -58,10 +58,11 @@ case $STYLE in
   ixi) CONTRASTS="t1 t2 pd" ;;
   *) echo "unknown STYLE '$STYLE' (expected brats or ixi)" >&2; exit 1 ;;
 esac
-# What a new run's networks train in. bf16 (float32 master weights and EMA) took 3.7 s per `cpu-f2` stage-1 step against
-# fp32's 5.5 on this project's Zen 4 machine (AVX-512 BF16; one core, beside a training): a CPU without bfloat16
-# instructions should use PRECISION=fp32. A run keeps the precision it was made with.
-PRECISION=${PRECISION:-bf16}
+# What a new run's networks train in. fp32: bf16 (bfloat16 working copies, float32 master weights and EMA) took 1.83 s
+# per `cpu-f2` stage-1 step against fp32's 2.36 (two threads, alone on the machine), but on the same draws its
+# reconstruction trailed fp32's by 0.6–2.9 dB per contrast at steps 400 and 600 (docs/aldm-quality.md, "Training in
+# bf16"). A run keeps the precision it was made with.
+PRECISION=${PRECISION:-fp32}
 COMMON=(--config "$CONFIG" --precision "$PRECISION" --val-every 200 --checkpoint-every 200 --val-sample-steps 0)
 
 [ -d "$OUT/data/train" ] || $MRSYNTH phantom --out "$OUT/data/train" --cases 96 --seed 7 --shape 64,64,48 --spacing 3 --style "$STYLE"
