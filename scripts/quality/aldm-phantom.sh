@@ -119,7 +119,9 @@ evaluate() {
 # Reported beside the gates, not gated (issue 19): the first stage alone (MS-SPADE's latent decoded, no diffusion), one
 # sample (each translation's first: --samples 1's draw, to the rounding of the batch it was drawn in), DDIM-200 η 1
 # (the reference's sampler) and DDPM-1000 on the first 2 held-out cases (LONG_CASES, LONG_STEPS, DDPM), and the 2 shared
-# real cases resampled to the phantoms' 3 mm; each scored and set against the trained affine baseline as the gates are, into OUT/eval/<name>.md.
+# real cases resampled to the phantoms' 3 mm; each scored and set against the trained affine baseline as the gates are, into
+# OUT/eval/<name>.md. Also the evaluation's own sampling in bf16 on those first cases, set against its fp32 translations
+# of them (OUT/eval/bf16.md): the same seeds draw the same noise, so the difference is the precision's.
 extras() {
   local run=$OUT/stage3 eval=$OUT/eval heldout=$OUT/data/heldout
   [ -f "$eval/eval-trained-affine/scores.json" ] || { echo "extras: run the evaluate stage first" >&2; exit 1; }
@@ -154,6 +156,13 @@ extras() {
     $MRSYNTH translate "$eval/long-cases" --model "$run" --matrix --sampler ddpm --seed 7 --out "$eval/ddpm" --force
     score ddpm "$eval/long-cases" && gates ddpm "$eval/eval-trained-affine/scores.json"
   fi
+
+  echo "== extras: bf16 sampling on the first $LONG_CASES held-out case(s), against the same translations in fp32"
+  $MRSYNTH translate "$eval/long-cases" --model "$run" --matrix --samples "$SAMPLES" --steps "$SAMPLE_STEPS" --eta 1 --seed 7 \
+    --precision bf16 --out "$eval/bf16" --force
+  score bf16 "$eval/long-cases"
+  node scripts/quality/aldm-gates.mjs --model "$eval/eval-bf16/scores.json" --baseline "$eval/eval-aldm/scores.json" \
+    --baseline-name 'fp32 sampling' | tee "$eval/bf16.md"
 
   if [ "$STYLE" != brats ]; then return; fi
   echo "== extras: the 2 shared real cases at 3 mm"
