@@ -125,7 +125,12 @@ evaluate() {
 extras() {
   local run=$OUT/stage3 eval=$OUT/eval heldout=$OUT/data/heldout
   [ -f "$eval/eval-trained-affine/scores.json" ] || { echo "extras: run the evaluate stage first" >&2; exit 1; }
-  gates() { node scripts/quality/aldm-gates.mjs --model "$eval/eval-$1/scores.json" --baseline "$2" | tee "$eval/$1.md"; }
+  # gates NAME BASELINE [aldm-gates.mjs flags…]
+  gates() {
+    local name=$1 baseline=$2
+    shift 2
+    node scripts/quality/aldm-gates.mjs --model "$eval/eval-$name/scores.json" --baseline "$baseline" "$@" | tee "$eval/$name.md"
+  }
   score() { $MRSYNTH eval --pred "$eval/$1" --ref "$2" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$1" --force; }
 
   echo "== extras: the first stage alone"
@@ -160,9 +165,7 @@ extras() {
   echo "== extras: bf16 sampling on the first $LONG_CASES held-out case(s), against the same translations in fp32"
   $MRSYNTH translate "$eval/long-cases" --model "$run" --matrix --samples "$SAMPLES" --steps "$SAMPLE_STEPS" --eta 1 --seed 7 \
     --precision bf16 --out "$eval/bf16" --force
-  score bf16 "$eval/long-cases"
-  node scripts/quality/aldm-gates.mjs --model "$eval/eval-bf16/scores.json" --baseline "$eval/eval-aldm/scores.json" \
-    --baseline-name 'fp32 sampling' | tee "$eval/bf16.md"
+  score bf16 "$eval/long-cases" && gates bf16 "$eval/eval-aldm/scores.json" --baseline-name 'fp32 sampling'
 
   if [ "$STYLE" != brats ]; then return; fi
   echo "== extras: the 2 shared real cases at 3 mm"
