@@ -194,7 +194,28 @@ describe("mrsynth convert --model aldm --part autoencoder: the reference's Light
     const { tensors } = await loadSafetensors(join(dir, 'autoencoder.safetensors'));
     assert.deepEqual(Object.keys(tensors).sort(), Object.keys(expected).sort());
     for (const [key, t] of Object.entries(expected)) assert.deepEqual(tensors[key].data, t.rawBytes(), key);
-    await assert.rejects(openRun(dir), /the run holds ALDM's first stage only .* not a model to sample with/);
+    // The imported first stage is what the reference's own stage 2 computes: MS-SPADE's translation, decoded, is the
+    // reference's (outputs.spade_decoded: sample 0 into class 1, t1ce); it reconstructs, but does not sample.
+    const { pipeline } = await openRun(dir);
+    try {
+      assert.match(pipeline.cannotSample ?? '', /the run holds ALDM's first stage only .* it samples once a diffusion stage is trained on it/);
+      assert.throws(() => pipeline.scheduler({ kind: 'ddim', steps: 2, eta: 0 }), /this model cannot sample: the run holds ALDM's first stage only/);
+      const previous = getNumThreads();
+      setNumThreads(1);
+      try {
+        const worst = tidy(() => {
+          const encoded = pipeline.encodeConditions(fixture.read('inputs.source').narrow(0, 0, 1));
+          const decoded = pipeline.decodeConditionEstimate(encoded, { target: 't1ce' });
+          encoded.dispose();
+          return decoded.sub(fixture.read('outputs.spade_decoded').narrow(0, 0, 1)).abs().max().item();
+        });
+        assert.ok(worst < 1e-4, `largest difference from the reference's decoded translation: ${worst}`);
+      } finally {
+        setNumThreads(previous);
+      }
+    } finally {
+      pipeline.dispose();
+    }
   });
 
   test('a part the method does not have is refused, naming its networks', async () => {

@@ -17,7 +17,7 @@ interface ReconstructFlags {
 /** `mrsynth reconstruct`: each case's contrasts through a run's codec and back (see src/completion/reconstructCases.ts). */
 export function registerReconstructCommand(program: Command): void {
   program.command('reconstruct')
-    .description('pass each contrast of each case the model knows through the run\'s codec and back (ALDM: its VQ-GAN autoencoder), '
+    .description('pass each contrast of each case the model knows through the run\'s codec and back (ALDM: its VQ-GAN autoencoder, from a run of any stage), '
       + 'as sampling decodes: what the latent keeps of a scan, the bound on every synthesis of the run. Writes <case>_<contrast>.nii.gz '
       + 'into --out (mirroring the case folders, so that eval --ref DATASET scores them), on the scan\'s grid and geometry, in the run\'s units, '
       + 'with sidecars')

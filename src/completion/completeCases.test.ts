@@ -11,7 +11,7 @@ import { packageVersion } from '../util/index.js';
 import { caseSeed } from './caseSeed.js';
 import { completeCases, type CaseOutcome, type CompleteCasesOptions, type CompletionEvent } from './completeCases.js';
 import { parsePreprocessConfig, preprocess } from '../transforms/index.js';
-import { runWithFirstWeight, TEST_PREPROCESS, writeAldmRun, writeCase, writeRun } from './completionFixtures.testSupport.js';
+import { aldmFirstStageOf, runWithFirstWeight, TEST_PREPROCESS, writeAldmRun, writeCase, writeRun } from './completionFixtures.testSupport.js';
 import type { SynthesisSidecar } from './synthesisSidecar.js';
 
 // Two reverse steps of a tiny network on a 24×24×16 model grid: every path through sampling, in seconds.
@@ -489,5 +489,14 @@ describe('completeCases: an ALDM run, one model for every missing contrast', () 
     assert.equal(outcome.status, 'completed');
     assert.equal(readSidecar(join(dir, 'Ph_032_t1ce.json')).model.config.method, 'cwdm');
     await assert.rejects(complete({ input: data, runs: [aldm, aldm], force: true }), /both synthesise t1; give one run per contrast/);
+  });
+
+  test('a run of the first stage alone cannot complete a case: refused before any case is read, saying what it can do', async () => {
+    const data = join(root, 'aldm-first-stage');
+    const dir = await writeCase(data, 'brats2021', 'Ph_033', 3, ['t1', 't2']);
+    const spade = await aldmFirstStageOf(aldm, join(root, 'run-aldm-spade'), 'spade');
+    await assert.rejects(complete({ input: data, runs: [spade], source: 't1' }),
+      /run .*run-aldm-spade cannot complete cases: the run holds ALDM's first stage only .* it samples once a diffusion stage is trained on it/);
+    assert.deepEqual(readdirSync(dir).sort(), ['Ph_033_t1.nii.gz', 'Ph_033_t2.nii.gz']);
   });
 });

@@ -143,7 +143,10 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
   const runs: LoadedRun[] = [];
   try {
     for (const dir of options.runs) {
-      runs.push(await loadRun(dir, settings.precision, options.verify ?? true));
+      const run = await loadRun(dir, settings.precision, options.verify ?? true);
+      runs.push(run);
+      const { cannotSample } = run.pipeline;
+      assert(cannotSample === undefined, () => `run ${run.dir} cannot complete cases: ${cannotSample}`);
     }
     runsByTarget(runs);
     const work = options.files !== undefined ? explicitWork(options.files, options.out, runs) : await datasetWork(options.input!, options.out);

@@ -5,7 +5,7 @@
  * byte comparison pass trivially). A run's weights follow from its seed alone, so a test draws the same network in
  * every process.
  */
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Contrast } from '../data/index.js';
 import { contrastFileName } from '../data/index.js';
@@ -15,7 +15,7 @@ import { parseNifti, writeNifti } from '../io/nifti/index.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors/index.js';
 import { CwdmUNet, parseCwdmUNetConfig } from '../models/wdm/index.js';
 import { anatomyFromVolume, PhantomGenerator, phantomGrid, SRI24_TISSUES_PATH, type PhantomCase } from '../phantom/index.js';
-import { parseRunConfig, runWeightsMetadata, writeRunConfig } from '../runs/index.js';
+import { parseRunConfig, readAnyRunConfig, runWeightsMetadata, writeRunConfig, type AnyRunConfig } from '../runs/index.js';
 import { Generator, manualSeed, randn, tidy } from '../tensor/index.js';
 import { parsePreprocessConfig, type PreprocessConfig } from '../transforms/index.js';
 
@@ -124,6 +124,21 @@ export async function writeAldmRun(dir: string, options: {
     for (const network of Object.values(networks)) network.dispose();
   }
   return dir;
+}
+
+/**
+ * A copy of ALDM run `run` at `copy` as a run of its first stage alone records it: stage 1's (`autoencoder`, whose
+ * MS-SPADE is untrained) or stage 2's (`spade`), run.json naming no U-Net and the U-Net's weights file gone.
+ */
+export async function aldmFirstStageOf(run: string, copy: string, stage: 'autoencoder' | 'spade'): Promise<string> {
+  cpSync(run, copy, { recursive: true });
+  rmSync(join(copy, 'unet.safetensors'));
+  const config = await readAnyRunConfig(copy);
+  const training = stage === 'autoencoder' ? { stage, codebookWeight: 1, gan: null, reseedEvery: 100 } : { stage };
+  await writeRunConfig(copy, {
+    ...config, methodConfig: { ...(config.methodConfig as object), training }, weights: { autoencoder: config.weights.autoencoder },
+  } as AnyRunConfig);
+  return copy;
 }
 
 /** A copy of run folder `run` at `copy` whose weights file `file` has `value` as the first value of its input convolution. */

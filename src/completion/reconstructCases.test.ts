@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { readNifti } from '../io/nifti/index.js';
 import { toRunUnits } from '../metrics/index.js';
 import { readRunConfig } from '../runs/index.js';
-import { TEST_PREPROCESS, writeAldmRun, writeCase, writeRun } from './completionFixtures.testSupport.js';
+import { TEST_PREPROCESS, aldmFirstStageOf, writeAldmRun, writeCase, writeRun } from './completionFixtures.testSupport.js';
 import { reconstructCases } from './reconstructCases.js';
 import type { SynthesisSidecar } from './synthesisSidecar.js';
 
@@ -54,5 +54,20 @@ describe('reconstructCases', () => {
     const [over] = await reconstructCases({ input: data, run, out: data });
     assert.equal(over.status, 'refused');
     assert.match('reason' in over ? over.reason : '', /would write over its input .*Ph_040_t1\.nii\.gz; give another folder as out/);
+  });
+
+  test('a run of ALDM\'s first stage alone (stage 1, or stage 2) reconstructs each scan to the byte as the whole model over it does', async () => {
+    const run = await writeAldmRun(join(root, 'run-aldm-whole'), { seed: 4 });
+    await reconstructCases({ input: data, run, out: join(root, 'whole') });
+    for (const stage of ['autoencoder', 'spade'] as const) {
+      const firstStage = await aldmFirstStageOf(run, join(root, `run-aldm-${stage}`), stage);
+      const [outcome] = await reconstructCases({ input: data, run: firstStage, out: join(root, stage) });
+      assert.equal(outcome.status, 'reconstructed', stage);
+      for (const contrast of ['t1', 't2', 'flair']) {
+        const whole = await readNifti(join(root, 'whole', 'Ph_040', `Ph_040_${contrast}.nii.gz`));
+        const alone = await readNifti(join(root, stage, 'Ph_040', `Ph_040_${contrast}.nii.gz`));
+        assert.deepEqual(alone.volume.data, whole.volume.data, `${stage}: ${contrast}`);
+      }
+    }
   });
 });

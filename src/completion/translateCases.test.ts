@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { orientationCodes, readNifti, readNiftiHeader, writeNifti } from '../io/nifti/index.js';
 import { memory } from '../tensor/index.js';
 import { caseSeed } from './caseSeed.js';
-import { ALDM_TEST_PREPROCESS, phantom, runWithFirstWeight, writeAldmRun, writeCase, writeRun } from './completionFixtures.testSupport.js';
+import {
+  ALDM_TEST_PREPROCESS, aldmFirstStageOf, phantom, runWithFirstWeight, writeAldmRun, writeCase, writeRun,
+} from './completionFixtures.testSupport.js';
 import type { SynthesisSidecar } from './synthesisSidecar.js';
 import { translateCases, type TranslateCasesOptions, type TranslationOutcome } from './translateCases.js';
 
@@ -192,6 +194,28 @@ describe('translateCases: geometry, the matrix, samples', () => {
     await assert.rejects(translate({ input: data, source: 't1', firstStage: true, samples: 2 }), /the first stage's translation is deterministic: it takes one sample, got 2/);
     const cwdm = await writeRun(join(root, 'run-cwdm-first-stage'), 't2', ['t1'], 4);
     await assert.rejects(translate({ input: data, run: cwdm, source: 't1', firstStage: true }), /is a cwdm model, which has no first stage that translates by itself/);
+  });
+
+  test('a stage-2 run (the first stage alone) translates with firstStage as the whole model over it does; it samples nothing, '
+    + 'and a stage-1 run, whose MS-SPADE is untrained, does neither: each refused before any case is read', async () => {
+    const data = join(root, 'first-stage-runs');
+    const dir = await writeCase(data, 'brats2021', 'Ph_010', 10, ['t1']);
+    const image = join(dir, 'Ph_010_t2_from-t1.nii.gz');
+    await translate({ input: data, source: 't1', targets: ['t2'], firstStage: true });
+    const whole = (await readNifti(image)).volume.data;
+    const spade = await aldmFirstStageOf(aldm, join(root, 'run-aldm-spade'), 'spade');
+    assert.deepEqual(statusOf(await translate({ input: data, run: spade, source: 't1', targets: ['t2'], firstStage: true, force: true })),
+      { Ph_010: 'translated' });
+    assert.deepEqual((await readNifti(image)).volume.data, whole);
+    rmSync(dir, { recursive: true });
+    mkdirSync(dir);
+    await assert.rejects(translate({ input: data, run: spade, source: 't1' }), new RegExp(`run ${spade} cannot sample: the run holds ALDM's first `
+      + 'stage only .*translates by MS-SPADE alone \\(mrsynth translate --first-stage\\); it samples once a diffusion stage is trained on it'));
+    const autoencoder = await aldmFirstStageOf(aldm, join(root, 'run-aldm-autoencoder'), 'autoencoder');
+    await assert.rejects(translate({ input: data, run: autoencoder, source: 't1', firstStage: true }),
+      /cannot translate with its first stage: the run is ALDM's stage 1, its VQ-GAN autoencoder alone: it reconstructs scans .*its MS-SPADE translates once a spade stage is trained on it/);
+    await assert.rejects(translate({ input: data, run: autoencoder, source: 't1' }), /cannot sample: the run is ALDM's stage 1/);
+    assert.deepEqual(readdirSync(dir), [], 'nothing written');
   });
 
   test('one scan given by itself (file): named after it, into the file named as out', async () => {

@@ -144,8 +144,15 @@ export async function translateCases(options: TranslateCasesOptions): Promise<Tr
 
   const run = await loadRun(options.run, settings.precision, options.verify ?? true);
   try {
-    assert(!firstStage || run.pipeline.hasConditionEstimate, () => `run ${run.dir} is a ${run.config.method} model, which has no first stage `
-      + 'that translates by itself (ALDM\'s MS-SPADE does); translate it with a sampler instead');
+    const { cannotSample } = run.pipeline;
+    if (firstStage) {
+      assert(run.pipeline.hasConditionEstimate, () => (cannotSample === undefined
+        ? `run ${run.dir} is a ${run.config.method} model, which has no first stage that translates by itself (ALDM's MS-SPADE does); `
+          + 'translate it with a sampler instead'
+        : `run ${run.dir} cannot translate with its first stage: ${cannotSample}`));
+    } else {
+      assert(cannotSample === undefined, () => `run ${run.dir} cannot sample: ${cannotSample}`);
+    }
     const pairs = translationPairs(run, options);
     const work = options.file !== undefined ? await fileWork(options.file, options) : await datasetWork(options.input!, options.out);
     const plans: TranslationPlan[] = [];

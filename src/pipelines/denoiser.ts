@@ -19,6 +19,12 @@ export interface Denoiser<Condition = Tensor> {
    * holds none of the caller's tensors (`encoded` may serve several targets): the caller disposes both.
    */
   condition(encoded: Tensor, codec: LatentCodec, classLabels?: Tensor): Condition;
+  /**
+   * Set where this denoiser cannot predict, saying why and what would make it: a run that holds only what comes
+   * before the denoising network (ALDM's first stage, trained by itself). Its pipeline still reconstructs and decodes
+   * the condition's estimate where it has one, but refuses to sample.
+   */
+  readonly cannotPredict?: string;
   /** The prediction for x_t at `timesteps` (int64, (N,)), float32 in and out whatever dtype the networks run in. */
   predict(noisy: Tensor, timesteps: Tensor, condition: Condition): Tensor;
   /**

@@ -186,8 +186,17 @@ export class DiffusionPipeline<Condition = Tensor> {
     }
   }
 
+  /**
+   * Why this pipeline cannot sample (nor train its denoiser), where it cannot: a run of a method's first stage alone,
+   * which reconstructs and may decode its condition's estimate. Undefined for a model that samples.
+   */
+  get cannotSample(): string | undefined {
+    return this.#denoiser.cannotPredict;
+  }
+
   /** The reverse process `spec` asks for over this model's schedule, timesteps set, x̂₀ clipped as the method clips. */
   scheduler(spec: SamplerSpec): Scheduler {
+    assert(this.cannotSample === undefined, () => `DiffusionPipeline.scheduler: this model cannot sample: ${this.cannotSample}`);
     return buildScheduler(spec, this.schedule, this.#clipPredX0);
   }
 

@@ -3,6 +3,10 @@
  * contrast are computed once per batch; at every step the U-Net sees [x_t ‖ z_src ‖ z_st] (the code's 12 channels) or
  * [x_t ‖ z_st] (the paper's 8, `concat: 'paper'`) with the target's class label added to its time embedding, and
  * predicts ε.
+ *
+ * A run of the first stage alone (a stage-1 or stage-2 run, or an imported first stage) has no U-Net: its denoiser
+ * cannot predict, so its pipeline reconstructs scans and, once MS-SPADE is trained, decodes MS-SPADE's translation,
+ * but refuses to sample.
  */
 import type { LatentCodec } from '../../codecs/index.js';
 import type { AldmUNet, VQModel } from '../../models/aldm/index.js';
@@ -17,12 +21,31 @@ export interface AldmCondition {
   readonly classes: Tensor;
 }
 
-export class AldmDenoiser implements Denoiser<AldmCondition> {
-  readonly networks: Readonly<{ unet: AldmUNet; autoencoder: VQModel }>;
+/** What a first stage without its U-Net can still do, and why it cannot sample. */
+export interface AldmFirstStageOnly {
+  /** Why the run cannot sample, naming what would make it (see {@link Denoiser.cannotPredict}). */
+  readonly cannotPredict: string;
+  /** Whether its MS-SPADE is trained, so that its translation means something (not after stage 1 alone). */
+  readonly spadeTrained: boolean;
+}
 
-  /** `defaultClass`: the target when a batch names none (a run made for one target contrast). */
-  constructor(readonly unet: AldmUNet, readonly vqgan: VQModel, readonly defaultClass: number) {
-    this.networks = Object.freeze({ unet, autoencoder: vqgan });
+export class AldmDenoiser implements Denoiser<AldmCondition> {
+  readonly networks: Readonly<{ unet?: AldmUNet; autoencoder: VQModel }>;
+  readonly cannotPredict?: string;
+  readonly conditionEstimate?: (condition: AldmCondition) => Tensor;
+  readonly #zChannels: number;
+
+  /**
+   * `defaultClass`: the target when a batch names none (a run made for one target contrast). `unet` is undefined
+   * exactly when `firstStageOnly` says what the first stage alone can do.
+   */
+  constructor(readonly unet: AldmUNet | undefined, readonly vqgan: VQModel, readonly defaultClass: number, firstStageOnly?: AldmFirstStageOnly) {
+    assert((unet === undefined) === (firstStageOnly !== undefined),
+      () => 'AldmDenoiser: a first stage without its U-Net must say why it cannot sample, and one with a U-Net must not');
+    this.networks = Object.freeze(unet === undefined ? { autoencoder: vqgan } : { unet, autoencoder: vqgan });
+    this.#zChannels = vqgan.config.zChannels;
+    if (firstStageOnly !== undefined) this.cannotPredict = firstStageOnly.cannotPredict;
+    if (firstStageOnly === undefined || firstStageOnly.spadeTrained) this.conditionEstimate = (condition) => this.#translatedLatent(condition);
   }
 
   checkConditions(fn: string, conditions: Tensor): void {
@@ -40,7 +63,7 @@ export class AldmDenoiser implements Denoiser<AldmCondition> {
         const scale = codec.scaleFactor;
         const unscaled = scale === 1 ? encoded : encoded.div(scale);
         const translated = this.vqgan.translate(unscaled.to(this.vqgan.dtype), classes).to(encoded.dtype).mul(scale);
-        return this.unet.config.concat === 'paper' ? translated : F.cat([encoded, translated], 1);
+        return this.unet === undefined || this.unet.config.concat === 'paper' ? translated : F.cat([encoded, translated], 1);
       });
       return { latents, classes };
     } catch (error) {
@@ -50,19 +73,20 @@ export class AldmDenoiser implements Denoiser<AldmCondition> {
   }
 
   /** z_st, MS-SPADE's translation of the source's latent towards each sample's target: the condition's last latent. */
-  conditionEstimate(condition: AldmCondition): Tensor {
-    const channels = this.unet.outChannels;
+  #translatedLatent(condition: AldmCondition): Tensor {
     const total = condition.latents.shape[1];
-    return tidy(() => condition.latents.narrow(1, total - channels, channels).clone());
+    return tidy(() => condition.latents.narrow(1, total - this.#zChannels, this.#zChannels).clone());
   }
 
   /** ε̂ in the input's dtype (float32) whatever dtype the U-Net runs in. */
   predict(noisy: Tensor, timesteps: Tensor, condition: AldmCondition): Tensor {
-    const { dtype } = this.unet;
+    const { unet } = this;
+    assert(unet !== undefined, () => `AldmDenoiser.predict: ${this.cannotPredict}`);
+    const { dtype } = unet;
     return tidy(() => {
       const input = F.cat([noisy, condition.latents], 1);
-      if (input.dtype === dtype) return this.unet.forward(input, timesteps, condition.classes);
-      return this.unet.forward(input.to(dtype), timesteps, condition.classes).to(input.dtype);
+      if (input.dtype === dtype) return unet.forward(input, timesteps, condition.classes);
+      return unet.forward(input.to(dtype), timesteps, condition.classes).to(input.dtype);
     });
   }
 }

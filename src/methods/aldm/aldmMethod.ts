@@ -16,7 +16,7 @@ import {
 } from './aldmConfig.js';
 import { aldmTraining } from './aldmTraining.js';
 import { aldmCodec } from './aldmCodec.js';
-import { AldmDenoiser } from './aldmDenoiser.js';
+import { AldmDenoiser, type AldmFirstStageOnly } from './aldmDenoiser.js';
 
 export const aldmMethod: SynthesisMethod<AldmConfig> = {
   name: ALDM,
@@ -66,12 +66,15 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
 
   pipeline(config: AnyRunConfig, weights, where) {
     const parsed = parseAldmConfig(config.methodConfig, config.conditions);
-    assert(weights[UNET] !== undefined || weights[AUTOENCODER] === undefined, () => `${where}: the run holds ALDM's first stage only `
-      + '(its autoencoder and MS-SPADE, as convert --part autoencoder imports them); it is the parent of a diffusion stage, not a model to sample with');
-    const networks: Record<string, Module> = this.buildNetworks(parsed);
+    assert(weights[AUTOENCODER] !== undefined, () => `${where}: no weights for the network '${AUTOENCODER}'`);
+    // A run of the first stage alone (stages 1 and 2, or an imported first stage) holds no U-Net: it reconstructs
+    // scans, and translates by MS-SPADE alone once that is trained, but does not sample.
+    const firstStageOnly = weights[UNET] === undefined ? firstStageAbilities(parsed, where) : undefined;
+    const names = firstStageOnly === undefined ? [UNET, AUTOENCODER] : [AUTOENCODER];
+    const networks: Record<string, Module> = firstStageOnly === undefined
+      ? this.buildNetworks(parsed) : { [AUTOENCODER]: new VQModel(parsed.autoencoder) };
     try {
-      for (const name of [UNET, AUTOENCODER]) {
-        assert(weights[name] !== undefined, () => `no weights for the network '${name}'`);
+      for (const name of names) {
         loadRawIntoModule(networks[name], weights[name]);
         networks[name].eval();
       }
@@ -79,9 +82,9 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
       for (const network of Object.values(networks)) network.dispose();
       throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
     }
-    const unet = networks[UNET] as AldmUNet;
+    const unet = networks[UNET] as AldmUNet | undefined;
     const vqgan = networks[AUTOENCODER] as VQModel;
-    const denoiser = new AldmDenoiser(unet, vqgan, parsed.contrasts.indexOf(config.target));
+    const denoiser = new AldmDenoiser(unet, vqgan, parsed.contrasts.indexOf(config.target), firstStageOnly);
     // Unbounded: the reference neither clips x̂₀ nor clamps its outputs (its [−1, 1] units are not clipped either).
     const codec = aldmCodec(vqgan, aldmImageMultiple(parsed), parsed.latentScale === 'measured' ? Number.NaN : parsed.latentScale);
     // One model, any of its contrasts from any other: the run's conditions and target are only its defaults.
@@ -111,3 +114,22 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
 
   training: aldmTraining,
 };
+
+/** What a run of ALDM's first stage alone can do: its MS-SPADE is trained unless the run is stage 1's. */
+function firstStageAbilities(config: AldmConfig, where: string): AldmFirstStageOnly {
+  const stage = config.training?.stage;
+  assert(stage !== 'diffusion', () => `${where}: the run is a diffusion stage, but it holds no weights for the network '${UNET}'`);
+  const reconstructs = 'it reconstructs scans (mrsynth reconstruct)';
+  return stage === 'autoencoder'
+    ? {
+      spadeTrained: false,
+      cannotPredict: `the run is ALDM's stage 1, its VQ-GAN autoencoder alone: ${reconstructs}; its MS-SPADE translates once a spade stage `
+        + 'is trained on it (mrsynth train aldm --stage spade --parent RUN), and a diffusion stage on that samples',
+    }
+    : {
+      spadeTrained: true,
+      cannotPredict: `the run holds ALDM's first stage only (its VQ-GAN autoencoder and MS-SPADE): `
+        + `${reconstructs} and translates by MS-SPADE alone (mrsynth translate --first-stage); it samples once a diffusion stage is `
+        + 'trained on it (mrsynth train aldm --stage diffusion --parent RUN)',
+    };
+}
