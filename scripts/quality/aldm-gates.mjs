@@ -8,6 +8,10 @@
 //
 //   node scripts/quality/aldm-gates.mjs --model eval-aldm/scores.json --baseline eval-trained/scores.json \
 //     [--floor eval-oracle/scores.json] [--reconstruction eval-reconstruction/scores.json] [--baseline-name NAME]
+//   node scripts/quality/aldm-gates.mjs --floor eval-oracle/scores.json --reconstruction eval-reconstruction/scores.json
+//
+// With --floor and --reconstruction alone (no --model), only the autoencoder's gate: stage 1 checked before the later
+// stages are trained on it.
 //
 // --baseline-name names another baseline than the trained affine one, and the table is then only a comparison, with no
 // gates: set against the model's own fp32 translations, a bf16 run's gains are what bf16 sampling costs.
@@ -21,7 +25,10 @@ const { values: flags } = parseArgs({
     'baseline-name': { type: 'string' },
   },
 });
-if (flags.model === undefined || flags.baseline === undefined) throw new Error('aldm-gates: give --model and --baseline (scores.json files)');
+const autoencoderOnly = flags.model === undefined && flags.baseline === undefined;
+if (autoencoderOnly ? flags.floor === undefined || flags.reconstruction === undefined : flags.model === undefined || flags.baseline === undefined) {
+  throw new Error('aldm-gates: give --model and --baseline (scores.json files), or --floor and --reconstruction alone for the autoencoder\'s gate');
+}
 
 /** Brain rows of a scores.json by task, `source>target`. */
 const byTask = (file) => {
@@ -33,9 +40,33 @@ const byTask = (file) => {
   }
   return tasks;
 };
+const floor = flags.floor === undefined ? undefined : byTask(flags.floor);
+
+/**
+ * Prints the autoencoder's gate per contrast (mean reconstruction PSNR ≥ the best oracle affine floor into it + 2 dB)
+ * and returns whether every contrast meets it.
+ */
+function autoencoderGate(reconstructionFile) {
+  let met = true;
+  console.log('\n| contrast | cases | reconstruction PSNR | best oracle affine floor into it | gate (floor + 2 dB) |\n|---|---|---|---|---|');
+  const rows = JSON.parse(readFileSync(reconstructionFile, 'utf8')).rows.filter((r) => r.region === 'brain');
+  for (const contrast of [...new Set(rows.map((r) => r.target))]) {
+    const psnr = mean(rows.filter((r) => r.target === contrast).map((r) => r.scores.psnr));
+    const floors = [...floor].filter(([task]) => task.endsWith(`>${contrast}`)).map(([task, taskRows]) => [task.split('>')[0], mean(taskRows.map((r) => r.scores.psnr))]);
+    const [source, best] = floors.reduce((a, b) => (b[1] > a[1] ? b : a));
+    const ok = psnr >= best + 2;
+    met &&= ok;
+    console.log(`| ${contrast} | ${rows.filter((r) => r.target === contrast).length} | ${psnr.toFixed(2)} | ${best.toFixed(2)} (from ${source}) | ${ok ? 'met' : 'not met'} |`);
+  }
+  return met;
+}
+
+if (autoencoderOnly) {
+  console.log(`autoencoder gate ${autoencoderGate(flags.reconstruction) ? 'met' : 'not met'}`);
+  process.exit(0);
+}
 const model = byTask(flags.model);
 const baseline = byTask(flags.baseline);
-const floor = flags.floor === undefined ? undefined : byTask(flags.floor);
 
 /** The 95 % percentile bootstrap interval of the mean of `values`: 2,000 resamples drawn by a seeded mulberry32. */
 function bootstrapInterval(values, resamples = 2000) {
@@ -90,18 +121,6 @@ if (!gated) {
 }
 console.log(`\n${model.size} task(s); mean gain over the trained affine baseline ${meanGain.toFixed(2)} dB (gate ≥ 1), ${meanSsims} (gate: above)`);
 console.log(misses.length === 0 ? 'every task above the trained baseline' : `tasks at or below the trained baseline: ${misses.join(', ')}`);
-let reconstructionMet = true;
-if (flags.reconstruction !== undefined && floor !== undefined) {
-  console.log('\n| contrast | cases | reconstruction PSNR | best oracle affine floor into it | gate (floor + 2 dB) |\n|---|---|---|---|---|');
-  const rows = JSON.parse(readFileSync(flags.reconstruction, 'utf8')).rows.filter((r) => r.region === 'brain');
-  for (const contrast of [...new Set(rows.map((r) => r.target))]) {
-    const psnr = mean(rows.filter((r) => r.target === contrast).map((r) => r.scores.psnr));
-    const floors = [...floor].filter(([task]) => task.endsWith(`>${contrast}`)).map(([task, taskRows]) => [task.split('>')[0], mean(taskRows.map((r) => r.scores.psnr))]);
-    const [source, best] = floors.reduce((a, b) => (b[1] > a[1] ? b : a));
-    const ok = psnr >= best + 2;
-    reconstructionMet &&= ok;
-    console.log(`| ${contrast} | ${rows.filter((r) => r.target === contrast).length} | ${psnr.toFixed(2)} | ${best.toFixed(2)} (from ${source}) | ${ok ? 'met' : 'not met'} |`);
-  }
-}
+const reconstructionMet = flags.reconstruction === undefined || floor === undefined || autoencoderGate(flags.reconstruction);
 const met = misses.length === 0 && meanGain >= 1 && mean(ssims.model) > mean(ssims.baseline) && reconstructionMet;
 console.log(`gates ${met ? 'met' : 'not met'}`);

@@ -13,11 +13,14 @@
 # larger STAGE1_STEPS continues an earlier run. Every stage logs its validation in RUN/log.jsonl: stage 1 the
 # reconstruction L1 and brain PSNR per contrast with the codebook's use, stage 2 the latent L1 into each target against
 # no translation, stage 3 the ε-loss (trained and EMA) against predicting no noise and every ordered pair of a
-# validation case translated and scored. The `evaluate` stage then scores the 12 tasks on the held-out phantoms in
-# OUT/eval/: every ordered pair translated by the stage-3 run (--samples 4, DDIM 50, η 1, seed 7), the trained affine
-# baseline (one map per task fitted on the training phantoms' brain voxels) and the oracle affine floor (fitted on each
-# held-out case against its own target), all in the run's units on the original grid, brain-masked; then the gates
-# and the autoencoder's reconstruction of every held-out scan (mrsynth reconstruct); then the gates
+# validation case translated and scored. The `reconstruction` stage, as soon as stage 1 is trained, checks its
+# autoencoder against its gate on the held-out phantoms (OUT/eval/autoencoder.md): every held-out scan through stage 1's
+# autoencoder and back (mrsynth reconstruct) against the oracle affine floor of every task (one map a·x + b fitted on
+# each held-out case against its own target), so that a short autoencoder is seen before hours of stages 2 and 3 are
+# trained on it. The `evaluate` stage then scores the 12 tasks on the held-out phantoms in OUT/eval/: every ordered pair
+# translated by the stage-3 run (--samples 4, DDIM 50, η 1, seed 7) and the trained affine baseline (one map per task
+# fitted on the training phantoms' brain voxels), all in the run's units on the original grid, brain-masked, with the
+# oracle floor and the reconstruction again (from the stage-3 run, whose autoencoder is stage 1's); then the gates
 # (scripts/quality/aldm-gates.mjs). SAMPLES and SAMPLE_STEPS change the translation's samples and DDIM steps. The
 # `extras` stage adds what the issue reports without gating (see extras() below). THREADS sets the intra-op threads;
 # CONFIG the preset of a new run (default cpu-f2; `tiny` makes a quick smoke run of the whole script, with small step
@@ -26,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 OUT=${OUT:-quality-output/aldm-phantom}
-STAGES=${STAGES:-"autoencoder spade diffusion evaluate extras"}
+STAGES=${STAGES:-"autoencoder reconstruction spade diffusion evaluate extras"}
 SAMPLES=${SAMPLES:-4}
 SAMPLE_STEPS=${SAMPLE_STEPS:-50}
 # The extras' long samplers on LONG_CASES cases: DDIM-LONG_STEPS η 1, and DDPM over the whole chain (ALDM's 'ldm'
@@ -87,6 +90,36 @@ train_stage() {
   fi
 }
 
+# The oracle affine floor of every task on the held-out phantoms, in RUN's units: what the autoencoder's gate is set by.
+oracle_floor() {
+  local run=$1 eval=$OUT/eval heldout=$OUT/data/heldout
+  for target in $CONTRASTS; do
+    for source in $CONTRASTS; do
+      [ "$source" = "$target" ] && continue
+      $MRSYNTH baseline affine --data "$heldout" --normalise-as "$run" --source "$source" --target "$target" --out "$eval/oracle-affine" --force >/dev/null
+    done
+  done
+  $MRSYNTH eval --pred "$eval/oracle-affine" --ref "$heldout" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-oracle-affine" --force
+}
+
+# What RUN's autoencoder keeps of each held-out scan, scored: the bound on every translation.
+reconstruction() {
+  local run=$1 eval=$OUT/eval heldout=$OUT/data/heldout
+  $MRSYNTH reconstruct "$heldout" --model "$run" --out "$eval/reconstruction" --force
+  $MRSYNTH eval --pred "$eval/reconstruction" --ref "$heldout" --normalise-as "$run" --mask brain --out "$eval/eval-reconstruction" --force
+}
+
+# Stage 1's autoencoder against its gate, before the later stages are trained on it.
+check_autoencoder() {
+  local eval=$OUT/eval
+  echo "== reconstruction: stage 1's autoencoder on the held-out phantoms, against the oracle affine floor + 2 dB"
+  mkdir -p "$eval"
+  oracle_floor "$OUT/stage1"
+  reconstruction "$OUT/stage1"
+  node scripts/quality/aldm-gates.mjs --floor "$eval/eval-oracle-affine/scores.json" --reconstruction "$eval/eval-reconstruction/scores.json" \
+    | tee "$eval/autoencoder.md"
+}
+
 # The 12 tasks on the held-out phantoms: translations, the two affine baselines, their scores and the gates.
 evaluate() {
   local run=$OUT/stage3 eval=$OUT/eval heldout=$OUT/data/heldout
@@ -103,15 +136,13 @@ evaluate() {
       [ "$source" = "$target" ] && continue
       $MRSYNTH baseline affine --data "$heldout" --fit-on "$OUT/data/train" --normalise-as "$run" --source "$source" --target "$target" \
         --out "$eval/trained-affine" --force >/dev/null
-      $MRSYNTH baseline affine --data "$heldout" --normalise-as "$run" --source "$source" --target "$target" --out "$eval/oracle-affine" --force >/dev/null
     done
   done
-  for method in aldm trained-affine oracle-affine; do
+  for method in aldm trained-affine; do
     $MRSYNTH eval --pred "$eval/$method" --ref "$heldout" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$method" --force
   done
-  # What the autoencoder keeps of each held-out scan: the bound on every translation.
-  $MRSYNTH reconstruct "$heldout" --model "$run" --out "$eval/reconstruction" --force
-  $MRSYNTH eval --pred "$eval/reconstruction" --ref "$heldout" --normalise-as "$run" --mask brain --out "$eval/eval-reconstruction" --force
+  oracle_floor "$run"
+  reconstruction "$run"
   node scripts/quality/aldm-gates.mjs --model "$eval/eval-aldm/scores.json" --baseline "$eval/eval-trained-affine/scores.json" \
     --floor "$eval/eval-oracle-affine/scores.json" --reconstruction "$eval/eval-reconstruction/scores.json" | tee "$eval/gates.md"
 }
@@ -189,8 +220,9 @@ for stage in $STAGES; do
       --lr-decay cosine --lr-decay-from "$STAGE1_DECAY_FROM" ;;
     spade) train_stage "stage 2 (MS-SPADE)" "$OUT/stage2" "$STAGE2_STEPS" --stage spade --parent "$OUT/stage1" ;;
     diffusion) train_stage "stage 3 (latent diffusion)" "$OUT/stage3" "$STAGE3_STEPS" --stage diffusion --parent "$OUT/stage2" ;;
+    reconstruction) check_autoencoder ;;
     evaluate) evaluate ;;
     extras) extras ;;
-    *) echo "unknown stage '$stage' (expected autoencoder, spade, diffusion, evaluate, extras)" >&2; exit 1 ;;
+    *) echo "unknown stage '$stage' (expected autoencoder, reconstruction, spade, diffusion, evaluate, extras)" >&2; exit 1 ;;
   esac
 done
