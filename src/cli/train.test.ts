@@ -53,6 +53,27 @@ describe('mrsynth train cwdm', () => {
     await assert.rejects(trainCli('--resume', run, '--steps', '6', '--batch-size', '2'), /differs in training.batchSize: 1 → 2/);
   });
 
+  test('--config takes changes to a preset as JSON, inline or in a file: recorded in full, kept on resume, each bad field named', async () => {
+    const run = join(root, 'run-changed');
+    const file = join(root, 'wider.json');
+    await fs.writeFile(file, JSON.stringify({ preset: 'tiny', modelChannels: 8, numGroups: 4 }));
+    assert.equal(await trainCli('--data', data, '--target', 't2', '--config', file, '--steps', '1', '--out', run, '--preprocess', PREPROCESS,
+      '--val-sample-steps', '0'), 0);
+    const config = await readRunConfig(run);
+    // tiny's other fields, the changes, and the condition count the roles give (three: t1, t1ce, flair).
+    assert.deepEqual(config.methodConfig, { conditions: 3, modelChannels: 8, channelMult: [1, 2, 2], numResBlocks: 1, numGroups: 4, dropout: 0 });
+    const { tensors } = await loadSafetensors(join(run, 'weights.safetensors'));
+    assert.equal(tensors['input_blocks.0.0.weight'].shape[0], 8, 'the first convolution is 8 wide');
+    assert.equal(await trainCli('--resume', run, '--steps', '2', '--config', '{"preset": "tiny", "modelChannels": 8, "numGroups": 4}', '--val-sample-steps', '0'), 0);
+    await assert.rejects(trainCli('--resume', run, '--steps', '3', '--config', 'tiny'), /differs in methodConfig.modelChannels: 8 → 4/);
+    const fresh = ['--data', data, '--target', 't2', '--steps', '1', '--out', join(root, 'refused-config')];
+    await assert.rejects(trainCli(...fresh, '--config', '{"preset": "tiny", "modelChanels": 8}'), /unknown key 'modelChanels'/);
+    await assert.rejects(trainCli(...fresh, '--config', '{"preset": "huge"}'), /"preset" must name the preset the changes start from \(tiny, cpu, paper\), got "huge"/);
+    await assert.rejects(trainCli(...fresh, '--config', '{"preset": "tiny",'), /the JSON given is not JSON/);
+    await assert.rejects(trainCli(...fresh, '--config', join(root, 'absent.json')), /cannot read the config file .*absent\.json/);
+    await assert.rejects(trainCli(...fresh, '--config', 'large'), /expected a preset \(tiny, cpu, paper\), changes to one as JSON, or a \.json file of them, got 'large'/);
+  });
+
   test('flags that name no run, or two, are refused', async () => {
     await assert.rejects(trainCli('--data', data, '--target', 't2', '--steps', '1'), /mrsynth train cwdm: give --out RUN for a new run or --resume RUN/);
     await assert.rejects(trainCli('--resume', join(root, 'a'), '--out', join(root, 'b'), '--steps', '1'), /--resume .*a continues that run in place; --out .*b names another folder/);

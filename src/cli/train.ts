@@ -6,14 +6,17 @@ import { PRECISIONS, type Precision } from '../nn/index.js';
 import { LR_DECAY_SHAPES, RANDOM_STREAMS, type LearningRateDecayShape, type RandomStreams } from '../runs/index.js';
 import { METHODS } from '../methods/index.js';
 import { DataParallel, exitWithLauncher, joinProcessGroup, readLaunchEnvironment } from '../distributed/index.js';
-import { describeLearningRate, train, type TrainOptions, type TrainingRecipe, type ValidationEntry } from '../training/index.js';
+import {
+  describeLearningRate, train, type PresetChanges, type TrainOptions, type TrainingRecipe, type ValidationEntry,
+} from '../training/index.js';
 import { formatGiB } from '../util/index.js';
+import { networkConfigOption } from './networkConfigOption.js';
 import { parsePreprocessOption } from './preprocessOption.js';
 
 interface TrainFlags {
   data?: string;
   target?: Contrast;
-  config?: string;
+  config?: string | PresetChanges;
   parent?: string;
   randomStreams?: RandomStreams;
   steps: number;
@@ -62,7 +65,8 @@ function registerMethod(command: Command, description: string, recipe: TrainingR
       + 'averaged) and RUN/log.jsonl')
     .option('--data <dir>', 'data set folder or manifest (required for a new run)')
     .option('--target <contrast>', 'contrast to synthesise: t1, t1ce, t2, flair or pd (a new run of a one-target method needs it)', (v) => parseContrast(v, '--target'))
-    .addOption(new Option('--config <name>', `network size (default ${recipe.defaultPreset} for a new run)`).choices(recipe.presets))
+    .option('--config <preset|json>', `network size: one of ${recipe.presets.join(', ')} (default ${recipe.defaultPreset} for a new run), or changes `
+      + 'to one as JSON or a .json file, e.g. \'{"preset": "cpu", "numResBlocks": 2}\' (recorded in run.json in full)', networkConfigOption(recipe.presets))
     .requiredOption('--steps <n>', 'train to this many steps in all', positiveInteger('--steps'))
     .option('--out <dir>', 'run folder to create')
     .option('--resume <dir>', 'continue this run folder from its checkpoint; flags given must match the run, except --steps '

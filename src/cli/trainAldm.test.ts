@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAldmConfig } from '../methods/aldm/index.js';
+import { loadSafetensors } from '../io/safetensors/index.js';
 import { RUN_FILES, readRunConfig } from '../runs/index.js';
 import { setNumThreads } from '../tensor/index.js';
 import { writePhantomDataset } from '../training/phantomDataset.testSupport.js';
@@ -36,6 +37,20 @@ describe('mrsynth train aldm', () => {
     assert.deepEqual(parseAldmConfig(config.methodConfig).training, { stage: 'autoencoder', codebookWeight: 0.5, gan: { start: 1, weight: 0.25 }, reseedEvery: 7 });
     const steps = (await TrainingLog.read(join(run, RUN_FILES.log))).filter((e) => e.kind === 'train');
     assert.deepEqual(steps.map((e) => e.kind === 'train' && e.losses?.discriminator !== undefined), [false, true]);
+  });
+
+  test('--config changes to a preset: a part changed by its own preset keeps the rest of it and takes the data set\'s classes', async () => {
+    const run = join(root, 'run-changed');
+    const changes = { preset: 'tiny', autoencoder: { preset: 'reference-tiny', ch: 8, numGroups: 4, nEmbed: 128 } };
+    assert.equal(await trainAldm('--data', data, '--config', JSON.stringify(changes), '--steps', '1', '--out', run, '--preprocess', PREPROCESS,
+      '--val-sample-steps', '0'), 0);
+    const { autoencoder, unet } = parseAldmConfig((await readRunConfig(run)).methodConfig);
+    assert.deepEqual([autoencoder.ch, autoencoder.numGroups, autoencoder.nEmbed, autoencoder.spadeNf, autoencoder.numClasses], [8, 4, 128, 8, 4]);
+    assert.deepEqual(unet, parseAldmConfig('tiny').unet);
+    const { tensors } = await loadSafetensors(join(run, 'autoencoder.safetensors'));
+    assert.deepEqual(tensors['quantize.embedding.weight'].shape, [128, 4]);
+    await assert.rejects(trainAldm('--data', data, '--config', JSON.stringify({ preset: 'tiny', training: { stage: 'spade' } }), '--steps', '1',
+      '--out', join(root, 'refused-training')), /a config's changes give the networks only .*the stage's training is set by its flags, got preset, training/);
   });
 
   test('a bad value names the flag, the value and what was expected; a later stage needs its parent', () => {

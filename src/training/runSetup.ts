@@ -41,8 +41,11 @@ export interface RunOptions {
   readonly data?: string;
   /** The contrast to synthesise; a new run of a method that learns one target needs it. */
   readonly target?: Contrast;
-  /** Network preset of the method; default the recipe's for a new run. */
-  readonly config?: string;
+  /**
+   * Network preset of the method, or changes to one (`{ preset, ...changes }`, as the method's parseConfig takes them);
+   * default the recipe's preset for a new run.
+   */
+  readonly config?: string | PresetChanges;
   /** Values of the method's own options (the recipe's `methodOptions`), by name. */
   readonly methodOptions?: Readonly<Record<string, unknown>>;
   /** The run folder this one is trained on top of, whose networks the method inherits (a new run only). */
@@ -151,6 +154,17 @@ export function checkResumedLearningRate(run: RunSetup<unknown>, step: number): 
     + `${learningRateAt(config.training, changed!)} now); a decay added to a run must start at step ${step} or later`);
 }
 
+/** A network config given as changes to one of the method's presets: `{ preset, ...changes }`. */
+export interface PresetChanges {
+  readonly preset: string;
+  readonly [field: string]: unknown;
+}
+
+/** The preset a config option names: the name itself, or the preset its changes start from. */
+function presetOf(config: RunOptions['config']): string | undefined {
+  return typeof config === 'object' ? config.preset : config;
+}
+
 /** The parent run of a new run: what run.json records of it, and the weights of the networks the method inherits. */
 export interface ParentWeights {
   readonly record: ParentRun;
@@ -183,10 +197,10 @@ function runConfigFor<Config>(recipe: TrainingRecipe<Config>, options: RunOption
   saved: RunConfig | undefined, parentWeights: ParentWeights | undefined): RunConfig {
   const parent = parentWeights?.record;
   const who = `train ${recipe.method}`;
-  const preset = options.config ?? (saved === undefined ? recipe.defaultPreset : undefined);
+  const preset = presetOf(options.config) ?? (saved === undefined ? recipe.defaultPreset : undefined);
   assert(preset === undefined || recipe.presets.includes(preset),
-    () => `${who}: config must be one of ${recipe.presets.join(', ')}, got ${JSON.stringify(preset)}`);
-  const methodConfig = recipe.parseConfig(preset ?? saved!.methodConfig, roles, options.methodOptions);
+    () => `${who}: config must be one of ${recipe.presets.join(', ')} (or changes to one), got ${JSON.stringify(preset)}`);
+  const methodConfig = recipe.parseConfig(options.config ?? preset ?? saved!.methodConfig, roles, options.methodOptions);
   const preprocessGiven = options.preprocess !== undefined || options.spacing !== undefined;
   const preprocess = preprocessGiven || (saved === undefined && parentWeights === undefined)
     ? recipe.preprocess(options.preprocess, options.spacing, methodConfig)

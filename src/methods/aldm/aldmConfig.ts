@@ -149,10 +149,12 @@ export function parseAldmConfig(raw: unknown, conditions?: readonly Contrast[]):
   const unetRaw = given.unet ?? base.unet;
   assert(autoencoderRaw !== undefined && unetRaw !== undefined, () => `${where}: give a preset, or both 'autoencoder' and 'unet'`);
   const contrasts = parseContrasts(given.contrasts ?? REFERENCE_CONTRASTS, `${where}: contrasts`);
-  // A part taken from a preset has as many classes as the contrasts listed (a preset with IXI's t1, t2, pd has 3).
-  const classes = (fromPreset: boolean) => (fromPreset && given.contrasts !== undefined ? { numClasses: contrasts.length } : {});
-  const autoencoder = parseAutoencoderConfig({ ...parseAutoencoderConfig(autoencoderRaw), ...classes(given.autoencoder === undefined) });
-  const unet = parseAldmUNetConfig({ ...parseAldmUNetConfig(unetRaw), ...classes(given.unet === undefined) });
+  // A part taken from a preset, or changing one without naming its classes, has as many classes as the contrasts listed
+  // (a preset with IXI's t1, t2, pd has 3).
+  const fromPreset = (part: unknown) => part === undefined || (typeof part === 'object' && part !== null && 'preset' in part && !('numClasses' in part));
+  const classes = (part: unknown) => (fromPreset(part) && given.contrasts !== undefined ? { numClasses: contrasts.length } : {});
+  const autoencoder = parseAutoencoderConfig({ ...parseAutoencoderConfig(autoencoderRaw), ...classes(given.autoencoder) });
+  const unet = parseAldmUNetConfig({ ...parseAldmUNetConfig(unetRaw), ...classes(given.unet) });
   assert(autoencoder.numClasses === contrasts.length && unet.numClasses === contrasts.length,
     () => `${where}: ${contrasts.length} contrasts (${contrasts.join(', ')}) need ${contrasts.length} classes, but the autoencoder's MS-SPADE has `
       + `${autoencoder.numClasses} and the U-Net ${unet.numClasses}`);

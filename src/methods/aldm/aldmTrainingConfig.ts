@@ -128,8 +128,12 @@ function nonNegative(value: string, flag: string): number {
  */
 export function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, options: Readonly<Record<string, unknown>> = {}): AldmConfig {
   const contrasts = roleContrasts(roles);
-  const recorded = typeof raw === 'string' ? undefined : parseAldmConfig(raw, roles.conditions);
-  const base = recorded ?? parseAldmConfig({ preset: raw, contrasts });
+  // A preset's name or changes to a preset make a new run's networks; anything else is a run's recorded config.
+  const changes = typeof raw === 'object' && raw !== null && 'preset' in raw ? raw as Readonly<Record<string, unknown>> : undefined;
+  assert(changes === undefined || (changes.training === undefined && changes.latentScale === undefined), () => 'train aldm: a config\'s '
+    + `changes give the networks only (preset, autoencoder, unet, contrasts); the stage's training is set by its flags, got ${Object.keys(changes!).join(', ')}`);
+  const recorded = typeof raw === 'string' || changes !== undefined ? undefined : parseAldmConfig(raw, roles.conditions);
+  const base = recorded ?? parseAldmConfig(changes === undefined ? { preset: raw, contrasts } : { contrasts, ...changes });
   assert(base.contrasts.join() === contrasts.join(), () => `train aldm: the model's contrasts are ${base.contrasts.join(', ')}, `
     + `but the data set's are ${contrasts.join(', ')}`);
   const stage = (options.stage ?? recorded?.training?.stage ?? 'autoencoder') as AldmTraining['stage'];

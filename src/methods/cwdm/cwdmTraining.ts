@@ -34,7 +34,12 @@ export const cwdmTraining: TrainingRecipe<CwdmUNetConfig> = {
   defaultPreset: 'tiny',
   defaultLearningRate: (preset) => DEFAULT_LEARNING_RATES[preset as TrainPreset],
   schedule: SCHEDULE,
-  parseConfig: (raw, { conditions }) => parseCwdmConfig(typeof raw === 'string' ? { preset: raw, conditions: conditions.length } : raw, conditions),
+  // A preset's name, or changes to one (which take the roles' condition count unless they give one), or a recorded config.
+  parseConfig: (raw, { conditions }) => {
+    if (typeof raw === 'string') return parseCwdmConfig({ preset: raw, conditions: conditions.length }, conditions);
+    const changes = typeof raw === 'object' && raw !== null && 'preset' in raw;
+    return parseCwdmConfig(changes ? { conditions: conditions.length, ...raw } : raw, conditions);
+  },
   roles: cwdmRoles,
   preprocess: (raw, spacing, config) => trainingPreprocessConfig(raw, { spacing, imageMultiple: 2 * cwdmSpatialMultiple(config) }),
   weightFiles: () => ({ [UNET]: RUN_FILES.weights }),
