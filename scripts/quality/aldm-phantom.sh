@@ -109,15 +109,22 @@ reconstruction() {
   $MRSYNTH eval --pred "$eval/reconstruction" --ref "$heldout" --normalise-as "$run" --mask brain --out "$eval/eval-reconstruction" --force
 }
 
-# Stage 1's autoencoder against its gate, before the later stages are trained on it.
+# Stage 1's autoencoder against its gate, before the later stages are trained on it (kept while stage 1 is unchanged).
 check_autoencoder() {
   local eval=$OUT/eval
+  if [ "$eval/autoencoder.md" -nt "$OUT/stage1/autoencoder.safetensors" ]; then
+    echo "== reconstruction: $eval/autoencoder.md is newer than stage 1's weights; kept"
+    return
+  fi
   echo "== reconstruction: stage 1's autoencoder on the held-out phantoms, against the oracle affine floor + 2 dB"
   mkdir -p "$eval"
   oracle_floor "$OUT/stage1"
   reconstruction "$OUT/stage1"
+  # Written whole or not at all: a file left by an interrupted check would be kept as done.
   node scripts/quality/aldm-gates.mjs --floor "$eval/eval-oracle-affine/scores.json" --reconstruction "$eval/eval-reconstruction/scores.json" \
-    | tee "$eval/autoencoder.md"
+    > "$eval/autoencoder.md.part"
+  mv "$eval/autoencoder.md.part" "$eval/autoencoder.md"
+  cat "$eval/autoencoder.md"
 }
 
 # The 12 tasks on the held-out phantoms: translations, the two affine baselines, their scores and the gates.
