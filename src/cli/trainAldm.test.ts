@@ -53,6 +53,26 @@ describe('mrsynth train aldm', () => {
       '--out', join(root, 'refused-training')), /a config's changes give the networks only .*the stage's training is set by its flags, got preset, training/);
   });
 
+  test('stage 1 with --parent starts from that run\'s autoencoder and trains it further: its first validation is the parent\'s last', async () => {
+    const parent = join(root, 'run-parent');
+    assert.equal(await trainAldm('--data', data, '--config', 'tiny', '--steps', '2', '--out', parent, '--preprocess', PREPROCESS,
+      '--val-sample-steps', '0'), 0);
+    const tuned = join(root, 'run-tuned');
+    assert.equal(await trainAldm('--data', data, '--config', 'tiny', '--steps', '1', '--out', tuned, '--parent', parent, '--lr', '0.0005',
+      '--val-sample-steps', '0'), 0);
+    const validations = async (run: string) => (await TrainingLog.read(join(run, RUN_FILES.log))).flatMap((e) => (e.kind === 'validation' ? [e] : []));
+    const [first] = await validations(tuned);
+    const last = (await validations(parent)).at(-1)!;
+    assert.deepEqual([first.step, first.loss, first.measures], [0, last.loss, last.measures], 'the same weights, cases and units');
+    const config = await readRunConfig(tuned);
+    assert.equal(config.parent?.path, parent);
+    assert.deepEqual(config.preprocess, (await readRunConfig(parent)).preprocess, "the parent's preprocessing");
+    const weights = async (run: string) => (await loadSafetensors(join(run, 'autoencoder.safetensors'))).tensors['decoder.conv_out.weight'].data;
+    assert.notDeepEqual(await weights(tuned), await weights(parent), 'trained further, not frozen');
+    await assert.rejects(trainAldm('--data', data, '--config', JSON.stringify({ preset: 'tiny', autoencoder: { preset: 'reference-tiny', ch: 8, numGroups: 4, nEmbed: 128 } }),
+      '--steps', '1', '--out', join(root, 'run-mismatched'), '--parent', parent), /the parent run has another autoencoder than --config asks for \(8 wide, 256 codes against 8 and 128\)/);
+  });
+
   test('a bad value names the flag, the value and what was expected; a later stage needs its parent', () => {
     const common = ['train', 'aldm', '--data', data, '--steps', '1', '--out', join(root, 'refused')];
     const negative = trainProcess(...common, '--gan-start', '-1');

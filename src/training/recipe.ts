@@ -58,10 +58,12 @@ export interface TrainingRecipe<Config = unknown> {
   /** The weights completion loads, network → file, the first being the run's main file (weights.safetensors). */
   weightFiles(config: Config): Record<string, string>;
   /**
-   * The networks a new run takes over from the run it is trained on top of (loaded from the parent's weight files
-   * and frozen); none when the config trains from scratch. `checkParent` refuses a parent these cannot come from.
+   * The networks a new run takes over from the run it is trained on top of, loaded from the parent's weight files;
+   * `fromParent` says whether one was named. The plan decides what they do: a later stage keeps them frozen (ALDM's
+   * autoencoder under MS-SPADE), a fine-tuning run trains them further (ALDM's stage 1 started from another run's
+   * autoencoder). None when the config trains from scratch. `checkParent` refuses a parent these cannot come from.
    */
-  inherits(config: Config): readonly string[];
+  inherits(config: Config, fromParent: boolean): readonly string[];
   checkParent?(parent: AnyRunConfig, config: Config): void;
   /** The networks of `config`, initialised from the global generator (the trainer seeds it first), for a run on `schedule`. */
   plan(config: Config, schedule: RunSchedule): TrainingPlan;

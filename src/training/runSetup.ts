@@ -134,7 +134,7 @@ export async function setUpRun<Config>(recipe: TrainingRecipe<Config>, options: 
       + `(hash ${configHash(before)}, now ${configHash(now)}); it differs in ${configDifferences(before, now).join('; ')}. Start a new run instead.`);
   }
   const methodConfig = recipe.parseConfig(config.methodConfig, roles);
-  const inherited = recipe.inherits(methodConfig);
+  const inherited = recipe.inherits(methodConfig, parent !== undefined);
   assert(saved !== undefined || inherited.length === 0 || parent !== undefined, () => `${who}: this config takes ${inherited.join(', ')} `
     + 'from the run it is trained on top of; name that run (parent)');
 
@@ -182,7 +182,7 @@ async function readParent<Config>(recipe: TrainingRecipe<Config>, dir: string, r
   recipe.checkParent?.(config, methodConfig);
   const weights: Record<string, Record<string, RawTensor>> = {};
   const shas: Record<string, string> = {};
-  for (const name of recipe.inherits(methodConfig)) {
+  for (const name of recipe.inherits(methodConfig, true)) {
     const path = weightPaths[name];
     assert(path !== undefined, () => `${where} has no weights of '${name}' (it has ${Object.keys(weightPaths).join(', ')})`);
     const file = await readRunWeightsFile(path, `${where}: the weights of '${name}'`);

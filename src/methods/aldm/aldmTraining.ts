@@ -46,14 +46,17 @@ export const aldmTraining: TrainingRecipe<AldmConfig> = {
   weightFiles: (config): Record<string, string> => (stageOf(config).stage === 'diffusion'
     ? { [UNET]: UNET_FILE, [AUTOENCODER]: AUTOENCODER_FILE }
     : { [AUTOENCODER]: AUTOENCODER_FILE }),
-  inherits: (config) => (stageOf(config).stage === 'autoencoder' ? [] : [AUTOENCODER]),
+  // Stages 2 and 3 take the autoencoder over frozen; stage 1 takes it over only when started from another run, to train
+  // it further (fine-tuning on new data, or another learning-rate cycle).
+  inherits: (config, fromParent) => (stageOf(config).stage === 'autoencoder' && !fromParent ? [] : [AUTOENCODER]),
   checkParent(parent, config) {
     const where = 'train aldm: the parent run';
     const theirs = parseAldmConfig(parent.methodConfig);
     const stage = stageOf(config).stage;
-    const wanted = stage === 'spade' ? 'autoencoder' : 'spade';
-    assert(theirs.training === undefined || theirs.training.stage === wanted, () => `${where} trained stage ${theirs.training?.stage}; stage ${stage} `
-      + `is trained on a stage-${wanted} run (or on a first stage imported with convert --part autoencoder)`);
+    // Stage 1 fine-tunes the autoencoder of a run of any stage (each holds it); a later stage builds on the one before.
+    const wanted = stage === 'autoencoder' ? undefined : stage === 'spade' ? 'autoencoder' : 'spade';
+    assert(wanted === undefined || theirs.training === undefined || theirs.training.stage === wanted, () => `${where} trained stage `
+      + `${theirs.training?.stage}; stage ${stage} is trained on a stage-${wanted} run (or on a first stage imported with convert --part autoencoder)`);
     assert(theirs.contrasts.join() === config.contrasts.join(),
       () => `${where} models ${theirs.contrasts.join(', ')}, but the data set has ${config.contrasts.join(', ')}`);
     assert(JSON.stringify(theirs.autoencoder) === JSON.stringify(config.autoencoder), () => `${where} has another autoencoder than --config asks for `
