@@ -87,7 +87,8 @@ function registerMethod(command: Command, description: string, recipe: TrainingR
     .addOption(new Option('--random-streams <kind>', 'keyed (default for a new run): every sample\'s timestep and noise from its own '
       + 'generator keyed by the seed and its position, so batch sizes draw alike; sequential: one stream, as runs before mrsynth 0.2').choices(RANDOM_STREAMS))
     .option('--parent <dir>', 'the run this one is trained on top of, for a method stage that takes networks from an earlier one, or a run '
-      + 'whose networks this one starts from and trains further (ALDM stage 1: fine-tuning its autoencoder); new run only')
+      + '(or builtin:<name>) whose networks this one starts from and trains further (a cWDM U-Net of the same task and --config; '
+      + 'ALDM stage 1: its autoencoder); new run only')
     .option('--split-seed <n>', 'seed of the train/validation split by subject and of the validation draws (default 0)', nonNegativeInteger('--split-seed'))
     .option('--val-every <n>', 'validate every n steps, and at the start and the end (default 200; a resumed run keeps what it recorded)', positiveInteger('--val-every'))
     .option('--val-sample-steps <n>', 'DDIM steps for the sampled validation case, 0 for none (default 10; a resumed run keeps what it recorded)', nonNegativeInteger('--val-sample-steps'))

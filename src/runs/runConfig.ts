@@ -136,6 +136,7 @@ export interface ImportedOrigin {
  * where it was, what it was, and the SHA-256 of each of its weight files that this run took over.
  */
 export interface ParentRun {
+  /** The parent's folder, absolute, or `builtin:<name>` for a built-in model (whose folder depends on the installation). */
   readonly path: string;
   readonly configHash: string;
   readonly weights: Readonly<Record<string, string>>;

@@ -5,6 +5,7 @@
  */
 export { train } from './trainer.js';
 export type { TrainCallbacks, TrainOptions, TrainResult, TrainStartInfo } from './trainer.js';
+export { isPresetChanges } from './runSetup.js';
 export type { PresetChanges } from './runSetup.js';
 export type {
   MethodOption, StepContext, StepResult, TrainingMemoryInput, TrainingPlan, TrainingRecipe, TrainingSession, ValidationContext, ValidationMeasures,

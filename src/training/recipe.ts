@@ -61,10 +61,11 @@ export interface TrainingRecipe<Config = unknown> {
    * The networks a new run takes over from the run it is trained on top of, loaded from the parent's weight files;
    * `fromParent` says whether one was named. The plan decides what they do: a later stage keeps them frozen (ALDM's
    * autoencoder under MS-SPADE), a fine-tuning run trains them further (ALDM's stage 1 started from another run's
-   * autoencoder). None when the config trains from scratch. `checkParent` refuses a parent these cannot come from.
+   * autoencoder, cWDM's U-Net started from another run's or a built-in model's). None when the config trains from
+   * scratch. `checkParent` refuses a parent these cannot come from, for this config and these roles.
    */
   inherits(config: Config, fromParent: boolean): readonly string[];
-  checkParent?(parent: AnyRunConfig, config: Config): void;
+  checkParent?(parent: AnyRunConfig, config: Config, roles: ConditionalRoles): void;
   /** The networks of `config`, initialised from the global generator (the trainer seeds it first), for a run on `schedule`. */
   plan(config: Config, schedule: RunSchedule): TrainingPlan;
 }

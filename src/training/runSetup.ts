@@ -9,7 +9,8 @@ import { discoverDataset, splitCases, type Contrast, type Splits } from '../data
 import type { RawTensor } from '../io/safetensors/index.js';
 import type { Precision } from '../nn/index.js';
 import {
-  LR_DECAY_SHAPES, RUN_FILES, RUN_FORMAT, RUN_FORMAT_VERSION, configDifferences, configHash, parseRunConfig, readRun, readRunConfig, readRunWeightsFile,
+  LR_DECAY_SHAPES, RUN_FILES, RUN_FORMAT, RUN_FORMAT_VERSION, builtinModelName, configDifferences, configHash, parseRunConfig, readRun, readRunConfig,
+  readRunWeightsFile, runFolderOf,
   type LearningRateDecay, type ParentRun, type RandomStreams, type RunConfig,
 } from '../runs/index.js';
 import { runtimeInfo } from '../tensor/index.js';
@@ -160,6 +161,11 @@ export interface PresetChanges {
   readonly [field: string]: unknown;
 }
 
+/** Whether a raw config is changes to a preset (`{ preset, ... }`) rather than a preset's name or a run's recorded config. */
+export function isPresetChanges(raw: unknown): raw is PresetChanges {
+  return typeof raw === 'object' && raw !== null && 'preset' in raw;
+}
+
 /** The preset a config option names: the name itself, or the preset its changes start from. */
 function presetOf(config: RunOptions['config']): string | undefined {
   return typeof config === 'object' ? config.preset : config;
@@ -175,11 +181,12 @@ export interface ParentWeights {
 
 async function readParent<Config>(recipe: TrainingRecipe<Config>, dir: string, roles: ConditionalRoles, options: RunOptions,
   who: string): Promise<ParentWeights> {
-  const { config, weightPaths } = await readRun(dir);
+  // A built-in model (builtin:<name>) is a run folder shipped with mrsynth: fine-tuning one on real scans starts here.
+  const { config, weightPaths } = await readRun(await runFolderOf(dir));
   const where = `${who}: parent run ${dir}`;
   assert(config.method === recipe.method, () => `${where} is a ${config.method} run, not a ${recipe.method} one`);
   const methodConfig = recipe.parseConfig(options.config ?? recipe.defaultPreset, roles, options.methodOptions);
-  recipe.checkParent?.(config, methodConfig);
+  recipe.checkParent?.(config, methodConfig, roles);
   const weights: Record<string, Record<string, RawTensor>> = {};
   const shas: Record<string, string> = {};
   for (const name of recipe.inherits(methodConfig, true)) {
@@ -189,7 +196,8 @@ async function readParent<Config>(recipe: TrainingRecipe<Config>, dir: string, r
     shas[config.weights[name]] = file.sha256;
     weights[name] = file.tensors;
   }
-  return { record: { path: resolve(dir), configHash: configHash(config), weights: shas }, preprocess: config.preprocess, weights };
+  const path = builtinModelName(dir) === undefined ? resolve(dir) : dir;
+  return { record: { path, configHash: configHash(config), weights: shas }, preprocess: config.preprocess, weights };
 }
 
 /** The run's config: the options given, over the resumed run's values or, for a new run, the recipe's defaults. */

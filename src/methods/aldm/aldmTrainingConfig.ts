@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { canonicalOrder, type Dataset, type Contrast } from '../../data/index.js';
 import { FAKE_CLASS_CHOICES, type FakeClass } from '../../models/aldm/index.js';
-import type { ConditionalRoles, MethodOption } from '../../training/index.js';
+import { isPresetChanges, type ConditionalRoles, type MethodOption } from '../../training/index.js';
 import { assert } from '../../util/index.js';
 import {
   ALDM_STAGES, parseAldmConfig, type AldmAutoencoderTraining, type AldmConfig, type AldmSpadeTraining, type AldmTraining,
@@ -129,7 +129,7 @@ function nonNegative(value: string, flag: string): number {
 export function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, options: Readonly<Record<string, unknown>> = {}): AldmConfig {
   const contrasts = roleContrasts(roles);
   // A preset's name or changes to a preset make a new run's networks; anything else is a run's recorded config.
-  const changes = typeof raw === 'object' && raw !== null && 'preset' in raw ? raw as Readonly<Record<string, unknown>> : undefined;
+  const changes = isPresetChanges(raw) ? raw : undefined;
   assert(changes === undefined || (changes.training === undefined && changes.latentScale === undefined), () => 'train aldm: a config\'s '
     + `changes give the networks only (preset, autoencoder, unet, contrasts); the stage's training is set by its flags, got ${Object.keys(changes!).join(', ')}`);
   const recorded = typeof raw === 'string' || changes !== undefined ? undefined : parseAldmConfig(raw, roles.conditions);

@@ -5,8 +5,9 @@
  */
 import { CwdmUNet, cwdmSpatialMultiple, type CwdmUNetConfig } from '../../models/wdm/index.js';
 import { RUN_FILES, type RunSchedule } from '../../runs/index.js';
+import { assert } from '../../util/index.js';
 import {
-  diffusionSession, train, trainingPreprocessConfig, type TrainCallbacks, type TrainOptions, type TrainResult, type TrainingRecipe,
+  diffusionSession, isPresetChanges, train, trainingPreprocessConfig, type TrainCallbacks, type TrainOptions, type TrainResult, type TrainingRecipe,
 } from '../../training/index.js';
 import { CWDM, UNET, parseCwdmConfig } from './cwdmConfig.js';
 import { CWDM_PREDICTION_TYPE, cwdmPipeline } from './cwdmPipeline.js';
@@ -37,13 +38,27 @@ export const cwdmTraining: TrainingRecipe<CwdmUNetConfig> = {
   // A preset's name, or changes to one (which take the roles' condition count unless they give one), or a recorded config.
   parseConfig: (raw, { conditions }) => {
     if (typeof raw === 'string') return parseCwdmConfig({ preset: raw, conditions: conditions.length }, conditions);
-    const changes = typeof raw === 'object' && raw !== null && 'preset' in raw;
-    return parseCwdmConfig(changes ? { conditions: conditions.length, ...raw } : raw, conditions);
+    return parseCwdmConfig(isPresetChanges(raw) ? { conditions: conditions.length, ...raw } : raw, conditions);
   },
   roles: cwdmRoles,
   preprocess: (raw, spacing, config) => trainingPreprocessConfig(raw, { spacing, imageMultiple: 2 * cwdmSpatialMultiple(config) }),
   weightFiles: () => ({ [UNET]: RUN_FILES.weights }),
-  inherits: () => [],
+  // With a parent (a run or a built-in model of the same task), the U-Net starts from its weights and trains further.
+  inherits: (_config, fromParent) => (fromParent ? [UNET] : []),
+  checkParent(parent, config, roles) {
+    const where = 'train cwdm: the parent run';
+    assert(parent.target === roles.target && parent.conditions.join() === roles.conditions.join(), () => `${where} synthesises `
+      + `${parent.target} from ${parent.conditions.join(', ')}, and this run ${roles.target} from ${roles.conditions.join(', ')}; `
+      + `fine-tuning keeps the parent's task: give --target ${parent.target} and data with ${[parent.target, ...parent.conditions].join(', ')}`);
+    const trainedOn = (['betaSchedule', 'numTrainTimesteps', 'predictionType'] as const).filter((key) => parent.schedule[key] !== SCHEDULE[key]);
+    assert(trainedOn.length === 0, () => `${where} was trained on another noise schedule (${trainedOn.map((key) => `${key} `
+      + `${parent.schedule[key]}, here ${SCHEDULE[key]}`).join('; ')}); its U-Net cannot be trained further on this one`);
+    const theirs = parseCwdmConfig(parent.methodConfig, parent.conditions);
+    const differences = (Object.keys(theirs) as (keyof CwdmUNetConfig)[]).filter((key) => JSON.stringify(theirs[key]) !== JSON.stringify(config[key]))
+      .map((key) => `${key} ${JSON.stringify(theirs[key])} against ${JSON.stringify(config[key])}`);
+    assert(differences.length === 0, () => `${where} has another U-Net than --config asks for (${differences.join('; ')}); `
+      + 'give the parent\'s --config');
+  },
 
   plan(config, schedule) {
     const unet = new CwdmUNet(config);
