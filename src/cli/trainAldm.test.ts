@@ -53,6 +53,24 @@ describe('mrsynth train aldm', () => {
       '--out', join(root, 'refused-training')), /a config's changes give the networks only .*the stage's training is set by its flags, got preset, training/);
   });
 
+  test('--reconstruction-loss mse trains stage 1 on the squared error of the same reconstruction, recorded and kept on resume', async () => {
+    const common = ['--data', data, '--config', 'tiny', '--preprocess', PREPROCESS, '--val-sample-steps', '0'];
+    const [l1, mse] = [join(root, 'run-l1'), join(root, 'run-mse')];
+    assert.equal(await trainAldm(...common, '--steps', '1', '--out', l1), 0);
+    assert.equal(await trainAldm(...common, '--steps', '1', '--out', mse, '--reconstruction-loss', 'mse'), 0);
+    assert.equal(parseAldmConfig((await readRunConfig(l1)).methodConfig).training?.stage, 'autoencoder');
+    assert.deepEqual(parseAldmConfig((await readRunConfig(mse)).methodConfig).training,
+      { stage: 'autoencoder', codebookWeight: 1, gan: null, reseedEvery: 100, reconstructionLoss: 'mse' });
+    // The same seed draws the same contrast for the same initial network: one error e, scored as mean|e| and mean e².
+    const firstRec = async (run: string) => (await TrainingLog.read(join(run, RUN_FILES.log))).flatMap((e) => (e.kind === 'train' ? [e.losses!.rec] : []))[0];
+    const [absolute, squared] = [await firstRec(l1), await firstRec(mse)];
+    assert.notEqual(squared, absolute);
+    // Jensen: mean e² ≥ (mean|e|)²; and |e| ≤ 2 in the [−1, 1] units, so mean e² ≤ 2 mean|e|.
+    assert.ok(squared >= absolute ** 2 * (1 - 1e-6) && squared <= 2 * absolute, `mean e² ${squared} against mean|e| ${absolute}`);
+    assert.equal(await trainAldm('--resume', mse, '--steps', '2'), 0);
+    await assert.rejects(trainAldm('--resume', mse, '--steps', '3', '--reconstruction-loss', 'l1'), /differs in methodConfig.training.reconstructionLoss: "mse" → \(absent\)/);
+  });
+
   test('stage 1 with --parent starts from that run\'s autoencoder and trains it further: its first validation is the parent\'s last', async () => {
     const parent = join(root, 'run-parent');
     assert.equal(await trainAldm('--data', data, '--config', 'tiny', '--steps', '2', '--out', parent, '--preprocess', PREPROCESS,

@@ -4,7 +4,7 @@
  */
 import { CONTRASTS, type Contrast } from '../../data/index.js';
 import {
-  AUTOENCODER_PRESETS, ALDM_UNET_PRESETS, FAKE_CLASS_CHOICES, aldmUNetSpatialMultiple, autoencoderSpatialMultiple, parseAldmUNetConfig, parseAutoencoderConfig,
+  AUTOENCODER_PRESETS, ALDM_UNET_PRESETS, FAKE_CLASS_CHOICES, RECONSTRUCTION_LOSSES, aldmUNetSpatialMultiple, autoencoderSpatialMultiple, parseAldmUNetConfig, parseAutoencoderConfig,
   type AldmUNetConfig, type AutoencoderConfig, type FakeClass,
 } from '../../models/aldm/index.js';
 import type { RunSchedule } from '../../runs/index.js';
@@ -56,6 +56,11 @@ export interface AldmAutoencoderTraining {
    * records, so a resumed run refuses a changed file). Absent: off.
    */
   readonly perceptual?: { readonly weight: number; readonly network: string; readonly sha256: string };
+  /**
+   * The reconstruction term: absent, L1 (the reference's); 'mse', the squared error, which PSNR measures. Validation
+   * reports the L1 either way, so runs trained on either compare.
+   */
+  readonly reconstructionLoss?: 'mse';
 }
 
 /**
@@ -185,8 +190,8 @@ function parseAldmTraining(raw: unknown, where: string): AldmTraining {
   }
   if (r.stage === 'spade') return parseSpadeTraining(r, where);
   for (const key of Object.keys(r)) {
-    assert(['stage', 'codebookWeight', 'gan', 'reseedEvery', 'perceptual'].includes(key),
-      () => `${where}: unknown key '${key}' for stage ${r.stage}; expected stage, codebookWeight, gan, reseedEvery, perceptual`);
+    assert(['stage', 'codebookWeight', 'gan', 'reseedEvery', 'perceptual', 'reconstructionLoss'].includes(key),
+      () => `${where}: unknown key '${key}' for stage ${r.stage}; expected stage, codebookWeight, gan, reseedEvery, perceptual, reconstructionLoss`);
   }
   assert(typeof r.codebookWeight === 'number' && Number.isFinite(r.codebookWeight) && r.codebookWeight >= 0,
     () => `${where}.codebookWeight must be a number ≥ 0, got ${JSON.stringify(r.codebookWeight)}`);
@@ -210,7 +215,14 @@ function parseAldmTraining(raw: unknown, where: string): AldmTraining {
     () => `${where}.perceptual must be { weight > 0, network: a file, sha256: 64 hex digits }, got ${JSON.stringify(r.perceptual)}`);
     perceptual = { weight: p.weight as number, network: p.network as string, sha256: p.sha256 as string };
   }
-  return { stage: 'autoencoder', codebookWeight: r.codebookWeight, gan, reseedEvery: r.reseedEvery as number, ...(perceptual && { perceptual }) };
+  assert(r.reconstructionLoss === undefined || (RECONSTRUCTION_LOSSES as readonly unknown[]).includes(r.reconstructionLoss),
+    () => `${where}.reconstructionLoss must be one of ${RECONSTRUCTION_LOSSES.join(', ')}, got ${JSON.stringify(r.reconstructionLoss)}`);
+  // L1 is recorded as no key, so that the runs made before the choice existed keep their config hashes.
+  const squared = r.reconstructionLoss === 'mse';
+  return {
+    stage: 'autoencoder', codebookWeight: r.codebookWeight, gan, reseedEvery: r.reseedEvery as number, ...(perceptual && { perceptual }),
+    ...(squared && { reconstructionLoss: 'mse' as const }),
+  };
 }
 
 /** Image axes must divide by this: the autoencoder's halvings, then the U-Net's. */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { canonicalOrder, type Dataset, type Contrast } from '../../data/index.js';
-import { FAKE_CLASS_CHOICES, type FakeClass } from '../../models/aldm/index.js';
+import { FAKE_CLASS_CHOICES, RECONSTRUCTION_LOSSES, type FakeClass, type ReconstructionLoss } from '../../models/aldm/index.js';
 import { isPresetChanges, type ConditionalRoles, type MethodOption } from '../../training/index.js';
 import { assert } from '../../util/index.js';
 import {
@@ -26,7 +26,7 @@ const DEFAULT_RESEED_EVERY = 100;
 const DEFAULT_LATENT_GAN_WEIGHT = 0.1;
 /** The flags each stage takes. */
 const STAGE_OPTIONS: Readonly<Record<AldmTraining['stage'], readonly string[]>> = {
-  autoencoder: ['codebook-weight', 'gan-start', 'gan-weight', 'reseed-every', 'perceptual', 'perceptual-weight'],
+  autoencoder: ['codebook-weight', 'reconstruction-loss', 'gan-start', 'gan-weight', 'reseed-every', 'perceptual', 'perceptual-weight'],
   spade: ['gan-start', 'gan-weight', 'fake-class', 'cycle-weight'],
   diffusion: ['latent-scale'],
 };
@@ -55,6 +55,11 @@ export const METHOD_OPTIONS: readonly MethodOption[] = [
   {
     name: 'codebook-weight', description: 'stage 1: weight of the quantiser\'s loss (default 1, taming\'s; the reference\'s released 0 never moves the codebook)',
     parse: (value, flag) => nonNegative(value, flag),
+  },
+  {
+    name: 'reconstruction-loss', description: 'stage 1: the reconstruction term, l1 (default, the reference\'s) or mse (the squared error '
+      + 'PSNR measures; for example a further cycle of an L1-trained autoencoder, as Stable Diffusion\'s MSE-fine-tuned decoder)',
+    choices: RECONSTRUCTION_LOSSES,
   },
   {
     name: 'gan-start', description: 'stages 1 and 2: train the PatchGAN (stage 1: on images, its hinge generator term adaptively weighted; '
@@ -160,6 +165,7 @@ export function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, optio
     gan: ganStart === undefined ? null : { start: ganStart, weight: ganWeight ?? DEFAULT_GAN_WEIGHT },
     reseedEvery: (options['reseed-every'] as number | undefined) ?? previous?.reseedEvery ?? DEFAULT_RESEED_EVERY,
     ...perceptualOf(options, previous),
+    ...(((options['reconstruction-loss'] as ReconstructionLoss | undefined) ?? previous?.reconstructionLoss) === 'mse' && { reconstructionLoss: 'mse' as const }),
   };
   return parseAldmConfig({ ...base, training }, roles.conditions);
 }

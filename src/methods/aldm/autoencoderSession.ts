@@ -1,7 +1,7 @@
 /**
  * ALDM's stage 1 for the generic trainer: the VQ-GAN autoencoder learns to reconstruct every contrast of the model,
  * one contrast drawn per sample and step (the reference's stage 1 takes the `source` of a random pair: the same
- * thing). Loss: L1 (plus, where the run has one, the weighted perceptual distance) + codebookWeight · the quantiser's
+ * thing). Loss: L1 or the squared error (plus, where the run has one, the weighted perceptual distance) + codebookWeight · the quantiser's
  * loss and, once the GAN has started, the hinge generator term weighted adaptively; then the image PatchGAN's hinge
  * step. SPADE is not used. Every `reseedEvery` steps the codes no encoding chose since the last time are re-seeded
  * from that step's encoder outputs (a codebook trained from scratch otherwise collapses onto a few codes). Under data
@@ -96,11 +96,11 @@ export function autoencoderSession(networks: Readonly<Record<string, Module>>, t
       const x = pickChannels(volumes, drawClasses(context.draws, volumes.shape[0], volumes.shape[1]));
       const { reconstruction, codebookLoss, indices } = reconstruct(x);
       // taming's "nll": the reconstruction term, with the perceptual distance where there is one.
-      const l1 = reconstructionLoss(x, reconstruction);
+      const pixel = reconstructionLoss(x, reconstruction, training.reconstructionLoss ?? 'l1');
       const perceptualTerm = perceptual?.forward(reconstruction, x).mul(training.perceptual!.weight);
-      const rec = perceptualTerm === undefined ? l1 : l1.add(perceptualTerm);
+      const rec = perceptualTerm === undefined ? pixel : pixel.add(perceptualTerm);
       const quant = codebookLoss.mean();
-      const recLosses = { rec: l1.item(), ...(perceptualTerm !== undefined && { perceptual: perceptualTerm.item() }) };
+      const recLosses = { rec: pixel.item(), ...(perceptualTerm !== undefined && { perceptual: perceptualTerm.item() }) };
       usage?.record(indices, context.sumOverRanks);
       const measures = codebookUsage([indices], codebookSize);
       if (gan === null || discriminator === undefined || context.step < gan.start) {

@@ -24,7 +24,7 @@ export {
 } from './aldmUNetConfig.js';
 export type { AldmConcat, AldmConditioning, AldmUNetConfig, AldmUNetPresetName } from './aldmUNetConfig.js';
 export {
-  FAKE_CLASS_CHOICES, adaptiveGeneratorWeight, hingeDiscriminatorLoss, hingeGeneratorLoss, patchClassLoss, reconstructionLoss,
-  stage1DiscriminatorLoss, stage1Loss, stage2DiscriminatorLoss, stage2Loss,
+  FAKE_CLASS_CHOICES, RECONSTRUCTION_LOSSES, adaptiveGeneratorWeight, hingeDiscriminatorLoss, hingeGeneratorLoss, patchClassLoss,
+  reconstructionLoss, stage1DiscriminatorLoss, stage1Loss, stage2DiscriminatorLoss, stage2Loss,
 } from './losses.js';
-export type { FakeClass, GeneratorLossOptions, GeneratorLossTerms } from './losses.js';
+export type { FakeClass, GeneratorLossOptions, GeneratorLossTerms, ReconstructionLoss } from './losses.js';

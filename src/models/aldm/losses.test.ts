@@ -100,6 +100,7 @@ describe('VQ-GAN losses', () => {
     assert.equal(hingeDiscriminatorLoss(real, fake).item(), 1);
     assert.equal(hingeGeneratorLoss(fake).item(), 0.125);
     assert.equal(reconstructionLoss(real, fake).item(), (4 + 0 + 2 + 0) / 4);
+    assert.equal(reconstructionLoss(real, fake, 'mse').item(), (16 + 0 + 4 + 0) / 4);
     assert.equal(stage1DiscriminatorLoss({ logitsReal: real, logitsFake: fake, discFactor: 0 }).item(), 0);
     assert.throws(() => reconstructionLoss(real, tensor([1, 2])), /reconstructionLoss: input \[4\] and reconstruction \[2\] must have one shape/);
   }));

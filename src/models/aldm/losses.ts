@@ -7,11 +7,21 @@
 import { F, Tensor, tensor, tidy } from '../../tensor/index.js';
 import { assert, fmtShape } from '../../util/index.js';
 
-/** mean|x − x̂|: the reference's only reconstruction term (L1, no L2, no perceptual loss). */
-export function reconstructionLoss(input: Tensor, reconstruction: Tensor): Tensor {
+/**
+ * The reconstruction terms a first stage can train on: 'l1', mean|x − x̂|, the reference's only one (no L2, no
+ * perceptual loss); 'mse', mean (x − x̂)², the squared error PSNR measures (as Stable Diffusion's MSE-fine-tuned decoder).
+ */
+export const RECONSTRUCTION_LOSSES = ['l1', 'mse'] as const;
+export type ReconstructionLoss = (typeof RECONSTRUCTION_LOSSES)[number];
+
+/** The reconstruction term `kind` (default 'l1', the reference's) of x̂ against x. */
+export function reconstructionLoss(input: Tensor, reconstruction: Tensor, kind: ReconstructionLoss = 'l1'): Tensor {
   assert(input.shape.length === reconstruction.shape.length && input.shape.every((s, i) => s === reconstruction.shape[i]),
     () => `reconstructionLoss: input ${fmtShape(input.shape)} and reconstruction ${fmtShape(reconstruction.shape)} must have one shape`);
-  return tidy(() => input.sub(reconstruction).abs().mean());
+  return tidy(() => {
+    const error = input.sub(reconstruction);
+    return (kind === 'mse' ? error.square() : error.abs()).mean();
+  });
 }
 
 /** The generator's hinge loss, −mean D(x̂). */
