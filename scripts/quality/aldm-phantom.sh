@@ -47,7 +47,7 @@ STAGE1_DECAY_FROM=${STAGE1_DECAY_FROM:-2000}
 # a cosine from LR to 0 over STEPS, trained on the reconstruction term LOSS (l1 or mse); the later stages build on the
 # last. Empty: none, they build on stage1 itself. The first cycle left T1 and T1ce 0.3 and 0.6 dB under their gates on
 # the held-out phantoms; a second L1 cycle gained 0.18 dB on each; a third on the squared error, which PSNR measures,
-# 0.37–0.38 dB more, leaving T1ce 0.01 dB short; a fourth, shorter, continues on it (docs/aldm-quality.md).
+# 0.37–0.38 dB more, leaving T1ce 0.01 dB short; a fourth, shorter, on it too met every contrast's gate (docs/aldm-quality.md).
 STAGE1_CYCLES=${STAGE1_CYCLES-"1500:5e-5:l1 1500:5e-5:mse 1000:5e-5:mse"}
 AUTOENCODER_RUN=$OUT/stage1
 cycle=1
