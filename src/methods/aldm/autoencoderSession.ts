@@ -96,7 +96,7 @@ export function autoencoderSession(networks: Readonly<Record<string, Module>>, t
       const x = pickChannels(volumes, drawClasses(context.draws, volumes.shape[0], volumes.shape[1]));
       const { reconstruction, codebookLoss, indices } = reconstruct(x);
       // taming's "nll": the reconstruction term, with the perceptual distance where there is one.
-      const pixel = reconstructionLoss(x, reconstruction, training.reconstructionLoss ?? 'l1');
+      const pixel = reconstructionLoss(x, reconstruction, training.reconstructionLoss);
       const perceptualTerm = perceptual?.forward(reconstruction, x).mul(training.perceptual!.weight);
       const rec = perceptualTerm === undefined ? pixel : pixel.add(perceptualTerm);
       const quant = codebookLoss.mean();
