@@ -149,12 +149,15 @@ function packTarget(target, from, commit) {
     method: 'cwdm',
     targets: [target],
     folder: name,
-    weights: { file: 'weights.safetensors', sha256: sha256(weights), dtype: chosen.dtype, bytes: readFileSync(weights).length, precisionCostDb: Number(chosen.cost.toFixed(4)) },
+    weights: {
+      files: [{ file: 'weights.safetensors', sha256: sha256(weights), bytes: readFileSync(weights).length }], dtype: chosen.dtype,
+      precisionCostDb: Number(chosen.cost.toFixed(4)),
+    },
     training: { commands, commit, steps: training.steps, firstLosses: trainSteps.slice(0, FIRST_LOSSES).map((entry) => entry.loss) },
     data: { phantomSeed: DATA.seed, cases: trainCases, shape: DATA.shape, spacing: DATA.spacing },
     heldout: {
       phantomSeed: DATA.heldoutSeed, sampler: SAMPLER, units: 'cWDM [0, 1] (the run\'s preprocessing, range 1)', mask: 'brain',
-      cases,
+      tasks: [{ sources: config.conditions, target, cases }],
     },
     ...(NOTES[target] !== undefined && { note: NOTES[target](cases) }),
   };
@@ -164,7 +167,8 @@ const from = resolve(values.from);
 const targets = values.targets.split(',');
 const manifest = existsSync(MANIFEST)
   ? readJson(MANIFEST)
-  : { format: 'mrsynth-builtin-models', formatVersion: 1, licence: LICENCE, models: [] };
+  : { format: 'mrsynth-builtin-models', formatVersion: 2, licence: LICENCE, models: [] };
+if (manifest.formatVersion !== 2) throw new Error(`${MANIFEST} is format version ${manifest.formatVersion}; this script writes version 2`);
 manifest.licence = LICENCE;
 for (const target of targets) {
   const commitFile = join(from, `${target}-cpu.commit`);
@@ -175,5 +179,5 @@ for (const target of targets) {
   // Written after each target, atomically, so that an interrupted packing keeps every target packed so far.
   writeFileSync(`${MANIFEST}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
   renameSync(`${MANIFEST}.tmp`, MANIFEST);
-  console.log(`${target}: packed into ${join(ASSETS, entry.name)} (${entry.weights.dtype}, ${(entry.weights.bytes / 2 ** 20).toFixed(2)} MiB)`);
+  console.log(`${target}: packed into ${join(ASSETS, entry.name)} (${entry.weights.dtype}, ${(entry.weights.files[0].bytes / 2 ** 20).toFixed(2)} MiB)`);
 }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { discoverDataset } from '../data/index.js';
+import { discoverDataset, type Contrast } from '../data/index.js';
 import { readBuiltinManifest, type BuiltinModel } from '../runs/index.js';
 import { packageRoot } from '../util/index.js';
 import { capturedCommand, inProcessCommand } from './commandRunner.testSupport.js';
@@ -39,32 +39,36 @@ describe('the built-in models (issue 20)', async () => {
   });
   after(async () => { await fs.rm(root, { recursive: true, force: true }); });
 
-  /** Per model, the PSNR of each of cases 0–4 as completed here: the two tests below share one completion. */
+  /** Per model and target, the PSNR of each of cases 0–4 as completed here: the two tests below share one completion. */
   const scored = new Map<string, Promise<Map<string, { psnr: number; ssim: number }>>>();
-  const scoresOf = (model: BuiltinModel) => {
-    if (!scored.has(model.name)) scored.set(model.name, completeAndScore(model, root, heldout));
-    return scored.get(model.name)!;
+  const scoresOf = (model: BuiltinModel, target: Contrast) => {
+    const key = `${model.name}/${target}`;
+    if (!scored.has(key)) scored.set(key, completeAndScore(model, target, root, heldout));
+    return scored.get(key)!;
   };
 
   for (const model of models) {
-    test(`builtin:${model.name} completes held-out phantoms 0–4 to the manifest's brain PSNR (0.01 dB)`, async () => {
-      const scores = await scoresOf(model);
-      assert.equal(scores.size, CASES);
-      for (const expected of model.heldout.cases.slice(0, CASES)) {
-        const got = scores.get(expected.case);
-        assert.ok(got !== undefined, `${expected.case} scored`);
-        assert.ok(Math.abs(got.psnr - expected.model.psnr) <= 0.01, `${model.name} ${expected.case}: PSNR ${got.psnr} against the manifest's ${expected.model.psnr}`);
-      }
-    });
+    for (const task of model.heldout.tasks) {
+      const what = `builtin:${model.name}'s ${task.target}`;
+      test(`${what} completes held-out phantoms 0–4 to the manifest's brain PSNR (0.01 dB)`, async () => {
+        const scores = await scoresOf(model, task.target);
+        assert.equal(scores.size, CASES);
+        for (const expected of task.cases.slice(0, CASES)) {
+          const got = scores.get(expected.case);
+          assert.ok(got !== undefined, `${expected.case} scored`);
+          assert.ok(Math.abs(got.psnr - expected.model.psnr) <= 0.01, `${what} ${expected.case}: PSNR ${got.psnr} against the manifest's ${expected.model.psnr}`);
+        }
+      });
 
-    if (!MUST_BEAT_BASELINE.includes(model.targets[0])) continue;
-    test(`builtin:${model.name} beats the trained affine baseline on each of held-out phantoms 0–4`, async () => {
-      const scores = await scoresOf(model);
-      for (const expected of model.heldout.cases.slice(0, CASES)) {
-        const got = scores.get(expected.case)!;
-        assert.ok(got.psnr > expected.trainedAffine.psnr, `${model.name} ${expected.case}: ${got.psnr} dB, trained affine baseline ${expected.trainedAffine.psnr} dB`);
-      }
-    });
+      if (!MUST_BEAT_BASELINE.includes(task.target)) continue;
+      test(`${what} beats the trained affine baseline on each of held-out phantoms 0–4`, async () => {
+        const scores = await scoresOf(model, task.target);
+        for (const expected of task.cases.slice(0, CASES)) {
+          const got = scores.get(expected.case)!;
+          assert.ok(got.psnr > expected.trainedAffine.psnr, `${what} ${expected.case}: ${got.psnr} dB, trained affine baseline ${expected.trainedAffine.psnr} dB`);
+        }
+      });
+    }
   }
 
   test('the rebuild command, run for 5 steps, trains each model to the losses its manifest recorded', { skip: models.length === 0 }, () => {
@@ -92,17 +96,20 @@ describe('the built-in models (issue 20)', async () => {
     assert.equal(exitCode, 0);
     for (const model of models) {
       assert.match(stdout, new RegExp(`builtin:${model.name} {2}${model.description}`));
-      const mean = model.heldout.cases.reduce((s, c) => s + c.model.psnr, 0) / model.heldout.cases.length;
-      assert.ok(stdout.includes(`${mean.toFixed(2)} dB`), `${model.name}: mean ${mean.toFixed(2)} dB listed`);
+      for (const { sources, target, cases } of model.heldout.tasks) {
+        const mean = cases.reduce((s, c) => s + c.model.psnr, 0) / cases.length;
+        const wins = cases.filter((c) => c.model.psnr > c.trainedAffine.psnr).length;
+        assert.match(stdout, new RegExp(`\\n  ${target} from ${sources.join(', ')} +${mean.toFixed(2)} dB .* ${wins} of ${cases.length}\\n`),
+          `${model.name}: ${target}'s mean ${mean.toFixed(2)} dB and cases won listed`);
+      }
     }
     assert.match(stdout, new RegExp(`${models.length} built-in model\\(s\\), [\\d.]+ MiB of weights\\. .*CC BY-SA 3\\.0`));
   });
 });
 
-/** Completes the held-out cases with the model (its target removed first) as the manifest did, and scores them with eval. */
-async function completeAndScore(model: BuiltinModel, root: string, heldout: string): Promise<Map<string, { psnr: number; ssim: number }>> {
-  const target = model.targets[0];
-  const input = join(root, `input-${target}`), synth = join(root, `synth-${target}`), scores = join(root, `eval-${target}`);
+/** Completes the held-out cases with the model (`target` removed first) as the manifest did, and scores them with eval. */
+async function completeAndScore(model: BuiltinModel, target: Contrast, root: string, heldout: string): Promise<Map<string, { psnr: number; ssim: number }>> {
+  const [input, synth, scores] = ['input', 'synth', 'eval'].map((part) => join(root, model.name, target, part));
   await copyWithout((await discoverDataset(heldout)).cases, target, input);
   const { kind, steps, eta, seed } = model.heldout.sampler;
   assert.equal(await complete(input, '--models', `builtin:${model.name}`, '--sampler', kind, '--steps', String(steps), '--eta', String(eta),

@@ -89,9 +89,10 @@ describe('mrsynth demo', () => {
     assert.match(run.output, /== 1\/7 the built-in models/);
     const rows = JSON.parse(await fs.readFile(join(out, 'builtin', 'builtin-scores.json'), 'utf8')) as
       { model: string; case: string; scores: { model: { psnr: number } }; manifest: { psnr: number } }[];
-    assert.deepEqual(rows.map((r) => r.model), models.map((m) => m.name).sort((a, b) => order(a) - order(b)), 'one row per model, FLAIR first');
+    const shown = [...models].sort((a, b) => order(a.name) - order(b.name));
+    assert.deepEqual(rows.map((r) => r.model), shown.flatMap((m) => m.targets.map(() => m.name)), 'one row per model and target, FLAIR first');
     for (const row of rows) {
-      assert.equal(row.case, models[0].heldout.cases[0].case);
+      assert.equal(row.case, models[0].heldout.tasks[0].cases[0].case);
       assert.ok(Math.abs(row.scores.model.psnr - row.manifest.psnr) <= 0.01, `${row.model}: ${row.scores.model.psnr} against the manifest's ${row.manifest.psnr}`);
     }
     assert.match(run.output, /its PSNR is the manifest's for every case to 0\.0[01]\d dB/);

@@ -11,8 +11,8 @@ import { scoreRegions, type MetricScores } from '../metrics/index.js';
 import { renderSlices } from '../viz/index.js';
 import type { Volume } from '../volume/index.js';
 import { pathExists as exists, makeFolder } from '../io/index.js';
-import { readRunConfig } from '../runs/index.js';
-import { demoBuiltinModels } from './demoBuiltin.js';
+import { BUILTIN_PREFIX, readRunConfig } from '../runs/index.js';
+import { BUILTIN_DEMO_EVALS, demoBuiltinModels, type BuiltinDemoEvals } from './demoBuiltin.js';
 import { copyWithout, mrsynth, parsePositive, stage } from './demoSteps.js';
 import { selfCommand } from './selfCommand.js';
 
@@ -191,7 +191,7 @@ async function runDemo(options: DemoOptions): Promise<void> {
   await writeFileAtomic(join(options.out, 'demo-scores.json'), new TextEncoder().encode(`${JSON.stringify(rows, null, 1)}\n`));
   if (options.report) {
     next('the browser report: every score, linked 3D views of each held-out case, the training curves');
-    await writeDemoReport(options.out, dirs, { model, target, withBuiltin: await exists(join(options.out, 'builtin', 'eval')) });
+    await writeDemoReport(options.out, dirs, { model, target, withBuiltin: await exists(join(options.out, 'builtin', BUILTIN_DEMO_EVALS)) });
   }
   console.log(`\ndemo finished in ${((performance.now() - started) / 1000).toFixed(0)} s; everything is under ${options.out}/`);
 }
@@ -203,11 +203,10 @@ async function runDemo(options: DemoOptions): Promise<void> {
 async function writeDemoReport(out: string, dirs: Record<string, string>, demo: { model: DemoModel; target: Contrast; withBuiltin: boolean }): Promise<void> {
   const evals: [string, string][] = [];
   if (demo.withBuiltin) {
-    for (const name of (await fs.readdir(join(out, 'builtin', 'eval'))).filter((n) => n.startsWith('model-')).sort()) {
-      const target = name.slice('model-'.length);
-      const model = (await readBuiltinEvalProducer(join(out, 'builtin', 'eval', name))) ?? `built-in ${target}`;
-      evals.push([join(out, 'builtin', 'eval', name), model], [join(out, 'builtin', 'eval', `trained-affine-${target}`), `trained affine (${target})`],
-        [join(out, 'builtin', 'eval', `oracle-affine-${target}`), `oracle affine (${target})`]);
+    const shown = JSON.parse(await fs.readFile(join(out, 'builtin', BUILTIN_DEMO_EVALS), 'utf8')) as BuiltinDemoEvals[];
+    for (const { model, target, evals: dirs } of shown) {
+      evals.push([dirs.model, `${BUILTIN_PREFIX}${model} (${target})`], [dirs.trainedAffine, `trained affine (${target})`],
+        [dirs.oracleAffine, `oracle affine (${target})`]);
     }
   }
   const label = DEMO_DEFAULTS[demo.model].label;
@@ -221,12 +220,6 @@ async function writeDemoReport(out: string, dirs: Record<string, string>, demo: 
   mrsynth(['report', '--eval', ...evals.map(([dir]) => dir), '--label', ...evals.map(([, name]) => name), '--runs', ...runs,
     '--title', 'mrsynth demo', '--out', report, '--force'], { quiet: true });
   console.log(`report: ${join(report, 'index.html')}\nopen it: ${selfCommand()} serve ${report}   (or open ${join(report, 'index.html')} in a browser)`);
-}
-
-/** The run (builtin:<name>) an evaluation's predictions were made by, as eval recorded it. */
-async function readBuiltinEvalProducer(dir: string): Promise<string | undefined> {
-  const { rows } = JSON.parse(await fs.readFile(join(dir, 'scores.json'), 'utf8')) as { rows: { files?: { producedBy?: string | null } }[] };
-  return rows.find((r) => typeof r.files?.producedBy === 'string')?.files?.producedBy ?? undefined;
 }
 
 /** The model and target of the demo in `out` (a demo from before demo.json existed: cWDM, its run's target). */

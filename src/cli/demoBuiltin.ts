@@ -1,6 +1,6 @@
 /**
  * The demo's first part: the built-in models (trained on phantoms, shipped in assets/models/) complete held-out phantom
- * cases — each model its target, removed from the case — and are scored beside the two affine baselines: the trained
+ * cases — each model each of its targets, removed from the case — and are scored beside the two affine baselines: the trained
  * one (one map per target fitted on that model's own training phantoms, what a model trained on them must beat) and the
  * oracle floor (fitted on each held-out case against its own target). Every step is the `mrsynth` command a user would
  * run; the figures are those of `mrsynth eval`, brain-masked in the model's units, as the manifest's were computed, so
@@ -28,12 +28,23 @@ export interface BuiltinDemoRow {
   readonly picture: string;
 }
 
+/** One target of one built-in model: the `mrsynth eval` folders of the model and of both baselines, for the report. */
+export interface BuiltinDemoEvals {
+  readonly model: string;
+  readonly target: Contrast;
+  readonly evals: { readonly model: string; readonly trainedAffine: string; readonly oracleAffine: string };
+}
+
+/** Where the demo lists its evaluations (`BuiltinDemoEvals[]`), beside builtin-scores.json. */
+export const BUILTIN_DEMO_EVALS = 'builtin-evals.json';
+
 /** The targets in the order the demo shows them: FLAIR, its headline, first. */
 const SHOW_ORDER: readonly Contrast[] = ['flair', 't2', 't1', 't1ce', 'pd'];
 
 /**
- * Completes `cases` held-out phantoms with every built-in model and scores them beside both affine baselines, under
- * `out`; returns one row per model and case (also written to `out`/builtin-scores.json).
+ * Completes `cases` held-out phantoms with every built-in model, each target the manifest scores it on, and scores them
+ * beside both affine baselines, under `out`; returns one row per model, target and case (also written to
+ * `out`/builtin-scores.json, and the evaluations' folders to `out`/builtin-evals.json).
  */
 export async function demoBuiltinModels(out: string, cases: number): Promise<BuiltinDemoRow[]> {
   const { models } = await readBuiltinManifest();
@@ -59,20 +70,38 @@ export async function demoBuiltinModels(out: string, cases: number): Promise<Bui
   const heldoutCases = (await discoverDataset(dirs.heldout)).cases;
 
   const rows: BuiltinDemoRow[] = [];
-  for (const model of shown) rows.push(...await demoModel(model, out, dirs.heldout, heldoutCases, phantoms.cases));
-  for (const model of shown) printModel(model, rows.filter((row) => row.model === model.name));
-  await writeFileAtomic(join(out, 'builtin-scores.json'), new TextEncoder().encode(`${JSON.stringify(rows, null, 1)}\n`));
+  const evals: BuiltinDemoEvals[] = [];
+  for (const model of shown) {
+    console.log(`\n${BUILTIN_PREFIX}${model.name}: ${model.description}`);
+    for (const target of model.targets) {
+      const done = await demoTarget(model, target, out, dirs.heldout, heldoutCases, phantoms.cases);
+      rows.push(...done.rows);
+      evals.push(done.evals);
+    }
+  }
+  for (const model of shown) {
+    for (const target of model.targets) printTarget(model, target, rows.filter((row) => row.model === model.name && row.target === target));
+    if (model.note !== undefined) console.log(`note: ${model.note}`);
+  }
+  const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 1)}\n`);
+  await writeFileAtomic(join(out, 'builtin-scores.json'), json(rows));
+  await writeFileAtomic(join(out, BUILTIN_DEMO_EVALS), json(evals));
   return rows;
 }
 
-async function demoModel(model: BuiltinModel, out: string, heldout: string, cases: readonly Case[], phantoms: readonly Case[]): Promise<BuiltinDemoRow[]> {
+/** One target of one model: held-out cases without it completed, both baselines, their scores and pictures. */
+async function demoTarget(model: BuiltinModel, target: Contrast, out: string, heldout: string, cases: readonly Case[], phantoms: readonly Case[]):
+  Promise<{ rows: BuiltinDemoRow[]; evals: BuiltinDemoEvals }> {
   const spec = `${BUILTIN_PREFIX}${model.name}`;
-  const target = model.targets[0];
+  // Per model and target: two models may complete the same target, each in its own units.
+  const key = join(model.name, target);
   const dirs = {
-    input: join(out, `input-${target}`), synth: join(out, 'synth', target), trained: join(out, 'baseline', `trained-affine-${target}`),
-    oracle: join(out, 'baseline', `oracle-affine-${target}`), fitOn: join(out, 'data', `training-phantoms-${model.data.cases}`),
+    input: join(out, 'input', key), synth: join(out, 'synth', key), trained: join(out, 'baseline', key, 'trained-affine'),
+    oracle: join(out, 'baseline', key, 'oracle-affine'), fitOn: join(out, 'data', `training-phantoms-${model.data.cases}`),
   };
-  console.log(`\n${spec}: ${model.description}`);
+  const evals = {
+    model: join(out, 'eval', key, 'model'), trainedAffine: join(out, 'eval', key, 'trained-affine'), oracleAffine: join(out, 'eval', key, 'oracle-affine'),
+  };
   await copyWithout(cases, target, dirs.input);
   const { kind, steps, eta, seed } = model.heldout.sampler;
   mrsynth(['complete', dirs.input, '--models', spec, '--sampler', kind, '--steps', String(steps), '--eta', String(eta), '--seed', String(seed),
@@ -82,23 +111,24 @@ async function demoModel(model: BuiltinModel, out: string, heldout: string, case
     { quiet: true });
   mrsynth(['baseline', 'affine', '--data', heldout, '--target', target, '--normalise-as', spec, '--out', dirs.oracle, '--force'], { quiet: true });
   const scores = {
-    model: await evaluate(dirs.synth, heldout, spec, join(out, 'eval', `model-${target}`)),
-    trainedAffine: await evaluate(dirs.trained, heldout, spec, join(out, 'eval', `trained-affine-${target}`)),
-    oracleAffine: await evaluate(dirs.oracle, heldout, spec, join(out, 'eval', `oracle-affine-${target}`)),
+    model: await evaluate(dirs.synth, heldout, spec, evals.model),
+    trainedAffine: await evaluate(dirs.trained, heldout, spec, evals.trainedAffine),
+    oracleAffine: await evaluate(dirs.oracle, heldout, spec, evals.oracleAffine),
   };
   const units: RunUnits = { preprocess: (await readAnyRunConfig(model.folder)).preprocess, source: spec };
+  const recordedTask = model.heldout.tasks.find((task) => task.target === target)!;
   const rows: BuiltinDemoRow[] = [];
   for (const c of cases) {
-    const picture = join(out, 'pictures', `${c.id}_${target}.png`);
+    const picture = join(out, 'pictures', model.name, `${c.id}_${target}.png`);
     await drawCase(c, target, dirs, units, picture);
-    const recorded = model.heldout.cases.find((m) => m.case === c.id);
+    const recorded = recordedTask.cases.find((m) => m.case === c.id);
     rows.push({
       model: model.name, target, case: c.id, picture,
       scores: { model: scores.model.get(c.id)!, trainedAffine: scores.trainedAffine.get(c.id)!, oracleAffine: scores.oracleAffine.get(c.id)! },
       ...(recorded !== undefined && { manifest: recorded.model }),
     });
   }
-  return rows;
+  return { rows, evals: { model: model.name, target, evals } };
 }
 
 /** `mrsynth eval` of one prediction folder, brain-masked in the model's units; brain PSNR and SSIM per case. */
@@ -135,9 +165,8 @@ async function drawCase(c: Case, target: Contrast, dirs: { synth: string; traine
   await writeFileAtomic(picture, renderSlices(panels).png);
 }
 
-function printModel(model: BuiltinModel, rows: readonly BuiltinDemoRow[]): void {
+function printTarget(model: BuiltinModel, target: Contrast, rows: readonly BuiltinDemoRow[]): void {
   const f = (v: number, digits: number, width = 7) => v.toFixed(digits).padStart(width);
-  const target = model.targets[0];
   console.log(`\n${target.toUpperCase()} by ${BUILTIN_PREFIX}${model.name} (${describeBuiltinSampler(model.heldout.sampler)}; brain, ${model.heldout.units})`);
   console.log(`${'case'.padEnd(20)} | model PSNR   SSIM | trained affine PSNR   SSIM | oracle affine PSNR   SSIM`);
   for (const r of rows) {
@@ -153,5 +182,4 @@ function printModel(model: BuiltinModel, rows: readonly BuiltinDemoRow[]): void 
   const largest = Math.max(0, ...compared.map((r) => Math.abs(r.scores.model.psnr - r.manifest!.psnr)));
   console.log(`the model beats the trained affine baseline on ${wins} of ${rows.length} case(s); its PSNR is the manifest's for `
     + `${compared.length === rows.length ? 'every case' : `the ${compared.length} case(s) it records`} to ${largest.toFixed(3)} dB`);
-  if (model.note !== undefined) console.log(`note: ${model.note}`);
 }

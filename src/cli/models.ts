@@ -1,6 +1,9 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { METHODS, METHOD_NAMES, method, type SynthesisMethod } from '../methods/index.js';
-import { BUILTIN_PREFIX, phantomTrainingNotice, readBuiltinManifest, type BuiltinModel, type BuiltinSampler, type BuiltinScores } from '../runs/index.js';
+import {
+  BUILTIN_PREFIX, phantomTrainingNotice, readBuiltinManifest, type BuiltinCaseFigures, type BuiltinModel, type BuiltinSampler, type BuiltinScores,
+  type BuiltinTaskFigures,
+} from '../runs/index.js';
 
 /** The flags that choose a network: `--model`, `--config` and `--conditions`, shared by every command that builds one. */
 export interface ModelFlags {
@@ -41,7 +44,9 @@ export function registerModelsCommand(program: Command): void {
         return;
       }
       for (const model of manifest.models) console.log(`${describeBuiltin(model)}\n`);
-      const bytes = manifest.models.reduce((sum, model) => sum + model.weights.bytes, 0);
+      const bytes = manifest.models.reduce((sum, model) => sum + weightsBytes(model), 0);
+      console.log('Cases won: those whose PSNR beats the trained affine baseline\'s (one map per target fitted on the training phantoms); '
+        + 'the oracle affine is fitted on each held-out case against its own target, a floor no deployed method has.');
       console.log(`${manifest.models.length} built-in model(s), ${(bytes / 2 ** 20).toFixed(1)} MiB of weights. ${manifest.licence}`);
     });
   addModelOptions(models.command('info')
@@ -81,24 +86,34 @@ function parseConditions(value: string): number {
   return n;
 }
 
-/** A built-in model as `models list` prints it: what it is, what it was trained on, and its held-out figures. */
+/** A built-in model as `models list` prints it: what it is, what it was trained on, and its held-out figures per target. */
 export function describeBuiltin(model: BuiltinModel): string {
-  const { cases } = model.heldout;
-  const mean = (pick: (c: (typeof cases)[number]) => BuiltinScores) => ({
-    psnr: cases.reduce((s, c) => s + pick(c).psnr, 0) / cases.length, ssim: cases.reduce((s, c) => s + pick(c).ssim, 0) / cases.length,
-  });
-  const figures = (label: string, scores: BuiltinScores) => `  ${label.padEnd(26)} ${scores.psnr.toFixed(2).padStart(6)} dB  SSIM ${scores.ssim.toFixed(3)}`;
-  const wins = cases.filter((c) => c.model.psnr > c.trainedAffine.psnr).length;
+  const { tasks } = model.heldout;
+  const figures = (scores: BuiltinScores, width: number) => `${scores.psnr.toFixed(2).padStart(width)} dB ${scores.ssim.toFixed(3)}`;
+  const label = (task: BuiltinTaskFigures) => `${task.target} from ${task.sources.join(', ')}`;
+  const width = Math.max(...tasks.map((task) => label(task).length));
   return [
-    `${BUILTIN_PREFIX}${model.name}  ${model.description} (${model.weights.dtype}, ${(model.weights.bytes / 2 ** 20).toFixed(1)} MiB, ${model.training.steps} steps)`,
+    `${BUILTIN_PREFIX}${model.name}  ${model.description} (${model.weights.dtype}, ${(weightsBytes(model) / 2 ** 20).toFixed(1)} MiB, ${model.training.steps} steps)`,
     `  ${phantomTrainingNotice(model)}`,
-    `  on ${cases.length} held-out phantoms (seed ${model.heldout.phantomSeed}), ${describeBuiltinSampler(model.heldout.sampler)}, ${model.heldout.mask}-masked, ${model.heldout.units}:`,
-    figures('model', mean((c) => c.model)),
-    figures('trained affine baseline', mean((c) => c.trainedAffine)),
-    figures('oracle affine floor', mean((c) => c.oracleAffine)),
-    `  beats the trained affine baseline's PSNR on ${wins} of ${cases.length} cases`,
+    `  on ${tasks[0].cases.length} held-out phantoms (seed ${model.heldout.phantomSeed}), ${describeBuiltinSampler(model.heldout.sampler)}, `
+      + `${model.heldout.mask}-masked, ${model.heldout.units}; mean brain PSNR and SSIM:`,
+    `  ${''.padEnd(width)}  ${'model'.padStart(15)}  ${'trained affine'.padStart(15)}  ${'oracle affine'.padStart(15)}  cases won`,
+    ...tasks.map((task) => {
+      const mean = (pick: (c: BuiltinCaseFigures) => BuiltinScores): BuiltinScores => ({
+        psnr: task.cases.reduce((s, c) => s + pick(c).psnr, 0) / task.cases.length,
+        ssim: task.cases.reduce((s, c) => s + pick(c).ssim, 0) / task.cases.length,
+      });
+      const wins = task.cases.filter((c) => c.model.psnr > c.trainedAffine.psnr).length;
+      return `  ${label(task).padEnd(width)}  ${figures(mean((c) => c.model), 6)}  ${figures(mean((c) => c.trainedAffine), 6)}  `
+        + `${figures(mean((c) => c.oracleAffine), 6)}  ${wins} of ${task.cases.length}`;
+    }),
     ...(model.note === undefined ? [] : [`  note: ${model.note}`]),
   ].join('\n');
+}
+
+/** The bytes of all of a built-in model's weights files. */
+function weightsBytes(model: BuiltinModel): number {
+  return model.weights.files.reduce((sum, { bytes }) => sum + bytes, 0);
 }
 
 /** "DDIM 50 steps, η 0, seed 7". */

@@ -112,7 +112,7 @@ describe('mrsynth train cwdm', () => {
       '--val-sample-steps', '0'), 0);
     const config = await readRunConfig(run);
     assert.deepEqual(config.parent, { path: 'builtin:cwdm-phantom-t2', configHash: configHash(await readRunConfig(builtin.folder)),
-      weights: { [builtin.weights.file]: builtin.weights.sha256 } });
+      weights: Object.fromEntries(builtin.weights.files.map(({ file, sha256 }) => [file, sha256])) });
     assert.deepEqual(config.preprocess, (await readRunConfig(builtin.folder)).preprocess, "the built-in model's preprocessing");
     // Its first validation ran on the built-in's weights (stored in bf16, trained in fp32 here): their prediction beats
     // the input-blind one clearly (about half its loss on these phantoms); a new cpu network's is at or above it.

@@ -28,12 +28,30 @@ export async function loadRun(spec: string, precision?: Precision, verify = true
   const dir = builtin?.folder ?? spec;
   const opened = await openRun(dir, { precision, verify });
   if (builtin !== undefined) {
-    const sha256 = opened.weightFiles[builtin.weights.file];
-    if (sha256 !== builtin.weights.sha256) opened.pipeline.dispose();
-    assert(sha256 === builtin.weights.sha256, () => `${BUILTIN_PREFIX}${builtin.name}: its weights file ${builtin.weights.file} in ${dir} `
-      + `hashes to ${sha256 ?? '(not a weights file of the run)'}, not to the manifest's ${builtin.weights.sha256}: the installation is damaged; reinstall mrsynth`);
+    try {
+      checkBuiltinWeights(builtin, opened.weightFiles, dir);
+    } catch (error) {
+      opened.pipeline.dispose();
+      throw error;
+    }
   }
   return { dir, ...(builtin !== undefined && { builtin }), ...opened };
+}
+
+/**
+ * A built-in model's weights files (name → SHA-256, as they were read) against its manifest: every file the run samples
+ * with is one the manifest lists, hashing as it says. Anything else means the installation is damaged.
+ */
+function checkBuiltinWeights(builtin: BuiltinModel, weightFiles: Readonly<Record<string, string>>, dir: string): void {
+  const who = `${BUILTIN_PREFIX}${builtin.name}`;
+  const damaged = 'the installation is damaged; reinstall mrsynth';
+  for (const { file, sha256 } of builtin.weights.files) {
+    const read = weightFiles[file];
+    assert(read === sha256, () => `${who}: its weights file ${file} in ${dir} hashes to ${read ?? '(not a weights file of the run)'}, `
+      + `not to the manifest's ${sha256}: ${damaged}`);
+  }
+  const unlisted = Object.keys(weightFiles).filter((file) => !builtin.weights.files.some((listed) => listed.file === file));
+  assert(unlisted.length === 0, () => `${who}: the run in ${dir} samples with ${unlisted.join(', ')}, which the manifest does not list: ${damaged}`);
 }
 
 /** What a sidecar records of the model that made a volume: the run (or built-in name), its weights' hash and config. */

@@ -1,9 +1,9 @@
 /**
  * The models that ship with mrsynth (assets/models/): run folders trained on phantoms, so that a first run works
  * offline, named `builtin:<name>` wherever a run folder is asked for. `assets/models/manifest.json` says what each is:
- * its method and targets, where its run folder is, its weights file's SHA-256 and storage precision, how it was trained
+ * its method and targets, where its run folder is, its weights files with their SHA-256 and storage precision, how it was trained
  * (the commands, the commit, the first losses, so that a rebuild can be checked), on which phantoms, and how it scores
- * on held-out phantoms beside the trained and oracle affine baselines. scripts/quality/builtin-models.sh writes it.
+ * per target on held-out phantoms beside the trained and oracle affine baselines. scripts/quality/builtin-models.sh writes it.
  */
 import { join } from 'node:path';
 import type { Contrast } from '../data/index.js';
@@ -14,7 +14,8 @@ import { contrast, isInteger, keys, number, object, oneOf, positiveInteger, stri
 /** How a built-in model is named where a run folder could be given: `builtin:cwdm-phantom-flair`. */
 export const BUILTIN_PREFIX = 'builtin:';
 export const BUILTIN_MANIFEST_FORMAT = 'mrsynth-builtin-models';
-export const BUILTIN_MANIFEST_VERSION = 1;
+/** 2: a model's weights are a list of files (an ALDM run samples with two) and its held-out figures a list of tasks. */
+export const BUILTIN_MANIFEST_VERSION = 2;
 /** Where the built-in models ship: the package's assets/models/. */
 export const BUILTIN_MODELS_DIR = join(packageRoot(), 'assets', 'models');
 export const BUILTIN_MANIFEST = 'manifest.json';
@@ -37,6 +38,21 @@ export interface BuiltinCaseFigures {
   readonly oracleAffine: BuiltinScores;
 }
 
+/** One target as the model completes it, with the contrasts it was made from, and its figures per held-out case. */
+export interface BuiltinTaskFigures {
+  /** What the completion was made from: a cWDM model's conditions; the one contrast an ALDM model chose to translate. */
+  readonly sources: readonly Contrast[];
+  readonly target: Contrast;
+  readonly cases: readonly BuiltinCaseFigures[];
+}
+
+/** One file of the run's weights, as run.json names it. */
+export interface BuiltinWeightsFile {
+  readonly file: string;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
 /** How the held-out figures were sampled. */
 export interface BuiltinSampler {
   readonly kind: 'ddim' | 'ddpm';
@@ -55,12 +71,10 @@ export interface BuiltinModel {
   /** Absolute path of its run folder (the manifest gives it relative to assets/models/). */
   readonly folder: string;
   readonly weights: {
-    /** The run's main weights file, as run.json names it. */
-    readonly file: string;
-    readonly sha256: string;
+    /** Every weights file the run samples with (the first its main one), each checked against its hash when loaded. */
+    readonly files: readonly BuiltinWeightsFile[];
     /** How the weights are stored; `precisionCostDb` is what storing them so costs against float32 (largest over the held-out cases). */
     readonly dtype: (typeof BUILTIN_DTYPES)[number];
-    readonly bytes: number;
     readonly precisionCostDb: number;
   };
   readonly training: {
@@ -81,7 +95,8 @@ export interface BuiltinModel {
     readonly sampler: BuiltinSampler;
     readonly units: string;
     readonly mask: string;
-    readonly cases: readonly BuiltinCaseFigures[];
+    /** One per target the model completes, in the order of `targets`. */
+    readonly tasks: readonly BuiltinTaskFigures[];
   };
   /** Anything a user must know before relying on it (e.g. why it does not beat the baselines). */
   readonly note?: string;
@@ -164,30 +179,46 @@ function parseModel(raw: unknown, dir: string, where: string): BuiltinModel {
   const folder = string(m.folder, `${where}.folder`);
   assert(FOLDER.test(folder), () => `${where}.folder must be one folder name under assets/models, got ${JSON.stringify(folder)}`);
   assert(Array.isArray(m.targets) && m.targets.length > 0, () => `${where}.targets must be a non-empty list, got ${JSON.stringify(m.targets)}`);
+  const targets = m.targets.map((t, i) => contrast(t, `${where}.targets[${i}]`));
+  const heldout = parseHeldout(m.heldout, `${where}.heldout`);
+  // Every target has its figures, in the order of `targets`: what `models list` and the demo show is what the model does.
+  const scored = heldout.tasks.map((task) => task.target);
+  assert(scored.join() === targets.join(),
+    () => `${where}.heldout.tasks must score the targets ${targets.join(', ')} in that order, got ${scored.join(', ')}`);
   return {
     name,
     description: string(m.description, `${where}.description`),
     method: string(m.method, `${where}.method`),
-    targets: m.targets.map((t, i) => contrast(t, `${where}.targets[${i}]`)),
+    targets,
     folder: join(dir, folder),
     weights: parseWeights(m.weights, `${where}.weights`),
     training: parseTraining(m.training, `${where}.training`),
     data: parseData(m.data, `${where}.data`),
-    heldout: parseHeldout(m.heldout, `${where}.heldout`),
+    heldout,
     ...(m.note !== undefined && { note: string(m.note, `${where}.note`) }),
   };
 }
 
 function parseWeights(raw: unknown, where: string): BuiltinModel['weights'] {
   const w = object(raw, where);
-  keys(w, ['file', 'sha256', 'dtype', 'bytes', 'precisionCostDb'], [], where);
-  const sha256 = string(w.sha256, `${where}.sha256`);
-  assert(SHA256.test(sha256), () => `${where}.sha256 must be 64 lower-case hex digits, got ${JSON.stringify(sha256)}`);
+  keys(w, ['files', 'dtype', 'precisionCostDb'], [], where);
+  assert(Array.isArray(w.files) && w.files.length > 0, () => `${where}.files must be a non-empty list, got ${JSON.stringify(w.files)}`);
+  const files = w.files.map((entry, i) => parseWeightsFile(entry, `${where}.files[${i}]`));
+  const names = files.map((f) => f.file);
+  const repeated = names.find((file, i) => names.indexOf(file) !== i);
+  assert(repeated === undefined, () => `${where}.files names '${repeated}' twice`);
   return {
-    file: string(w.file, `${where}.file`), sha256, dtype: oneOf(w.dtype, BUILTIN_DTYPES, `${where}.dtype`),
-    bytes: number(w.bytes, `${where}.bytes`, positiveInteger, 'a positive integer'),
+    files, dtype: oneOf(w.dtype, BUILTIN_DTYPES, `${where}.dtype`),
     precisionCostDb: number(w.precisionCostDb, `${where}.precisionCostDb`, (n) => n >= 0, 'a non-negative number'),
   };
+}
+
+function parseWeightsFile(raw: unknown, where: string): BuiltinWeightsFile {
+  const f = object(raw, where);
+  keys(f, ['file', 'sha256', 'bytes'], [], where);
+  const sha256 = string(f.sha256, `${where}.sha256`);
+  assert(SHA256.test(sha256), () => `${where}.sha256 must be 64 lower-case hex digits, got ${JSON.stringify(sha256)}`);
+  return { file: string(f.file, `${where}.file`), sha256, bytes: number(f.bytes, `${where}.bytes`, positiveInteger, 'a positive integer') };
 }
 
 function parseTraining(raw: unknown, where: string): BuiltinModel['training'] {
@@ -217,15 +248,26 @@ function parseData(raw: unknown, where: string): BuiltinModel['data'] {
 
 function parseHeldout(raw: unknown, where: string): BuiltinModel['heldout'] {
   const h = object(raw, where);
-  keys(h, ['phantomSeed', 'sampler', 'units', 'mask', 'cases'], [], where);
-  assert(Array.isArray(h.cases) && h.cases.length > 0, () => `${where}.cases must be a non-empty list, got ${JSON.stringify(h.cases)}`);
+  keys(h, ['phantomSeed', 'sampler', 'units', 'mask', 'tasks'], [], where);
+  assert(Array.isArray(h.tasks) && h.tasks.length > 0, () => `${where}.tasks must be a non-empty list, got ${JSON.stringify(h.tasks)}`);
   return {
     phantomSeed: number(h.phantomSeed, `${where}.phantomSeed`, isInteger, 'an integer'),
     sampler: parseSampler(h.sampler, `${where}.sampler`),
     units: string(h.units, `${where}.units`),
     mask: string(h.mask, `${where}.mask`),
-    cases: h.cases.map((c, i) => parseCase(c, `${where}.cases[${i}]`)),
+    tasks: h.tasks.map((t, i) => parseTask(t, `${where}.tasks[${i}]`)),
   };
+}
+
+function parseTask(raw: unknown, where: string): BuiltinTaskFigures {
+  const t = object(raw, where);
+  keys(t, ['sources', 'target', 'cases'], [], where);
+  assert(Array.isArray(t.sources) && t.sources.length > 0, () => `${where}.sources must be a non-empty list, got ${JSON.stringify(t.sources)}`);
+  const sources = t.sources.map((s, i) => contrast(s, `${where}.sources[${i}]`));
+  const target = contrast(t.target, `${where}.target`);
+  assert(!sources.includes(target), () => `${where}: the target ${target} is also among its sources (${sources.join(', ')})`);
+  assert(Array.isArray(t.cases) && t.cases.length > 0, () => `${where}.cases must be a non-empty list, got ${JSON.stringify(t.cases)}`);
+  return { sources, target, cases: t.cases.map((c, i) => parseCase(c, `${where}.cases[${i}]`)) };
 }
 
 function parseSampler(raw: unknown, where: string): BuiltinSampler {

@@ -16,4 +16,4 @@ export {
   BUILTIN_DTYPES, BUILTIN_MANIFEST, BUILTIN_MANIFEST_FORMAT, BUILTIN_MANIFEST_VERSION, BUILTIN_MODELS_DIR, BUILTIN_PREFIX, builtinModelName,
   findBuiltinModel, parseBuiltinManifest, phantomTrainingNotice, readBuiltinManifest, runFolderOf,
 } from './builtinModels.js';
-export type { BuiltinCaseFigures, BuiltinManifest, BuiltinModel, BuiltinSampler, BuiltinScores } from './builtinModels.js';
+export type { BuiltinCaseFigures, BuiltinManifest, BuiltinModel, BuiltinSampler, BuiltinScores, BuiltinTaskFigures, BuiltinWeightsFile } from './builtinModels.js';
