@@ -49,9 +49,9 @@ STAGE1_DECAY_FROM=${STAGE1_DECAY_FROM:-2000}
 # the held-out phantoms; a second L1 cycle gained 0.18 dB on each; a third on the squared error, which PSNR measures,
 # 0.37–0.38 dB more, leaving T1ce 0.01 dB short; a fourth, shorter, on it too met every contrast's gate (docs/aldm-quality.md).
 STAGE1_CYCLES=${STAGE1_CYCLES-"1500:5e-5:l1 1500:5e-5:mse 1000:5e-5:mse"}
+read -r -a cycles <<< "$STAGE1_CYCLES"
 AUTOENCODER_RUN=$OUT/stage1
-cycle=1
-for spec in $STAGE1_CYCLES; do cycle=$((cycle + 1)); AUTOENCODER_RUN=$OUT/stage1-cycle$cycle; done
+[ "${#cycles[@]}" -eq 0 ] || AUTOENCODER_RUN=$OUT/stage1-cycle$((${#cycles[@]} + 1))
 STAGE2_STEPS=${STAGE2_STEPS:-2000}
 STAGE3_STEPS=${STAGE3_STEPS:-8000}
 MRSYNTH=${MRSYNTH:-"node dist/cli/main.js"}
@@ -236,7 +236,7 @@ for stage in $STAGES; do
     autoencoder) train_stage "stage 1 (autoencoder)" "$OUT/stage1" "$STAGE1_STEPS" --stage autoencoder --preprocess "$PREPROCESS" \
       --lr-decay cosine --lr-decay-from "$STAGE1_DECAY_FROM"
       parent=$OUT/stage1 cycle=1
-      for spec in $STAGE1_CYCLES; do
+      for spec in "${cycles[@]}"; do
         IFS=: read -r steps lr loss <<< "$spec"
         case $loss in l1|mse) ;; *) echo "STAGE1_CYCLES: '$spec' must be STEPS:LR:LOSS with LOSS l1 or mse" >&2; exit 1 ;; esac
         cycle=$((cycle + 1))
