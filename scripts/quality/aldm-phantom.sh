@@ -76,7 +76,11 @@ esac
 # reconstruction trailed fp32's by 0.6–2.9 dB per contrast at steps 400 and 600 (docs/aldm-quality.md, "Training in
 # bf16"). A run keeps the precision it was made with.
 PRECISION=${PRECISION:-fp32}
-COMMON=(--config "$CONFIG" --precision "$PRECISION" --val-every 200 --checkpoint-every 200 --val-sample-steps 0)
+COMMON=(--config "$CONFIG" --precision "$PRECISION" --val-every 200 --checkpoint-every 200)
+# Stage 3's validation also translates one validation case from every contrast into every other (DDIM with this many
+# steps, η 0) and scores it: the run's curve of what the gates measure, and the scores `complete` chooses each missing
+# contrast's source by (recorded in run.json), without which a completion needs --source. 0: off.
+STAGE3_VAL_SAMPLE_STEPS=${STAGE3_VAL_SAMPLE_STEPS:-10}
 
 [ -d "$OUT/data/train" ] || $MRSYNTH phantom --out "$OUT/data/train" --cases 96 --seed 7 --shape 64,64,48 --spacing 3 --style "$STYLE"
 [ -d "$OUT/data/heldout" ] || $MRSYNTH phantom --out "$OUT/data/heldout" --cases 20 --seed 1007 --shape 64,64,48 --spacing 3 --style "$STYLE"
@@ -96,6 +100,8 @@ train_stage() {
     $MRSYNTH train aldm --resume "$run" --steps "$steps"
   else
     echo "== $name: a new run in $run, $steps steps"
+    # The commit a run was started at, for the built-in model's manifest (scripts/quality/pack-builtin-models.mjs).
+    git rev-parse HEAD > "$run.commit"
     $MRSYNTH train aldm --data "$OUT/data/train" --out "$run" --steps "$steps" "${COMMON[@]}" "$@"
   fi
 }
@@ -245,7 +251,8 @@ for stage in $STAGES; do
         parent=$OUT/stage1-cycle$cycle
       done ;;
     spade) train_stage "stage 2 (MS-SPADE)" "$OUT/stage2" "$STAGE2_STEPS" --stage spade --parent "$AUTOENCODER_RUN" ;;
-    diffusion) train_stage "stage 3 (latent diffusion)" "$OUT/stage3" "$STAGE3_STEPS" --stage diffusion --parent "$OUT/stage2" ;;
+    diffusion) train_stage "stage 3 (latent diffusion)" "$OUT/stage3" "$STAGE3_STEPS" --stage diffusion --parent "$OUT/stage2" \
+      --val-sample-steps "$STAGE3_VAL_SAMPLE_STEPS" ;;
     reconstruction) check_autoencoder ;;
     evaluate) evaluate ;;
     extras) extras ;;
