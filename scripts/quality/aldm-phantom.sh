@@ -85,6 +85,15 @@ STAGE3_VAL_SAMPLE_STEPS=${STAGE3_VAL_SAMPLE_STEPS:-10}
 [ -d "$OUT/data/train" ] || $MRSYNTH phantom --out "$OUT/data/train" --cases 96 --seed 7 --shape 64,64,48 --spacing 3 --style "$STYLE"
 [ -d "$OUT/data/heldout" ] || $MRSYNTH phantom --out "$OUT/data/heldout" --cases 20 --seed 1007 --shape 64,64,48 --spacing 3 --style "$STYLE"
 
+# The words as a shell command line: each quoted only where the shell needs it.
+shell_words() {
+  local words=() word
+  for word in "$@"; do
+    if [[ $word =~ ^[A-Za-z0-9_./:,=+@-]+$ ]]; then words+=("$word"); else words+=("'${word//\'/\'\\\'\'}'"); fi
+  done
+  echo "${words[*]}"
+}
+
 # Trains stage NAME in RUN to STEPS: a new run with the extra flags, or the existing one resumed.
 train_stage() {
   local name=$1 run=$2 steps=$3
@@ -100,9 +109,11 @@ train_stage() {
     $MRSYNTH train aldm --resume "$run" --steps "$steps"
   else
     echo "== $name: a new run in $run, $steps steps"
-    # The commit a run was started at, for the built-in model's manifest (scripts/quality/pack-builtin-models.mjs).
+    # The commit a run was started at and its command, for the built-in model's manifest (scripts/quality/pack-builtin-models.mjs).
     git rev-parse HEAD > "$run.commit"
-    $MRSYNTH train aldm --data "$OUT/data/train" --out "$run" --steps "$steps" "${COMMON[@]}" "$@"
+    local command=(train aldm --data "$OUT/data/train" --out "$run" --steps "$steps" "${COMMON[@]}" "$@")
+    echo "mrsynth $(shell_words "${command[@]}")" > "$run.command"
+    $MRSYNTH "${command[@]}"
   fi
 }
 
