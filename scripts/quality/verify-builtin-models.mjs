@@ -47,8 +47,15 @@ try {
       run(phantom, cwd);
       generated.set(phantom, cwd);
     }
-    run(train.replace(/--steps \d+/, `--steps ${steps}`), cwd);
-    const losses = readFileSync(join(cwd, 'run', 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+    const total = /--steps (\d+)/.exec(train)?.[1];
+    if (total === undefined) throw new Error(`${model.name}: its first training command names no --steps: ${train}`);
+    // A decay that ends where the run ends (--lr-decay-to defaults to --steps) keeps its end in the shorter replay.
+    const decayEnd = /--lr-decay-from /.test(train) && !/--lr-decay-to /.test(train) ? ` --lr-decay-to ${total}` : '';
+    run(`${train.replace(/--steps \d+/, `--steps ${steps}`)}${decayEnd}`, cwd);
+    // The run folder the command names (cWDM's models: run; ALDM's first stage: stage1).
+    const out = /--out (\S+)/.exec(train)?.[1];
+    if (out === undefined) throw new Error(`${model.name}: its first training command names no --out folder: ${train}`);
+    const losses = readFileSync(join(cwd, out, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
       .filter((entry) => entry.kind === 'train').map((entry) => entry.loss);
     recorded.forEach((expected, i) => {
       const got = losses[i];

@@ -107,16 +107,18 @@ async function demoTarget(model: BuiltinModel, target: Contrast, out: string, he
   mrsynth(['complete', dirs.input, '--models', spec, '--sampler', kind, '--steps', String(steps), '--eta', String(eta), '--seed', String(seed),
     '--out', dirs.synth], { quiet: true });
   await linkFirst(phantoms, model.data.cases, dirs.fitOn);
-  mrsynth(['baseline', 'affine', '--data', heldout, '--target', target, '--normalise-as', spec, '--fit-on', dirs.fitOn, '--out', dirs.trained, '--force'],
-    { quiet: true });
-  mrsynth(['baseline', 'affine', '--data', heldout, '--target', target, '--normalise-as', spec, '--out', dirs.oracle, '--force'], { quiet: true });
+  // As the manifest's figures: a target completed from one source (ALDM's choice) beside the baselines from that source.
+  const recordedTask = model.heldout.tasks.find((task) => task.target === target)!;
+  const source = recordedTask.sources.length === 1 ? ['--source', recordedTask.sources[0]] : [];
+  mrsynth(['baseline', 'affine', '--data', heldout, '--target', target, ...source, '--normalise-as', spec, '--fit-on', dirs.fitOn, '--out', dirs.trained,
+    '--force'], { quiet: true });
+  mrsynth(['baseline', 'affine', '--data', heldout, '--target', target, ...source, '--normalise-as', spec, '--out', dirs.oracle, '--force'], { quiet: true });
   const scores = {
     model: await evaluate(dirs.synth, heldout, spec, evals.model),
     trainedAffine: await evaluate(dirs.trained, heldout, spec, evals.trainedAffine),
     oracleAffine: await evaluate(dirs.oracle, heldout, spec, evals.oracleAffine),
   };
   const units: RunUnits = { preprocess: (await readAnyRunConfig(model.folder)).preprocess, source: spec };
-  const recordedTask = model.heldout.tasks.find((task) => task.target === target)!;
   const rows: BuiltinDemoRow[] = [];
   for (const c of cases) {
     const picture = join(out, 'pictures', model.name, `${c.id}_${target}.png`);
