@@ -6,12 +6,14 @@
 #                                                        # (T2 5,000; FLAIR, T1 and T1ce 8,000 each)
 #   STAGES=train TARGETS="flair t2" bash scripts/quality/builtin-models.sh
 #   STAGES=verify bash scripts/quality/builtin-models.sh # replay each shipped model's first 5 training steps
+#   STAGES=pack-aldm bash scripts/quality/builtin-models.sh   # pack the ALDM model scripts/quality/aldm-phantom.sh trained
 #
 # Stages: train (each target's run in OUT/<target>-cpu/, scripts/quality/cwdm-phantom.sh's layout, with the commit it
 # was started at in OUT/<target>-cpu.commit), pack (scripts/quality/pack-builtin-models.mjs: score on the held-out
 # phantoms, choose the storage precision, copy into assets/models/, write the manifest), verify
 # (scripts/quality/verify-builtin-models.mjs: the manifest's own training commands for 5 steps, their losses against
-# the recorded ones). Resumable: a run trained to its steps is kept and one stopped early (Ctrl-C writes a checkpoint)
+# the recorded ones), pack-aldm (the ALDM model of every BraTS contrast, trained stage by stage by
+# scripts/quality/aldm-phantom.sh in ALDM_OUT, default quality-output/aldm-phantom, once its gates are met). Resumable: a run trained to its steps is kept and one stopped early (Ctrl-C writes a checkpoint)
 # is trained on, so the command can be run again at any time until it finishes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,7 +40,8 @@ for stage in $STAGES; do
   case $stage in
     train) for target in $TARGETS; do train_target "$target"; done ;;
     pack) node scripts/quality/pack-builtin-models.mjs --from "$OUT" --targets "$(echo $TARGETS | tr ' ' ',')" ;;
+    pack-aldm) node scripts/quality/pack-builtin-models.mjs --aldm "${ALDM_OUT:-quality-output/aldm-phantom}" ;;
     verify) node scripts/quality/verify-builtin-models.mjs ;;
-    *) echo "unknown stage '$stage' (expected train, pack, verify)" >&2; exit 1 ;;
+    *) echo "unknown stage '$stage' (expected train, pack, pack-aldm, verify)" >&2; exit 1 ;;
   esac
 done

@@ -257,8 +257,9 @@ function aldmModel(out) {
     description: `ALDM cpu-f2: any of ${contrasts.slice(0, -1).map((c) => LABEL[c]).join(', ')} and ${LABEL[contrasts.at(-1)]} from any other`,
     training: {
       commands: [
+        // BraTS-style phantoms, the default style: the same command as the cWDM models', so a replay generates them once.
         `mrsynth phantom --out data/train --cases ${readdirSync(join(out, 'data', 'train'), { withFileTypes: true }).filter((e) => e.isDirectory()).length} `
-          + `--seed ${DATA.seed} ${grid} --style brats`,
+          + `--seed ${DATA.seed} ${grid}`,
         ...chain.map(({ run }) => local(readFileSync(`${run}.command`, 'utf8').trim())),
       ],
       // The commit the last stage was trained at (scripts/quality/aldm-phantom.sh keeps each new run's beside it, RUN.commit).
