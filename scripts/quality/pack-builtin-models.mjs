@@ -63,6 +63,8 @@ function mrsynth(args, options = {}) {
 
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
 const sha256 = (path) => createHash('sha256').update(readFileSync(path)).digest('hex');
+/** The number of cases (folders) in a phantom data set. */
+const caseCount = (dir) => readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).length;
 const readLog = (run) => readFileSync(join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
 
 /** Brain PSNR and SSIM per case from an `mrsynth eval` scores.json. */
@@ -187,7 +189,6 @@ function packModel(model) {
     cpSync(join(chosen.folder, file), join(into, file));
     return { file, sha256: sha256(join(into, file)), bytes: readFileSync(join(into, file)).length };
   });
-  const trainCases = readdirSync(train, { withFileTypes: true }).filter((entry) => entry.isDirectory()).length;
   const notes = tasks.filter((task) => NOTES[task.target] !== undefined).map((task) => NOTES[task.target](task.cases));
   return {
     name,
@@ -197,7 +198,7 @@ function packModel(model) {
     folder: name,
     weights: { files, dtype: chosen.dtype, precisionCostDb: Number(chosen.cost.toFixed(4)) },
     training: model.training,
-    data: { phantomSeed: DATA.seed, cases: trainCases, shape: DATA.shape, spacing: DATA.spacing },
+    data: { phantomSeed: DATA.seed, cases: caseCount(train), shape: DATA.shape, spacing: DATA.spacing },
     heldout: { phantomSeed: DATA.heldoutSeed, sampler, units: UNITS[method], mask: 'brain', tasks },
     ...(notes.length > 0 && { note: notes.join(' ') }),
   };
@@ -212,7 +213,6 @@ function cwdmModel(target, from) {
   const trainSteps = readLog(run).filter((entry) => entry.kind === 'train');
   const reached = Math.max(...trainSteps.map((entry) => entry.step));
   if (reached < config.training.steps) throw new Error(`${run} is at step ${reached} of ${config.training.steps}: train it to the end first`);
-  const trainCases = readdirSync(join(dir, 'data', 'train'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).length;
   const { training } = config;
   const decay = training.lrDecay;
   const firstSteps = decay === undefined ? training.steps : decay.from;
@@ -223,7 +223,7 @@ function cwdmModel(target, from) {
     description: `cWDM cpu: ${LABEL[target]} from ${sources.slice(0, -1).join(', ')} and ${sources.at(-1)}`,
     training: {
       commands: [
-        `mrsynth phantom --out data/train --cases ${trainCases} --seed ${DATA.seed} ${grid}`,
+        `mrsynth phantom --out data/train --cases ${caseCount(join(dir, 'data', 'train'))} --seed ${DATA.seed} ${grid}`,
         `mrsynth train cwdm --data data/train --config cpu --seed ${training.seed} --target ${target} --steps ${firstSteps} --preprocess '${JSON.stringify(config.preprocess)}' --out run`,
         ...(decay === undefined ? [] : [`mrsynth train cwdm --resume run --steps ${training.steps} --lr-decay ${decay.shape} --lr-decay-from ${decay.from}`]),
       ],
@@ -258,8 +258,7 @@ function aldmModel(out) {
     training: {
       commands: [
         // BraTS-style phantoms, the default style: the same command as the cWDM models', so a replay generates them once.
-        `mrsynth phantom --out data/train --cases ${readdirSync(join(out, 'data', 'train'), { withFileTypes: true }).filter((e) => e.isDirectory()).length} `
-          + `--seed ${DATA.seed} ${grid}`,
+        `mrsynth phantom --out data/train --cases ${caseCount(join(out, 'data', 'train'))} --seed ${DATA.seed} ${grid}`,
         ...chain.map(({ run }) => local(readFileSync(`${run}.command`, 'utf8').trim())),
       ],
       // The commit the last stage was trained at (scripts/quality/aldm-phantom.sh keeps each new run's beside it, RUN.commit).

@@ -89,7 +89,7 @@ function parseConditions(value: string): number {
 /** A built-in model as `models list` prints it: what it is, what it was trained on, and its held-out figures per target. */
 export function describeBuiltin(model: BuiltinModel): string {
   const { tasks } = model.heldout;
-  const figures = (scores: BuiltinScores, width: number) => `${scores.psnr.toFixed(2).padStart(width)} dB ${scores.ssim.toFixed(3)}`;
+  const figures = (scores: BuiltinScores) => `${scores.psnr.toFixed(2).padStart(6)} dB ${scores.ssim.toFixed(3)}`;
   const label = (task: BuiltinTaskFigures) => `${task.target} from ${task.sources.join(', ')}`;
   const width = Math.max(...tasks.map((task) => label(task).length));
   return [
@@ -104,8 +104,8 @@ export function describeBuiltin(model: BuiltinModel): string {
         ssim: task.cases.reduce((s, c) => s + pick(c).ssim, 0) / task.cases.length,
       });
       const wins = task.cases.filter((c) => c.model.psnr > c.trainedAffine.psnr).length;
-      return `  ${label(task).padEnd(width)}  ${figures(mean((c) => c.model), 6)}  ${figures(mean((c) => c.trainedAffine), 6)}  `
-        + `${figures(mean((c) => c.oracleAffine), 6)}  ${wins} of ${task.cases.length}`;
+      return `  ${label(task).padEnd(width)}  ${figures(mean((c) => c.model))}  ${figures(mean((c) => c.trainedAffine))}  `
+        + `${figures(mean((c) => c.oracleAffine))}  ${wins} of ${task.cases.length}`;
     }),
     ...(model.note === undefined ? [] : [`  note: ${model.note}`]),
   ].join('\n');
