@@ -204,7 +204,7 @@ const training: TrainingRecipe<LatentToyConfig> = {
   presets: ['codec', 'diffusion'],
   defaultPreset: 'codec',
   defaultLearningRate: () => 1e-2,
-  schedule: SCHEDULE,
+  schedule: () => SCHEDULE,
   parseConfig: (raw, roles) => parseConfig(raw, roles.conditions),
   roles: (dataset, target) => {
     assert(target !== undefined, () => 'latent-toy: name the target');

@@ -37,8 +37,8 @@ export interface TrainingRecipe<Config = unknown> {
   readonly defaultPreset: string;
   /** The learning rate of a new run on network preset `preset` (`config` parsed from it) when none is given. */
   defaultLearningRate(preset: string, config: Config): number;
-  /** The noise schedule (and prediction type) of a new run. */
-  readonly schedule: RunSchedule;
+  /** The noise schedule (and prediction type) of a new run of `config`. */
+  schedule(config: Config): RunSchedule;
   /**
    * Checks a preset name, a config object as run.json holds it, or `{ preset, ...changes }`, for these roles; the
    * method's own options (`options`, parsed from `methodOptions`' flags) change it.

@@ -234,7 +234,7 @@ function runConfigFor<Config>(recipe: TrainingRecipe<Config>, options: RunOption
     weights: saved?.weights ?? recipe.weightFiles(methodConfig),
     ...((saved?.parent ?? parent) !== undefined && { parent: saved?.parent ?? parent }),
     preprocess,
-    schedule: saved?.schedule ?? recipe.schedule,
+    schedule: saved?.schedule ?? recipe.schedule(methodConfig),
     training: {
       precision: 'fp32', ...base, ...given, steps: options.steps,
       cadence: { ...DEFAULTS.cadence, ...saved?.training.cadence, ...definedOnly({

@@ -31,6 +31,12 @@ export const REFERENCE_SCHEDULE: RunSchedule = Object.freeze({
   betaSchedule: 'scaledLinear', numTrainTimesteps: 1000, predictionType: 'epsilon', timestepSpacing: 'ldm',
 });
 
+/** The schedule of a run of `config`: the reference's, with the prediction type its stage-3 training chose. */
+export function aldmSchedule(config: AldmConfig): RunSchedule {
+  const training = config.training;
+  return training?.stage === 'diffusion' && training.predictionType === 'sample' ? { ...REFERENCE_SCHEDULE, predictionType: 'sample' } : REFERENCE_SCHEDULE;
+}
+
 /** ALDM's training stages, in order: the VQ-GAN autoencoder (stage 1), MS-SPADE (stage 2), the latent diffusion U-Net (stage 3). */
 export const ALDM_STAGES = ['autoencoder', 'spade', 'diffusion'] as const;
 export type AldmStage = (typeof ALDM_STAGES)[number];
@@ -81,11 +87,16 @@ export interface AldmSpadeTraining {
 }
 
 /**
- * Stage 3: the U-Net learns ε on the frozen first stage (autoencoder and MS-SPADE) of its parent, conditioned on a
- * source's latent and its translation, for ordered pairs of distinct contrasts drawn per step.
+ * Stage 3: the U-Net learns to denoise on the frozen first stage (autoencoder and MS-SPADE) of its parent, conditioned
+ * on a source's latent and its translation, for ordered pairs of distinct contrasts drawn per step.
  */
 export interface AldmDiffusionTraining {
   readonly stage: 'diffusion';
+  /**
+   * What the U-Net learns to predict: absent, ε (the reference's); 'sample', the clean target latent x₀ (cWDM's
+   * objective). The run's schedule records the same type, which is what the samplers read.
+   */
+  readonly predictionType?: 'sample';
 }
 
 export type AldmTraining = AldmAutoencoderTraining | AldmSpadeTraining | AldmDiffusionTraining;
@@ -184,9 +195,11 @@ function parseAldmTraining(raw: unknown, where: string): AldmTraining {
   const r = raw as Record<string, unknown>;
   assert((ALDM_STAGES as readonly unknown[]).includes(r.stage), () => `${where}.stage must be one of ${ALDM_STAGES.join(', ')}, got ${JSON.stringify(r.stage)}`);
   if (r.stage === 'diffusion') {
-    const extra = Object.keys(r).find((key) => key !== 'stage');
-    assert(extra === undefined, () => `${where}: unknown key '${extra}' for stage ${r.stage}; it has only its stage`);
-    return { stage: r.stage };
+    const extra = Object.keys(r).find((key) => key !== 'stage' && key !== 'predictionType');
+    assert(extra === undefined, () => `${where}: unknown key '${extra}' for stage ${r.stage}; expected stage, predictionType`);
+    assert(r.predictionType === undefined || r.predictionType === 'sample', () => `${where}.predictionType must be 'sample' or absent (ε, `
+      + `the reference's), got ${JSON.stringify(r.predictionType)}`);
+    return { stage: r.stage, ...(r.predictionType === 'sample' && { predictionType: 'sample' as const }) };
   }
   if (r.stage === 'spade') return parseSpadeTraining(r, where);
   for (const key of Object.keys(r)) {

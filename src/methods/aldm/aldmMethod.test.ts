@@ -77,10 +77,23 @@ describe('the ALDM method', () => {
     assert.deepEqual(parseAldmConfig(JSON.parse(JSON.stringify(config))), config);
   });
 
-  test('checkRun refuses a run that is not ε-prediction, maps intensities twice, or targets a contrast it has no class for', () => {
+  test('checkRun refuses a schedule that predicts other than the U-Net learnt, intensities mapped twice, or a target it has no class for', () => {
     aldmMethod.checkRun(runConfig(), 'run');
-    assert.throws(() => aldmMethod.checkRun(runConfig('t1ce', { schedule: { betaSchedule: 'scaledLinear', numTrainTimesteps: 1000, predictionType: 'sample' } }), 'runs/x'),
-      /runs\/x: an ALDM U-Net predicts ε, but the run's schedule says 'sample'/);
+    const sampleSchedule = { betaSchedule: 'scaledLinear', numTrainTimesteps: 1000, predictionType: 'sample', timestepSpacing: 'ldm' };
+    // An imported U-Net is the reference's, which predicts ε.
+    assert.throws(() => aldmMethod.checkRun(runConfig('t1ce', { schedule: sampleSchedule }), 'runs/x'),
+      /runs\/x: the U-Net was trained to predict epsilon, but the run's schedule says 'sample'/);
+    // A trained one predicts what its stage 3 was told to, and the schedule must say the same.
+    const trainedFor = (predictionType?: 'sample') => ({ ...parseAldmConfig('reference-tiny'), latentScale: 2,
+      training: { stage: 'diffusion', ...(predictionType && { predictionType }) } });
+    aldmMethod.checkRun(runConfig('t1ce', { methodConfig: trainedFor('sample'), schedule: sampleSchedule }), 'run');
+    assert.throws(() => aldmMethod.checkRun(runConfig('t1ce', { methodConfig: trainedFor('sample') }), 'runs/x'),
+      /runs\/x: the U-Net was trained to predict sample, but the run's schedule says 'epsilon'/);
+    assert.throws(() => aldmMethod.checkRun(runConfig('t1ce', { methodConfig: trainedFor(), schedule: sampleSchedule }), 'runs/x'),
+      /the U-Net was trained to predict epsilon, but the run's schedule says 'sample'/);
+    const twice = parsePreprocessConfig({ preset: 'custom', steps: [{ kind: 'intensity', preset: 'aldm' }, { kind: 'intensity', preset: 'aldm' }] });
+    assert.throws(() => aldmMethod.checkRun(runConfig('t1ce', { preprocess: twice }), 'runs/x'),
+      /runs\/x: an ALDM run must map each contrast's intensities exactly once, got 2 intensity steps/);
     assert.throws(() => aldmMethod.checkRun(runConfig('t1ce', { target: 'pd' }), 'runs/x'), /the target pd is not one of the model's contrasts/);
   });
 

@@ -12,7 +12,7 @@ import type { AnyRunConfig } from '../../runs/index.js';
 import { assert } from '../../util/index.js';
 import type { SynthesisMethod } from '../index.js';
 import {
-  ALDM, ALDM_PRESET_NAMES, AUTOENCODER, REFERENCE_CONTRASTS, REFERENCE_SCHEDULE, UNET, aldmImageMultiple, parseAldmConfig, type AldmConfig,
+  ALDM, ALDM_PRESET_NAMES, AUTOENCODER, REFERENCE_CONTRASTS, REFERENCE_SCHEDULE, UNET, aldmImageMultiple, aldmSchedule, parseAldmConfig, type AldmConfig,
 } from './aldmConfig.js';
 import { aldmTraining } from './aldmTraining.js';
 import { aldmCodec } from './aldmCodec.js';
@@ -59,8 +59,12 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
     const { latentScale } = parseAldmConfig(config.methodConfig);
     assert(latentScale !== 'measured', () => `${where}: the run's latent scale was never measured (it is recorded when its training starts); `
       + 'the run folder is incomplete');
-    assert(config.schedule.predictionType === 'epsilon', () => `${where}: an ALDM U-Net predicts ε, but the run's schedule says '${config.schedule.predictionType}'`);
-    const { contrasts } = parseAldmConfig(config.methodConfig, config.conditions);
+    const parsed = parseAldmConfig(config.methodConfig, config.conditions);
+    const { contrasts } = parsed;
+    // A trained U-Net predicts what its stage 3 chose; an imported one, the reference's ε.
+    const trainedFor = aldmSchedule(parsed).predictionType;
+    assert(config.schedule.predictionType === trainedFor, () => `${where}: the U-Net was trained to predict ${trainedFor}, but the run's `
+      + `schedule says '${config.schedule.predictionType}'`);
     assert(contrasts.includes(config.target), () => `${where}: the target ${config.target} is not one of the model's contrasts (${contrasts.join(', ')})`);
   },
 

@@ -46,6 +46,24 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     return whole;
   }
 
+  /** The run samples with nothing but its own files: a t1 → t2 translation of a 16³ image, finite throughout. */
+  async function assertSamplesByItself(out: string) {
+    const { config, weightPaths } = await readRun(out);
+    const weights = Object.fromEntries(await Promise.all(Object.entries(weightPaths).map(async ([name, path]) =>
+      [name, (await readRunWeightsFile(path, name)).tensors] as const)));
+    const pipeline = aldmMethod.pipeline({ ...config, conditions: ['t1'], target: 't2' }, weights, out);
+    const generator = new Generator(1);
+    try {
+      const synthesised = tidy(() => pipeline.sample(randn([1, 1, 16, 16, 16], { generator }), pipeline.scheduler(parseSamplerSpec({ kind: 'ddim', steps: 4 })),
+        { generator }).toTypedArray<'float32'>());
+      assert.equal(synthesised.length, 16 ** 3);
+      assert.ok(synthesised.every(Number.isFinite));
+    } finally {
+      generator.dispose();
+      pipeline.dispose?.();
+    }
+  }
+
   before(async () => {
     root = await fs.mkdtemp(join(tmpdir(), 'mrsynth-aldm-train-'));
     brats = join(root, 'brats');
@@ -192,21 +210,29 @@ describe('ALDM stage 1 (autoencoder) training', () => {
       assert.deepEqual(Object.keys(recorded.scores[target]).sort(), contrasts.filter((c) => c !== target).sort());
       for (const { psnr, ssim } of Object.values(recorded.scores[target])) assert.ok(Number.isFinite(psnr) && psnr > 0 && ssim <= 1, `${target}: ${psnr} dB, SSIM ${ssim}`);
     }
-    // The run samples with nothing but its own files: a t1 → t2 translation of a 16³ image.
-    const { config, weightPaths } = await readRun(out);
-    const weights = Object.fromEntries(await Promise.all(Object.entries(weightPaths).map(async ([name, path]) =>
-      [name, (await readRunWeightsFile(path, name)).tensors] as const)));
-    const pipeline = aldmMethod.pipeline({ ...config, conditions: ['t1'], target: 't2' }, weights, out);
-    const generator = new Generator(1);
-    try {
-      const synthesised = tidy(() => pipeline.sample(randn([1, 1, 16, 16, 16], { generator }), pipeline.scheduler(parseSamplerSpec({ kind: 'ddim', steps: 4 })),
-        { generator }).toTypedArray<'float32'>());
-      assert.equal(synthesised.length, 16 ** 3);
-      assert.ok(synthesised.every(Number.isFinite));
-    } finally {
-      generator.dispose();
-      pipeline.dispose?.();
-    }
+    await assertSamplesByItself(out);
+  });
+
+  test('stage 3 with --prediction-type sample regresses the clean latent: at the start its loss is that of predicting zeros, recorded in the schedule, a change refused on resume', async () => {
+    const parent = join(root, 'spade-run');
+    const validations: ValidationEntry[] = [];
+    const out = join(root, 'ldm-x0');
+    const result = await train(aldmTraining, { out, data: brats, config: 'tiny', steps: 40, valEvery: 20, parent, valSampleSteps: 0,
+      methodOptions: { stage: 'diffusion', 'latent-scale': 4, 'prediction-type': 'sample' } }, { onValidation: (v) => validations.push(v) });
+    const [first, , last] = validations;
+    // The U-Net's head starts at zero, so before training it predicts zeros: its loss is the baseline's, whatever it regresses.
+    assert.ok(Math.abs(first.loss - first.baselineLoss) <= 1e-6 * first.baselineLoss, `step 0: ${first.loss} against predicting zeros ${first.baselineLoss}`);
+    // What it regresses is the clean latent (times the scale 4), not the unit-variance noise the ε-run's baseline measures on the same draws.
+    const epsilonBaseline = (await TrainingLog.read(join(root, 'ldm-run', RUN_FILES.log))).find((e) => e.kind === 'validation');
+    assert.ok(epsilonBaseline?.kind === 'validation' && Math.abs(epsilonBaseline.baselineLoss - 1) < 0.3
+      && Math.abs(first.baselineLoss - epsilonBaseline.baselineLoss) > 0.5, `predicting zeros: ${first.baselineLoss} here, `
+      + `${epsilonBaseline?.kind === 'validation' ? epsilonBaseline.baselineLoss : '?'} for ε`);
+    assert.ok(last.loss < 0.5 * last.baselineLoss, `x₀-loss ${first.loss.toFixed(4)} → ${last.loss.toFixed(4)}; predicting zeros ${last.baselineLoss.toFixed(4)}`);
+    assert.deepEqual(parseAldmConfig(result.config.methodConfig).training, { stage: 'diffusion', predictionType: 'sample' });
+    assert.equal((await readRunConfig(out)).schedule.predictionType, 'sample');
+    await assertSamplesByItself(out);
+    await assert.rejects(train(aldmTraining, { out, resume: true, steps: 60, methodOptions: { 'prediction-type': 'epsilon' } }),
+      /trained with another configuration[\s\S]*predictionType/);
   });
 
   test('stage 3 measures its latent scale, and resumed midway ends bit for bit like the uninterrupted run (U-Net, its EMA, AdamW, draws)', async () => {

@@ -11,7 +11,7 @@ import type { TrainingRecipe } from '../../training/index.js';
 import { trainingPreprocessConfig } from '../../training/index.js';
 import { assert } from '../../util/index.js';
 import {
-  ALDM, ALDM_PRESET_NAMES, AUTOENCODER, REFERENCE_SCHEDULE, UNET, aldmImageMultiple, parseAldmConfig, type AldmConfig, type AldmTraining,
+  ALDM, ALDM_PRESET_NAMES, AUTOENCODER, UNET, aldmImageMultiple, aldmSchedule, parseAldmConfig, type AldmConfig, type AldmTraining,
 } from './aldmConfig.js';
 import { aldmStagePlan, stageOf } from './aldmStagePlans.js';
 import { METHOD_OPTIONS, aldmRoles, parseTrainingConfig, roleContrasts } from './aldmTrainingConfig.js';
@@ -36,7 +36,7 @@ export const aldmTraining: TrainingRecipe<AldmConfig> = {
   presets: ALDM_PRESET_NAMES,
   defaultPreset: 'cpu',
   defaultLearningRate: (preset, config) => LEARNING_RATES[stageOf(config).stage][preset],
-  schedule: REFERENCE_SCHEDULE,
+  schedule: aldmSchedule,
   parseConfig: parseTrainingConfig,
   roles: aldmRoles,
   describeTask: (roles) => `every ordered pair of ${roleContrasts(roles).join(', ')}`,

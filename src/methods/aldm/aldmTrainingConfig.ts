@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { canonicalOrder, type Dataset, type Contrast } from '../../data/index.js';
 import { FAKE_CLASS_CHOICES, RECONSTRUCTION_LOSSES, type FakeClass, type ReconstructionLoss } from '../../models/aldm/index.js';
+import { PREDICTION_TYPES, type PredictionType } from '../../schedulers/index.js';
 import { isPresetChanges, type ConditionalRoles, type MethodOption } from '../../training/index.js';
 import { assert } from '../../util/index.js';
 import {
@@ -28,7 +29,7 @@ const DEFAULT_LATENT_GAN_WEIGHT = 0.1;
 const STAGE_OPTIONS: Readonly<Record<AldmTraining['stage'], readonly string[]>> = {
   autoencoder: ['codebook-weight', 'reconstruction-loss', 'gan-start', 'gan-weight', 'reseed-every', 'perceptual', 'perceptual-weight'],
   spade: ['gan-start', 'gan-weight', 'fake-class', 'cycle-weight'],
-  diffusion: ['latent-scale'],
+  diffusion: ['latent-scale', 'prediction-type'],
 };
 /** taming's perceptual weight. */
 const DEFAULT_PERCEPTUAL_WEIGHT = 1;
@@ -86,6 +87,11 @@ export const METHOD_OPTIONS: readonly MethodOption[] = [
       assert(n > 0, () => `${flag} must be > 0, got '${value}'`);
       return n;
     },
+  },
+  {
+    name: 'prediction-type', description: 'stage 3: what the U-Net learns to predict, epsilon (the noise; default, the reference\'s) or sample '
+      + '(the clean target latent, as cWDM learns its wavelet coefficients), recorded in the run\'s schedule for the samplers',
+    choices: PREDICTION_TYPES,
   },
   {
     name: 'perceptual', description: 'stage 1: add the paper\'s perceptual loss on this 3D feature network (a weights file from mrsynth convert '
@@ -152,8 +158,11 @@ export function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, optio
   }
   if (stage === 'diffusion') {
     // A new diffusion run measures its latent scale unless given one; a recorded run keeps its own.
-    const scale = latentScale ?? (recorded?.training?.stage === 'diffusion' ? base.latentScale : 'measured');
-    return parseAldmConfig({ ...base, ...(scale !== undefined && { latentScale: scale }), training: { stage } }, roles.conditions);
+    const previous = recorded?.training?.stage === 'diffusion' ? recorded.training : undefined;
+    const scale = latentScale ?? (previous !== undefined ? base.latentScale : 'measured');
+    const predictionType = (options['prediction-type'] as PredictionType | undefined) ?? previous?.predictionType ?? 'epsilon';
+    const training = { stage, ...(predictionType === 'sample' && { predictionType }) };
+    return parseAldmConfig({ ...base, ...(scale !== undefined && { latentScale: scale }), training }, roles.conditions);
   }
   const previous = recorded?.training?.stage === stage ? recorded.training as AldmAutoencoderTraining : undefined;
   const ganStart = (options['gan-start'] as number | undefined) ?? previous?.gan?.start;

@@ -1,14 +1,14 @@
 /**
- * ALDM's stage 3 for the generic trainer: the U-Net learns ε (the reference's objective, spec §3) on the frozen first
- * stage of its parent. Each sample draws an ordered pair of distinct contrasts (source, target) per step; the U-Net
+ * ALDM's stage 3 for the generic trainer: the U-Net learns ε (the reference's objective, spec §3), or with the
+ * schedule's 'sample' type the clean target latent, on the frozen first stage of its parent. Each sample draws an ordered pair of distinct contrasts (source, target) per step; the U-Net
  * sees [x_t ‖ z_source ‖ SPADE(z_source, target)] (or [x_t ‖ SPADE(…)] with the paper's concatenation) with the
  * target's class, all latents times the run's latent scale, exactly as the sampler conditions it (aldmDenoiser.ts).
  *
  * The first stage is frozen and deterministic, so each case's quantised latents and the translations of every ordered
  * pair are computed once (`encodeCaseWithTranslations`, the plan's prepareCase).
  *
- * Validation: the ε-loss on fixed (case, pair, t, noise) draws with the trained and the EMA weights, and the loss of
- * predicting no noise at all as the input-blind baseline; the standard deviation of the validation latents, the
+ * Validation: the loss on fixed (case, pair, t, noise) draws with the trained and the EMA weights, and the loss of
+ * predicting zeros (no noise, or a latent of zeros) as the input-blind baseline; the standard deviation of the validation latents, the
  * figure a latent scale of 1/std would divide by; with sampling steps, every ordered pair of one validation case
  * translated and scored (translationScores.ts).
  */
@@ -82,18 +82,20 @@ export function latentDiffusionSession(networks: Readonly<Record<string, Module>
   const scheduler = new DDPMScheduler(parseDDPMSchedulerConfig({ ...schedule }));
   const classes = config.contrasts.length;
 
-  /** ε-loss of the U-Net for these pairs, with these timesteps and noise. */
+  /** What the U-Net regresses: the noise, or the clean latent. */
+  const regressed = schedule.predictionType === 'sample' ? (clean: Tensor) => clean : (_clean: Tensor, noise: Tensor) => noise;
+  /** The loss of the U-Net for these pairs, with these timesteps and noise. */
   const loss = (batch: DiffusionBatch, pairs: readonly { source: number; target: number }[], draw: (clean: Tensor) => { steps: Tensor; noise: Tensor }) =>
     tidy(() => {
       const { clean, condition, classes: labels } = pairInputs(batch, pairs, config, scale);
       const { steps, noise } = draw(clean);
       const noisy = scheduler.addNoise(clean, noise, Array.from(steps.toTypedArray<'int64'>(), Number));
       const input = F.cat([noisy, condition], 1);
-      return F.mseLoss(unet.forward(input.to(unet.dtype), steps, labels).float(), noise);
+      return F.mseLoss(unet.forward(input.to(unet.dtype), steps, labels).float(), regressed(clean, noise));
     });
 
   type FixedDraw = { case: TrainingCase; pair: { source: number; target: number }; seed: number };
-  /** Fixed validation draws, drawn once from the split's seed, and the no-noise baseline's loss on them (it never changes). */
+  /** Fixed validation draws, drawn once from the split's seed, and the loss of predicting zeros on them (it never changes). */
   let fixed: { draws: FixedDraw[]; baselineLoss: number } | undefined;
   /** The mean over the fixed draws of `measure`, each given its draw's timesteps and noise afresh from its own seed. */
   const meanOverDraws = (draws: readonly FixedDraw[], measure: (draw: FixedDraw, stepsAndNoise: (clean: Tensor) => { steps: Tensor; noise: Tensor }) => number) =>
@@ -128,8 +130,10 @@ export function latentDiffusionSession(networks: Readonly<Record<string, Module>
         } finally {
           generator.dispose();
         }
-        const baselineLoss = meanOverDraws(draws, (draw, stepsAndNoise) => tidy(() =>
-          stepsAndNoise(pairInputs(draw.case.batch, [draw.pair], config, scale).clean).noise.square().mean().item()));
+        const baselineLoss = meanOverDraws(draws, (draw, stepsAndNoise) => tidy(() => {
+          const { clean } = pairInputs(draw.case.batch, [draw.pair], config, scale);
+          return regressed(clean, stepsAndNoise(clean).noise).square().mean().item();
+        }));
         fixed = { draws, baselineLoss };
       }
       const trained = validationLoss();

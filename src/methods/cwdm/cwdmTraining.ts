@@ -34,7 +34,7 @@ export const cwdmTraining: TrainingRecipe<CwdmUNetConfig> = {
   presets: TRAIN_PRESETS,
   defaultPreset: 'tiny',
   defaultLearningRate: (preset) => DEFAULT_LEARNING_RATES[preset as TrainPreset],
-  schedule: SCHEDULE,
+  schedule: () => SCHEDULE,
   // A preset's name, or changes to one (which take the roles' condition count unless they give one), or a recorded config.
   parseConfig: (raw, { conditions }) => {
     if (typeof raw === 'string') return parseCwdmConfig({ preset: raw, conditions: conditions.length }, conditions);
