@@ -153,17 +153,29 @@ async function runTrainReporting(recipe: TrainingRecipe, flags: TrainFlags, out:
   const bar = new SingleBar({
     format: `train ${recipe.method} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {rate} steps/s | val {val}`, stream: process.stderr, hideCursor: true,
   }, Presets.shades_classic);
+  // Before the first step: reading the cases, then encoding them with a later stage's frozen networks (minutes for a large data set).
+  const preparing = new SingleBar({ format: `train ${recipe.method}: {phase} cases [{bar}] {value}/{total}`, stream: process.stderr, hideCursor: true },
+    Presets.shades_classic);
   let rate = 0;
+  let training = false;
   const onInterrupt = () => {
     if (controller.signal.aborted) process.exit(INTERRUPTED_EXIT_CODE);
     controller.abort();
-    process.stderr.write(`\n${who}: stopping after this step and writing a checkpoint (Ctrl-C again to quit at once)\n`);
+    process.stderr.write(`\n${who}: ${training ? 'stopping after this step and writing a checkpoint' : 'stopping after this case; nothing is written'} `
+      + '(Ctrl-C again to quit at once)\n');
   };
   process.on('SIGINT', onInterrupt);
   let result;
   try {
     result = await train(recipe, { ...trainOptions(recipe, flags, out), signal: controller.signal, ...(parallel !== undefined && { parallel }) }, {
+      onPreparing: ({ phase, done, total }) => {
+        if (done === 0) preparing.start(total, 0, { phase });
+        else preparing.update(done, { phase });
+        if (done === total) preparing.stop();
+      },
       onStart: (info) => {
+        preparing.stop();
+        training = true;
         const processes = info.worldSize > 1 ? `; ${info.worldSize} processes × batch ${info.config.training.batchSize} `
           + `(effective batch ${info.worldSize * info.config.training.batchSize})` : '';
         process.stderr.write(`${who}: ${info.task}, ${info.networks}; ${info.trainCases} training and `
@@ -182,8 +194,15 @@ async function runTrainReporting(recipe: TrainingRecipe, flags: TrainFlags, out:
   } catch (error) {
     throw parallel === undefined ? error : new Error(`rank 0 of ${parallel.worldSize}: ${(error as Error).message}`);
   } finally {
+    preparing.stop();
     bar.stop();
     process.off('SIGINT', onInterrupt);
+  }
+  if (result.stoppedBeforeTraining) {
+    process.stdout.write(flags.resume !== undefined ? `stopped before training resumed; the run in ${resolve(out)} is as it was\n`
+      : 'stopped before training began; nothing was written\n');
+    process.exitCode = INTERRUPTED_EXIT_CODE;
+    return;
   }
   const last = result.lastValidation;
   process.stdout.write(`${result.interrupted ? 'stopped' : 'trained'} at step ${result.step} of ${result.config.training.steps}`

@@ -4,7 +4,7 @@
  * log, the memory check and the cases held in memory.
  */
 export { train } from './trainer.js';
-export type { TrainCallbacks, TrainOptions, TrainResult, TrainStartInfo } from './trainer.js';
+export type { PreparationProgress, TrainCallbacks, TrainOptions, TrainResult, TrainStartInfo } from './trainer.js';
 export { isPresetChanges } from './runSetup.js';
 export type { PresetChanges } from './runSetup.js';
 export type {

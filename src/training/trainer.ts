@@ -48,7 +48,10 @@ import { checkTrainingMemory, type TrainingMemoryEstimate } from './trainingMemo
 export interface TrainOptions extends RunOptions {
   /** Memory the run may use, in bytes; default the machine's total memory. */
   readonly memoryLimit?: number;
-  /** Aborting finishes the current step, writes a checkpoint synchronously and returns (Ctrl-C). */
+  /**
+   * Aborting finishes the current step, writes a checkpoint synchronously and returns (Ctrl-C). Before the first step,
+   * while the cases are read and prepared, a single process returns after the case in hand, having written nothing.
+   */
   readonly signal?: AbortSignal;
   /**
    * Train data-parallel with the other ranks of this group (every rank calls `train` with the same options). Only
@@ -76,8 +79,19 @@ export interface TrainCallbacks {
   onStep?(entry: TrainStepEntry): void;
   onValidation?(entry: ValidationEntry): void;
   onCheckpoint?(step: number): void;
+  /**
+   * Progress before the first step, case by case: reading and preprocessing the cases, then, for a plan that prepares
+   * them (a later stage's frozen networks encoding each case once), preparing them. Each phase reports 0 first.
+   */
+  onPreparing?(progress: PreparationProgress): void;
   /** Things a user should know that do not stop the run. */
   onNotice?(message: string): void;
+}
+
+export interface PreparationProgress {
+  readonly phase: 'reading' | 'preparing';
+  readonly done: number;
+  readonly total: number;
 }
 
 export interface TrainResult {
@@ -86,7 +100,23 @@ export interface TrainResult {
   readonly step: number;
   /** Whether the run stopped early on `signal`. */
   readonly interrupted: boolean;
+  /** Whether it stopped before its first step, leaving the run folder as it was (nothing in it for a new run). */
+  readonly stoppedBeforeTraining?: boolean;
   readonly lastValidation?: ValidationEntry;
+}
+
+/** Thrown between cases when a single process is asked to stop before its first step; `trainLocked` returns on it. */
+class StoppedBeforeTraining extends Error {}
+
+/**
+ * Reports a case done in a phase of the preparation, and gives a pending Ctrl-C its chance (reading and preparing are
+ * synchronous case by case). A data-parallel job stops at its first step instead, where every rank agrees to.
+ */
+async function casePrepared(options: TrainOptions, report: ((progress: PreparationProgress) => void) | undefined,
+  progress: PreparationProgress): Promise<void> {
+  report?.(progress);
+  await new Promise((done) => setImmediate(done));
+  if (options.parallel === undefined && options.signal?.aborted === true) throw new StoppedBeforeTraining();
 }
 
 /** Extra `__metadata__` of checkpoint.safetensors, next to what encodeTrainingCheckpoint writes. */
@@ -145,11 +175,15 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
   const streams = new TrainingStreams(config.training.randomStreams, config.training.seed);
   let cases: LoadedCases | undefined;
   let trainables: Trainables | undefined;
+  // Steps taken: the checkpoint's once a resumed run has read it.
+  let step = 0;
   try {
     if (run.parent !== undefined) {
       for (const [name, weights] of Object.entries(run.parent.weights)) loadRawIntoModule(plan.networks[name], weights);
     }
-    cases = await loadCases(run, plan, options, callbacks);
+    // Only rank 0 reports progress.
+    const report = isRoot ? callbacks.onPreparing?.bind(callbacks) : undefined;
+    cases = await loadCases(run, plan, options, callbacks, report);
     config = cases.config;
     trainables = new Trainables(plan, config.training, who, parallel);
     const cadence = config.training.cadence!;
@@ -158,17 +192,22 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
     const { train: trainCases, validation: validationCases } = cases;
     const order = new DataOrder(trainCases.length, data);
     const trainIds = trainCases.map((c) => c.id);
-    let step = 0;
     let log: TrainingLog | undefined;
     // The cases are prepared once the networks hold what they are prepared with: the parent's weights (a new run),
     // or the checkpoint's (a resumed one).
-    const prepareCases = () => {
+    const prepareCases = async () => {
       if (plan.prepareCase === undefined) return;
       // The first case validation runs on (a training case, when the split left no validation case) keeps its images
       // too, for a sampled validation to score against.
       const validatedOn = validationCases.length > 0 ? validationCases : trainCases;
+      const total = trainCases.length + validationCases.length;
+      let done = 0;
+      report?.({ phase: 'preparing', done, total });
       for (const list of [trainCases, validationCases]) {
-        for (let i = 0; i < list.length; i++) list[i] = prepareTrainingCase(list[i], plan, list === validatedOn && i === 0);
+        for (let i = 0; i < list.length; i++) {
+          list[i] = prepareTrainingCase(list[i], plan, list === validatedOn && i === 0);
+          await casePrepared(options, report, { phase: 'preparing', done: ++done, total });
+        }
       }
     };
     if (saved !== undefined) {
@@ -183,14 +222,14 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
         callbacks.onNotice?.(`the run is at step ${step} already, not below the ${config.training.steps} asked for; nothing to train`);
         return { config: saved, step, interrupted: false };
       }
-      prepareCases();
+      await prepareCases();
       if (isRoot) await writeRunConfig(out, config);
       log = isRoot ? await TrainingLog.resume(join(out, RUN_FILES.log), step) : undefined;
     } else {
       // The networks were initialised from one seed on every rank; rank 0's are taken all the same, so nothing else can make them differ.
       if (parallel !== undefined) for (const network of Object.values(plan.networks)) parallel.broadcastModule(network);
       trainables.restored();
-      prepareCases();
+      await prepareCases();
       // What a new run measures on its training cases (ALDM's latent scale) becomes part of its config before run.json is
       // written; rank 0's measurement is every rank's.
       const calibrated = plan.calibrate?.(trainCases);
@@ -310,6 +349,9 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
       }
     }
     return { config, step, interrupted: false, lastValidation };
+  } catch (error) {
+    if (error instanceof StoppedBeforeTraining) return { config: saved ?? config, step, interrupted: true, stoppedBeforeTraining: true };
+    throw error;
   } finally {
     if (cases !== undefined) disposeTrainingCases([...cases.train, ...cases.validation]);
     trainables?.dispose();
@@ -337,11 +379,15 @@ function scaleMemory(estimate: TrainingMemoryEstimate, count: number): TrainingM
  * Reads and preprocesses the run's cases into memory. Only the first is read before the memory check: it fixes the
  * grid, and the check refuses before the rest is read. Whatever was loaded is freed if a later case fails.
  */
-async function loadCases(run: RunSetup<unknown>, plan: TrainingPlan, options: TrainOptions, callbacks: TrainCallbacks): Promise<LoadedCases> {
+async function loadCases(run: RunSetup<unknown>, plan: TrainingPlan, options: TrainOptions, callbacks: TrainCallbacks,
+  report: ((progress: PreparationProgress) => void) | undefined): Promise<LoadedCases> {
   const { who, config, splits, roles } = run;
   const train: TrainingCase[] = [];
   const validation: TrainingCase[] = [];
+  const total = splits.train.length + splits.val.length;
+  const read = () => casePrepared(options, report, { phase: 'reading', done: train.length + validation.length, total });
   try {
+    report?.({ phase: 'reading', done: 0, total });
     const first = await loadTrainingCase(splits.train[0], roles, config.preprocess);
     train.push(first);
     plan.checkGrid?.(first.shape);
@@ -361,9 +407,16 @@ async function loadCases(run: RunSetup<unknown>, plan: TrainingPlan, options: Tr
     if (machine.total > freemem()) {
       callbacks.onNotice?.(`the run needs about ${formatGiB(machine.total)} but only ${formatGiB(freemem())} is free now; other processes may have to give way`);
     }
-    for (const c of splits.train.slice(1)) train.push(await loadTrainingCase(c, roles, config.preprocess));
+    await read();
+    for (const c of splits.train.slice(1)) {
+      train.push(await loadTrainingCase(c, roles, config.preprocess));
+      await read();
+    }
     if (config.training.flipLr !== undefined) for (let i = 0; i < train.length; i++) train[i] = withMirror(train[i]);
-    for (const c of splits.val) validation.push(await loadTrainingCase(c, roles, config.preprocess));
+    for (const c of splits.val) {
+      validation.push(await loadTrainingCase(c, roles, config.preprocess));
+      await read();
+    }
     if (config.training.batchSize > 1) {
       const odd = train.find((c) => fmtShape(c.shape) !== fmtShape(first.shape));
       assert(odd === undefined, () => `${who}: batches of ${config.training.batchSize} need one grid for all cases, but ${first.id} `

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -11,7 +11,7 @@ import { parseSamplerSpec } from '../../pipelines/index.js';
 import { RUN_FILES, readRun, readRunConfig, readRunWeightsFile } from '../../runs/index.js';
 import { Generator, manualSeed, memory, randn, setNumThreads, tidy } from '../../tensor/index.js';
 import { writePhantomDataset } from '../../training/phantomDataset.testSupport.js';
-import { TrainingLog, train, type TrainOptions, type ValidationEntry } from '../../training/index.js';
+import { TrainingLog, train, type PreparationProgress, type TrainOptions, type ValidationEntry } from '../../training/index.js';
 import { AUTOENCODER, DISCRIMINATOR, parseAldmConfig } from './aldmConfig.js';
 import { aldmMethod } from './aldmMethod.js';
 import { aldmTraining } from './aldmTraining.js';
@@ -233,6 +233,35 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     await assertSamplesByItself(out);
     await assert.rejects(train(aldmTraining, { out, resume: true, steps: 60, methodOptions: { 'prediction-type': 'epsilon' } }),
       /trained with another configuration[\s\S]*predictionType/);
+  });
+
+  test('a stop while the cases are read or encoded returns after that case, writing nothing: no new run, a resumed one as it was', async () => {
+    const parent = join(root, 'spade-run');
+    const progress: PreparationProgress[] = [];
+    const stopAt = (phase: PreparationProgress['phase'], done: number) => {
+      const controller = new AbortController();
+      return {
+        signal: controller.signal,
+        callbacks: { onPreparing: (p: PreparationProgress) => { progress.push(p); if (p.phase === phase && p.done === done) controller.abort(); } },
+      };
+    };
+    // A new stage-3 run stopped while its frozen first stage encodes the third case: all 6 cases were read first.
+    const fresh = stopAt('preparing', 3);
+    const out = join(root, 'ldm-stopped');
+    const stopped = await train(aldmTraining, { out, data: brats, config: 'tiny', steps: 4, parent, valSampleSteps: 0, methodOptions: { stage: 'diffusion' },
+      signal: fresh.signal }, fresh.callbacks);
+    assert.deepEqual([stopped.interrupted, stopped.stoppedBeforeTraining, stopped.step], [true, true, 0]);
+    assert.deepEqual(progress.map((p) => `${p.phase} ${p.done}/${p.total}`),
+      [...[0, 1, 2, 3, 4, 5, 6].map((n) => `reading ${n}/6`), ...[0, 1, 2, 3].map((n) => `preparing ${n}/6`)]);
+    assert.equal(existsSync(out), false, 'the new run left its folder behind');
+    // A resumed run stopped while reading: its files are untouched.
+    const resumedRun = join(root, 'ldm-run');
+    const before = await Promise.all([RUN_FILES.checkpoint, RUN_FILES.config, RUN_FILES.log].map((f) => fs.readFile(join(resumedRun, f))));
+    const again = stopAt('reading', 2);
+    const resumed = await train(aldmTraining, { out: resumedRun, resume: true, steps: 80, signal: again.signal }, again.callbacks);
+    assert.deepEqual([resumed.interrupted, resumed.stoppedBeforeTraining], [true, true]);
+    const after = await Promise.all([RUN_FILES.checkpoint, RUN_FILES.config, RUN_FILES.log].map((f) => fs.readFile(join(resumedRun, f))));
+    after.forEach((bytes, i) => assert.ok(bytes.equals(before[i]), `file ${i} of the resumed run changed`));
   });
 
   test('stage 3 measures its latent scale, and resumed midway ends bit for bit like the uninterrupted run (U-Net, its EMA, AdamW, draws)', async () => {
