@@ -28,7 +28,8 @@ export function registerTranslateCommand(program: Command): void {
       + 'writes <case>_<target>_from-<source>.nii.gz (in the case\'s own naming) into the case folder, on the source\'s grid and '
       + 'header geometry, float32 in the run\'s normalised units, background at the units\' floor, marked synthetic in the header, '
       + 'with a JSON sidecar (source, target, class, sampler, seed, hashes, preprocessing). Only the source file is read; inputs are '
-      + 'never modified; existing files are never replaced (only earlier translations, with --force)')
+      + 'never modified; existing files are never replaced (only earlier translations, with --force). A case translated earlier with the '
+      + 'same model and settings is skipped, and one stopped partway is continued: only its missing translations are made')
     .argument('[path]', 'a case folder, a data set folder or a manifest (omit with --input FILE)')
     .requiredOption('--model <run>', `the run folder (from mrsynth train, or imported with mrsynth convert) ${BUILTIN_HELP}`)
     .option('--input <file>', 'translate this one scan (of the --source contrast) instead of a case or data set')
@@ -41,7 +42,7 @@ export function registerTranslateCommand(program: Command): void {
       + 'deterministic and seconds per case; the paper\'s ablation without diffusion, a lower mark for the sampled translation')
     .option('--out <path>', 'with a data set: write into this folder instead, mirroring the case folders; with --input: a folder, or '
       + 'with one target the output .nii.gz')
-    .option('--force', 'redo cases already translated, replacing their earlier translations');
+    .option('--force', 'redo cases already translated (or translated with other settings, which are refused otherwise), replacing their earlier translations');
   addSamplingOptions(command, {
     sampler: 'ddim', steps: 'DDIM 200, as the ALDM reference; DDPM the run\'s whole chain', eta: '1, as the ALDM reference',
     seededBy: 'case id, source, target, sample index', samples: 'samples per translation, whose voxel-wise mean is written',

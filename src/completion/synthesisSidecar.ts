@@ -113,3 +113,54 @@ export async function isSynthesisSidecar(path: string): Promise<boolean> {
     await handle.close();
   }
 }
+
+/** How a synthesis is made, as far as its output depends on it: what a continued or skipped one must share with the earlier. */
+export interface SynthesisRecipe {
+  readonly weightsSha256: string;
+  readonly configHash: string;
+  readonly firstStage: boolean;
+  readonly sampler: SynthesisSidecar['sampler'];
+  readonly precision: Precision;
+  /** The user's seed; null where nothing is drawn. */
+  readonly seed: number | null;
+  readonly samples: number;
+  /** Whether each sample and the standard deviation are written too. */
+  readonly savesSamples: boolean;
+}
+
+/**
+ * What differs between the synthesis whose sidecar is at `path` and `recipe`, in words (`sampler {…} (now {…})`), or
+ * undefined where nothing does. The sidecar is read as untrusted: one that cannot be read or lacks a field differs.
+ */
+export async function recipeDifference(path: string, recipe: SynthesisRecipe): Promise<string | undefined> {
+  let sidecar: Partial<SynthesisSidecar>;
+  const handle = await openRegularFile(path).catch(() => undefined);
+  if (handle === undefined) return 'an unreadable sidecar';
+  try {
+    const { size } = await handle.stat();
+    if (size > SIDECAR_MAX_BYTES) return 'a sidecar too large to be mrsynth\'s';
+    sidecar = JSON.parse((await handle.readFile()).toString('utf8')) as Partial<SynthesisSidecar>;
+  } catch {
+    return 'a sidecar that is not JSON';
+  } finally {
+    await handle.close();
+  }
+  const earlier: Record<keyof SynthesisRecipe, unknown> = {
+    weightsSha256: sidecar.model?.weightsSha256,
+    configHash: sidecar.model?.configHash,
+    firstStage: sidecar.translation?.firstStage === true,
+    sampler: sidecar.sampler,
+    precision: sidecar.precision,
+    seed: sidecar.seed === null ? null : sidecar.seed?.base,
+    samples: sidecar.samples,
+    savesSamples: sidecar.files?.samples !== undefined,
+  };
+  const names: Record<keyof SynthesisRecipe, string> = {
+    weightsSha256: 'the model\'s weights (SHA-256)', configHash: 'the model\'s config (hash)', firstStage: 'first stage only', sampler: 'sampler',
+    precision: 'precision', seed: 'seed', samples: 'samples', savesSamples: 'each sample saved',
+  };
+  const differing = (Object.keys(names) as (keyof SynthesisRecipe)[])
+    .filter((key) => JSON.stringify(earlier[key]) !== JSON.stringify(recipe[key]));
+  return differing.length === 0 ? undefined
+    : differing.map((key) => `${names[key]} ${JSON.stringify(earlier[key] ?? null)} (now ${JSON.stringify(recipe[key])})`).join(', ');
+}

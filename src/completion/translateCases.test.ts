@@ -95,6 +95,28 @@ describe('translateCases: one source into every other contrast (BraTS 2021 namin
     assert.equal(sha256(output('t2')), before);
   });
 
+  test('a case stopped partway continues: only the missing translations are made, to the same bytes; earlier ones made otherwise are refused', async () => {
+    const resumed = join(root, 'resumed');
+    cpSync(data, resumed, { recursive: true });
+    const caseDir = join(resumed, 'Ph_001');
+    const file = (target: string, ext = 'nii.gz') => join(caseDir, `Ph_001_${target}_from-t1.${ext}`);
+    // What a stop between two sources' writes leaves: some translations written, the others not.
+    rmSync(file('flair'));
+    rmSync(file('flair', 'json'));
+    const t2Sidecar = readFileSync(file('t2', 'json'));
+    const [continued] = await translate({ input: resumed, source: 't1' });
+    assert.equal(continued.status, 'translated');
+    assert.deepEqual(continued.status === 'translated' && continued.translations.map((t) => t.target), ['flair']);
+    assert.equal(sha256(file('flair')), sha256(output('flair')));
+    assert.ok(readFileSync(file('t2', 'json')).equals(t2Sidecar), 'an earlier translation was rewritten');
+    // Other settings would mix two kinds of output in one data set: refused, naming what differs, partly done or not.
+    rmSync(file('flair'));
+    const [otherSeed] = await translate({ input: resumed, source: 't1', seed: 1 });
+    assert.match(reasonOf(otherSeed), /has .*Ph_001_t1ce_from-t1\.nii\.gz from an earlier translation made otherwise: seed 0 \(now 1\); pass --force to redo the case/);
+    const [otherSampler] = await translate({ input: data, source: 't1', sampler: { kind: 'ddim', steps: 3, eta: 1 } });
+    assert.match(reasonOf(otherSampler), /made otherwise: sampler \{"kind":"ddim","steps":2,"eta":1\} \(now \{"kind":"ddim","steps":3,"eta":1\}\)/);
+  });
+
   test('a file in the way that mrsynth did not write is never replaced; a case without the source is refused, naming it', async () => {
     const other = join(root, 'inway');
     const caseDir = await writeCase(other, 'brats2021', 'Ph_002', 1, ['t1', 't2']);

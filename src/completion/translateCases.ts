@@ -19,6 +19,7 @@ import { parsePrecision, type Precision } from '../nn/index.js';
 import {
   TRANSLATION_SAMPLER, parseSamplerSpec, resolveSampler, volumesToTensor, type SamplerSpec,
 } from '../pipelines/index.js';
+import { configHash } from '../runs/index.js';
 import { runtimeInfo } from '../tensor/index.js';
 import { preprocess, roundTripError } from '../transforms/index.js';
 import type { CaseNotice } from './completeCases.js';
@@ -31,7 +32,7 @@ import { caseFolders } from './outputFolders.js';
 import { voxelSizeProblem } from './completionPlan.js';
 import { loadRun, sidecarModel, type LoadedRun } from './loadedRun.js';
 import { backgroundMask, backgroundText, modelUnits } from './modelUnits.js';
-import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, sidecarSeed, type SynthesisSidecar } from './synthesisSidecar.js';
+import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, recipeDifference, sidecarSeed, type SynthesisRecipe, type SynthesisSidecar } from './synthesisSidecar.js';
 import { earlierSyntheses, isSyntheticHeader, syntheticDescription, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
 import { removeLeftovers, samplePath, synthesisPaths, writeSynthesis } from './writeSynthesis.js';
 
@@ -155,9 +156,14 @@ export async function translateCases(options: TranslateCasesOptions): Promise<Tr
     }
     const pairs = translationPairs(run, options);
     const work = options.file !== undefined ? await fileWork(options.file, options) : await datasetWork(options.input!, options.out);
+    const recipe: SynthesisRecipe = {
+      weightsSha256: run.weightsSha256, configHash: configHash(run.config), firstStage,
+      sampler: firstStage ? null : resolveSampler(settings.sampler, run.config.schedule), precision: settings.precision,
+      seed: firstStage ? null : seed, samples, savesSamples: settings.saveSamples && samples > 1,
+    };
     const plans: TranslationPlan[] = [];
     for (const item of work) {
-      plans.push(await planTranslation(item, pairs, run, options).catch((error: unknown) => failedCase(item.c.id, error)));
+      plans.push(await planTranslation(item, pairs, run, options, recipe).catch((error: unknown) => failedCase(item.c.id, error)));
     }
     const weights = await weightBytes([run]);
     const limit = options.memoryLimit ?? totalmem();
@@ -255,7 +261,7 @@ async function fileWork(file: string, options: TranslateCasesOptions): Promise<C
  * a synthesis, a voxel size the run was not trained on, outputs in the way.
  */
 async function planTranslation(work: CaseWork, pairs: { source: Contrast; target: Contrast }[] | undefined, run: LoadedRun,
-  options: TranslateCasesOptions): Promise<TranslationPlan> {
+  options: TranslateCasesOptions, recipe: SynthesisRecipe): Promise<TranslationPlan> {
   const { c } = work;
   const caseId = c.id;
   const refuse = (reason: string): TranslationPlan => ({ caseId, status: 'refused', reason });
@@ -291,13 +297,21 @@ async function planTranslation(work: CaseWork, pairs: { source: Contrast; target
   const earlier = await earlierSyntheses(translations.map(({ files }) => files));
   if ('inTheWay' in earlier) return refuse(earlier.inTheWay);
   const { existing } = earlier;
-  if (!options.force && existing.length === translations.length) return { caseId, status: 'already-done', outputs: existing };
-  if (!options.force && existing.length > 0) {
-    return refuse(`is partly translated: ${existing.join(', ')} exist(s) from an earlier run but ${translations.length - existing.length} `
-      + 'other output(s) do not; pass --force to redo the case');
+  if (options.force) return { caseId, status: 'todo', sources: sourcesOf(c, translations), translations, replaces: existing };
+  // Without force, earlier translations are kept if they were made as these would be, and only the missing ones are
+  // made: an interrupted data set continues where it stopped. Made otherwise, they are neither kept nor mixed with new ones.
+  for (const image of existing) {
+    const differs = await recipeDifference(syntheticFiles(image).sidecar, recipe);
+    if (differs !== undefined) return refuse(`has ${image} from an earlier translation made otherwise: ${differs}; pass --force to redo the case`);
   }
-  const sources = Object.fromEntries([...new Set(planned.map((p) => p.source))].map((s) => [s, c.contrasts[s]!]));
-  return { caseId, status: 'todo', sources, translations, replaces: existing };
+  if (existing.length === translations.length) return { caseId, status: 'already-done', outputs: existing };
+  const missing = translations.filter(({ files }) => !existing.includes(files.image));
+  return { caseId, status: 'todo', sources: sourcesOf(c, missing), translations: missing, replaces: [] };
+}
+
+/** The source files the translations read, by contrast. */
+function sourcesOf(c: Case, translations: readonly PlannedTranslation[]): Partial<Record<Contrast, string>> {
+  return Object.fromEntries([...new Set(translations.map((t) => t.source))].map((s) => [s, c.contrasts[s]!]));
 }
 
 /** Translates each source of the plan into its targets (every sample), then writes each; returns the files written. */
