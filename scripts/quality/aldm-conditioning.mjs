@@ -1,7 +1,7 @@
-// Does an ALDM run's U-Net use its conditioning, and does the sampling path condition it as training did? The ε-loss of
+// Does an ALDM run's U-Net use its conditioning, and does the sampling path condition it as training did? The denoising loss of
 // one held-out case through the sampling path's codec and denoiser (DiffusionPipeline.trainingLoss, 16 fixed draws of
 // timestep and noise), with the case's own source and target class, with another case's source, and with another
-// target's class. Equal losses mean the conditioning is ignored; a loss far above the run's validation ε-loss means
+// target's class. Equal losses mean the conditioning is ignored; a loss far above the run's validation loss means
 // sampling conditions otherwise than training did.
 //
 //   node scripts/quality/aldm-conditioning.mjs --run quality-output/aldm-phantom/stage3 --data quality-output/aldm-phantom/data/heldout \
@@ -46,7 +46,7 @@ noGrad(() => {
   const right = meanLoss({ conditions: condition, target: clean, classLabels: label(target) });
   const wrongCase = meanLoss({ conditions: otherCondition, target: clean, classLabels: label(target) });
   const wrongClass = meanLoss({ conditions: condition, target: clean, classLabels: label(other) });
-  console.log(`${first}, ${source} → ${target}: ε-loss ${right.toFixed(4)} with its own source and class; ${wrongCase.toFixed(4)} with ${second}'s `
+  console.log(`${first}, ${source} → ${target}: loss ${right.toFixed(4)} with its own source and class; ${wrongCase.toFixed(4)} with ${second}'s `
     + `${source}; ${wrongClass.toFixed(4)} with the class of ${other}`);
 });
 pipeline.dispose();

@@ -12,7 +12,7 @@
 # resumed from its checkpoint, so the script can be stopped (Ctrl-C checkpoints) and run again at any time, and a
 # larger STAGE1_STEPS continues an earlier run. Every stage logs its validation in RUN/log.jsonl: stage 1 the
 # reconstruction L1 and brain PSNR per contrast with the codebook's use, stage 2 the latent L1 into each target against
-# no translation, stage 3 the ε-loss (trained and EMA) against predicting no noise and every ordered pair of a
+# no translation, stage 3 its denoising loss (trained and EMA) against predicting zeros and every ordered pair of a
 # validation case translated and scored. The `reconstruction` stage, as soon as stage 1 is trained, checks its
 # autoencoder against its gate on the held-out phantoms (OUT/eval/autoencoder.md): every held-out scan through stage 1's
 # autoencoder and back (mrsynth reconstruct) against the oracle affine floor of every task (one map a·x + b fitted on
@@ -76,11 +76,17 @@ esac
 # reconstruction trailed fp32's by 0.6–2.9 dB per contrast at steps 400 and 600 (docs/aldm-quality.md, "Training in
 # bf16"). A run keeps the precision it was made with.
 PRECISION=${PRECISION:-fp32}
-COMMON=(--config "$CONFIG" --precision "$PRECISION" --val-every 200 --checkpoint-every 200)
+COMMON=(--config "$CONFIG" --precision "$PRECISION" --checkpoint-every 200)
 # Stage 3's validation also translates one validation case from every contrast into every other (DDIM with this many
 # steps, η 0) and scores it: the run's curve of what the gates measure, and the scores `complete` chooses each missing
-# contrast's source by (recorded in run.json), without which a completion needs --source. 0: off.
+# contrast's source by (recorded in run.json), without which a completion needs --source. 0: off. It takes about 40 s,
+# so stage 3 validates every STAGE3_VAL_EVERY steps (stages 1 and 2 every 200).
 STAGE3_VAL_SAMPLE_STEPS=${STAGE3_VAL_SAMPLE_STEPS:-10}
+STAGE3_VAL_EVERY=${STAGE3_VAL_EVERY:-400}
+# What stage 3's U-Net learns to predict: sample (the clean target latent) or epsilon (the noise, the reference's). On the
+# same stage 2 and draws, x₀-prediction's sampled validation reached a mean of 14.2 dB at step 400, where ε-prediction
+# had 7.7 dB at step 400 and 10.0 dB at step 5,800 (docs/aldm-quality.md, "Stage 3: what the U-Net predicts").
+STAGE3_PREDICTION_TYPE=${STAGE3_PREDICTION_TYPE:-sample}
 
 [ -d "$OUT/data/train" ] || $MRSYNTH phantom --out "$OUT/data/train" --cases 96 --seed 7 --shape 64,64,48 --spacing 3 --style "$STYLE"
 [ -d "$OUT/data/heldout" ] || $MRSYNTH phantom --out "$OUT/data/heldout" --cases 20 --seed 1007 --shape 64,64,48 --spacing 3 --style "$STYLE"
@@ -158,12 +164,15 @@ check_autoencoder() {
 evaluate() {
   local run=$OUT/stage3 eval=$OUT/eval heldout=$OUT/data/heldout
   echo "== evaluate: every ordered pair of the held-out phantoms, $SAMPLES sample(s) of DDIM-$SAMPLE_STEPS η 1, against the affine baselines"
-  mkdir -p "$eval"
-  local start=$(date +%s)
+  mkdir -p "$eval/aldm"
+  local start=$(date +%s) before=$(find "$eval/aldm" -name '*_sample-1.nii.gz' | wc -l)
+  # Without --force: stopped (hours in), the script continues the translations where they stopped; made with another
+  # model or settings, they are refused, naming the difference (remove OUT/eval/aldm to redo them).
   $MRSYNTH translate "$heldout" --model "$run" --matrix --samples "$SAMPLES" --save-samples --steps "$SAMPLE_STEPS" --eta 1 --seed 7 \
-    --out "$eval/aldm" --force
-  local volumes=$(find "$eval/aldm" -name '*_sample-1.nii.gz' | wc -l)
-  echo "== evaluate: $volumes translations of $SAMPLES sample(s) in $(( $(date +%s) - start )) s, $THREADS thread(s): $(( ($(date +%s) - start) / volumes )) s per translation" \
+    --out "$eval/aldm"
+  # Timed over the translations made by this invocation (a continued evaluation times its own part).
+  local volumes=$(( $(find "$eval/aldm" -name '*_sample-1.nii.gz' | wc -l) - before ))
+  [ "$volumes" -eq 0 ] || echo "== evaluate: $volumes translations of $SAMPLES sample(s) in $(( $(date +%s) - start )) s, ${THREADS:-default} thread(s): $(( ($(date +%s) - start) / volumes )) s per translation" \
     | tee "$eval/timing.txt"
   for target in $CONTRASTS; do
     for source in $CONTRASTS; do
@@ -250,20 +259,20 @@ extras() {
 
 for stage in $STAGES; do
   case $stage in
-    autoencoder) train_stage "stage 1 (autoencoder)" "$OUT/stage1" "$STAGE1_STEPS" --stage autoencoder --preprocess "$PREPROCESS" \
+    autoencoder) train_stage "stage 1 (autoencoder)" "$OUT/stage1" "$STAGE1_STEPS" --val-every 200 --stage autoencoder --preprocess "$PREPROCESS" \
       --lr-decay cosine --lr-decay-from "$STAGE1_DECAY_FROM"
       parent=$OUT/stage1 cycle=1
       for spec in "${cycles[@]}"; do
         IFS=: read -r steps lr loss <<< "$spec"
         case $loss in l1|mse) ;; *) echo "STAGE1_CYCLES: '$spec' must be STEPS:LR:LOSS with LOSS l1 or mse" >&2; exit 1 ;; esac
         cycle=$((cycle + 1))
-        train_stage "stage 1, cycle $cycle ($loss)" "$OUT/stage1-cycle$cycle" "$steps" --stage autoencoder --parent "$parent" \
+        train_stage "stage 1, cycle $cycle ($loss)" "$OUT/stage1-cycle$cycle" "$steps" --val-every 200 --stage autoencoder --parent "$parent" \
           --lr "$lr" --lr-decay cosine --lr-decay-from 0 $([ "$loss" = mse ] && echo --reconstruction-loss mse)
         parent=$OUT/stage1-cycle$cycle
       done ;;
-    spade) train_stage "stage 2 (MS-SPADE)" "$OUT/stage2" "$STAGE2_STEPS" --stage spade --parent "$AUTOENCODER_RUN" ;;
-    diffusion) train_stage "stage 3 (latent diffusion)" "$OUT/stage3" "$STAGE3_STEPS" --stage diffusion --parent "$OUT/stage2" \
-      --val-sample-steps "$STAGE3_VAL_SAMPLE_STEPS" ;;
+    spade) train_stage "stage 2 (MS-SPADE)" "$OUT/stage2" "$STAGE2_STEPS" --val-every 200 --stage spade --parent "$AUTOENCODER_RUN" ;;
+    diffusion) train_stage "stage 3 (latent diffusion)" "$OUT/stage3" "$STAGE3_STEPS" --val-every "$STAGE3_VAL_EVERY" --stage diffusion \
+      --parent "$OUT/stage2" --val-sample-steps "$STAGE3_VAL_SAMPLE_STEPS" --prediction-type "$STAGE3_PREDICTION_TYPE" ;;
     reconstruction) check_autoencoder ;;
     evaluate) evaluate ;;
     extras) extras ;;
