@@ -87,6 +87,9 @@ STAGE3_VAL_EVERY=${STAGE3_VAL_EVERY:-400}
 # same stage 2 and draws, x₀-prediction's sampled validation reached a mean of 14.2 dB at step 400, where ε-prediction
 # had 7.7 dB at step 400 and 10.0 dB at step 5,800 (docs/aldm-quality.md, "Stage 3: what the U-Net predicts").
 STAGE3_PREDICTION_TYPE=${STAGE3_PREDICTION_TYPE:-sample}
+# Stage 3's learning rate is constant to this step, then decays along a cosine to 0 at STAGE3_STEPS, as stage 1's: the
+# x₀-run's sampled validation rose to 15.4 dB by step 2,000 and stayed there to step 3,200 at the constant rate.
+STAGE3_DECAY_FROM=${STAGE3_DECAY_FROM:-4000}
 
 [ -d "$OUT/data/train" ] || $MRSYNTH phantom --out "$OUT/data/train" --cases 96 --seed 7 --shape 64,64,48 --spacing 3 --style "$STYLE"
 [ -d "$OUT/data/heldout" ] || $MRSYNTH phantom --out "$OUT/data/heldout" --cases 20 --seed 1007 --shape 64,64,48 --spacing 3 --style "$STYLE"
@@ -272,7 +275,8 @@ for stage in $STAGES; do
       done ;;
     spade) train_stage "stage 2 (MS-SPADE)" "$OUT/stage2" "$STAGE2_STEPS" --val-every 200 --stage spade --parent "$AUTOENCODER_RUN" ;;
     diffusion) train_stage "stage 3 (latent diffusion)" "$OUT/stage3" "$STAGE3_STEPS" --val-every "$STAGE3_VAL_EVERY" --stage diffusion \
-      --parent "$OUT/stage2" --val-sample-steps "$STAGE3_VAL_SAMPLE_STEPS" --prediction-type "$STAGE3_PREDICTION_TYPE" ;;
+      --parent "$OUT/stage2" --val-sample-steps "$STAGE3_VAL_SAMPLE_STEPS" --prediction-type "$STAGE3_PREDICTION_TYPE" \
+      --lr-decay cosine --lr-decay-from "$STAGE3_DECAY_FROM" ;;
     reconstruction) check_autoencoder ;;
     evaluate) evaluate ;;
     extras) extras ;;
