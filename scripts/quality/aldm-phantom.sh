@@ -87,8 +87,9 @@ STAGE3_VAL_EVERY=${STAGE3_VAL_EVERY:-400}
 # same stage 2 and draws, x₀-prediction's sampled validation reached a mean of 14.2 dB at step 400, where ε-prediction
 # had 7.7 dB at step 400 and 10.0 dB at step 5,800 (docs/aldm-quality.md, "Stage 3: what the U-Net predicts").
 STAGE3_PREDICTION_TYPE=${STAGE3_PREDICTION_TYPE:-sample}
-# Stage 3's learning rate is constant to this step, then decays along a cosine to 0 at STAGE3_STEPS, as stage 1's: the
-# x₀-run's sampled validation rose to 15.4 dB by step 2,000 and stayed there to step 3,200 at the constant rate.
+# Stage 3's learning rate is constant to this step, then decays along a cosine to 0 at STAGE3_STEPS (as recorded when the
+# run was made; no decay when it is not below STAGE3_STEPS), as stage 1's: the x₀-run's sampled validation rose to
+# 15.4 dB by step 2,000 and stayed there to step 3,200 at the constant rate.
 STAGE3_DECAY_FROM=${STAGE3_DECAY_FROM:-4000}
 
 [ -d "$OUT/data/train" ] || $MRSYNTH phantom --out "$OUT/data/train" --cases 96 --seed 7 --shape 64,64,48 --spacing 3 --style "$STYLE"
@@ -167,15 +168,23 @@ check_autoencoder() {
 evaluate() {
   local run=$OUT/stage3 eval=$OUT/eval heldout=$OUT/data/heldout
   echo "== evaluate: every ordered pair of the held-out phantoms, $SAMPLES sample(s) of DDIM-$SAMPLE_STEPS η 1, against the affine baselines"
+  # Without --force: stopped (hours in), the script continues the translations where they stopped. Made by other weights
+  # (stage 3 trained further), they are removed first; made with other settings (SAMPLES, SAMPLE_STEPS), translate
+  # refuses them, naming the difference (remove OUT/eval/aldm to redo them).
+  local stamp
+  stamp=$(sha256sum "$run/unet.safetensors" | cut -c1-64)
+  if [ -d "$eval/aldm" ] && [ "$(cat "$eval/aldm.weights" 2>/dev/null)" != "$stamp" ]; then
+    echo "== evaluate: $eval/aldm was translated by other weights than $run's; translating again"
+    rm -rf "$eval/aldm"
+  fi
   mkdir -p "$eval/aldm"
-  local start=$(date +%s) before=$(find "$eval/aldm" -name '*_sample-1.nii.gz' | wc -l)
-  # Without --force: stopped (hours in), the script continues the translations where they stopped; made with another
-  # model or settings, they are refused, naming the difference (remove OUT/eval/aldm to redo them).
+  echo "$stamp" > "$eval/aldm.weights"
+  local start=$(date +%s) before=$(find "$eval/aldm" -name '*_from-*.json' | wc -l)
   $MRSYNTH translate "$heldout" --model "$run" --matrix --samples "$SAMPLES" --save-samples --steps "$SAMPLE_STEPS" --eta 1 --seed 7 \
     --out "$eval/aldm"
   # Timed over the translations made by this invocation (a continued evaluation times its own part).
-  local volumes=$(( $(find "$eval/aldm" -name '*_sample-1.nii.gz' | wc -l) - before ))
-  [ "$volumes" -eq 0 ] || echo "== evaluate: $volumes translations of $SAMPLES sample(s) in $(( $(date +%s) - start )) s, ${THREADS:-default} thread(s): $(( ($(date +%s) - start) / volumes )) s per translation" \
+  local volumes=$(( $(find "$eval/aldm" -name '*_from-*.json' | wc -l) - before ))
+  [ "$volumes" -eq 0 ] || echo "== evaluate: $volumes translations of $SAMPLES sample(s) in $(( $(date +%s) - start )) s, ${MRSYNTH_THREADS:-default} thread(s): $(( ($(date +%s) - start) / volumes )) s per translation" \
     | tee "$eval/timing.txt"
   for target in $CONTRASTS; do
     for source in $CONTRASTS; do
@@ -276,7 +285,7 @@ for stage in $STAGES; do
     spade) train_stage "stage 2 (MS-SPADE)" "$OUT/stage2" "$STAGE2_STEPS" --val-every 200 --stage spade --parent "$AUTOENCODER_RUN" ;;
     diffusion) train_stage "stage 3 (latent diffusion)" "$OUT/stage3" "$STAGE3_STEPS" --val-every "$STAGE3_VAL_EVERY" --stage diffusion \
       --parent "$OUT/stage2" --val-sample-steps "$STAGE3_VAL_SAMPLE_STEPS" --prediction-type "$STAGE3_PREDICTION_TYPE" \
-      --lr-decay cosine --lr-decay-from "$STAGE3_DECAY_FROM" ;;
+      $([ "$STAGE3_DECAY_FROM" -lt "$STAGE3_STEPS" ] && echo --lr-decay cosine --lr-decay-from "$STAGE3_DECAY_FROM") ;;
     reconstruction) check_autoencoder ;;
     evaluate) evaluate ;;
     extras) extras ;;

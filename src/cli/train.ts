@@ -161,8 +161,9 @@ async function runTrainReporting(recipe: TrainingRecipe, flags: TrainFlags, out:
   const onInterrupt = () => {
     if (controller.signal.aborted) process.exit(INTERRUPTED_EXIT_CODE);
     controller.abort();
-    process.stderr.write(`\n${who}: ${training ? 'stopping after this step and writing a checkpoint' : 'stopping after this case; nothing is written'} `
-      + '(Ctrl-C again to quit at once)\n');
+    // Before the first step a single process stops after the case in hand; a data-parallel job's ranks agree at the first step.
+    const what = training || parallel !== undefined ? 'stopping after this step and writing a checkpoint' : 'stopping after this case; nothing is written';
+    process.stderr.write(`\n${who}: ${what} (Ctrl-C again to quit at once)\n`);
   };
   process.on('SIGINT', onInterrupt);
   let result;

@@ -135,13 +135,18 @@ export interface SynthesisRecipe {
 export async function recipeDifference(path: string, recipe: SynthesisRecipe): Promise<string | undefined> {
   let sidecar: Partial<SynthesisSidecar>;
   const handle = await openRegularFile(path).catch(() => undefined);
-  if (handle === undefined) return 'an unreadable sidecar';
+  if (handle === undefined) return `its sidecar ${path} cannot be read`;
   try {
     const { size } = await handle.stat();
-    if (size > SIDECAR_MAX_BYTES) return 'a sidecar too large to be mrsynth\'s';
-    sidecar = JSON.parse((await handle.readFile()).toString('utf8')) as Partial<SynthesisSidecar>;
-  } catch {
-    return 'a sidecar that is not JSON';
+    if (size > SIDECAR_MAX_BYTES) return `its sidecar ${path} is ${size} bytes, too large to be mrsynth's`;
+    const text = (await handle.readFile()).toString('utf8');
+    try {
+      sidecar = JSON.parse(text) as Partial<SynthesisSidecar>;
+    } catch {
+      return `its sidecar ${path} is not JSON`;
+    }
+  } catch (error) {
+    return `its sidecar ${path} cannot be read (${(error as Error).message})`;
   } finally {
     await handle.close();
   }

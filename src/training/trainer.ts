@@ -116,6 +116,11 @@ async function casePrepared(options: TrainOptions, report: ((progress: Preparati
   progress: PreparationProgress): Promise<void> {
   report?.(progress);
   await new Promise((done) => setImmediate(done));
+  stopIfAskedBeforeTraining(options);
+}
+
+/** Throws StoppedBeforeTraining where a single process was asked to stop (checked last before anything is written). */
+function stopIfAskedBeforeTraining(options: TrainOptions): void {
   if (options.parallel === undefined && options.signal?.aborted === true) throw new StoppedBeforeTraining();
 }
 
@@ -223,6 +228,7 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
         return { config: saved, step, interrupted: false };
       }
       await prepareCases();
+      stopIfAskedBeforeTraining(options);
       if (isRoot) await writeRunConfig(out, config);
       log = isRoot ? await TrainingLog.resume(join(out, RUN_FILES.log), step) : undefined;
     } else {
@@ -238,6 +244,7 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
         const methodConfig = recipe.parseConfig({ ...(config.methodConfig as object), ...measured }, run.roles);
         config = parseRunConfig({ ...config, methodConfig });
       }
+      stopIfAskedBeforeTraining(options);
       if (isRoot) {
         onWrite();
         await writeRunConfig(out, config);

@@ -1,5 +1,5 @@
 /**
- * Stage 3's sampled validation: what the ε-loss cannot show. One validation case is translated with the U-Net's
+ * Stage 3's sampled validation: what the denoising loss cannot show. One validation case is translated with the U-Net's
  * current weights (the trainer swaps in the averaged ones) from each of the model's contrasts into each other — DDIM,
  * a few steps, η 0, a fixed seed per pair — decoded, and scored inside the brain against the real target on the model
  * grid, in the run's [−1, 1] units (PSNR's data range 2). Completion picks a case's source by these scores.
