@@ -98,20 +98,30 @@ export function sidecarSeed(base: number, seeds: readonly bigint[]): NonNullable
 /** Sidecars are a few kilobytes; a larger file at a sidecar's name is someone else's. */
 const SIDECAR_MAX_BYTES = 1 << 20;
 
-/** Whether `path` holds a synthesis sidecar mrsynth wrote (which a completion with --force may replace), not a file of the user's. */
-export async function isSynthesisSidecar(path: string): Promise<boolean> {
+/** The JSON at a sidecar's path, read with a bound on its size, or why it could not be: it is never trusted to be ours. */
+async function readSidecarJson(path: string): Promise<{ readonly json: unknown } | { readonly problem: string }> {
   const handle = await openRegularFile(path).catch(() => undefined);
-  if (handle === undefined) return false;
+  if (handle === undefined) return { problem: `its sidecar ${path} cannot be read` };
   try {
     const { size } = await handle.stat();
-    if (size > SIDECAR_MAX_BYTES) return false;
-    const parsed: unknown = JSON.parse((await handle.readFile()).toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null && (parsed as { format?: unknown }).format === SIDECAR_FORMAT;
-  } catch {
-    return false;
+    if (size > SIDECAR_MAX_BYTES) return { problem: `its sidecar ${path} is ${size} bytes, too large to be mrsynth's` };
+    const text = (await handle.readFile()).toString('utf8');
+    try {
+      return { json: JSON.parse(text) as unknown };
+    } catch {
+      return { problem: `its sidecar ${path} is not JSON` };
+    }
+  } catch (error) {
+    return { problem: `its sidecar ${path} cannot be read (${(error as Error).message})` };
   } finally {
     await handle.close();
   }
+}
+
+/** Whether `path` holds a synthesis sidecar mrsynth wrote (which a completion with --force may replace), not a file of the user's. */
+export async function isSynthesisSidecar(path: string): Promise<boolean> {
+  const read = await readSidecarJson(path);
+  return 'json' in read && typeof read.json === 'object' && read.json !== null && (read.json as { format?: unknown }).format === SIDECAR_FORMAT;
 }
 
 /** How a synthesis is made, as far as its output depends on it: what a continued or skipped one must share with the earlier. */
@@ -133,23 +143,10 @@ export interface SynthesisRecipe {
  * undefined where nothing does. The sidecar is read as untrusted: one that cannot be read or lacks a field differs.
  */
 export async function recipeDifference(path: string, recipe: SynthesisRecipe): Promise<string | undefined> {
-  let sidecar: Partial<SynthesisSidecar>;
-  const handle = await openRegularFile(path).catch(() => undefined);
-  if (handle === undefined) return `its sidecar ${path} cannot be read`;
-  try {
-    const { size } = await handle.stat();
-    if (size > SIDECAR_MAX_BYTES) return `its sidecar ${path} is ${size} bytes, too large to be mrsynth's`;
-    const text = (await handle.readFile()).toString('utf8');
-    try {
-      sidecar = JSON.parse(text) as Partial<SynthesisSidecar>;
-    } catch {
-      return `its sidecar ${path} is not JSON`;
-    }
-  } catch (error) {
-    return `its sidecar ${path} cannot be read (${(error as Error).message})`;
-  } finally {
-    await handle.close();
-  }
+  const read = await readSidecarJson(path);
+  if ('problem' in read) return read.problem;
+  // A sidecar of mrsynth's (earlierSyntheses checked its format); a missing field reads as undefined and so differs.
+  const sidecar = (read.json ?? {}) as Partial<SynthesisSidecar>;
   const earlier: Record<keyof SynthesisRecipe, unknown> = {
     weightsSha256: sidecar.model?.weightsSha256,
     configHash: sidecar.model?.configHash,

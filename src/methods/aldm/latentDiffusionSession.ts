@@ -1,16 +1,17 @@
 /**
  * ALDM's stage 3 for the generic trainer: the U-Net learns ε (the reference's objective, spec §3), or with the
- * schedule's 'sample' type the clean target latent, on the frozen first stage of its parent. Each sample draws an ordered pair of distinct contrasts (source, target) per step; the U-Net
- * sees [x_t ‖ z_source ‖ SPADE(z_source, target)] (or [x_t ‖ SPADE(…)] with the paper's concatenation) with the
- * target's class, all latents times the run's latent scale, exactly as the sampler conditions it (aldmDenoiser.ts).
+ * schedule's 'sample' type the clean target latent, on the frozen first stage of its parent. Each sample draws an
+ * ordered pair of distinct contrasts (source, target) per step; the U-Net sees [x_t ‖ z_source ‖ SPADE(z_source,
+ * target)] (or [x_t ‖ SPADE(…)] with the paper's concatenation) with the target's class, all latents times the run's
+ * latent scale, exactly as the sampler conditions it (aldmDenoiser.ts).
  *
  * The first stage is frozen and deterministic, so each case's quantised latents and the translations of every ordered
  * pair are computed once (`encodeCaseWithTranslations`, the plan's prepareCase).
  *
  * Validation: the loss on fixed (case, pair, t, noise) draws with the trained and the EMA weights, and the loss of
- * predicting zeros (no noise, or a latent of zeros) as the input-blind baseline; the standard deviation of the validation latents, the
- * figure a latent scale of 1/std would divide by; with sampling steps, every ordered pair of one validation case
- * translated and scored (translationScores.ts).
+ * predicting zeros (no noise, or a latent of zeros) as the input-blind baseline; the standard deviation of the
+ * validation latents, the figure a latent scale of 1/std would divide by; with sampling steps, every ordered pair of
+ * one validation case translated and scored (translationScores.ts).
  */
 import type { AldmUNet, VQModel } from '../../models/aldm/index.js';
 import type { Module } from '../../nn/index.js';
