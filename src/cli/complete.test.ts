@@ -48,9 +48,13 @@ describe('mrsynth complete', () => {
     assert.equal(exitCode, 1);
     const sidecar = JSON.parse(readFileSync(join(data, 'Ph_010', 'Ph_010_t1ce.json'), 'utf8')) as { seed: { base: number } };
     assert.equal(sidecar.seed.base, 4);
-    const again = await completeCli(join(data, 'Ph_010'), '--models', run, '--steps', '2');
+    const again = await completeCli(join(data, 'Ph_010'), '--models', run, '--steps', '2', '--seed', '4');
     assert.match(again.stdout, /^Ph_010: already done \(.*Ph_010_t1ce\.nii\.gz\); pass --force to redo it$/m);
     assert.equal(again.exitCode, 0);
+    // Another seed would make another output: the earlier one is not taken for it.
+    const otherSeed = await completeCli(join(data, 'Ph_010'), '--models', run, '--steps', '2');
+    assert.match(otherSeed.stdout, /^Ph_010: refused: it has .*Ph_010_t1ce\.nii\.gz from an earlier completion made otherwise: seed 4 \(now 0\); pass --force/m);
+    assert.equal(otherSeed.exitCode, 1);
   });
 
   test('explicit files write the one given output, here in bf16', async () => {

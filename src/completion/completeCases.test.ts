@@ -102,6 +102,14 @@ describe('completeCases: one missing contrast (BraTS 2021 naming, stored LPS)', 
     const again = await complete({ input: data, runs: [runs.t1ce] });
     assert.deepEqual(again, [{ caseId: 'Ph_001', status: 'already-done', outputs: [output()] }]);
     assert.equal(statSync(output()).mtimeMs, modified);
+    // Asked for with other settings, the earlier output is not this completion's: refused, naming what differs, and kept.
+    const otherSeed = await complete({ input: data, runs: [runs.t1ce], seed: 1 });
+    assert.equal(otherSeed[0].status, 'refused');
+    assert.match(otherSeed[0].status === 'refused' ? otherSeed[0].reason : '',
+      /has .*Ph_001_t1ce\.nii\.gz from an earlier completion made otherwise: seed 0 \(now 1\); pass --force to redo the case/);
+    const otherSamples = await complete({ input: data, runs: [runs.t1ce], samples: 2 });
+    assert.match(otherSamples[0].status === 'refused' ? otherSamples[0].reason : '', /made otherwise: samples 1 \(now 2\)/);
+    assert.equal(statSync(output()).mtimeMs, modified);
     const tensors = memory().numTensors;
     const forced = await complete({ input: data, runs: [runs.t1ce], force: true });
     assert.equal(memory().numTensors, tensors, 'completion frees every tensor it makes, the loaded networks included');

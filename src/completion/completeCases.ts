@@ -154,6 +154,7 @@ export async function completeCases(options: CompleteCasesOptions): Promise<Case
     for (const { c, expected, outputPath } of work) {
       const planOptions = {
         expected, outputPath, runs, force: options.force ?? false, allowVoxelSizeMismatch: options.allowVoxelSizeMismatch, source: options.source,
+        sampling: settings,
       };
       plans.push(await planCompletion(c, planOptions).catch((error: unknown) => failedCase(c.id, error)));
     }

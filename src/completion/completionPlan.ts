@@ -7,7 +7,12 @@ import { canonicalOrder, type Contrast } from '../data/index.js';
 import type { Case } from '../data/index.js';
 import { effectiveAffine, readNiftiHeader } from '../io/nifti/index.js';
 import { formatVoxelSize, modelVoxelSize, sameResolution } from '../transforms/index.js';
+import type { Precision } from '../nn/index.js';
+import { resolveSampler, type SamplerSpec } from '../pipelines/index.js';
+import { configHash } from '../runs/index.js';
 import type { LoadedRun } from './loadedRun.js';
+import type { Placeholder } from './placeholder.js';
+import { recipeDifference, type SynthesisRecipe } from './synthesisSidecar.js';
 import { earlierSyntheses, isSyntheticHeader, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
 import { assert } from '../util/index.js';
 
@@ -62,6 +67,17 @@ export interface PlanOptions {
   readonly allowVoxelSizeMismatch?: boolean;
   /** The source a run serving several targets translates from; default the best of the run's sampled validation. */
   readonly source?: Contrast;
+  /** How the case is sampled: a case already done is skipped only where its outputs were made so. */
+  readonly sampling: CompletionSampling;
+}
+
+/** The settings of a completion that its outputs depend on, besides the runs. */
+export interface CompletionSampling {
+  readonly sampler: SamplerSpec;
+  readonly precision: Precision;
+  readonly seed: number;
+  readonly samples: number;
+  readonly placeholder: Placeholder;
 }
 
 /**
@@ -197,13 +213,33 @@ export async function planCompletion(c: Case, options: PlanOptions): Promise<Com
   const earlier = await earlierSyntheses(order.map(({ files }) => files));
   if ('inTheWay' in earlier) return refuse(earlier.inTheWay);
   const { existing } = earlier;
-  if (!options.force && existing.length === order.length) return { status: 'already-done', caseId, outputs: existing };
+  if (!options.force && existing.length === order.length) {
+    // Kept only if made as this completion would make them: another model, sampler or seed is not this one's output.
+    for (const target of order) {
+      const differs = await recipeDifference(target.files.sidecar, completionRecipe(target, options.sampling));
+      if (differs !== undefined) {
+        return refuse(`has ${target.files.image} from an earlier completion made otherwise: ${differs}; pass --force to redo the case`);
+      }
+    }
+    return { status: 'already-done', caseId, outputs: existing };
+  }
   if (!options.force && existing.length > 0) {
     return refuse(`is partly completed: ${existing.join(', ')} exist(s) from an earlier run but ${
       order.filter(({ files }) => !existing.includes(files.image)).map(({ contrast }) => contrast).join(', ')} do(es) not; `
       + 'pass --force to redo the case');
   }
   return { status: 'todo', caseId, inputs, order, replaces: existing };
+}
+
+/** How `target` is synthesised under `sampling`, as its sidecar records it. */
+function completionRecipe(target: PlannedTarget, sampling: CompletionSampling): SynthesisRecipe {
+  const { run } = target;
+  return {
+    weightsSha256: run.weightsSha256, configHash: configHash(run.config), firstStage: false,
+    sampler: resolveSampler(sampling.sampler, run.config.schedule), precision: sampling.precision, seed: sampling.seed,
+    samples: sampling.samples, savesSamples: false, source: target.translatedFrom?.source ?? null,
+    placeholder: target.sources.some(({ from }) => from === 'placeholder') ? sampling.placeholder : null,
+  };
 }
 
 /**

@@ -136,6 +136,10 @@ export interface SynthesisRecipe {
   readonly samples: number;
   /** Whether each sample and the standard deviation are written too. */
   readonly savesSamples: boolean;
+  /** The contrast translated from (a model serving several targets); null for a model of one target. */
+  readonly source: Contrast | null;
+  /** What stood in for conditions neither real nor synthesised yet; null where none did. */
+  readonly placeholder: Placeholder | null;
 }
 
 /**
@@ -156,10 +160,13 @@ export async function recipeDifference(path: string, recipe: SynthesisRecipe): P
     seed: sidecar.seed === null ? null : sidecar.seed?.base,
     samples: sidecar.samples,
     savesSamples: sidecar.files?.samples !== undefined,
+    source: sidecar.translation?.source ?? null,
+    placeholder: sidecar.placeholder,
   };
   const names: Record<keyof SynthesisRecipe, string> = {
     weightsSha256: 'the model\'s weights (SHA-256)', configHash: 'the model\'s config (hash)', firstStage: 'first stage only', sampler: 'sampler',
-    precision: 'precision', seed: 'seed', samples: 'samples', savesSamples: 'each sample saved',
+    precision: 'precision', seed: 'seed', samples: 'samples', savesSamples: 'each sample saved', source: 'source',
+    placeholder: 'placeholder',
   };
   const differing = (Object.keys(names) as (keyof SynthesisRecipe)[])
     .filter((key) => JSON.stringify(earlier[key]) !== JSON.stringify(recipe[key]));

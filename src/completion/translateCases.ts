@@ -156,10 +156,10 @@ export async function translateCases(options: TranslateCasesOptions): Promise<Tr
     }
     const pairs = translationPairs(run, options);
     const work = options.file !== undefined ? await fileWork(options.file, options) : await datasetWork(options.input!, options.out);
-    const recipe: SynthesisRecipe = {
+    const recipe: Omit<SynthesisRecipe, 'source'> = {
       weightsSha256: run.weightsSha256, configHash: configHash(run.config), firstStage,
       sampler: firstStage ? null : resolveSampler(settings.sampler, run.config.schedule), precision: settings.precision,
-      seed: firstStage ? null : seed, samples, savesSamples: settings.saveSamples && samples > 1,
+      seed: firstStage ? null : seed, samples, savesSamples: settings.saveSamples && samples > 1, placeholder: null,
     };
     const plans: TranslationPlan[] = [];
     for (const item of work) {
@@ -261,7 +261,7 @@ async function fileWork(file: string, options: TranslateCasesOptions): Promise<C
  * a synthesis, a voxel size the run was not trained on, outputs in the way.
  */
 async function planTranslation(work: CaseWork, pairs: { source: Contrast; target: Contrast }[] | undefined, run: LoadedRun,
-  options: TranslateCasesOptions, recipe: SynthesisRecipe): Promise<TranslationPlan> {
+  options: TranslateCasesOptions, recipe: Omit<SynthesisRecipe, 'source'>): Promise<TranslationPlan> {
   const { c } = work;
   const caseId = c.id;
   const refuse = (reason: string): TranslationPlan => ({ caseId, status: 'refused', reason });
@@ -300,8 +300,9 @@ async function planTranslation(work: CaseWork, pairs: { source: Contrast; target
   if (options.force) return { caseId, status: 'todo', sources: sourcesOf(c, translations), translations, replaces: existing };
   // Without force, earlier translations are kept if they were made as these would be, and only the missing ones are
   // made: an interrupted data set continues where it stopped. Made otherwise, they are neither kept nor mixed with new ones.
-  for (const image of existing) {
-    const differs = await recipeDifference(syntheticFiles(image).sidecar, recipe);
+  for (const { source, files } of translations.filter(({ files }) => existing.includes(files.image))) {
+    const image = files.image;
+    const differs = await recipeDifference(files.sidecar, { ...recipe, source });
     if (differs !== undefined) return refuse(`has ${image} from an earlier translation made otherwise: ${differs}; pass --force to redo the case`);
   }
   if (existing.length === translations.length) return { caseId, status: 'already-done', outputs: existing };
