@@ -31,10 +31,26 @@ export const REFERENCE_SCHEDULE: RunSchedule = Object.freeze({
   betaSchedule: 'scaledLinear', numTrainTimesteps: 1000, predictionType: 'epsilon', timestepSpacing: 'ldm',
 });
 
-/** The schedule of a run of `config`: the reference's, with the prediction type its stage-3 training chose. */
-export function aldmSchedule(config: AldmConfig): RunSchedule {
+/**
+ * What stage 3's U-Net can learn to predict: 'epsilon', the noise (the reference's); 'sample', the clean target latent
+ * x₀; 'residual', x₀ as MS-SPADE's translation plus the U-Net's output, so that the U-Net learns only what the first
+ * stage's translation misses (its zero-initialised head starts from that translation).
+ */
+export const ALDM_PREDICTION_TYPES = ['epsilon', 'sample', 'residual'] as const;
+export type AldmPredictionType = (typeof ALDM_PREDICTION_TYPES)[number];
+
+/** What the U-Net of a run of `config` predicts: its stage 3's choice; ε for an imported one. */
+export function aldmPredictionType(config: AldmConfig): AldmPredictionType {
   const training = config.training;
-  return training?.stage === 'diffusion' && training.predictionType === 'sample' ? { ...REFERENCE_SCHEDULE, predictionType: 'sample' } : REFERENCE_SCHEDULE;
+  return training?.stage === 'diffusion' ? training.predictionType ?? 'epsilon' : 'epsilon';
+}
+
+/**
+ * The schedule of a run of `config`: the reference's, with what its denoiser predicts for the samplers (x₀ for
+ * 'residual' too: the denoiser adds the translation itself).
+ */
+export function aldmSchedule(config: AldmConfig): RunSchedule {
+  return aldmPredictionType(config) === 'epsilon' ? REFERENCE_SCHEDULE : { ...REFERENCE_SCHEDULE, predictionType: 'sample' };
 }
 
 /** ALDM's training stages, in order: the VQ-GAN autoencoder (stage 1), MS-SPADE (stage 2), the latent diffusion U-Net (stage 3). */
@@ -93,10 +109,11 @@ export interface AldmSpadeTraining {
 export interface AldmDiffusionTraining {
   readonly stage: 'diffusion';
   /**
-   * What the U-Net learns to predict: absent, ε (the reference's); 'sample', the clean target latent x₀ (cWDM's
-   * objective). The run's schedule records the same type, which is what the samplers read.
+   * What the U-Net learns to predict (`ALDM_PREDICTION_TYPES`): absent, ε (the reference's); 'sample', the clean target
+   * latent x₀ (cWDM's objective); 'residual', x₀ less MS-SPADE's translation. The run's schedule records what the
+   * denoiser gives the samplers (x₀ for both of the latter).
    */
-  readonly predictionType?: 'sample';
+  readonly predictionType?: 'sample' | 'residual';
 }
 
 export type AldmTraining = AldmAutoencoderTraining | AldmSpadeTraining | AldmDiffusionTraining;
@@ -197,9 +214,9 @@ function parseAldmTraining(raw: unknown, where: string): AldmTraining {
   if (r.stage === 'diffusion') {
     const extra = Object.keys(r).find((key) => key !== 'stage' && key !== 'predictionType');
     assert(extra === undefined, () => `${where}: unknown key '${extra}' for stage ${r.stage}; expected stage, predictionType`);
-    assert(r.predictionType === undefined || r.predictionType === 'sample', () => `${where}.predictionType must be 'sample' or absent (ε, `
-      + `the reference's), got ${JSON.stringify(r.predictionType)}`);
-    return { stage: r.stage, ...(r.predictionType === 'sample' && { predictionType: 'sample' as const }) };
+    assert(r.predictionType === undefined || r.predictionType === 'sample' || r.predictionType === 'residual',
+      () => `${where}.predictionType must be 'sample', 'residual' or absent (ε, the reference's), got ${JSON.stringify(r.predictionType)}`);
+    return { stage: r.stage, ...(r.predictionType !== undefined && { predictionType: r.predictionType as 'sample' | 'residual' }) };
   }
   if (r.stage === 'spade') return parseSpadeTraining(r, where);
   for (const key of Object.keys(r)) {

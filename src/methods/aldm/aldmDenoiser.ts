@@ -2,7 +2,8 @@
  * ALDM's denoiser (spec §3–4): the source image's latent z_src and its MS-SPADE translation z_st towards the target
  * contrast are computed once per batch; at every step the U-Net sees [x_t ‖ z_src ‖ z_st] (the code's 12 channels) or
  * [x_t ‖ z_st] (the paper's 8, `concat: 'paper'`) with the target's class label added to its time embedding, and
- * predicts ε.
+ * predicts ε (the reference's) or x₀, as stage 3 trained it; a U-Net trained on the 'residual' x₀ predicts what z_st
+ * misses, and the denoiser adds z_st back.
  *
  * A run of the first stage alone (a stage-1 or stage-2 run, or an imported first stage) has no U-Net: its denoiser
  * cannot predict, so its pipeline reconstructs scans and, once MS-SPADE is trained, decodes MS-SPADE's translation,
@@ -35,15 +36,21 @@ export class AldmDenoiser implements Denoiser<AldmCondition> {
   readonly conditionEstimate?: (condition: AldmCondition) => Tensor;
   readonly #zChannels: number;
 
+  readonly #correctsTranslation: boolean;
+
   /**
    * `defaultClass`: the target when a batch names none (a run made for one target contrast). `unet` is undefined
-   * exactly when `firstStageOnly` says what the first stage alone can do.
+   * exactly when `firstStageOnly` says what the first stage alone can do. `correctsTranslation`: the U-Net predicts x₀
+   * less MS-SPADE's translation (stage 3's 'residual' prediction type).
    */
-  constructor(readonly unet: AldmUNet | undefined, readonly vqgan: VQModel, readonly defaultClass: number, firstStageOnly?: AldmFirstStageOnly) {
+  constructor(readonly unet: AldmUNet | undefined, readonly vqgan: VQModel, readonly defaultClass: number,
+    options: { readonly firstStageOnly?: AldmFirstStageOnly; readonly correctsTranslation?: boolean } = {}) {
+    const { firstStageOnly } = options;
     assert((unet === undefined) === (firstStageOnly !== undefined),
       () => 'AldmDenoiser: a first stage without its U-Net must say why it cannot sample, and one with a U-Net must not');
     this.networks = Object.freeze(unet === undefined ? { autoencoder: vqgan } : { unet, autoencoder: vqgan });
     this.#zChannels = vqgan.config.zChannels;
+    this.#correctsTranslation = options.correctsTranslation ?? false;
     if (firstStageOnly !== undefined) this.cannotPredict = firstStageOnly.cannotPredict;
     if (firstStageOnly === undefined || firstStageOnly.spadeTrained) this.conditionEstimate = (condition) => this.#translatedLatent(condition);
   }
@@ -78,15 +85,16 @@ export class AldmDenoiser implements Denoiser<AldmCondition> {
     return tidy(() => condition.latents.narrow(1, total - this.#zChannels, this.#zChannels).clone());
   }
 
-  /** ε̂ in the input's dtype (float32) whatever dtype the U-Net runs in. */
+  /** ε̂ or x̂₀ in the input's dtype (float32) whatever dtype the U-Net runs in. */
   predict(noisy: Tensor, timesteps: Tensor, condition: AldmCondition): Tensor {
     const { unet } = this;
     assert(unet !== undefined, () => `AldmDenoiser.predict: ${this.cannotPredict}`);
     const { dtype } = unet;
     return tidy(() => {
       const input = F.cat([noisy, condition.latents], 1);
-      if (input.dtype === dtype) return unet.forward(input, timesteps, condition.classes);
-      return unet.forward(input.to(dtype), timesteps, condition.classes).to(input.dtype);
+      const output = input.dtype === dtype ? unet.forward(input, timesteps, condition.classes)
+        : unet.forward(input.to(dtype), timesteps, condition.classes).to(input.dtype);
+      return this.#correctsTranslation ? output.add(this.#translatedLatent(condition)) : output;
     });
   }
 }

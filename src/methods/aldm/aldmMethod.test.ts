@@ -84,9 +84,13 @@ describe('the ALDM method', () => {
     assert.throws(() => aldmMethod.checkRun(runConfig('t1ce', { schedule: sampleSchedule }), 'runs/x'),
       /runs\/x: the U-Net was trained to predict epsilon, but the run's schedule says 'sample'/);
     // A trained one predicts what its stage 3 was told to, and the schedule must say the same.
-    const trainedFor = (predictionType?: 'sample') => ({ ...parseAldmConfig('reference-tiny'), latentScale: 2,
+    const trainedFor = (predictionType?: 'sample' | 'residual') => ({ ...parseAldmConfig('reference-tiny'), latentScale: 2,
       training: { stage: 'diffusion', ...(predictionType && { predictionType }) } });
     aldmMethod.checkRun(runConfig('t1ce', { methodConfig: trainedFor('sample'), schedule: sampleSchedule }), 'run');
+    // A 'residual' U-Net's denoiser adds the translation back: the samplers see x̂₀.
+    aldmMethod.checkRun(runConfig('t1ce', { methodConfig: trainedFor('residual'), schedule: sampleSchedule }), 'run');
+    assert.throws(() => aldmMethod.checkRun(runConfig('t1ce', { methodConfig: trainedFor('residual') }), 'runs/x'),
+      /runs\/x: the U-Net was trained to predict sample, but the run's schedule says 'epsilon'/);
     assert.throws(() => aldmMethod.checkRun(runConfig('t1ce', { methodConfig: trainedFor('sample') }), 'runs/x'),
       /runs\/x: the U-Net was trained to predict sample, but the run's schedule says 'epsilon'/);
     assert.throws(() => aldmMethod.checkRun(runConfig('t1ce', { methodConfig: trainedFor(), schedule: sampleSchedule }), 'runs/x'),
@@ -123,6 +127,14 @@ describe('the ALDM method', () => {
       const eps = denoiser.predict(fixture.read('inputs.x_t'), fixture.read('inputs.t'),
         { latents: fixture.read('ldm.c_concat'), classes: fixture.read('inputs.target_class') });
       assertClose(eps, fixture.read('outputs.unet'), 'ε̂');
+    });
+
+    test("a U-Net trained on the 'residual' x₀ predicts what MS-SPADE's translation misses: the denoiser adds the translation (c_concat's last latent) back", () => {
+      const residual = new AldmDenoiser(unet, vqgan, 1, { correctsTranslation: true });
+      const concat = fixture.read('ldm.c_concat');
+      const zChannels = vqgan.config.zChannels;
+      const x0 = residual.predict(fixture.read('inputs.x_t'), fixture.read('inputs.t'), { latents: concat, classes: fixture.read('inputs.target_class') });
+      tidy(() => assertClose(x0, fixture.read('outputs.unet').add(concat.narrow(1, concat.shape[1] - zChannels, zChannels)), 'x̂₀'));
     });
 
     test('the codec decodes a sampled latent as the reference does, and names the axis multiple it needs', () => {

@@ -12,7 +12,7 @@ import type { AnyRunConfig } from '../../runs/index.js';
 import { assert } from '../../util/index.js';
 import type { SynthesisMethod } from '../index.js';
 import {
-  ALDM, ALDM_PRESET_NAMES, AUTOENCODER, REFERENCE_CONTRASTS, REFERENCE_SCHEDULE, UNET, aldmImageMultiple, aldmSchedule, parseAldmConfig, type AldmConfig,
+  ALDM, ALDM_PRESET_NAMES, AUTOENCODER, REFERENCE_CONTRASTS, REFERENCE_SCHEDULE, UNET, aldmImageMultiple, aldmPredictionType, aldmSchedule, parseAldmConfig, type AldmConfig,
 } from './aldmConfig.js';
 import { aldmTraining } from './aldmTraining.js';
 import { aldmCodec } from './aldmCodec.js';
@@ -88,7 +88,8 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
     }
     const unet = networks[UNET] as AldmUNet | undefined;
     const vqgan = networks[AUTOENCODER] as VQModel;
-    const denoiser = new AldmDenoiser(unet, vqgan, parsed.contrasts.indexOf(config.target), firstStageOnly);
+    const denoiser = new AldmDenoiser(unet, vqgan, parsed.contrasts.indexOf(config.target),
+      { firstStageOnly, correctsTranslation: aldmPredictionType(parsed) === 'residual' });
     // Unbounded: the reference neither clips x̂₀ nor clamps its outputs (its [−1, 1] units are not clipped either).
     const codec = aldmCodec(vqgan, aldmImageMultiple(parsed), parsed.latentScale === 'measured' ? Number.NaN : parsed.latentScale);
     // One model, any of its contrasts from any other: the run's conditions and target are only its defaults.

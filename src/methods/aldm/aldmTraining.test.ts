@@ -235,6 +235,27 @@ describe('ALDM stage 1 (autoencoder) training', () => {
       /trained with another configuration[\s\S]*predictionType/);
   });
 
+  test("stage 3 with --prediction-type residual learns what MS-SPADE's translation misses: it starts from the translation's own loss and goes below it", async () => {
+    const parent = join(root, 'spade-run');
+    const validations: ValidationEntry[] = [];
+    const out = join(root, 'ldm-residual');
+    const result = await train(aldmTraining, { out, data: brats, config: 'tiny', steps: 40, valEvery: 20, parent, valSampleSteps: 0,
+      methodOptions: { stage: 'diffusion', 'latent-scale': 4, 'prediction-type': 'residual' } }, { onValidation: (v) => validations.push(v) });
+    const [first, , last] = validations;
+    // The baseline is the translation taken for x₀; the zero-initialised head adds nothing to it at step 0.
+    assert.ok(Math.abs(first.loss - first.baselineLoss) <= 1e-6 * first.baselineLoss, `step 0: ${first.loss} against the translation's ${first.baselineLoss}`);
+    // On the same draws, that is not the loss of a latent of zeros (the x₀-run's baseline): the translation is taken away.
+    const zeros = (await TrainingLog.read(join(root, 'ldm-x0', RUN_FILES.log))).find((e) => e.kind === 'validation');
+    assert.ok(zeros?.kind === 'validation' && Math.abs(first.baselineLoss - zeros.baselineLoss) > 0.01 * zeros.baselineLoss,
+      `the translation's loss ${first.baselineLoss} against zeros' ${zeros?.kind === 'validation' ? zeros.baselineLoss : '?'}`);
+    assert.ok(last.loss < last.baselineLoss, `residual loss ${first.loss.toFixed(4)} → ${last.loss.toFixed(4)}; the translation's ${last.baselineLoss.toFixed(4)}`);
+    assert.deepEqual(parseAldmConfig(result.config.methodConfig).training, { stage: 'diffusion', predictionType: 'residual' });
+    assert.equal((await readRunConfig(out)).schedule.predictionType, 'sample');
+    await assertSamplesByItself(out);
+    await assert.rejects(train(aldmTraining, { out, resume: true, steps: 60, methodOptions: { 'prediction-type': 'sample' } }),
+      /trained with another configuration[\s\S]*predictionType/);
+  });
+
   test('a stop while the cases are read or encoded returns after that case, writing nothing: no new run, a resumed one as it was', async () => {
     const parent = join(root, 'spade-run');
     const progress: PreparationProgress[] = [];

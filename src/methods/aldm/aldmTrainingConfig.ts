@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { canonicalOrder, type Dataset, type Contrast } from '../../data/index.js';
 import { FAKE_CLASS_CHOICES, RECONSTRUCTION_LOSSES, type FakeClass, type ReconstructionLoss } from '../../models/aldm/index.js';
-import { PREDICTION_TYPES, type PredictionType } from '../../schedulers/index.js';
 import { isPresetChanges, type ConditionalRoles, type MethodOption } from '../../training/index.js';
 import { assert } from '../../util/index.js';
 import {
-  ALDM_STAGES, parseAldmConfig, type AldmAutoencoderTraining, type AldmConfig, type AldmSpadeTraining, type AldmTraining,
+  ALDM_PREDICTION_TYPES, ALDM_STAGES, parseAldmConfig, type AldmAutoencoderTraining, type AldmConfig, type AldmPredictionType, type AldmSpadeTraining,
+  type AldmTraining,
 } from './aldmConfig.js';
 
 /**
@@ -89,9 +89,10 @@ export const METHOD_OPTIONS: readonly MethodOption[] = [
     },
   },
   {
-    name: 'prediction-type', description: 'stage 3: what the U-Net learns to predict, epsilon (the noise; default, the reference\'s) or sample '
-      + '(the clean target latent, as cWDM learns its wavelet coefficients), recorded in the run\'s schedule for the samplers',
-    choices: PREDICTION_TYPES,
+    name: 'prediction-type', description: 'stage 3: what the U-Net learns to predict, epsilon (the noise; default, the reference\'s), sample '
+      + '(the clean target latent, as cWDM learns its wavelet coefficients) or residual (the clean latent less MS-SPADE\'s translation: '
+      + 'it starts from the first stage\'s translation and learns what that misses), recorded in the run',
+    choices: ALDM_PREDICTION_TYPES,
   },
   {
     name: 'perceptual', description: 'stage 1: add the paper\'s perceptual loss on this 3D feature network (a weights file from mrsynth convert '
@@ -160,8 +161,8 @@ export function parseTrainingConfig(raw: unknown, roles: ConditionalRoles, optio
     // A new diffusion run measures its latent scale unless given one; a recorded run keeps its own.
     const previous = recorded?.training?.stage === 'diffusion' ? recorded.training : undefined;
     const scale = latentScale ?? (previous !== undefined ? base.latentScale : 'measured');
-    const predictionType = (options['prediction-type'] as PredictionType | undefined) ?? previous?.predictionType ?? 'epsilon';
-    const training = { stage, ...(predictionType === 'sample' && { predictionType }) };
+    const predictionType = (options['prediction-type'] as AldmPredictionType | undefined) ?? previous?.predictionType ?? 'epsilon';
+    const training = { stage, ...(predictionType !== 'epsilon' && { predictionType }) };
     return parseAldmConfig({ ...base, ...(scale !== undefined && { latentScale: scale }), training }, roles.conditions);
   }
   const previous = recorded?.training?.stage === stage ? recorded.training as AldmAutoencoderTraining : undefined;

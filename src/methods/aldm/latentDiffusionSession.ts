@@ -1,6 +1,6 @@
 /**
- * ALDM's stage 3 for the generic trainer: the U-Net learns ε (the reference's objective, spec §3), or with the
- * schedule's 'sample' type the clean target latent, on the frozen first stage of its parent. Each sample draws an
+ * ALDM's stage 3 for the generic trainer: the U-Net learns ε (the reference's objective, spec §3), the clean target
+ * latent ('sample'), or what MS-SPADE's translation misses of it ('residual'), on the frozen first stage of its parent. Each sample draws an
  * ordered pair of distinct contrasts (source, target) per step; the U-Net sees [x_t ‖ z_source ‖ SPADE(z_source,
  * target)] (or [x_t ‖ SPADE(…)] with the paper's concatenation) with the target's class, all latents times the run's
  * latent scale, exactly as the sampler conditions it (aldmDenoiser.ts).
@@ -9,7 +9,7 @@
  * pair are computed once (`encodeCaseWithTranslations`, the plan's prepareCase).
  *
  * Validation: the loss on fixed (case, pair, t, noise) draws with the trained and the EMA weights, and the loss of
- * predicting zeros (no noise, or a latent of zeros) as the input-blind baseline; the standard deviation of the
+ * predicting zeros as the baseline (no noise, a latent of zeros, or for 'residual' MS-SPADE's translation as it is); the standard deviation of the
  * validation latents, the figure a latent scale of 1/std would divide by; with sampling steps, every ordered pair of
  * one validation case translated and scored (translationScores.ts).
  */
@@ -21,7 +21,7 @@ import { F, Generator, noGrad, tensor, tidy, type Tensor } from '../../tensor/in
 import type { StepResult, TrainingCase, TrainingSession, ValidationOptions } from '../../training/index.js';
 import { assert } from '../../util/index.js';
 import type { AldmConfig } from './aldmConfig.js';
-import { AUTOENCODER, UNET } from './aldmConfig.js';
+import { AUTOENCODER, UNET, aldmPredictionType } from './aldmConfig.js';
 import { translationScores } from './translationScores.js';
 import { contrastsInClassOrder } from './autoencoderSession.js';
 import { drawPairs, encodeCase } from './spadeSession.js';
@@ -63,7 +63,7 @@ function pairInputs(batch: DiffusionBatch, pairs: readonly { source: number; tar
       all.findIndex((q) => q.source === p.source && q.target === p.target))), 0).mul(scale);
     const condition = config.unet.concat === 'paper' ? translated : F.cat([source, translated], 1);
     const classes = tensor(BigInt64Array.from(pairs, (p) => BigInt(p.target)));
-    return { clean, condition, classes };
+    return { clean, condition, classes, translated };
   });
 }
 
@@ -83,20 +83,28 @@ export function latentDiffusionSession(networks: Readonly<Record<string, Module>
   const scheduler = new DDPMScheduler(parseDDPMSchedulerConfig({ ...schedule }));
   const classes = config.contrasts.length;
 
-  /** What the U-Net regresses: the noise, or the clean latent. */
-  const regressed = schedule.predictionType === 'sample' ? (clean: Tensor) => clean : (_clean: Tensor, noise: Tensor) => noise;
+  const predictionType = aldmPredictionType(config);
+  assert((predictionType === 'epsilon') === (schedule.predictionType === 'epsilon'),
+    () => `latentDiffusionSession: the U-Net learns '${predictionType}', but the schedule says '${schedule.predictionType}'`);
+  /**
+   * What the U-Net's output regresses: the noise, the clean latent, or ('residual') the clean latent less MS-SPADE's
+   * translation, which the denoiser adds back when it samples (aldmDenoiser.ts).
+   */
+  const regressed = (inputs: { clean: Tensor; translated: Tensor }, noise: Tensor) => (predictionType === 'epsilon' ? noise
+    : predictionType === 'residual' ? inputs.clean.sub(inputs.translated) : inputs.clean);
   /** The loss of the U-Net for these pairs, with these timesteps and noise. */
   const loss = (batch: DiffusionBatch, pairs: readonly { source: number; target: number }[], draw: (clean: Tensor) => { steps: Tensor; noise: Tensor }) =>
     tidy(() => {
-      const { clean, condition, classes: labels } = pairInputs(batch, pairs, config, scale);
+      const inputs = pairInputs(batch, pairs, config, scale);
+      const { clean, condition, classes: labels } = inputs;
       const { steps, noise } = draw(clean);
       const noisy = scheduler.addNoise(clean, noise, Array.from(steps.toTypedArray<'int64'>(), Number));
       const input = F.cat([noisy, condition], 1);
-      return F.mseLoss(unet.forward(input.to(unet.dtype), steps, labels).float(), regressed(clean, noise));
+      return F.mseLoss(unet.forward(input.to(unet.dtype), steps, labels).float(), regressed(inputs, noise));
     });
 
   type FixedDraw = { case: TrainingCase; pair: { source: number; target: number }; seed: number };
-  /** Fixed validation draws, drawn once from the split's seed, and the loss of predicting zeros on them (it never changes). */
+  /** Fixed validation draws, drawn once from the split's seed, and the loss of an output of zeros on them (it never changes). */
   let fixed: { draws: FixedDraw[]; baselineLoss: number } | undefined;
   /** The mean over the fixed draws of `measure`, each given its draw's timesteps and noise afresh from its own seed. */
   const meanOverDraws = (draws: readonly FixedDraw[], measure: (draw: FixedDraw, stepsAndNoise: (clean: Tensor) => { steps: Tensor; noise: Tensor }) => number) =>
@@ -132,8 +140,8 @@ export function latentDiffusionSession(networks: Readonly<Record<string, Module>
           generator.dispose();
         }
         const baselineLoss = meanOverDraws(draws, (draw, stepsAndNoise) => tidy(() => {
-          const { clean } = pairInputs(draw.case.batch, [draw.pair], config, scale);
-          return regressed(clean, stepsAndNoise(clean).noise).square().mean().item();
+          const inputs = pairInputs(draw.case.batch, [draw.pair], config, scale);
+          return regressed(inputs, stepsAndNoise(inputs.clean).noise).square().mean().item();
         }));
         fixed = { draws, baselineLoss };
       }

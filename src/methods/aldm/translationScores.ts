@@ -11,7 +11,7 @@ import type { SampledValidation, TranslationScore } from '../../runs/index.js';
 import { Generator, noGrad, tidy } from '../../tensor/index.js';
 import type { TrainingCase } from '../../training/index.js';
 import type { Volume } from '../../volume/index.js';
-import { aldmImageMultiple, type AldmConfig } from './aldmConfig.js';
+import { aldmImageMultiple, aldmPredictionType, type AldmConfig } from './aldmConfig.js';
 import { aldmCodec } from './aldmCodec.js';
 import { AldmDenoiser } from './aldmDenoiser.js';
 import { contrastsInClassOrder } from './autoencoderSession.js';
@@ -24,7 +24,7 @@ export function translationScores(unet: AldmUNet, vqgan: VQModel, config: AldmCo
   if (images === undefined) throw new Error(`translationScores: validation case ${validationCase.id} kept no images to score against`);
   const scale = typeof config.latentScale === 'number' ? config.latentScale : 1;
   // The session's own networks: the pipeline is only a view of them, never disposed here.
-  const pipeline = new DiffusionPipeline(new AldmDenoiser(unet, vqgan, 0), aldmCodec(vqgan, aldmImageMultiple(config), scale),
+  const pipeline = new DiffusionPipeline(new AldmDenoiser(unet, vqgan, 0, { correctsTranslation: aldmPredictionType(config) === 'residual' }), aldmCodec(vqgan, aldmImageMultiple(config), scale),
     { schedule, targets: config.contrasts });
   const scheduler = pipeline.scheduler({ kind: 'ddim', steps: options.steps, eta: 0 });
   const wasTraining = unet.training;
