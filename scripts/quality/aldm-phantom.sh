@@ -53,6 +53,9 @@ read -r -a cycles <<< "$STAGE1_CYCLES"
 AUTOENCODER_RUN=$OUT/stage1
 [ "${#cycles[@]}" -eq 0 ] || AUTOENCODER_RUN=$OUT/stage1-cycle$((${#cycles[@]} + 1))
 STAGE2_STEPS=${STAGE2_STEPS:-2000}
+# Stage 2's learning rate is constant to this step, then decays along a cosine to 0 at STAGE2_STEPS (no decay when it is
+# not below STAGE2_STEPS, the default: the quality run's stage 2 trained 2,000 steps at a constant rate).
+STAGE2_DECAY_FROM=${STAGE2_DECAY_FROM:-$STAGE2_STEPS}
 STAGE3_STEPS=${STAGE3_STEPS:-8000}
 MRSYNTH=${MRSYNTH:-"node dist/cli/main.js"}
 export MRSYNTH_THREADS=${THREADS:-${MRSYNTH_THREADS:-}}
@@ -282,7 +285,8 @@ for stage in $STAGES; do
           --lr "$lr" --lr-decay cosine --lr-decay-from 0 $([ "$loss" = mse ] && echo --reconstruction-loss mse)
         parent=$OUT/stage1-cycle$cycle
       done ;;
-    spade) train_stage "stage 2 (MS-SPADE)" "$OUT/stage2" "$STAGE2_STEPS" --val-every 200 --stage spade --parent "$AUTOENCODER_RUN" ;;
+    spade) train_stage "stage 2 (MS-SPADE)" "$OUT/stage2" "$STAGE2_STEPS" --val-every 200 --stage spade --parent "$AUTOENCODER_RUN" \
+      $([ "$STAGE2_DECAY_FROM" -lt "$STAGE2_STEPS" ] && echo --lr-decay cosine --lr-decay-from "$STAGE2_DECAY_FROM") ;;
     diffusion) train_stage "stage 3 (latent diffusion)" "$OUT/stage3" "$STAGE3_STEPS" --val-every "$STAGE3_VAL_EVERY" --stage diffusion \
       --parent "$OUT/stage2" --val-sample-steps "$STAGE3_VAL_SAMPLE_STEPS" --prediction-type "$STAGE3_PREDICTION_TYPE" \
       $([ "$STAGE3_DECAY_FROM" -lt "$STAGE3_STEPS" ] && echo --lr-decay cosine --lr-decay-from "$STAGE3_DECAY_FROM") ;;
