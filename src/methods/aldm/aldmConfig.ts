@@ -100,7 +100,15 @@ export interface AldmSpadeTraining {
   readonly gan?: { readonly start: number; readonly weight: number; readonly fakeClass: FakeClass };
   /** The paper's cycle term (absent: off, as the reference code): L1 between z_s and SPADE(SPADE(z_s, t), s), times this. */
   readonly cycleWeight?: number;
+  /**
+   * What the translation is fitted to: absent, the target's latent by L1 (the reference's); 'decoded', the target image
+   * by the squared error of the translation decoded through the frozen decoder, which is what PSNR measures.
+   */
+  readonly loss?: 'decoded';
 }
+
+/** What stage 2 fits MS-SPADE's translation to: the target's latent (the reference's), or the target image through the decoder. */
+export const SPADE_LOSSES = ['latent', 'decoded'] as const;
 
 /**
  * Stage 3: the U-Net learns to denoise on the frozen first stage (autoencoder and MS-SPADE) of its parent, conditioned
@@ -262,7 +270,7 @@ export function aldmImageMultiple(config: AldmConfig): number {
 
 function parseSpadeTraining(r: Record<string, unknown>, where: string): AldmSpadeTraining {
   for (const key of Object.keys(r)) {
-    assert(['stage', 'gan', 'cycleWeight'].includes(key), () => `${where}: unknown key '${key}' for stage spade; expected stage, gan, cycleWeight`);
+    assert(['stage', 'gan', 'cycleWeight', 'loss'].includes(key), () => `${where}: unknown key '${key}' for stage spade; expected stage, gan, cycleWeight, loss`);
   }
   let gan: AldmSpadeTraining['gan'];
   if (r.gan !== undefined) {
@@ -275,7 +283,12 @@ function parseSpadeTraining(r: Record<string, unknown>, where: string): AldmSpad
   }
   assert(r.cycleWeight === undefined || (typeof r.cycleWeight === 'number' && Number.isFinite(r.cycleWeight) && r.cycleWeight > 0),
     () => `${where}.cycleWeight must be a number > 0, got ${JSON.stringify(r.cycleWeight)}`);
-  return { stage: 'spade', ...(gan && { gan }), ...(r.cycleWeight !== undefined && { cycleWeight: r.cycleWeight as number }) };
+  // The latent loss is recorded as no key, so that the runs made before the choice existed keep their config hashes.
+  assert(r.loss === undefined || r.loss === 'decoded', () => `${where}.loss must be 'decoded' or absent (the latent L1, the reference's), got ${JSON.stringify(r.loss)}`);
+  return {
+    stage: 'spade', ...(gan && { gan }), ...(r.cycleWeight !== undefined && { cycleWeight: r.cycleWeight as number }),
+    ...(r.loss === 'decoded' && { loss: 'decoded' as const }),
+  };
 }
 
 function parseContrasts(raw: unknown, where: string): Contrast[] {

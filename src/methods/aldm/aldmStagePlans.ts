@@ -18,7 +18,7 @@ import { readFeatureFile, sha256 } from './aldmTrainingConfig.js';
 import { autoencoderSession } from './autoencoderSession.js';
 import { CodeUsage } from './codeUsage.js';
 import { encodeCaseWithTranslations, latentDiffusionSession, latentStandardDeviation } from './latentDiffusionSession.js';
-import { encodeCase, spadeSession } from './spadeSession.js';
+import { encodeCase, encodeCaseKeepingImages, spadeSession } from './spadeSession.js';
 
 /** taming's and the reference's Adam for a GAN's two players: β = (0.5, 0.9). */
 const GAN_BETAS = [0.5, 0.9] as const;
@@ -132,21 +132,24 @@ function spadePlan(config: AldmConfig, training: AldmSpadeTraining): TrainingPla
     trained,
     averaged: [],
     betas: Object.fromEntries(trained.map((name) => [name, GAN_BETAS])),
-    description: `ALDM stage 2 (MS-SPADE, ${spadeNf} wide, on a frozen autoencoder${training.gan === undefined ? '' : ', with its latent PatchGAN'}; `
+    description: `ALDM stage 2 (MS-SPADE, ${spadeNf} wide, on a frozen autoencoder${training.loss === 'decoded' ? ', fitted through its decoder' : ''}`
+      + `${training.gan === undefined ? '' : ', with its latent PatchGAN'}; `
       + `${config.contrasts.join(', ')})`,
     estimateMemory(input): TrainingMemoryEstimate {
       const imageVoxels = input.imageShape.reduce((a, b) => a * b, 1);
       const parts = {
         parameters: 4 * autoencoder.numParameters(),
         optimiser: WEIGHT_COPIES * 4 * trainedParameters,
-        // Encoding a case once (the largest step): the autoencoder's forward pass without gradients, a third of a training step's.
-        activations: (ACTIVATION_BYTES_PER_VOXEL_PER_CH / 3) * config.autoencoder.ch * imageVoxels,
+        // Encoding a case once (the autoencoder's forward pass without gradients, a third of a training step's), or with
+        // the decoded loss a step's decoder pass and its backward, taken as a whole stage-1 step's to be safe.
+        activations: training.loss === 'decoded' ? ACTIVATION_BYTES_PER_VOXEL_PER_CH * config.autoencoder.ch * imageVoxels * input.batchSize
+          : (ACTIVATION_BYTES_PER_VOXEL_PER_CH / 3) * config.autoencoder.ch * imageVoxels,
         data: 4 * input.cachedValues,
         runtime: RUNTIME_BYTES,
       };
       return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
     },
-    prepareCase: (batch) => encodeCase(autoencoder, batch),
+    prepareCase: (batch) => (training.loss === 'decoded' ? encodeCaseKeepingImages(autoencoder, batch) : encodeCase(autoencoder, batch)),
     session: (working, validation) => spadeSession(working, training, config.contrasts, validation),
   };
 }

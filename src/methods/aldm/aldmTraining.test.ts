@@ -171,6 +171,24 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     }
   });
 
+  test('stage 2 with --spade-loss decoded fits the decoded translation to the target image: its squared error falls below no translation\'s, resumed bit for bit', async () => {
+    const parent = join(root, 'brats-run');
+    const validations: ValidationEntry[] = [];
+    const result = await train(aldmTraining, { out: join(root, 'spade-decoded'), data: brats, config: 'tiny', steps: 60, valEvery: 30, parent,
+      valSampleSteps: 0, methodOptions: { stage: 'spade', 'spade-loss': 'decoded' } }, { onValidation: (v) => validations.push(v) });
+    const [first, , last] = validations;
+    // Decoded as it is, a source's latent is the source image: another contrast's intensities, far from the target's.
+    assert.ok(last.loss < first.loss && last.loss < last.baselineLoss,
+      `image squared error ${first.loss.toFixed(4)} → ${last.loss.toFixed(4)}; no translation ${last.baselineLoss.toFixed(4)}`);
+    for (const contrast of ['t1', 't1ce', 't2', 'flair']) {
+      const psnr = last.measures![`psnr.${contrast}`];
+      assert.ok(Number.isFinite(psnr) && psnr > 0 && Number.isFinite(last.measures![`l1.${contrast}`]), `into ${contrast}: ${psnr} dB`);
+    }
+    assert.deepEqual(parseAldmConfig(result.config.methodConfig).training, { stage: 'spade', loss: 'decoded' });
+    await trainWholeAndInHalves((name, steps) => ({ out: join(root, `spade-decoded-${name}`), data: brats, config: 'tiny', steps,
+      checkpointEvery: 2, parent, valSampleSteps: 0, methodOptions: { stage: 'spade', 'spade-loss': 'decoded' } }), 4, 'autoencoder.safetensors');
+  });
+
   test('stage 2 with the latent GAN and the cycle term, resumed midway, ends bit for bit like the uninterrupted run', async () => {
     // The tiny latent PatchGAN needs latents of 12 voxels per axis: images of 48³, with a stage-1 parent of their own.
     const big = join(root, 'brats48');
@@ -309,7 +327,7 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     await assert.rejects(train(aldmTraining, options('refused', { parent: join(root, 'ixi-run'), methodOptions: spade })),
       /the parent run models t1, t2, pd, but the data set has t1, t1ce, t2, flair/);
     await assert.rejects(train(aldmTraining, options('refused', { parent: join(root, 'brats-run'), methodOptions: { ...spade, 'reseed-every': 5 } })),
-      /--reseed-every is not an option of stage spade \(its options: --gan-start, --gan-weight, --fake-class, --cycle-weight\)/);
+      /--reseed-every is not an option of stage spade \(its options: --gan-start, --gan-weight, --fake-class, --cycle-weight, --spade-loss\)/);
     await assert.rejects(train(aldmTraining, options('refused', { parent: join(root, 'brats-run'), methodOptions: { ...spade, 'fake-class': 'zero' } })),
       /--fake-class belongs to the latent GAN, which --gan-start turns on/);
     await assert.rejects(train(aldmTraining, options('refused', { parent: join(root, 'brats-run'), methodOptions: { ...spade, 'gan-start': 0 } })),

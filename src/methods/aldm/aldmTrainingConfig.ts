@@ -11,7 +11,7 @@ import { FAKE_CLASS_CHOICES, RECONSTRUCTION_LOSSES, type FakeClass, type Reconst
 import { isPresetChanges, type ConditionalRoles, type MethodOption } from '../../training/index.js';
 import { assert } from '../../util/index.js';
 import {
-  ALDM_PREDICTION_TYPES, ALDM_STAGES, parseAldmConfig, type AldmAutoencoderTraining, type AldmConfig, type AldmPredictionType, type AldmSpadeTraining,
+  ALDM_PREDICTION_TYPES, ALDM_STAGES, SPADE_LOSSES, parseAldmConfig, type AldmAutoencoderTraining, type AldmConfig, type AldmPredictionType, type AldmSpadeTraining,
   type AldmTraining,
 } from './aldmConfig.js';
 
@@ -28,7 +28,7 @@ const DEFAULT_LATENT_GAN_WEIGHT = 0.1;
 /** The flags each stage takes. */
 const STAGE_OPTIONS: Readonly<Record<AldmTraining['stage'], readonly string[]>> = {
   autoencoder: ['codebook-weight', 'reconstruction-loss', 'gan-start', 'gan-weight', 'reseed-every', 'perceptual', 'perceptual-weight'],
-  spade: ['gan-start', 'gan-weight', 'fake-class', 'cycle-weight'],
+  spade: ['gan-start', 'gan-weight', 'fake-class', 'cycle-weight', 'spade-loss'],
   diffusion: ['latent-scale', 'prediction-type'],
 };
 /** taming's perceptual weight. */
@@ -109,6 +109,12 @@ export const METHOD_OPTIONS: readonly MethodOption[] = [
   {
     name: 'fake-class', description: 'stage 2: the class the latent discriminator learns translations as: extra (its own, default) or zero (the '
       + 'reference\'s code, which calls them t1)', choices: FAKE_CLASS_CHOICES,
+  },
+  {
+    name: 'spade-loss', description: 'stage 2: what MS-SPADE\'s translation is fitted to, latent (the target\'s latent by L1; default, the '
+      + 'reference\'s) or decoded (the target image by the squared error of the translation decoded through the frozen decoder, which PSNR '
+      + 'measures; a decoder pass and its backward per step)',
+    choices: SPADE_LOSSES,
   },
   {
     name: 'cycle-weight', description: 'stage 2: add the paper\'s cycle term, L1 between z_s and SPADE(SPADE(z_s, t), s), times this (default: off, as the reference code)',
@@ -213,10 +219,12 @@ function spadeTraining(options: Readonly<Record<string, unknown>>, previous: Ald
   assert((weight === undefined && fakeClass === undefined) || start !== undefined,
     () => `train aldm: --${weight !== undefined ? 'gan-weight' : 'fake-class'} belongs to the latent GAN, which --gan-start turns on`);
   const cycleWeight = (options['cycle-weight'] as number | undefined) ?? previous?.cycleWeight;
+  const loss = (options['spade-loss'] as (typeof SPADE_LOSSES)[number] | undefined) ?? previous?.loss ?? 'latent';
   return {
     stage: 'spade',
     ...(start !== undefined && { gan: { start, weight: weight ?? DEFAULT_LATENT_GAN_WEIGHT, fakeClass: fakeClass ?? 'extra' } }),
     ...(cycleWeight !== undefined && { cycleWeight }),
+    ...(loss === 'decoded' && { loss }),
   };
 }
 

@@ -1,16 +1,19 @@
 /**
  * ALDM's stage 2 for the generic trainer: MS-SPADE learns to turn the quantised latent of a source contrast into the
- * quantised latent of a target, z_t ≈ SPADE(z_s, t), by L1 in latent space (the reference's stage 2), the autoencoder
- * frozen. Each sample draws an ordered pair of distinct contrasts per step. Optionally (both off in the reference code):
+ * quantised latent of a target, z_t ≈ SPADE(z_s, t), by L1 in latent space (the reference's stage 2), or with the
+ * 'decoded' loss into a latent that the frozen decoder turns into the target image, D(SPADE(z_s, t)) ≈ x_t by the
+ * squared error (what PSNR measures), the autoencoder frozen. Each sample draws an ordered pair of distinct contrasts
+ * per step. Optionally (both off in the reference code):
  * the paper's cycle term, L1 between z_s and SPADE(SPADE(z_s, t), s); and from `gan.start` on the latent PatchGAN, whose
  * cross-entropy teaches MS-SPADE to make translations it classifies as the target, while it learns real target latents
  * as their contrast and translations as the fake class.
  *
- * The autoencoder is frozen and deterministic, so each case's latents are computed once (`encodeCase`, the plan's
- * prepareCase) and the steps never run the encoder.
+ * The autoencoder is frozen and deterministic, so each case's latents are computed once (`encodeCase`, or with the
+ * decoded loss `encodeCaseKeepingImages`: the plan's prepareCase) and the steps never run the encoder.
  *
- * Validation translates every ordered pair of fixed validation cases: the mean L1, and as the baseline the L1 of no
- * translation at all (z_s taken for z_t), with the L1 into each target.
+ * Validation translates every ordered pair of fixed validation cases: the mean loss, and as the baseline that of no
+ * translation at all (z_s taken for z_t), with the latent L1 into each target; with the decoded loss, the image's
+ * squared error and the brain PSNR into each target too.
  */
 import { patchClassLoss, stage2DiscriminatorLoss, type NLayerDiscriminator, type SpadeGenerator, type VQModel } from '../../models/aldm/index.js';
 import type { Module } from '../../nn/index.js';
@@ -18,7 +21,10 @@ import type { DiffusionBatch, TrainingDraws } from '../../pipelines/index.js';
 import { F, Generator, noGrad, randint, tidy, type Tensor } from '../../tensor/index.js';
 import type { StepResult, TrainingSession, ValidationOptions } from '../../training/index.js';
 import { AUTOENCODER, DISCRIMINATOR, SPADE, type AldmSpadeTraining } from './aldmConfig.js';
-import { contrastsInClassOrder } from './autoencoderSession.js';
+import { contrastsInClassOrder, pickChannels } from './autoencoderSession.js';
+
+/** The run's intensity units span [−1, 1] (the `aldm` intensity preset): PSNR's data range. */
+const DATA_RANGE = 2;
 
 /** A case's contrasts (images, class order) → their quantised latents, the same layout: each contrast's zChannels in turn. */
 export function encodeCase(model: VQModel, batch: DiffusionBatch): DiffusionBatch {
@@ -26,6 +32,18 @@ export function encodeCase(model: VQModel, batch: DiffusionBatch): DiffusionBatc
     const images = contrastsInClassOrder(batch);
     const latents = Array.from({ length: images.shape[1] }, (_, k) => model.encode(images.narrow(1, k, 1).to(model.dtype)).zQ.float());
     return { conditions: F.cat(latents.slice(0, -1), 1), target: latents[latents.length - 1] };
+  });
+}
+
+/**
+ * A case's contrasts (images, class order) → `conditions`: their quantised latents, each contrast's zChannels in turn;
+ * `target`: the images themselves, class order (what the decoded loss fits a translation to).
+ */
+export function encodeCaseKeepingImages(model: VQModel, batch: DiffusionBatch): DiffusionBatch {
+  return tidy(() => {
+    const images = contrastsInClassOrder(batch);
+    const latents = Array.from({ length: images.shape[1] }, (_, k) => model.encode(images.narrow(1, k, 1).to(model.dtype)).zQ.float());
+    return { conditions: F.cat(latents, 1), target: images };
   });
 }
 
@@ -48,22 +66,27 @@ export function spadeSession(networks: Readonly<Record<string, Module>>, trainin
   const spade = networks[SPADE] as SpadeGenerator;
   const discriminator = networks[DISCRIMINATOR] as NLayerDiscriminator | undefined;
   const { gan, cycleWeight } = training;
-  const { zChannels } = (networks[AUTOENCODER] as VQModel).config;
+  const autoencoder = networks[AUTOENCODER] as VQModel;
+  const { zChannels } = autoencoder.config;
   const dtype = () => spade.parameters()[0].dtype;
   const translate = (source: Tensor, targets: readonly number[]) => spade.forward(source.to(dtype()), targets).float();
+  const decodedLoss = training.loss === 'decoded';
+  /** The case's latents of every contrast, class order: prepared apart from its images for the decoded loss, else the whole batch. */
+  const latentsOf = (batch: DiffusionBatch) => (decodedLoss ? batch.conditions : contrastsInClassOrder(batch));
+  const decode = (latent: Tensor) => autoencoder.decode(latent.to(autoencoder.dtype)).float();
 
   return {
     step(batch, context): StepResult {
-      const latents = contrastsInClassOrder(batch);
+      const latents = latentsOf(batch);
       const pairs = drawPairs(context.draws, latents.shape[0], contrasts.length);
       const targets = pairs.map((p) => p.target);
       const sources = pairs.map((p) => p.source);
       const source = pickLatents(latents, sources, zChannels);
-      const target = pickLatents(latents, targets, zChannels);
       const translated = translate(source, targets);
-      const l1 = F.l1Loss(translated, target);
-      let total = l1;
-      const losses: Record<string, number> = { l1: l1.item() };
+      const fit = decodedLoss ? F.mseLoss(decode(translated), pickChannels(batch.target, targets))
+        : F.l1Loss(translated, pickLatents(latents, targets, zChannels));
+      let total = fit;
+      const losses: Record<string, number> = { [decodedLoss ? 'decoded' : 'l1']: fit.item() };
       if (cycleWeight !== undefined) {
         const cycle = F.l1Loss(translate(translated, sources), source);
         losses.cycle = cycle.item();
@@ -78,7 +101,8 @@ export function spadeSession(networks: Readonly<Record<string, Module>>, trainin
       }
       context.update(SPADE, total);
       if (ganOn) {
-        const critic = stage2DiscriminatorLoss({ logitsReal: judge(target), logitsFake: judge(translated.detach()), classes: targets, fakeClass: gan.fakeClass });
+        const real = pickLatents(latents, targets, zChannels);
+        const critic = stage2DiscriminatorLoss({ logitsReal: judge(real), logitsFake: judge(translated.detach()), classes: targets, fakeClass: gan.fakeClass });
         losses.discriminator = critic.item();
         context.update(DISCRIMINATOR, critic);
       }
@@ -90,28 +114,41 @@ export function spadeSession(networks: Readonly<Record<string, Module>>, trainin
       return noGrad(() => {
         let loss = 0;
         let baselineLoss = 0;
-        const intoTarget = new Array<number>(contrasts.length).fill(0);
+        const l1Into = new Array<number>(contrasts.length).fill(0);
+        const psnrInto = new Array<number>(contrasts.length).fill(0);
         for (const c of cases) {
-          const latents = contrastsInClassOrder(c.batch);
-          contrasts.forEach((_, target) => contrasts.forEach((__, source) => {
-            if (source === target) return;
-            tidy(() => {
-              const zt = latents.narrow(1, target * zChannels, zChannels);
-              const zs = latents.narrow(1, source * zChannels, zChannels);
-              const l1 = F.l1Loss(translate(zs, [target]), zt).item();
-              loss += l1;
-              intoTarget[target] += l1;
-              baselineLoss += F.l1Loss(zs, zt).item();
-            });
-          }));
-          latents.dispose();
+          tidy(() => {
+            const latents = latentsOf(c.batch);
+            contrasts.forEach((_, target) => contrasts.forEach((__, source) => {
+              if (source === target) return;
+              tidy(() => {
+                const zt = latents.narrow(1, target * zChannels, zChannels);
+                const zs = latents.narrow(1, source * zChannels, zChannels);
+                const translated = translate(zs, [target]);
+                l1Into[target] += F.l1Loss(translated, zt).item();
+                if (!decodedLoss) {
+                  loss += F.l1Loss(translated, zt).item();
+                  baselineLoss += F.l1Loss(zs, zt).item();
+                  return;
+                }
+                const x = c.batch.target.narrow(1, target, 1);
+                const decoded = decode(translated);
+                loss += F.mseLoss(decoded, x).item();
+                baselineLoss += F.mseLoss(decode(zs), x).item();
+                // Skull-stripped data keeps its background at the units' floor: the brain is what lies above it.
+                const brain = x.gt(x.min().item() + 1e-6).float();
+                psnrInto[target] += 10 * Math.log10(DATA_RANGE ** 2 / (decoded.sub(x).square().mul(brain).sum().item() / brain.sum().item()));
+              });
+            }));
+          });
         }
         const pairs = cases.length * contrasts.length * (contrasts.length - 1);
         const perTarget = cases.length * (contrasts.length - 1);
+        const perContrast = (name: string, sums: readonly number[]) => contrasts.map((contrast, k) => [`${name}.${contrast}`, sums[k] / perTarget]);
         return {
           loss: loss / pairs,
           baselineLoss: baselineLoss / pairs,
-          measures: Object.fromEntries(contrasts.map((contrast, k) => [`l1.${contrast}`, intoTarget[k] / perTarget])),
+          measures: Object.fromEntries([...perContrast('l1', l1Into), ...(decodedLoss ? perContrast('psnr', psnrInto) : [])]),
         };
       });
     },
