@@ -66,6 +66,12 @@ export interface TrainingRecipe<Config = unknown> {
    */
   inherits(config: Config, fromParent: boolean): readonly string[];
   checkParent?(parent: AnyRunConfig, config: Config, roles: ConditionalRoles): void;
+  /**
+   * Of the inherited networks, the parameters (state-dict key prefixes, by network) that keep the new run's own
+   * initialisation instead of the parent's: a part the parent holds for another task, in another shape (ALDM's
+   * MS-SPADE, one branch per contrast, when stage 1 fine-tunes an autoencoder on data of other contrasts). None by default.
+   */
+  keptFresh?(config: Config, parent: AnyRunConfig): Readonly<Record<string, readonly string[]>>;
   /** The networks of `config`, initialised from the global generator (the trainer seeds it first), for a run on `schedule`. */
   plan(config: Config, schedule: RunSchedule): TrainingPlan;
 }

@@ -177,6 +177,8 @@ export interface ParentWeights {
   /** The parent's preprocessing: a stage on top of it sees its cases as the parent did unless told otherwise. */
   readonly preprocess: RunConfig['preprocess'];
   readonly weights: Readonly<Record<string, Record<string, RawTensor>>>;
+  /** Per inherited network, the key prefixes whose parameters keep the new run's initialisation (`TrainingRecipe.keptFresh`). */
+  readonly keptFresh: Readonly<Record<string, readonly string[]>>;
 }
 
 async function readParent<Config>(recipe: TrainingRecipe<Config>, dir: string, roles: ConditionalRoles, options: RunOptions,
@@ -189,15 +191,17 @@ async function readParent<Config>(recipe: TrainingRecipe<Config>, dir: string, r
   recipe.checkParent?.(config, methodConfig, roles);
   const weights: Record<string, Record<string, RawTensor>> = {};
   const shas: Record<string, string> = {};
+  const keptFresh = recipe.keptFresh?.(methodConfig, config) ?? {};
   for (const name of recipe.inherits(methodConfig, true)) {
     const path = weightPaths[name];
     assert(path !== undefined, () => `${where} has no weights of '${name}' (it has ${Object.keys(weightPaths).join(', ')})`);
     const file = await readRunWeightsFile(path, `${where}: the weights of '${name}'`);
     shas[config.weights[name]] = file.sha256;
-    weights[name] = file.tensors;
+    const fresh = keptFresh[name] ?? [];
+    weights[name] = Object.fromEntries(Object.entries(file.tensors).filter(([key]) => !fresh.some((prefix) => key.startsWith(prefix))));
   }
   const path = builtinModelName(dir) === undefined ? resolve(dir) : dir;
-  return { record: { path, configHash: configHash(config), weights: shas }, preprocess: config.preprocess, weights };
+  return { record: { path, configHash: configHash(config), weights: shas }, preprocess: config.preprocess, weights, keptFresh };
 }
 
 /** The run's config: the options given, over the resumed run's values or, for a new run, the recipe's defaults. */

@@ -184,7 +184,13 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
   let step = 0;
   try {
     if (run.parent !== undefined) {
-      for (const [name, weights] of Object.entries(run.parent.weights)) loadRawIntoModule(plan.networks[name], weights);
+      for (const [name, weights] of Object.entries(run.parent.weights)) {
+        // Every parameter is the parent's but those kept fresh, which keep their initialisation: the load stays strict.
+        const fresh = run.parent.keptFresh[name] ?? [];
+        const own = fresh.length === 0 ? {}
+          : Object.fromEntries(Object.entries(moduleToRaw(plan.networks[name])).filter(([key]) => fresh.some((prefix) => key.startsWith(prefix))));
+        loadRawIntoModule(plan.networks[name], { ...weights, ...own });
+      }
     }
     // Only rank 0 reports progress.
     const report = isRoot ? callbacks.onPreparing?.bind(callbacks) : undefined;

@@ -130,6 +130,31 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     assert.deepEqual([config.autoencoder.numClasses, config.unet.numClasses], [3, 3]);
   });
 
+  test('stage 1 fine-tunes an autoencoder of other contrasts: it starts from the parent\'s, its MS-SPADE afresh for the new contrasts', async () => {
+    // The BraTS run's autoencoder (four contrasts) trained 2 steps further on IXI's three, beside the IXI run from scratch.
+    const out = join(root, 'ixi-from-brats');
+    await train(aldmTraining, { out, data: ixi, config: 'tiny', steps: 2, parent: join(root, 'brats-run'), valSampleSteps: 0 });
+    const [parent, tuned, scratch] = await Promise.all([join(root, 'brats-run'), out, join(root, 'ixi-run')]
+      .map(async (dir) => (await loadSafetensors(join(dir, 'autoencoder.safetensors'))).tensors));
+    const values = (t: (typeof tuned)[string]) => new Float32Array(t.data.buffer, t.data.byteOffset, t.data.byteLength / 4);
+    for (const key of Object.keys(tuned).filter((k) => !k.startsWith('spade.') && tuned[k].dtype === 'float32')) {
+      // Two AdamW steps at the `tiny` rate 1e-3 move a weight by at most about 2e-3 (the step's size is bounded by the rate).
+      const [a, b] = [values(tuned[key]), values(parent[key])];
+      const moved = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+      assert.ok(moved <= 2.5e-3, `${key} moved ${moved} from the parent's`);
+    }
+    // MS-SPADE has the new contrasts' three branches, initialised as the IXI run from scratch (same seed) has them.
+    const spadeKeys = Object.keys(tuned).filter((k) => k.startsWith('spade.'));
+    assert.deepEqual(spadeKeys.sort(), Object.keys(scratch).filter((k) => k.startsWith('spade.')).sort());
+    assert.ok(spadeKeys.length > 0 && !Object.keys(parent).filter((k) => k.startsWith('spade.')).every((k) => spadeKeys.includes(k)),
+      'the parent\'s four-branch MS-SPADE has keys the three-branch one lacks');
+    for (const key of spadeKeys) assert.deepEqual(values(tuned[key]), values(scratch[key]), `${key}`);
+    // A later stage needs its parent's contrasts: MS-SPADE is trained for them.
+    await assert.rejects(train(aldmTraining, { out: join(root, 'ixi-spade-on-brats'), data: ixi, config: 'tiny', steps: 1,
+      parent: join(root, 'brats-run'), valSampleSteps: 0, methodOptions: { stage: 'spade' } }),
+    /the parent run models t1, t1ce, t2, flair, but the data set has t1, t2, pd/);
+  });
+
   test('with the GAN on, a run resumed midway ends bit for bit like the uninterrupted one (both optimisers, draws, data order)', async () => {
     // Re-seeding every 4 steps puts a window across the checkpoint at step 3.
     const gan = { 'gan-start': 2, 'gan-weight': 0.5, 'reseed-every': 4 };

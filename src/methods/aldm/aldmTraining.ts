@@ -57,10 +57,17 @@ export const aldmTraining: TrainingRecipe<AldmConfig> = {
     const wanted = stage === 'autoencoder' ? undefined : stage === 'spade' ? 'autoencoder' : 'spade';
     assert(wanted === undefined || theirs.training === undefined || theirs.training.stage === wanted, () => `${where} trained stage `
       + `${theirs.training?.stage}; stage ${stage} is trained on a stage-${wanted} run (or on a first stage imported with convert --part autoencoder)`);
-    assert(theirs.contrasts.join() === config.contrasts.join(),
+    // The autoencoder itself knows no contrasts: stage 1 may fine-tune one on data of others, its MS-SPADE (one branch per
+    // contrast, trained in stage 2) starting afresh. A later stage needs the contrasts its parent's MS-SPADE was made for.
+    assert(stage === 'autoencoder' || theirs.contrasts.join() === config.contrasts.join(),
       () => `${where} models ${theirs.contrasts.join(', ')}, but the data set has ${config.contrasts.join(', ')}`);
-    assert(JSON.stringify(theirs.autoencoder) === JSON.stringify(config.autoencoder), () => `${where} has another autoencoder than --config asks for `
+    const withoutClasses = (autoencoder: AldmConfig['autoencoder']) => JSON.stringify({ ...autoencoder, numClasses: undefined });
+    assert(withoutClasses(theirs.autoencoder) === withoutClasses(config.autoencoder), () => `${where} has another autoencoder than --config asks for `
       + `(${theirs.autoencoder.ch} wide, ${theirs.autoencoder.nEmbed} codes against ${config.autoencoder.ch} and ${config.autoencoder.nEmbed}); give the parent's --config`);
+  },
+  keptFresh(config, parent): Record<string, readonly string[]> {
+    // MS-SPADE's parameters sit under the autoencoder's state-dict root `spade`.
+    return parseAldmConfig(parent.methodConfig).contrasts.join() === config.contrasts.join() ? {} : { [AUTOENCODER]: ['spade.'] };
   },
   plan: aldmStagePlan,
 };
