@@ -24,7 +24,8 @@
 # (scripts/quality/aldm-gates.mjs). SAMPLES and SAMPLE_STEPS change the translation's samples and DDIM steps. The
 # `extras` stage adds what the issue reports without gating (see extras() below). THREADS sets the intra-op threads;
 # CONFIG the preset of a new run (default cpu-f2; `tiny` makes a quick smoke run of the whole script, with small step
-# counts and OUT elsewhere); STYLE=ixi the IXI-style model of the issue's reported figures (its real-case extras are BraTS's only).
+# counts and OUT elsewhere); STYLE=ixi the IXI-style model of the issue's reported figures (its real-case extras are BraTS's only; STAGE1_FROM
+# starts its autoencoder from the BraTS-style model's).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -50,6 +51,11 @@ STAGE1_DECAY_FROM=${STAGE1_DECAY_FROM:-2000}
 # 0.37–0.38 dB more, leaving T1ce 0.01 dB short; a fourth, shorter, on it too met every contrast's gate (docs/aldm-quality.md).
 STAGE1_CYCLES=${STAGE1_CYCLES-"1500:5e-5:l1 1500:5e-5:mse 1000:5e-5:mse"}
 read -r -a cycles <<< "$STAGE1_CYCLES"
+# Another run whose autoencoder the cycles start from instead of a stage 1 trained here from scratch (stage1/ is then not
+# made): the IXI-style model fine-tunes the BraTS-style model's (its encoder, codebook and decoder know no contrast;
+# MS-SPADE starts afresh for IXI's three), e.g. STAGE1_FROM=quality-output/aldm-phantom/stage1-cycle4 STAGE1_CYCLES=1500:5e-5:mse.
+STAGE1_FROM=${STAGE1_FROM:-}
+[ -z "$STAGE1_FROM" ] || [ "${#cycles[@]}" -gt 0 ] || { echo "STAGE1_FROM needs at least one cycle (STAGE1_CYCLES) to train" >&2; exit 1; }
 AUTOENCODER_RUN=$OUT/stage1
 [ "${#cycles[@]}" -eq 0 ] || AUTOENCODER_RUN=$OUT/stage1-cycle$((${#cycles[@]} + 1))
 STAGE2_STEPS=${STAGE2_STEPS:-2000}
@@ -274,9 +280,10 @@ extras() {
 
 for stage in $STAGES; do
   case $stage in
-    autoencoder) train_stage "stage 1 (autoencoder)" "$OUT/stage1" "$STAGE1_STEPS" --val-every 200 --stage autoencoder --preprocess "$PREPROCESS" \
-      --lr-decay cosine --lr-decay-from "$STAGE1_DECAY_FROM"
-      parent=$OUT/stage1 cycle=1
+    autoencoder)
+      parent=${STAGE1_FROM:-$OUT/stage1} cycle=1
+      [ -n "$STAGE1_FROM" ] || train_stage "stage 1 (autoencoder)" "$OUT/stage1" "$STAGE1_STEPS" --val-every 200 --stage autoencoder \
+        --preprocess "$PREPROCESS" --lr-decay cosine --lr-decay-from "$STAGE1_DECAY_FROM"
       for spec in "${cycles[@]}"; do
         IFS=: read -r steps lr loss <<< "$spec"
         case $loss in l1|mse) ;; *) echo "STAGE1_CYCLES: '$spec' must be STEPS:LR:LOSS with LOSS l1 or mse" >&2; exit 1 ;; esac
