@@ -137,12 +137,16 @@ describe('ALDM stage 1 (autoencoder) training', () => {
     const [parent, tuned, scratch] = await Promise.all([join(root, 'brats-run'), out, join(root, 'ixi-run')]
       .map(async (dir) => (await loadSafetensors(join(dir, 'autoencoder.safetensors'))).tensors));
     const values = (t: (typeof tuned)[string]) => new Float32Array(t.data.buffer, t.data.byteOffset, t.data.byteLength / 4);
-    for (const key of Object.keys(tuned).filter((k) => !k.startsWith('spade.') && tuned[k].dtype === 'float32')) {
+    const farthest = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    const shared = Object.keys(tuned).filter((k) => !k.startsWith('spade.') && tuned[k].dtype === 'F32');
+    assert.ok(shared.length > 10, `${shared.length} float32 tensors outside MS-SPADE`);
+    for (const key of shared) {
       // Two AdamW steps at the `tiny` rate 1e-3 move a weight by at most about 2e-3 (the step's size is bounded by the rate).
-      const [a, b] = [values(tuned[key]), values(parent[key])];
-      const moved = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+      const moved = farthest(values(tuned[key]), values(parent[key]));
       assert.ok(moved <= 2.5e-3, `${key} moved ${moved} from the parent's`);
     }
+    // The IXI run from scratch, as far from the parent as two initialisations are: the bound above tells them apart.
+    assert.ok(Math.max(...shared.map((key) => farthest(values(scratch[key]), values(parent[key])))) > 0.05, 'a run from scratch is not near the parent');
     // MS-SPADE has the new contrasts' three branches, initialised as the IXI run from scratch (same seed) has them.
     const spadeKeys = Object.keys(tuned).filter((k) => k.startsWith('spade.'));
     assert.deepEqual(spadeKeys.sort(), Object.keys(scratch).filter((k) => k.startsWith('spade.')).sort());

@@ -29,10 +29,14 @@ const DATA_RANGE = 2;
 /** A case's contrasts (images, class order) → their quantised latents, the same layout: each contrast's zChannels in turn. */
 export function encodeCase(model: VQModel, batch: DiffusionBatch): DiffusionBatch {
   return tidy(() => {
-    const images = contrastsInClassOrder(batch);
-    const latents = Array.from({ length: images.shape[1] }, (_, k) => model.encode(images.narrow(1, k, 1).to(model.dtype)).zQ.float());
+    const latents = quantisedLatents(model, contrastsInClassOrder(batch));
     return { conditions: F.cat(latents.slice(0, -1), 1), target: latents[latents.length - 1] };
   });
+}
+
+/** Each contrast (channel) of `images` → its quantised latent, float32. */
+function quantisedLatents(model: VQModel, images: Tensor): Tensor[] {
+  return Array.from({ length: images.shape[1] }, (_, k) => model.encode(images.narrow(1, k, 1).to(model.dtype)).zQ.float());
 }
 
 /**
@@ -42,8 +46,7 @@ export function encodeCase(model: VQModel, batch: DiffusionBatch): DiffusionBatc
 export function encodeCaseKeepingImages(model: VQModel, batch: DiffusionBatch): DiffusionBatch {
   return tidy(() => {
     const images = contrastsInClassOrder(batch);
-    const latents = Array.from({ length: images.shape[1] }, (_, k) => model.encode(images.narrow(1, k, 1).to(model.dtype)).zQ.float());
-    return { conditions: F.cat(latents, 1), target: images };
+    return { conditions: F.cat(quantisedLatents(model, images), 1), target: images };
   });
 }
 
