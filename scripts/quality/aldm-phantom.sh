@@ -282,8 +282,10 @@ for stage in $STAGES; do
   case $stage in
     autoencoder)
       parent=${STAGE1_FROM:-$OUT/stage1} cycle=1
-      [ -n "$STAGE1_FROM" ] || train_stage "stage 1 (autoencoder)" "$OUT/stage1" "$STAGE1_STEPS" --val-every 200 --stage autoencoder \
-        --preprocess "$PREPROCESS" --lr-decay cosine --lr-decay-from "$STAGE1_DECAY_FROM"
+      if [ -z "$STAGE1_FROM" ]; then
+        train_stage "stage 1 (autoencoder)" "$OUT/stage1" "$STAGE1_STEPS" --val-every 200 --stage autoencoder \
+          --preprocess "$PREPROCESS" --lr-decay cosine --lr-decay-from "$STAGE1_DECAY_FROM"
+      fi
       for spec in "${cycles[@]}"; do
         IFS=: read -r steps lr loss <<< "$spec"
         case $loss in l1|mse) ;; *) echo "STAGE1_CYCLES: '$spec' must be STEPS:LR:LOSS with LOSS l1 or mse" >&2; exit 1 ;; esac

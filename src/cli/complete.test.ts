@@ -32,6 +32,12 @@ describe('mrsynth complete', () => {
     assert.match(stdout, /^Ph_011: synthesised in this order: t1ce \(translated from t1, its best on the run's validation, 21\.5 dB\) → .*Ph_011_t1ce\.nii\.gz; then t2 \(translated from t1/m);
     const asked = await completeCli(join(data, 'Ph_011'), '--models', aldm, '--steps', '2', '--out', out, '--source', 't1', '--force');
     assert.match(asked.stdout, /t1ce \(translated from t1, as asked\)/);
+    // Ph_010 has T1, T2 and FLAIR: its T1ce comes from T1 (the best on the validation); from T2 it would be another.
+    const fromBest = await completeCli(join(data, 'Ph_010'), '--models', aldm, '--steps', '2', '--out', out);
+    assert.match(fromBest.stdout, /^Ph_010: synthesised t1ce \(translated from t1, its best/m);
+    const fromT2 = await completeCli(join(data, 'Ph_010'), '--models', aldm, '--steps', '2', '--out', out, '--source', 't2');
+    assert.match(fromT2.stdout, /^Ph_010: refused: it has .*Ph_010_t1ce\.nii\.gz from an earlier completion made otherwise: source "t1" \(now "t2"\)/m);
+    assert.equal(fromT2.exitCode, 1);
   });
 
   test('completes a data set, says per case what it did, and fails for the refused case', async () => {

@@ -331,6 +331,10 @@ describe('completeCases: two, zero and three missing contrasts (BraTS 2023 namin
     const again = await complete({ input: data, runs: [runs.t1ce, runs.flair] });
     assert.deepEqual(statusOf(again),
       { 'BraTS-GLI-00001-000': 'already-done', 'BraTS-GLI-00002-000': 'nothing-to-do', 'BraTS-GLI-00003-000': 'refused' });
+    // T1ce was sampled on a placeholder for FLAIR: another placeholder would have made another T1ce.
+    const [otherPlaceholder] = await complete({ input: join(data, 'BraTS-GLI-00001-000'), runs: [runs.t1ce, runs.flair], placeholder: 'zeros' });
+    assert.match(otherPlaceholder.status === 'refused' ? otherPlaceholder.reason : '',
+      /-t1c\.nii\.gz from an earlier completion made otherwise: placeholder "mean-of-available" \(now "zeros"\); pass --force/);
   });
 });
 

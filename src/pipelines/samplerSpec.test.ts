@@ -12,6 +12,9 @@ describe('parseSamplerSpec', () => {
     assert.deepEqual(parseSamplerSpec(), { kind: 'ddim', steps: 50, eta: 0 });
     assert.deepEqual(parseSamplerSpec({ kind: 'ddpm' }), { kind: 'ddpm', variance: 'beta' });
     assert.deepEqual(resolveSampler(parseSamplerSpec({ kind: 'ddpm' }), schedule), { kind: 'ddpm', steps: 1000, variance: 'beta' });
+    // The whole chain asked for by default or by its length is one sampler, and reads as one (sidecars compare JSON).
+    assert.equal(JSON.stringify(resolveSampler(parseSamplerSpec({ kind: 'ddpm' }), schedule)),
+      JSON.stringify(resolveSampler(parseSamplerSpec({ kind: 'ddpm', steps: 1000 }), schedule)));
     assert.equal(describeSampler(parseSamplerSpec({ kind: 'ddpm', variance: 'posterior' })), 'DDPM, all steps, variance posterior');
   });
 

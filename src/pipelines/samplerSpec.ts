@@ -56,9 +56,14 @@ export function parseSamplerSpec(raw: { kind?: string; steps?: number; eta?: num
   return Object.freeze({ kind: 'ddpm', ...(steps === undefined ? {} : { steps }), variance: variance as DDPMVariance });
 }
 
-/** `spec` with DDPM's default step count resolved against a run's schedule: what a sidecar records. */
+/**
+ * `spec` with DDPM's default step count resolved against a run's schedule: what a sidecar records. Its keys come in one
+ * order (kind, steps, the noise setting) however `spec` was made, so that equal samplers read alike as JSON (an earlier
+ * synthesis is compared with a new one so).
+ */
 export function resolveSampler(spec: SamplerSpec, schedule: Pick<SamplerSchedule, 'numTrainTimesteps'>): SamplerSpec & { readonly steps: number } {
-  return { ...spec, steps: spec.steps ?? schedule.numTrainTimesteps };
+  const steps = spec.steps ?? schedule.numTrainTimesteps;
+  return spec.kind === 'ddim' ? { kind: 'ddim', steps, eta: spec.eta } : { kind: 'ddpm', steps, variance: spec.variance };
 }
 
 /** The scheduler for `spec` over a model's training schedule, its timesteps set, x̂₀ clipped by `clipPredX0` if given. */

@@ -185,11 +185,12 @@ async function trainLocked<Config>(recipe: TrainingRecipe<Config>, options: Trai
   try {
     if (run.parent !== undefined) {
       for (const [name, weights] of Object.entries(run.parent.weights)) {
-        // Every parameter is the parent's but those kept fresh, which keep their initialisation: the load stays strict.
+        // Every parameter is the parent's but those kept fresh, which keep their initialisation: none may be missing besides.
         const fresh = run.parent.keptFresh[name] ?? [];
-        const own = fresh.length === 0 ? {}
-          : Object.fromEntries(Object.entries(moduleToRaw(plan.networks[name])).filter(([key]) => fresh.some((prefix) => key.startsWith(prefix))));
-        loadRawIntoModule(plan.networks[name], { ...weights, ...own });
+        const { missingKeys, unexpectedKeys } = loadRawIntoModule(plan.networks[name], weights, { strict: fresh.length === 0 });
+        const missing = missingKeys.filter((key) => !fresh.some((prefix) => key.startsWith(prefix)));
+        assert(missing.length === 0 && unexpectedKeys.length === 0, () => `${who}: the parent's '${name}' lacks ${missing.join(', ') || 'nothing'} `
+          + `and has ${unexpectedKeys.join(', ') || 'nothing'} beyond the network's parameters`);
       }
     }
     // Only rank 0 reports progress.

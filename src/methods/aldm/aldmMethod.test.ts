@@ -90,7 +90,7 @@ describe('the ALDM method', () => {
     // A 'residual' U-Net's denoiser adds the translation back: the samplers see x̂₀.
     aldmMethod.checkRun(runConfig('t1ce', { methodConfig: trainedFor('residual'), schedule: sampleSchedule }), 'run');
     assert.throws(() => aldmMethod.checkRun(runConfig('t1ce', { methodConfig: trainedFor('residual') }), 'runs/x'),
-      /runs\/x: the U-Net was trained to predict sample, but the run's schedule says 'epsilon'/);
+      /runs\/x: the U-Net was trained to predict residual \(sample for the samplers\), but the run's schedule says 'epsilon'/);
     assert.throws(() => aldmMethod.checkRun(runConfig('t1ce', { methodConfig: trainedFor('sample') }), 'runs/x'),
       /runs\/x: the U-Net was trained to predict sample, but the run's schedule says 'epsilon'/);
     assert.throws(() => aldmMethod.checkRun(runConfig('t1ce', { methodConfig: trainedFor(), schedule: sampleSchedule }), 'runs/x'),
@@ -131,10 +131,12 @@ describe('the ALDM method', () => {
 
     test("a U-Net trained on the 'residual' x₀ predicts what MS-SPADE's translation misses: the denoiser adds the translation (c_concat's last latent) back", () => {
       const residual = new AldmDenoiser(unet, vqgan, 1, { correctsTranslation: true });
-      const concat = fixture.read('ldm.c_concat');
       const zChannels = vqgan.config.zChannels;
-      const x0 = residual.predict(fixture.read('inputs.x_t'), fixture.read('inputs.t'), { latents: concat, classes: fixture.read('inputs.target_class') });
-      tidy(() => assertClose(x0, fixture.read('outputs.unet').add(concat.narrow(1, concat.shape[1] - zChannels, zChannels)), 'x̂₀'));
+      tidy(() => {
+        const concat = fixture.read('ldm.c_concat');
+        const x0 = residual.predict(fixture.read('inputs.x_t'), fixture.read('inputs.t'), { latents: concat, classes: fixture.read('inputs.target_class') });
+        assertClose(x0, fixture.read('outputs.unet').add(concat.narrow(1, concat.shape[1] - zChannels, zChannels)), 'x̂₀');
+      });
     });
 
     test('the codec decodes a sampled latent as the reference does, and names the axis multiple it needs', () => {

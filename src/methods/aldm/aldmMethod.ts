@@ -63,8 +63,9 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
     const { contrasts } = parsed;
     // A trained U-Net predicts what its stage 3 chose; an imported one, the reference's ε.
     const trainedFor = aldmSchedule(parsed).predictionType;
-    assert(config.schedule.predictionType === trainedFor, () => `${where}: the U-Net was trained to predict ${trainedFor}, but the run's `
-      + `schedule says '${config.schedule.predictionType}'`);
+    const learnt = aldmPredictionType(parsed);
+    assert(config.schedule.predictionType === trainedFor, () => `${where}: the U-Net was trained to predict ${learnt}`
+      + `${learnt === trainedFor ? '' : ` (${trainedFor} for the samplers)`}, but the run's schedule says '${config.schedule.predictionType}'`);
     assert(contrasts.includes(config.target), () => `${where}: the target ${config.target} is not one of the model's contrasts (${contrasts.join(', ')})`);
   },
 

@@ -144,7 +144,8 @@ function spadePlan(config: AldmConfig, training: AldmSpadeTraining): TrainingPla
         // the decoded loss a step's decoder pass and its backward, taken as a whole stage-1 step's to be safe.
         activations: training.loss === 'decoded' ? ACTIVATION_BYTES_PER_VOXEL_PER_CH * config.autoencoder.ch * imageVoxels * input.batchSize
           : (ACTIVATION_BYTES_PER_VOXEL_PER_CH / 3) * config.autoencoder.ch * imageVoxels,
-        data: 4 * input.cachedValues,
+        // With the decoded loss a case keeps its images and every contrast's latent (zChannels per cell of multiple³ voxels).
+        data: 4 * input.cachedValues * (training.loss === 'decoded' ? 1 + zChannels / autoencoderSpatialMultiple(config.autoencoder) ** 3 : 1),
         runtime: RUNTIME_BYTES,
       };
       return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };

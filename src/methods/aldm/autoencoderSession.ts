@@ -23,10 +23,8 @@ import { F, Generator, keep, noGrad, randint, tensor, tidy, type Device, type Te
 import type { StepContext, StepResult, TrainingSession, ValidationOptions } from '../../training/index.js';
 import type { AldmAutoencoderTraining } from './aldmConfig.js';
 import { AUTOENCODER, CODE_USAGE, DISCRIMINATOR } from './aldmConfig.js';
+import { brainPsnr } from './brainPsnr.js';
 import type { CodeUsage } from './codeUsage.js';
-
-/** The run's intensity units span [−1, 1] (the `aldm` intensity preset): PSNR's data range. */
-const DATA_RANGE = 2;
 
 /** Every contrast of each sample, in class order: the roles put the model's last contrast as the target. */
 export function contrastsInClassOrder(batch: DiffusionBatch): Tensor {
@@ -139,10 +137,7 @@ export function autoencoderSession(networks: Readonly<Record<string, Module>>, t
             allIndices.push(keep(indices));
             loss += reconstructionLoss(x, reconstruction).item();
             baselineLoss += x.sub(x.mean()).abs().mean().item();
-            // Skull-stripped data keeps its background at the units' floor: the brain is what lies above it.
-            const brain = x.gt(x.min().item() + 1e-6).float();
-            const mse = reconstruction.sub(x).square().mul(brain).sum().item() / brain.sum().item();
-            psnr[k] += 10 * Math.log10(DATA_RANGE ** 2 / mse);
+            psnr[k] += brainPsnr(reconstruction, x);
           }));
           volumes.dispose();
         }

@@ -22,9 +22,7 @@ import { F, Generator, noGrad, randint, tidy, type Tensor } from '../../tensor/i
 import type { StepResult, TrainingSession, ValidationOptions } from '../../training/index.js';
 import { AUTOENCODER, DISCRIMINATOR, SPADE, type AldmSpadeTraining } from './aldmConfig.js';
 import { contrastsInClassOrder, pickChannels } from './autoencoderSession.js';
-
-/** The run's intensity units span [−1, 1] (the `aldm` intensity preset): PSNR's data range. */
-const DATA_RANGE = 2;
+import { brainPsnr } from './brainPsnr.js';
 
 /** A case's contrasts (images, class order) → their quantised latents, the same layout: each contrast's zChannels in turn. */
 export function encodeCase(model: VQModel, batch: DiffusionBatch): DiffusionBatch {
@@ -120,30 +118,31 @@ export function spadeSession(networks: Readonly<Record<string, Module>>, trainin
         const l1Into = new Array<number>(contrasts.length).fill(0);
         const psnrInto = new Array<number>(contrasts.length).fill(0);
         for (const c of cases) {
-          tidy(() => {
+          contrasts.forEach((_, source) => tidy(() => {
             const latents = latentsOf(c.batch);
-            contrasts.forEach((_, target) => contrasts.forEach((__, source) => {
+            const zs = latents.narrow(1, source * zChannels, zChannels);
+            // No translation at all, decoded once for every target.
+            const untranslated = decodedLoss ? decode(zs) : undefined;
+            contrasts.forEach((__, target) => {
               if (source === target) return;
               tidy(() => {
                 const zt = latents.narrow(1, target * zChannels, zChannels);
-                const zs = latents.narrow(1, source * zChannels, zChannels);
                 const translated = translate(zs, [target]);
-                l1Into[target] += F.l1Loss(translated, zt).item();
-                if (!decodedLoss) {
-                  loss += F.l1Loss(translated, zt).item();
+                const l1 = F.l1Loss(translated, zt).item();
+                l1Into[target] += l1;
+                if (untranslated === undefined) {
+                  loss += l1;
                   baselineLoss += F.l1Loss(zs, zt).item();
                   return;
                 }
                 const x = c.batch.target.narrow(1, target, 1);
                 const decoded = decode(translated);
                 loss += F.mseLoss(decoded, x).item();
-                baselineLoss += F.mseLoss(decode(zs), x).item();
-                // Skull-stripped data keeps its background at the units' floor: the brain is what lies above it.
-                const brain = x.gt(x.min().item() + 1e-6).float();
-                psnrInto[target] += 10 * Math.log10(DATA_RANGE ** 2 / (decoded.sub(x).square().mul(brain).sum().item() / brain.sum().item()));
+                baselineLoss += F.mseLoss(untranslated, x).item();
+                psnrInto[target] += brainPsnr(decoded, x);
               });
-            }));
-          });
+            });
+          }));
         }
         const pairs = cases.length * contrasts.length * (contrasts.length - 1);
         const perTarget = cases.length * (contrasts.length - 1);

@@ -14,9 +14,8 @@ import type { Volume } from '../../volume/index.js';
 import { aldmImageMultiple, aldmPredictionType, type AldmConfig } from './aldmConfig.js';
 import { aldmCodec } from './aldmCodec.js';
 import { AldmDenoiser } from './aldmDenoiser.js';
+import { DATA_RANGE } from './brainPsnr.js';
 import { contrastsInClassOrder } from './autoencoderSession.js';
-
-const DATA_RANGE = 2;
 
 export function translationScores(unet: AldmUNet, vqgan: VQModel, config: AldmConfig, schedule: DiffusionSchedule, validationCase: TrainingCase,
   options: { steps: number; seed: number }): Omit<SampledValidation, 'step'> {
