@@ -62,6 +62,8 @@ STAGE2_STEPS=${STAGE2_STEPS:-2000}
 # Stage 2's learning rate is constant to this step, then decays along a cosine to 0 at STAGE2_STEPS (no decay when it is
 # not below STAGE2_STEPS, the default: the quality run's stage 2 trained 2,000 steps at a constant rate).
 STAGE2_DECAY_FROM=${STAGE2_DECAY_FROM:-$STAGE2_STEPS}
+# The runs whose first stage the `first-stage` stage scores alone (not among the default STAGES).
+FIRST_STAGE_RUNS=${FIRST_STAGE_RUNS:-$OUT/stage2}
 STAGE3_STEPS=${STAGE3_STEPS:-8000}
 MRSYNTH=${MRSYNTH:-"node dist/cli/main.js"}
 export MRSYNTH_THREADS=${THREADS:-${MRSYNTH_THREADS:-}}
@@ -173,6 +175,36 @@ check_autoencoder() {
   cat "$eval/autoencoder.md"
 }
 
+# The trained affine baseline of every task (one map per task, fitted on the training phantoms' brain voxels) on the
+# held-out phantoms in RUN's units, scored (OUT/eval/eval-trained-affine).
+trained_affine() {
+  local run=$1 eval=$OUT/eval heldout=$OUT/data/heldout
+  for target in $CONTRASTS; do
+    for source in $CONTRASTS; do
+      [ "$source" = "$target" ] && continue
+      $MRSYNTH baseline affine --data "$heldout" --fit-on "$OUT/data/train" --normalise-as "$run" --source "$source" --target "$target" \
+        --out "$eval/trained-affine" --force >/dev/null
+    done
+  done
+  $MRSYNTH eval --pred "$eval/trained-affine" --ref "$heldout" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-trained-affine" --force
+}
+
+# What the first stage of each run in FIRST_STAGE_RUNS translates by itself (MS-SPADE's latent decoded, no diffusion)
+# on the held-out phantoms, against the trained affine baseline: stage 2's variants compared before stage 3 is trained
+# on one (OUT/eval/first-stage-<run>.md). Every run shares stage 1's preprocessing, so one baseline serves them all.
+first_stage() {
+  local eval=$OUT/eval heldout=$OUT/data/heldout run name
+  for run in $FIRST_STAGE_RUNS; do
+    name=first-stage-$(basename "$run")
+    echo "== first stage alone: $run"
+    mkdir -p "$eval"
+    if [ ! -f "$eval/eval-trained-affine/scores.json" ]; then trained_affine "$run"; fi
+    $MRSYNTH translate "$heldout" --model "$run" --matrix --first-stage --out "$eval/$name" --force
+    $MRSYNTH eval --pred "$eval/$name" --ref "$heldout" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$name" --force
+    node scripts/quality/aldm-gates.mjs --model "$eval/eval-$name/scores.json" --baseline "$eval/eval-trained-affine/scores.json" | tee "$eval/$name.md"
+  done
+}
+
 # The 12 tasks on the held-out phantoms: translations, the two affine baselines, their scores and the gates.
 evaluate() {
   local run=$OUT/stage3 eval=$OUT/eval heldout=$OUT/data/heldout
@@ -195,16 +227,8 @@ evaluate() {
   local volumes=$(( $(find "$eval/aldm" -name '*_from-*.json' | wc -l) - before ))
   [ "$volumes" -eq 0 ] || echo "== evaluate: $volumes translations of $SAMPLES sample(s) in $(( $(date +%s) - start )) s, ${MRSYNTH_THREADS:-default} thread(s): $(( ($(date +%s) - start) / volumes )) s per translation" \
     | tee "$eval/timing.txt"
-  for target in $CONTRASTS; do
-    for source in $CONTRASTS; do
-      [ "$source" = "$target" ] && continue
-      $MRSYNTH baseline affine --data "$heldout" --fit-on "$OUT/data/train" --normalise-as "$run" --source "$source" --target "$target" \
-        --out "$eval/trained-affine" --force >/dev/null
-    done
-  done
-  for method in aldm trained-affine; do
-    $MRSYNTH eval --pred "$eval/$method" --ref "$heldout" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$method" --force
-  done
+  trained_affine "$run"
+  $MRSYNTH eval --pred "$eval/aldm" --ref "$heldout" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-aldm" --force
   oracle_floor "$run"
   reconstruction "$run"
   node scripts/quality/aldm-gates.mjs --model "$eval/eval-aldm/scores.json" --baseline "$eval/eval-trained-affine/scores.json" \
@@ -300,8 +324,9 @@ for stage in $STAGES; do
       --parent "$OUT/stage2" --val-sample-steps "$STAGE3_VAL_SAMPLE_STEPS" --prediction-type "$STAGE3_PREDICTION_TYPE" \
       $([ "$STAGE3_DECAY_FROM" -lt "$STAGE3_STEPS" ] && echo --lr-decay cosine --lr-decay-from "$STAGE3_DECAY_FROM") ;;
     reconstruction) check_autoencoder ;;
+    first-stage) first_stage ;;
     evaluate) evaluate ;;
     extras) extras ;;
-    *) echo "unknown stage '$stage' (expected autoencoder, reconstruction, spade, diffusion, evaluate, extras)" >&2; exit 1 ;;
+    *) echo "unknown stage '$stage' (expected autoencoder, reconstruction, spade, first-stage, diffusion, evaluate, extras)" >&2; exit 1 ;;
   esac
 done
