@@ -175,18 +175,18 @@ check_autoencoder() {
   cat "$eval/autoencoder.md"
 }
 
-# The trained affine baseline of every task (one map per task, fitted on the training phantoms' brain voxels) on the
-# held-out phantoms in RUN's units, scored (OUT/eval/eval-trained-affine).
+# The trained affine baseline of every task (one map per task, fitted on the training phantoms' brain voxels) on DATA
+# (default the held-out phantoms) in RUN's units, into OUT/eval/NAME (default trained-affine), scored (OUT/eval/eval-NAME).
 trained_affine() {
-  local run=$1 eval=$OUT/eval heldout=$OUT/data/heldout
+  local run=$1 data=${2:-$OUT/data/heldout} name=${3:-trained-affine} eval=$OUT/eval
   for target in $CONTRASTS; do
     for source in $CONTRASTS; do
       [ "$source" = "$target" ] && continue
-      $MRSYNTH baseline affine --data "$heldout" --fit-on "$OUT/data/train" --normalise-as "$run" --source "$source" --target "$target" \
-        --out "$eval/trained-affine" --force >/dev/null
+      $MRSYNTH baseline affine --data "$data" --fit-on "$OUT/data/train" --normalise-as "$run" --source "$source" --target "$target" \
+        --out "$eval/$name" --force >/dev/null
     done
   done
-  $MRSYNTH eval --pred "$eval/trained-affine" --ref "$heldout" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-trained-affine" --force
+  $MRSYNTH eval --pred "$eval/$name" --ref "$data" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$name" --force
 }
 
 # What the first stage of each run in FIRST_STAGE_RUNS translates by itself (MS-SPADE's latent decoded, no diffusion)
@@ -291,14 +291,8 @@ extras() {
   [ -d "$OUT/data/real3" ] || $MRSYNTH data resample --in ../shared/data/brats-sample --out "$OUT/data/real3" --spacing 3 --interpolation area
   $MRSYNTH translate "$OUT/data/real3" --model "$run" --matrix --samples "$SAMPLES" --steps "$SAMPLE_STEPS" --eta 1 --seed 7 \
     --out "$eval/real3" --force
-  for target in $CONTRASTS; do
-    for source in $CONTRASTS; do
-      [ "$source" = "$target" ] && continue
-      $MRSYNTH baseline affine --data "$OUT/data/real3" --fit-on "$OUT/data/train" --normalise-as "$run" --source "$source" --target "$target" \
-        --out "$eval/real3-trained-affine" --force >/dev/null
-    done
-  done
-  score real3 "$OUT/data/real3" && score real3-trained-affine "$OUT/data/real3"
+  trained_affine "$run" "$OUT/data/real3" real3-trained-affine
+  score real3 "$OUT/data/real3"
   gates real3 "$eval/eval-real3-trained-affine/scores.json"
 }
 
