@@ -311,7 +311,7 @@ async function completeCase(plan: TodoPlan, settings: Settings, batch: number): 
       files: { image: rel(files.image), ...(settings.samples > 1 ? { std: rel(files.std) } : {}) },
       units: units.text,
       mask: backgroundText(units, 'every input'),
-      model: sidecarModel(target.run),
+      model: sidecarModel(target.run, false),
       sampler: resolveSampler(settings.sampler, target.run.config.schedule),
       precision: settings.precision,
       seed: sidecarSeed(settings.seed, seeds.get(target.contrast)!),

@@ -15,7 +15,7 @@ describe('loadRun with a built-in model', () => {
       const run = await loadRun('builtin:pinned-t1ce', undefined, true, dir);
       try {
         assert.equal(run.dir, join(dir, 'pinned-t1ce'));
-        const model = sidecarModel(run);
+        const model = sidecarModel(run, false);
         assert.equal(model.run, 'builtin:pinned-t1ce');
         assert.equal(model.weightsSha256, run.builtin!.weights.files[0].sha256);
         assert.match(model.trainedOn!, /^builtin:pinned-t1ce was trained on 2 synthetic phantoms \(mrsynth phantom, seed 7, 6 mm\), not on patients/);
@@ -23,8 +23,8 @@ describe('loadRun with a built-in model', () => {
         run.pipeline.dispose();
       }
       const folder = await loadRun(join(dir, 'pinned-t1ce'), undefined, true, dir);
-      assert.equal(sidecarModel(folder).run, join(dir, 'pinned-t1ce'));
-      assert.equal(sidecarModel(folder).trainedOn, undefined, 'a run given as a folder is not announced as built-in');
+      assert.equal(sidecarModel(folder, false).run, join(dir, 'pinned-t1ce'));
+      assert.equal(sidecarModel(folder, false).trainedOn, undefined, 'a run given as a folder is not announced as built-in');
       folder.pipeline.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -51,7 +51,7 @@ describe('loadRun with a built-in model', () => {
       await writeExampleBuiltinModels(join(dir, 'whole'), 'aldm-tiny', { run: aldm, tasks });
       const run = await loadRun('builtin:aldm-tiny', undefined, true, join(dir, 'whole'));
       assert.deepEqual(run.builtin!.weights.files.map((f) => f.file), ['unet.safetensors', 'autoencoder.safetensors']);
-      assert.equal(sidecarModel(run).weightsSha256, run.builtin!.weights.files[0].sha256, 'the sidecar names the main (U-Net) file');
+      assert.equal(sidecarModel(run, false).weightsSha256, run.builtin!.weights.files[0].sha256, 'the sidecar names the main (U-Net) file');
       run.pipeline.dispose();
 
       await writeExampleBuiltinModels(join(dir, 'damaged'), 'aldm-tiny', { run: aldm, tasks, sha256: { 'autoencoder.safetensors': 'c'.repeat(64) } });

@@ -54,11 +54,23 @@ function checkBuiltinWeights(builtin: BuiltinModel, weightFiles: Readonly<Record
   assert(unlisted.length === 0, () => `${who}: the run in ${dir} samples with ${unlisted.join(', ')}, which the manifest does not list: ${damaged}`);
 }
 
-/** What a sidecar records of the model that made a volume: the run (or built-in name), its weights' hash and config. */
-export function sidecarModel(run: LoadedRun): SynthesisSidecar['model'] {
+/**
+ * The hash of the weights that make a volume: for what a first stage makes alone (a reconstruction, `translate
+ * --first-stage`) its own file, so that it stays current while later stages train on top; else, and where the
+ * method's first stage holds no weights (cWDM's Haar codec), the main file.
+ */
+export function madeWithWeights(run: OpenedRun, firstStageOnly: boolean): string {
+  return firstStageOnly ? run.firstStageSha256 ?? run.weightsSha256 : run.weightsSha256;
+}
+
+/**
+ * What a sidecar records of the model that made a volume: the run (or built-in name), the hash of the weights that made
+ * it (madeWithWeights) and the run's config.
+ */
+export function sidecarModel(run: LoadedRun, firstStageOnly: boolean): SynthesisSidecar['model'] {
   return {
     run: run.builtin === undefined ? resolve(run.dir) : `${BUILTIN_PREFIX}${run.builtin.name}`,
-    weightsSha256: run.weightsSha256, configHash: configHash(run.config), config: run.config,
+    weightsSha256: madeWithWeights(run, firstStageOnly), configHash: configHash(run.config), config: run.config,
     ...(run.builtin !== undefined && { trainedOn: phantomTrainingNotice(run.builtin) }),
   };
 }

@@ -104,7 +104,7 @@ async function reconstructCase(plan: TodoPlan, run: LoadedRun, precision: Precis
     const sidecar: SynthesisSidecar = {
       format: SIDECAR_FORMAT, formatVersion: SIDECAR_FORMAT_VERSION, synthetic: true, case: plan.caseId, contrast,
       reconstruction: true, files: { image: relative(here, files.image) }, units: units.text, mask: backgroundText(units, 'the source'),
-      model: sidecarModel(run),
+      model: sidecarModel(run, true),
       sampler: null, precision, seed: null, samples: 1, order: [contrast], conditions: [{ contrast, from: 'input' }], placeholder: null,
       inputs: [{ contrast, path: relative(here, input), sha256 }], geometryFrom: relative(here, image.source), preprocess: record,
       roundTripError: null, versions, createdAt: new Date().toISOString(),

@@ -52,7 +52,8 @@ export interface SynthesisSidecar {
     readonly validationPsnr?: number;
   };
   /**
-   * The run folder (or `builtin:<name>` for a built-in model), its main weights file's SHA-256 and its config; for a
+   * The run folder (or `builtin:<name>` for a built-in model), the SHA-256 of the weights file that made the volume
+   * (the main one; the first stage's for a reconstruction or a first-stage translation) and its config; for a
    * built-in model, also what it was trained on (phantoms), so that no volume it made passes for a patient-trained one.
    */
   readonly model: {

@@ -210,9 +210,17 @@ describe('translateCases: geometry, the matrix, samples', () => {
     assert.deepEqual([sidecar.sampler, sidecar.seed, sidecar.samples, sidecar.translation], [null, null, 1, { source: 't1', classLabel: 3, firstStage: true }]);
     await translate({ input: data, source: 't1', targets: ['flair'], firstStage: true, seed: 2, force: true });
     assert.deepEqual((await readNifti(image)).volume.data, first);
+    // Named by the first stage's weights, not the U-Net's: current while a diffusion stage trains on, unlike a sampled output.
+    assert.equal(sidecar.model?.weightsSha256, sha256(join(aldm, 'autoencoder.safetensors')));
+    const retrained = await runWithFirstWeight(aldm, join(root, 'run-aldm-unet-retrained'), 'unet.safetensors', 0.25);
+    assert.deepEqual(statusOf(await translate({ input: data, run: retrained, source: 't1', targets: ['flair'], firstStage: true })),
+      { Ph_009: 'already-done' });
     await translate({ input: data, source: 't1', targets: ['flair'], seed: 1, force: true });
     assert.notDeepEqual((await readNifti(image)).volume.data, first);
     assert.equal(readSidecar(join(dir, 'Ph_009_flair_from-t1.json')).translation?.firstStage, undefined);
+    assert.equal(readSidecar(join(dir, 'Ph_009_flair_from-t1.json')).model?.weightsSha256, sha256(join(aldm, 'unet.safetensors')));
+    assert.match(reasonOf((await translate({ input: data, run: retrained, source: 't1', targets: ['flair'], seed: 1 }))[0]),
+      /made otherwise: the model's weights \(SHA-256\)/);
     await assert.rejects(translate({ input: data, source: 't1', firstStage: true, samples: 2 }), /the first stage's translation is deterministic: it takes one sample, got 2/);
     const cwdm = await writeRun(join(root, 'run-cwdm-first-stage'), 't2', ['t1'], 4);
     await assert.rejects(translate({ input: data, run: cwdm, source: 't1', firstStage: true }), /is a cwdm model, which has no first stage that translates by itself/);

@@ -30,7 +30,7 @@ import { drawSampleBatch, sampleBatches } from './sampleBatches.js';
 import { failedCase, runCaseQueue, weightBytes } from './caseQueue.js';
 import { caseFolders } from './outputFolders.js';
 import { voxelSizeProblem } from './completionPlan.js';
-import { loadRun, sidecarModel, type LoadedRun } from './loadedRun.js';
+import { loadRun, madeWithWeights, sidecarModel, type LoadedRun } from './loadedRun.js';
 import { backgroundMask, backgroundText, modelUnits } from './modelUnits.js';
 import { SIDECAR_FORMAT, SIDECAR_FORMAT_VERSION, recipeDifference, sidecarSeed, type SynthesisRecipe, type SynthesisSidecar } from './synthesisSidecar.js';
 import { earlierSyntheses, isSyntheticHeader, syntheticDescription, syntheticFiles, type SyntheticFiles } from './syntheticFiles.js';
@@ -157,7 +157,7 @@ export async function translateCases(options: TranslateCasesOptions): Promise<Tr
     const pairs = translationPairs(run, options);
     const work = options.file !== undefined ? await fileWork(options.file, options) : await datasetWork(options.input!, options.out);
     const recipe: Omit<SynthesisRecipe, 'source'> = {
-      weightsSha256: run.weightsSha256, configHash: configHash(run.config), firstStage,
+      weightsSha256: madeWithWeights(run, firstStage), configHash: configHash(run.config), firstStage,
       sampler: firstStage ? null : resolveSampler(settings.sampler, run.config.schedule), precision: settings.precision,
       seed: firstStage ? null : seed, samples, savesSamples: settings.saveSamples && samples > 1, placeholder: null,
     };
@@ -387,7 +387,7 @@ async function translateCase(plan: TodoPlan, run: LoadedRun, settings: Settings,
         },
         units: units.text,
         mask: backgroundText(units, 'the source'),
-        model: sidecarModel(run),
+        model: sidecarModel(run, settings.firstStage),
         sampler: settings.firstStage ? null : resolveSampler(settings.sampler, config.schedule),
         precision: settings.precision,
         seed: settings.firstStage ? null : sidecarSeed(settings.seed, seeds.get(target)!),

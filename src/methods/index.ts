@@ -45,6 +45,8 @@ export interface OpenedRun {
   readonly weightsPath: string;
   /** SHA-256 of the main weights file: what names "this model" in sidecars. */
   readonly weightsSha256: string;
+  /** SHA-256 of the first stage's weights file (the method's `firstStageNetwork`), where the method has one. */
+  readonly firstStageSha256?: string;
   /** SHA-256 of every weights file of the run, by file name. */
   readonly weightFiles: Readonly<Record<string, string>>;
   readonly pipeline: DiffusionPipeline<unknown>;
@@ -70,5 +72,9 @@ export async function openRun(dir: string, options: { precision?: Precision; ver
   const pipeline = m.pipeline(config, weights, where);
   if (options.precision !== undefined) pipeline.to(options.precision);
   const [main] = Object.values(config.weights);
-  return { config, weightsPath: weightPaths[Object.keys(config.weights)[0]], weightsSha256: weightFiles[main], weightFiles, pipeline };
+  const firstStage = m.firstStageNetwork === undefined ? undefined : config.weights[m.firstStageNetwork];
+  return {
+    config, weightsPath: weightPaths[Object.keys(config.weights)[0]], weightsSha256: weightFiles[main],
+    ...(firstStage !== undefined && { firstStageSha256: weightFiles[firstStage] }), weightFiles, pipeline,
+  };
 }

@@ -59,6 +59,12 @@ export interface SynthesisMethod<Config = unknown> {
    * Completion adds the weights and what it holds itself, and refuses a case that will not fit.
    */
   samplingMemory?(config: AnyRunConfig, modelVoxels: number, batch: number): number;
+  /**
+   * The network that translates by itself, without the reverse process, where the method has one (ALDM's autoencoder
+   * with its MS-SPADE; `translate --first-stage`, `reconstruct`): its weights file, not the main one, names what it
+   * makes, so such outputs stay current while later stages train on top of it.
+   */
+  readonly firstStageNetwork?: string;
   /** Conventions of the method's published weights, where it has any. */
   readonly reference?: ReferenceConventions;
   /** How the method is trained (`mrsynth train <name>`); absent for a method whose runs can only be imported. */

@@ -109,6 +109,8 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
     return Math.max(44 * autoencoder.ch * modelVoxels, batch * 120 * unet.modelChannels * latentVoxels);
   },
 
+  firstStageNetwork: AUTOENCODER,
+
   // The reference publishes its first stage (stage-1 and stage-2 Lightning checkpoints), not its diffusion U-Net.
   reference: {
     conditions: (target) => [REFERENCE_CONTRASTS.find((contrast) => contrast !== target)!],
