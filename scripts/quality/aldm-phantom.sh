@@ -58,13 +58,25 @@ STAGE1_FROM=${STAGE1_FROM:-}
 [ -z "$STAGE1_FROM" ] || [ "${#cycles[@]}" -gt 0 ] || { echo "STAGE1_FROM needs at least one cycle (STAGE1_CYCLES) to train" >&2; exit 1; }
 AUTOENCODER_RUN=$OUT/stage1
 [ "${#cycles[@]}" -eq 0 ] || AUTOENCODER_RUN=$OUT/stage1-cycle$((${#cycles[@]} + 1))
+# Stage 2's run (on the last autoencoder run) and its loss: latent (L1 to the target's latent, the reference's) or
+# decoded (the squared error of the translation decoded through the frozen decoder against the target image). An A/B of
+# the two: STAGES=spade, then STAGES=spade STAGE2_RUN=$OUT/stage2-decoded STAGE2_SPADE_LOSS=decoded, compared by the
+# `first-stage` stage.
+STAGE2_RUN=${STAGE2_RUN:-$OUT/stage2}
+STAGE2_SPADE_LOSS=${STAGE2_SPADE_LOSS:-latent}
 STAGE2_STEPS=${STAGE2_STEPS:-2000}
 # Stage 2's learning rate is constant to this step, then decays along a cosine to 0 at STAGE2_STEPS (no decay when it is
 # not below STAGE2_STEPS, the default: the quality run's stage 2 trained 2,000 steps at a constant rate).
 STAGE2_DECAY_FROM=${STAGE2_DECAY_FROM:-$STAGE2_STEPS}
 # The runs whose first stage the `first-stage` stage scores alone (not among the default STAGES).
-FIRST_STAGE_RUNS=${FIRST_STAGE_RUNS:-$OUT/stage2}
+FIRST_STAGE_RUNS=${FIRST_STAGE_RUNS:-$STAGE2_RUN}
+# Stage 3's run, trained on STAGE2_RUN; the `evaluate` and `extras` stages score it.
+STAGE3_RUN=${STAGE3_RUN:-$OUT/stage3}
 STAGE3_STEPS=${STAGE3_STEPS:-8000}
+# The runs the `sampled` stage (not among the defaults) compares on the first SAMPLED_CASES held-out cases, translated
+# as the evaluation translates: stage 3's variants, each trained part of the way, before one is trained to the end.
+SAMPLED_RUNS=${SAMPLED_RUNS:-$STAGE3_RUN}
+SAMPLED_CASES=${SAMPLED_CASES:-4}
 MRSYNTH=${MRSYNTH:-"node dist/cli/main.js"}
 export MRSYNTH_THREADS=${THREADS:-${MRSYNTH_THREADS:-}}
 [ -n "$MRSYNTH_THREADS" ] || unset MRSYNTH_THREADS
@@ -98,10 +110,12 @@ STAGE3_VAL_EVERY=${STAGE3_VAL_EVERY:-400}
 # same stage 2 and draws, x₀-prediction's sampled validation reached a mean of 14.2 dB at step 400, where ε-prediction
 # had 7.7 dB at step 400 and 10.0 dB at step 5,800 (docs/aldm-quality.md, "Stage 3: what the U-Net predicts").
 STAGE3_PREDICTION_TYPE=${STAGE3_PREDICTION_TYPE:-sample}
-# Stage 3's learning rate is constant to this step, then decays along a cosine to 0 at STAGE3_STEPS (as recorded when the
-# run was made; no decay when it is not below STAGE3_STEPS), as stage 1's: the x₀-run's sampled validation rose to
-# 15.4 dB by step 2,000 and stayed there to step 3,200 at the constant rate.
+# Stage 3's learning rate is constant to this step, then decays along a cosine to 0 at STAGE3_DECAY_TO (default
+# STAGE3_STEPS; as recorded when the run was made; no decay when it is not below STAGE3_DECAY_TO), as stage 1's: the
+# x₀-run's sampled validation rose to 15.4 dB by step 2,000 and stayed there to step 3,200 at the constant rate. A
+# variant trained part of the way (STAGE3_STEPS=2000 STAGE3_DECAY_TO=8000) then resumes to 8,000 steps as one run.
 STAGE3_DECAY_FROM=${STAGE3_DECAY_FROM:-4000}
+STAGE3_DECAY_TO=${STAGE3_DECAY_TO:-$STAGE3_STEPS}
 
 [ -d "$OUT/data/train" ] || $MRSYNTH phantom --out "$OUT/data/train" --cases 96 --seed 7 --shape 64,64,48 --spacing 3 --style "$STYLE"
 [ -d "$OUT/data/heldout" ] || $MRSYNTH phantom --out "$OUT/data/heldout" --cases 20 --seed 1007 --shape 64,64,48 --spacing 3 --style "$STYLE"
@@ -205,9 +219,40 @@ first_stage() {
   done
 }
 
+# The first N held-out cases, linked into DIR (made afresh): a data set of them alone.
+first_cases() {
+  local n=$1 dir=$2 heldout=$OUT/data/heldout
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  if [ "$STYLE" = brats ]; then  # a folder per case
+    for case_dir in $(ls -d "$heldout"/*/ | sort | head -n "$n"); do ln -s "$(realpath "$case_dir")" "$dir/$(basename "$case_dir")"; done
+  else  # IXI: the cases' files side by side, <case>-<T1|T2|PD>.nii.gz
+    for id in $(ls "$heldout" | sed -E 's/-(T1|T2|PD)\.nii(\.gz)?$//' | sort -u | head -n "$n"); do
+      for file in "$heldout/$id"-*.nii*; do ln -s "$(realpath "$file")" "$dir/$(basename "$file")"; done
+    done
+  fi
+}
+
+# Each run of SAMPLED_RUNS translating the first SAMPLED_CASES held-out cases as the evaluation does (SAMPLES of
+# DDIM-SAMPLE_STEPS η 1, seed 7), against the trained affine baseline of those cases (OUT/eval/sampled-<run>.md):
+# stage 3's variants compared part of the way, before one is trained to the end.
+sampled() {
+  local eval=$OUT/eval cases=$OUT/eval/sampled-cases run name
+  first_cases "$SAMPLED_CASES" "$cases"
+  for run in $SAMPLED_RUNS; do
+    name=sampled-$(basename "$run")
+    echo "== sampled: $run on the first $SAMPLED_CASES held-out case(s)"
+    mkdir -p "$eval"
+    if [ ! -f "$eval/eval-trained-affine/scores.json" ]; then trained_affine "$run"; fi
+    $MRSYNTH translate "$cases" --model "$run" --matrix --samples "$SAMPLES" --steps "$SAMPLE_STEPS" --eta 1 --seed 7 --out "$eval/$name" --force
+    $MRSYNTH eval --pred "$eval/$name" --ref "$cases" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$name" --force
+    node scripts/quality/aldm-gates.mjs --model "$eval/eval-$name/scores.json" --baseline "$eval/eval-trained-affine/scores.json" | tee "$eval/$name.md"
+  done
+}
+
 # The 12 tasks on the held-out phantoms: translations, the two affine baselines, their scores and the gates.
 evaluate() {
-  local run=$OUT/stage3 eval=$OUT/eval heldout=$OUT/data/heldout
+  local run=$STAGE3_RUN eval=$OUT/eval heldout=$OUT/data/heldout
   echo "== evaluate: every ordered pair of the held-out phantoms, $SAMPLES sample(s) of DDIM-$SAMPLE_STEPS η 1, against the affine baselines"
   # Without --force: stopped (hours in), the script continues the translations where they stopped. Made by other weights
   # (stage 3 trained further), they are removed first; made with other settings (SAMPLES, SAMPLE_STEPS), translate
@@ -242,7 +287,7 @@ evaluate() {
 # OUT/eval/<name>.md. Also the evaluation's own sampling in bf16 on those first cases, set against its fp32 translations
 # of them (OUT/eval/bf16.md): the same seeds draw the same noise, so the difference is the precision's.
 extras() {
-  local run=$OUT/stage3 eval=$OUT/eval heldout=$OUT/data/heldout
+  local run=$STAGE3_RUN eval=$OUT/eval heldout=$OUT/data/heldout
   [ -f "$eval/eval-trained-affine/scores.json" ] || { echo "extras: run the evaluate stage first" >&2; exit 1; }
   # gates NAME BASELINE [aldm-gates.mjs flags…]
   gates() {
@@ -265,15 +310,7 @@ extras() {
   score one-sample "$heldout" && gates one-sample "$eval/eval-trained-affine/scores.json"
 
   echo "== extras: DDIM-$LONG_STEPS η 1$([ "$DDPM" = 0 ] || echo ' and DDPM-1000') on the first $LONG_CASES held-out case(s)"
-  rm -rf "$eval/long-cases"
-  mkdir -p "$eval/long-cases"
-  if [ "$STYLE" = brats ]; then  # a folder per case
-    for case_dir in $(ls -d "$heldout"/*/ | sort | head -n "$LONG_CASES"); do ln -s "$(realpath "$case_dir")" "$eval/long-cases/$(basename "$case_dir")"; done
-  else  # IXI: the cases' files side by side, <case>-<T1|T2|PD>.nii.gz
-    for id in $(ls "$heldout" | sed -E 's/-(T1|T2|PD)\.nii(\.gz)?$//' | sort -u | head -n "$LONG_CASES"); do
-      for file in "$heldout/$id"-*.nii*; do ln -s "$(realpath "$file")" "$eval/long-cases/$(basename "$file")"; done
-    done
-  fi
+  first_cases "$LONG_CASES" "$eval/long-cases"
   $MRSYNTH translate "$eval/long-cases" --model "$run" --matrix --steps "$LONG_STEPS" --eta 1 --seed 7 --out "$eval/ddim-long" --force
   score ddim-long "$eval/long-cases" && gates ddim-long "$eval/eval-trained-affine/scores.json"
   if [ "$DDPM" != 0 ]; then
@@ -312,15 +349,16 @@ for stage in $STAGES; do
           --lr "$lr" --lr-decay cosine --lr-decay-from 0 $([ "$loss" = mse ] && echo --reconstruction-loss mse)
         parent=$OUT/stage1-cycle$cycle
       done ;;
-    spade) train_stage "stage 2 (MS-SPADE)" "$OUT/stage2" "$STAGE2_STEPS" --val-every 200 --stage spade --parent "$AUTOENCODER_RUN" \
-      $([ "$STAGE2_DECAY_FROM" -lt "$STAGE2_STEPS" ] && echo --lr-decay cosine --lr-decay-from "$STAGE2_DECAY_FROM") ;;
-    diffusion) train_stage "stage 3 (latent diffusion)" "$OUT/stage3" "$STAGE3_STEPS" --val-every "$STAGE3_VAL_EVERY" --stage diffusion \
-      --parent "$OUT/stage2" --val-sample-steps "$STAGE3_VAL_SAMPLE_STEPS" --prediction-type "$STAGE3_PREDICTION_TYPE" \
-      $([ "$STAGE3_DECAY_FROM" -lt "$STAGE3_STEPS" ] && echo --lr-decay cosine --lr-decay-from "$STAGE3_DECAY_FROM") ;;
+    spade) train_stage "stage 2 (MS-SPADE)" "$STAGE2_RUN" "$STAGE2_STEPS" --val-every 200 --stage spade --parent "$AUTOENCODER_RUN" \
+      --spade-loss "$STAGE2_SPADE_LOSS" $([ "$STAGE2_DECAY_FROM" -lt "$STAGE2_STEPS" ] && echo --lr-decay cosine --lr-decay-from "$STAGE2_DECAY_FROM") ;;
+    diffusion) train_stage "stage 3 (latent diffusion)" "$STAGE3_RUN" "$STAGE3_STEPS" --val-every "$STAGE3_VAL_EVERY" --stage diffusion \
+      --parent "$STAGE2_RUN" --val-sample-steps "$STAGE3_VAL_SAMPLE_STEPS" --prediction-type "$STAGE3_PREDICTION_TYPE" \
+      $([ "$STAGE3_DECAY_FROM" -lt "$STAGE3_DECAY_TO" ] && echo --lr-decay cosine --lr-decay-from "$STAGE3_DECAY_FROM" --lr-decay-to "$STAGE3_DECAY_TO") ;;
     reconstruction) check_autoencoder ;;
     first-stage) first_stage ;;
+    sampled) sampled ;;
     evaluate) evaluate ;;
     extras) extras ;;
-    *) echo "unknown stage '$stage' (expected autoencoder, reconstruction, spade, first-stage, diffusion, evaluate, extras)" >&2; exit 1 ;;
+    *) echo "unknown stage '$stage' (expected autoencoder, reconstruction, spade, first-stage, diffusion, sampled, evaluate, extras)" >&2; exit 1 ;;
   esac
 done
