@@ -56,11 +56,10 @@ export const aldmMethod: SynthesisMethod<AldmConfig> = {
   checkRun(config, where) {
     const intensity = config.preprocess.steps.filter((s) => s.kind === 'intensity');
     assert(intensity.length === 1, () => `${where}: an ALDM run must map each contrast's intensities exactly once, got ${intensity.length} intensity steps`);
-    const { latentScale } = parseAldmConfig(config.methodConfig);
+    const parsed = parseAldmConfig(config.methodConfig, config.conditions);
+    const { contrasts, latentScale } = parsed;
     assert(latentScale !== 'measured', () => `${where}: the run's latent scale was never measured (it is recorded when its training starts); `
       + 'the run folder is incomplete');
-    const parsed = parseAldmConfig(config.methodConfig, config.conditions);
-    const { contrasts } = parsed;
     // A trained U-Net predicts what its stage 3 chose; an imported one, the reference's ε.
     const trainedFor = aldmSchedule(parsed).predictionType;
     const learnt = aldmPredictionType(parsed);
