@@ -7,10 +7,11 @@
 #   STAGE1_STEPS=1000 STAGES=autoencoder THREADS=1 bash scripts/quality/aldm-phantom.sh
 #
 # Each stage is a run folder under OUT (default quality-output/aldm-phantom): stage1/ (the VQ-GAN autoencoder) and
-# stage1-cycle2/, … (further learning-rate cycles of it, below), stage2/ (MS-SPADE on stage 1's frozen autoencoder), stage3/ (the latent U-Net on stage2's first stage, its latent scale measured
-# when it starts). A stage already trained to its steps is kept; one trained to fewer is
-# resumed from its checkpoint, so the script can be stopped (Ctrl-C checkpoints) and run again at any time, and a
-# larger STAGE1_STEPS continues an earlier run. Every stage logs its validation in RUN/log.jsonl: stage 1 the
+# stage1-cycle2/, … (further learning-rate cycles of it, below), stage2/ (MS-SPADE on stage 1's frozen autoencoder),
+# stage3/ (the latent U-Net on stage2's first stage, its latent scale measured when it starts). A stage already trained
+# to its steps is kept; one trained to fewer is resumed from its checkpoint, so the script can be stopped (Ctrl-C
+# checkpoints) and run again at any time (a larger STAGE1_STEPS continues an earlier run at the rate its recorded decay
+# ended at, 0: another cycle is STAGE1_CYCLES's). Every stage logs its validation in RUN/log.jsonl: stage 1 the
 # reconstruction L1 and brain PSNR per contrast with the codebook's use, stage 2 the latent L1 into each target against
 # no translation, stage 3 its denoising loss (trained and EMA) against predicting zeros and every ordered pair of a
 # validation case translated and scored. The `reconstruction` stage, as soon as stage 1 is trained, checks its
@@ -26,6 +27,14 @@
 # CONFIG the preset of a new run (default cpu-f2; `tiny` makes a quick smoke run of the whole script, with small step
 # counts and OUT elsewhere); STYLE=ixi the IXI-style model of the issue's reported figures (its real-case extras are BraTS's only; STAGE1_FROM
 # starts its autoencoder from the BraTS-style model's).
+#
+# Stages (STAGES, in this order by default): autoencoder reconstruction spade diffusion evaluate extras; and, not among
+# the defaults, first-stage (stage 2's variants alone) and sampled (stage 3's variants on a few held-out cases).
+# Variables, each explained where it is set below: OUT STAGES THREADS CONFIG STYLE PRECISION MRSYNTH; stage 1:
+# STAGE1_STEPS STAGE1_DECAY_FROM STAGE1_CYCLES STAGE1_FROM; stage 2: STAGE2_RUN STAGE2_SPADE_LOSS STAGE2_STEPS
+# STAGE2_DECAY_FROM FIRST_STAGE_RUNS; stage 3: STAGE3_RUN STAGE3_STEPS STAGE3_PREDICTION_TYPE STAGE3_DECAY_FROM
+# STAGE3_DECAY_TO STAGE3_VAL_SAMPLE_STEPS STAGE3_VAL_EVERY SAMPLED_RUNS SAMPLED_CASES; evaluation: SAMPLES SAMPLE_STEPS
+# LONG_CASES LONG_STEPS DDPM.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -81,8 +90,8 @@ MRSYNTH=${MRSYNTH:-"node dist/cli/main.js"}
 export MRSYNTH_THREADS=${THREADS:-${MRSYNTH_THREADS:-}}
 [ -n "$MRSYNTH_THREADS" ] || unset MRSYNTH_THREADS
 
-# The brain's box padded to a multiple of the networks' halvings (8 for cpu-f2): the reference's 144×192×144 box would be
-# 432 mm at 3 mm voxels.
+# The brain's box padded to a multiple of 16 (aldm-brainbox; cpu-f2's halvings need 8): the reference's 144×192×144 box
+# would be 432 mm at 3 mm voxels.
 PREPROCESS=aldm-brainbox
 # `cpu-f2`, not `cpu`: at 3 mm a latent cell of 4×4×4 voxels covers 12 mm of anatomy and caps the reconstruction far
 # below the gates; 2×2×2 voxels reconstruct much better (docs/aldm-quality.md).

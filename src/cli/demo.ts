@@ -92,7 +92,7 @@ export function registerDemoCommand(program: Command): void {
       if (steps.length !== 2) throw new InvalidArgumentError(`--stage-steps takes two step counts, a,b, got '${value}'`);
       return steps as [number, number];
     }, [...ALDM_STAGE_STEPS] as [number, number])
-    .option('--config <name>', 'network configuration (cWDM: tiny, cpu, paper; ALDM: tiny, cpu, code)', 'tiny')
+    .option('--config <name>', 'network configuration (cWDM: tiny, cpu, paper; ALDM: tiny, cpu, cpu-f2, code)', 'tiny')
     .option('--target <contrast>', 'the contrast the short training run synthesises', 'flair')
     .option('--sampler-steps <n>', 'DDIM steps when completing', parsePositive('--sampler-steps'), 25)
     .option('--seed <n>', 'seed of the whole run', parsePositive('--seed'), 7)

@@ -71,7 +71,8 @@ function registerMethod(command: Command, description: string, recipe: TrainingR
     .option('--out <dir>', 'run folder to create')
     .option('--resume <dir>', 'continue this run folder from its checkpoint; flags given must match the run, except --steps '
       + 'and a learning-rate decay that starts at or after the step the run has reached')
-    .option('--lr <x>', 'AdamW learning rate (default: 1e-3 tiny, 2e-4 cpu, 1e-5 paper)', positiveNumber('--lr'))
+    .option('--lr <x>', 'AdamW learning rate (default: the method\'s for the preset and stage; cWDM 1e-3 tiny, 2e-4 cpu, 1e-5 paper; ALDM '
+      + 'cpu and cpu-f2 1e-4 for stage 1 and 2e-4 for stages 2 and 3, code 4e-5, 8e-5, 4e-5)', positiveNumber('--lr'))
     .addOption(new Option('--lr-decay <shape>', 'decay the learning rate from --lr to --lr-final over steps --lr-decay-from to '
       + '--lr-decay-to (default: constant, as the reference)').choices(LR_DECAY_SHAPES))
     .option('--lr-decay-from <step>', 'step the decay starts at (default 0)', nonNegativeInteger('--lr-decay-from'))
@@ -93,7 +94,8 @@ function registerMethod(command: Command, description: string, recipe: TrainingR
     .option('--val-every <n>', 'validate every n steps, and at the start and the end (default 200; a resumed run keeps what it recorded)', positiveInteger('--val-every'))
     .option('--val-sample-steps <n>', 'DDIM steps for the sampled validation case, 0 for none (default 10; a resumed run keeps what it recorded)', nonNegativeInteger('--val-sample-steps'))
     .option('--checkpoint-every <n>', 'checkpoint every n steps, and at the end (default 1000; a resumed run keeps what it recorded)', positiveInteger('--checkpoint-every'))
-    .option('--preprocess <preset|json>', 'cwdm (default), cwdm-brainbox, reference, or a preprocessing config as JSON', parsePreprocessOption)
+    .option('--preprocess <preset|json>', 'a preset (the method\'s own by default: cwdm for cWDM, aldm for ALDM; also cwdm-brainbox, aldm-brainbox, '
+      + 'reference) or a preprocessing config as JSON', parsePreprocessOption)
     .option('--spacing <mm>', 'resample to this isotropic voxel size first (e.g. 2 for the cpu network)', positiveNumber('--spacing'))
     .option('--max-memory <GiB>', 'refuse to start if the estimated need exceeds this (default: the machine\'s memory)', positiveNumber('--max-memory'))
     .option('--flip-lr <p>', 'mirror each training sample left–right (all its contrasts together) with this probability (default 0; the '
