@@ -150,6 +150,10 @@ train_stage() {
     echo "== $name: $run is at step $done_steps of $steps; kept"
   elif [ -f "$run/run.json" ]; then
     echo "== $name: resuming $run at step $done_steps, to step $steps"
+    local recorded
+    recorded=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).training.steps)' "$run/run.json")
+    # A run extended beyond the steps it was made for: its replay takes this command too (RUN.command, one per line).
+    [ "$steps" -le "$recorded" ] || echo "mrsynth $(shell_words train aldm --resume "$run" --steps "$steps")" >> "$run.command"
     $MRSYNTH train aldm --resume "$run" --steps "$steps"
   else
     echo "== $name: a new run in $run, $steps steps"

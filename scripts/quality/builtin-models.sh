@@ -13,7 +13,8 @@
 # phantoms, choose the storage precision, copy into assets/models/, write the manifest), verify
 # (scripts/quality/verify-builtin-models.mjs: the manifest's own training commands for 5 steps, their losses against
 # the recorded ones), pack-aldm (the ALDM model of every BraTS contrast, trained stage by stage by
-# scripts/quality/aldm-phantom.sh in ALDM_OUT, default quality-output/aldm-phantom, once its gates are met). Resumable: a run trained to its steps is kept and one stopped early (Ctrl-C writes a checkpoint)
+# scripts/quality/aldm-phantom.sh in ALDM_OUT, default quality-output/aldm-phantom, its stage-3 run ALDM_RUN, default
+# ALDM_OUT/stage3, once its gates are met). Resumable: a run trained to its steps is kept and one stopped early (Ctrl-C writes a checkpoint)
 # is trained on, so the command can be run again at any time until it finishes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,7 +41,8 @@ for stage in $STAGES; do
   case $stage in
     train) for target in $TARGETS; do train_target "$target"; done ;;
     pack) node scripts/quality/pack-builtin-models.mjs --from "$OUT" --targets "$(echo $TARGETS | tr ' ' ',')" ;;
-    pack-aldm) node scripts/quality/pack-builtin-models.mjs --aldm "${ALDM_OUT:-quality-output/aldm-phantom}" ;;
+    pack-aldm) node scripts/quality/pack-builtin-models.mjs --aldm "${ALDM_OUT:-quality-output/aldm-phantom}" \
+      ${ALDM_RUN:+--aldm-run "$ALDM_RUN"} ;;
     verify) node scripts/quality/verify-builtin-models.mjs ;;
     *) echo "unknown stage '$stage' (expected train, pack, pack-aldm, verify)" >&2; exit 1 ;;
   esac

@@ -1,6 +1,6 @@
 // Packs trained phantom runs into mrsynth's built-in models (issues 19 and 20). cWDM: per target, the run folder of
 // scripts/quality/builtin-models.sh's training (OUT/<target>-cpu/run). ALDM (--aldm OUT): the stage-3 run of
-// scripts/quality/aldm-phantom.sh (OUT/stage3), one model for every contrast. Each model completes its 20 held-out
+// scripts/quality/aldm-phantom.sh (OUT/stage3, or --aldm-run RUN: the variant its A/B kept), one model for every contrast. Each model completes its 20 held-out
 // phantoms with each of its targets removed, is copied into assets/models/<name>/ with its weights stored in the
 // narrowest precision that costs less than 0.05 dB on every held-out case and target (bfloat16, then float16, else
 // float32), and its entry in assets/models/manifest.json is written: the commands that trained it, the commit, its first
@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { safetensors } from '../../dist/index.js';
 
 const { values } = parseArgs({
-  options: { from: { type: 'string', default: 'quality-output/builtin' }, targets: { type: 'string' }, aldm: { type: 'string' },
+  options: { from: { type: 'string', default: 'quality-output/builtin' }, targets: { type: 'string' }, aldm: { type: 'string' }, 'aldm-run': { type: 'string' },
     assets: { type: 'string', default: 'assets/models' } },
 });
 const ASSETS = resolve(values.assets);
@@ -233,13 +233,13 @@ function cwdmModel(target, from) {
 }
 
 /**
- * The ALDM model scripts/quality/aldm-phantom.sh trained under `out`: its stage-3 run and the chain of runs it was
- * trained from (parent by parent), each run's command as the script recorded it (RUN.command) with `out` left out of
- * its paths, so that the commands run in any folder.
+ * The ALDM model scripts/quality/aldm-phantom.sh trained under `out`: its stage-3 run `stage3` and the chain of runs it
+ * was trained from (parent by parent), each run's commands as the script recorded them (RUN.command, one per line: the
+ * one that made it and any resume that extended it) with `out` left out of their paths, so that they run in any folder.
  */
-function aldmModel(out) {
+function aldmModel(out, stage3) {
   const chain = [];
-  for (let run = join(out, 'stage3'); run !== undefined;) {
+  for (let run = stage3; run !== undefined;) {
     const config = readJson(join(run, 'run.json'));
     const reached = Math.max(...readLog(run).filter((entry) => entry.kind === 'train').map((entry) => entry.step));
     if (reached < config.training.steps) throw new Error(`${run} is at step ${reached} of ${config.training.steps}: train it to the end first`);
@@ -252,14 +252,14 @@ function aldmModel(out) {
   const contrasts = first.config.methodConfig.contrasts;
   const grid = `--shape ${DATA.shape.join(',')} --spacing ${DATA.spacing}`;
   return {
-    name: 'aldm-phantom', method: 'aldm', run: join(out, 'stage3'), work: out, heldout: join(out, 'data', 'heldout'), train: join(out, 'data', 'train'),
+    name: 'aldm-phantom', method: 'aldm', run: stage3, work: out, heldout: join(out, 'data', 'heldout'), train: join(out, 'data', 'train'),
     targets: contrasts,
     description: `ALDM cpu-f2: any of ${contrasts.slice(0, -1).map((c) => LABEL[c]).join(', ')} and ${LABEL[contrasts.at(-1)]} from any other`,
     training: {
       commands: [
         // BraTS-style phantoms, the default style: the same command as the cWDM models', so a replay generates them once.
         `mrsynth phantom --out data/train --cases ${caseCount(join(out, 'data', 'train'))} --seed ${DATA.seed} ${grid}`,
-        ...chain.map(({ run }) => local(readFileSync(`${run}.command`, 'utf8').trim())),
+        ...chain.flatMap(({ run }) => readFileSync(`${run}.command`, 'utf8').trim().split('\n').map(local)),
       ],
       // The commit the last stage was trained at (scripts/quality/aldm-phantom.sh keeps each new run's beside it, RUN.commit).
       commit: readFileSync(`${chain.at(-1).run}.commit`, 'utf8').trim(),
@@ -271,7 +271,7 @@ function aldmModel(out) {
 
 const models = [
   ...(values.targets ?? (values.aldm === undefined ? 'flair,t2,t1,t1ce' : '')).split(',').filter((t) => t !== '').map((t) => cwdmModel(t, resolve(values.from))),
-  ...(values.aldm === undefined ? [] : [aldmModel(resolve(values.aldm))]),
+  ...(values.aldm === undefined ? [] : [aldmModel(resolve(values.aldm), resolve(values['aldm-run'] ?? join(values.aldm, 'stage3')))]),
 ];
 const manifest = existsSync(MANIFEST)
   ? readJson(MANIFEST)
