@@ -216,19 +216,26 @@ trained_affine() {
   $MRSYNTH eval --pred "$eval/$name" --ref "$data" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$name" --force
 }
 
+# RUN's translation of every ordered pair of DATA's cases (translate's further FLAGS…) into OUT/eval/NAME, scored
+# against the trained affine baseline (OUT/eval/NAME.md; the baseline is made first where missing).
+against_affine() {
+  local run=$1 name=$2 data=$3 eval=$OUT/eval
+  shift 3
+  mkdir -p "$eval"
+  [ -f "$eval/eval-trained-affine/scores.json" ] || trained_affine "$run"
+  $MRSYNTH translate "$data" --model "$run" --matrix "$@" --out "$eval/$name" --force
+  $MRSYNTH eval --pred "$eval/$name" --ref "$data" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$name" --force
+  node scripts/quality/aldm-gates.mjs --model "$eval/eval-$name/scores.json" --baseline "$eval/eval-trained-affine/scores.json" | tee "$eval/$name.md"
+}
+
 # What the first stage of each run in FIRST_STAGE_RUNS translates by itself (MS-SPADE's latent decoded, no diffusion)
 # on the held-out phantoms, against the trained affine baseline: stage 2's variants compared before stage 3 is trained
 # on one (OUT/eval/first-stage-<run>.md). Every run shares stage 1's preprocessing, so one baseline serves them all.
 first_stage() {
-  local eval=$OUT/eval heldout=$OUT/data/heldout run name
+  local run
   for run in $FIRST_STAGE_RUNS; do
-    name=first-stage-$(basename "$run")
     echo "== first stage alone: $run"
-    mkdir -p "$eval"
-    if [ ! -f "$eval/eval-trained-affine/scores.json" ]; then trained_affine "$run"; fi
-    $MRSYNTH translate "$heldout" --model "$run" --matrix --first-stage --out "$eval/$name" --force
-    $MRSYNTH eval --pred "$eval/$name" --ref "$heldout" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$name" --force
-    node scripts/quality/aldm-gates.mjs --model "$eval/eval-$name/scores.json" --baseline "$eval/eval-trained-affine/scores.json" | tee "$eval/$name.md"
+    against_affine "$run" "first-stage-$(basename "$run")" "$OUT/data/heldout" --first-stage
   done
 }
 
@@ -250,16 +257,11 @@ first_cases() {
 # DDIM-SAMPLE_STEPS η 1, seed 7), against the trained affine baseline of those cases (OUT/eval/sampled-<run>.md):
 # stage 3's variants compared part of the way, before one is trained to the end.
 sampled() {
-  local eval=$OUT/eval cases=$OUT/eval/sampled-cases run name
+  local cases=$OUT/eval/sampled-cases run
   first_cases "$SAMPLED_CASES" "$cases"
   for run in $SAMPLED_RUNS; do
-    name=sampled-$(basename "$run")
     echo "== sampled: $run on the first $SAMPLED_CASES held-out case(s)"
-    mkdir -p "$eval"
-    if [ ! -f "$eval/eval-trained-affine/scores.json" ]; then trained_affine "$run"; fi
-    $MRSYNTH translate "$cases" --model "$run" --matrix --samples "$SAMPLES" --steps "$SAMPLE_STEPS" --eta 1 --seed 7 --out "$eval/$name" --force
-    $MRSYNTH eval --pred "$eval/$name" --ref "$cases" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$name" --force
-    node scripts/quality/aldm-gates.mjs --model "$eval/eval-$name/scores.json" --baseline "$eval/eval-trained-affine/scores.json" | tee "$eval/$name.md"
+    against_affine "$run" "sampled-$(basename "$run")" "$cases" --samples "$SAMPLES" --steps "$SAMPLE_STEPS" --eta 1 --seed 7
   done
 }
 
