@@ -29,12 +29,13 @@
 # starts its autoencoder from the BraTS-style model's).
 #
 # Stages (STAGES, in this order by default): autoencoder reconstruction spade diffusion evaluate extras; and, not among
-# the defaults, first-stage (stage 2's variants alone) and sampled (stage 3's variants on a few held-out cases).
+# the defaults, first-stage (stage 2's variants alone), sampled (stage 3's variants on a few held-out cases) and
+# t1ce-bound (the most any model can gain on the tasks into T1ce; extras ends with it).
 # Variables, each explained where it is set below: OUT STAGES THREADS CONFIG STYLE PRECISION MRSYNTH; stage 1:
 # STAGE1_STEPS STAGE1_DECAY_FROM STAGE1_CYCLES STAGE1_FROM; stage 2: STAGE2_RUN STAGE2_SPADE_LOSS STAGE2_STEPS
 # STAGE2_DECAY_FROM FIRST_STAGE_RUNS; stage 3: STAGE3_RUN STAGE3_STEPS STAGE3_PREDICTION_TYPE STAGE3_DECAY_FROM
 # STAGE3_DECAY_TO STAGE3_VAL_SAMPLE_STEPS STAGE3_VAL_EVERY SAMPLED_RUNS SAMPLED_CASES; evaluation: SAMPLES SAMPLE_STEPS
-# LONG_CASES LONG_STEPS DDPM.
+# LONG_CASES LONG_STEPS DDPM T1CE_DRAWS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -47,6 +48,8 @@ SAMPLE_STEPS=${SAMPLE_STEPS:-50}
 LONG_CASES=${LONG_CASES:-2}
 LONG_STEPS=${LONG_STEPS:-200}
 DDPM=${DDPM:-1}
+# Redraws of each held-out T1ce for the t1ce-bound stage (also the last of extras).
+T1CE_DRAWS=${T1CE_DRAWS:-128}
 STAGE1_STEPS=${STAGE1_STEPS:-4000}
 # Stage 1's learning rate is constant to this step, then decays along a cosine to 0 at STAGE1_STEPS (as recorded when
 # the run was made): a constant-rate `cpu-f2` run's T1 and T1ce reconstruction peaked at step 1,400 and fell back by
@@ -346,6 +349,25 @@ extras() {
   trained_affine "$run" "$OUT/data/real3" real3-trained-affine
   score real3 "$OUT/data/real3"
   gates real3 "$eval/eval-real3-trained-affine/scores.json"
+  t1ce_bound
+}
+
+# The most any model can expect to gain over the trained affine baseline on the three tasks into T1ce
+# (scripts/quality/aldm-t1ce-bound.mjs): each held-out T1ce redrawn T1CE_DRAWS times with everything only T1ce shows
+# drawn again, the redraws' spread the least error any model of the other contrasts can expect; set beside the
+# baseline, and the evaluation's translations once made (OUT/eval/t1ce-bound.md). BraTS style only. Every stage shares
+# stage 1's preprocessing, so stage 1's run gives the units (the baseline is made first where missing).
+t1ce_bound() {
+  local eval=$OUT/eval
+  [ "$STYLE" = brats ] || { echo "t1ce-bound: the IXI-style phantoms have no T1ce" >&2; exit 1; }
+  echo "== T1ce redrawn $T1CE_DRAWS times per held-out case: the most a model can gain into T1ce"
+  mkdir -p "$eval"
+  [ -f "$eval/eval-trained-affine/scores.json" ] || trained_affine "$OUT/stage1"
+  node scripts/quality/aldm-t1ce-bound.mjs --data "$OUT/data/heldout" --units "$OUT/stage1" --draws "$T1CE_DRAWS" \
+    --baseline "$eval/eval-trained-affine/scores.json" $([ -f "$eval/eval-aldm/scores.json" ] && echo --model "$eval/eval-aldm/scores.json") \
+    > "$eval/t1ce-bound.md.part"
+  mv "$eval/t1ce-bound.md.part" "$eval/t1ce-bound.md"
+  cat "$eval/t1ce-bound.md"
 }
 
 for stage in $STAGES; do
@@ -374,6 +396,7 @@ for stage in $STAGES; do
     sampled) sampled ;;
     evaluate) evaluate ;;
     extras) extras ;;
-    *) echo "unknown stage '$stage' (expected autoencoder, reconstruction, spade, first-stage, diffusion, sampled, evaluate, extras)" >&2; exit 1 ;;
+    t1ce-bound) t1ce_bound ;;
+    *) echo "unknown stage '$stage' (expected autoencoder, reconstruction, spade, first-stage, diffusion, sampled, evaluate, extras, t1ce-bound)" >&2; exit 1 ;;
   esac
 done

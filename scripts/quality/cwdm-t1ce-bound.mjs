@@ -1,16 +1,12 @@
 // The best brain PSNR any model that completes T1ce from T1, T2 and FLAIR can expect on the held-out phantoms of a
 // quality run, set beside the oracle baseline the gate compares with and the run's model.
 //
-// The phantom generator can redraw, per case, everything only T1ce shows (gadolinium uptake in the rim and in blood,
-// the blood-volume texture, T1ce's residual bias, noise level, slice thickness and noise) while every other draw
-// stays, so T1, T2, FLAIR and the labels are the case's own. Each redraw, normalised as the reference is, is a sample
-// of the target given everything the inputs are made from. Per voxel, the mean of the redraws is the best predictor
-// in squared error even for a model that knew all those shared draws, and the brain mean of the redraws' variance,
-// σ², is its expected error. The inputs tell a model at most what the shared draws do, so none can expect a lower
-// MSE, and 10·log10(1 / σ²) bounds the expected brain PSNR of any model on that case (data range 1, the cWDM units).
-// The script prints it per case with two standard errors of σ² either side, the PSNR the mean of the redraws
-// actually reaches on the held-out reference, the oracle baseline and the model. 256 draws take about 15 minutes
-// on one core for 20 cases of 64 x 64 x 48.
+// Each held-out T1ce is drawn again DRAWS times with everything only T1ce shows redrawn (t1ce-redraws.mjs), each
+// normalised as the reference is: the brain mean of the redraws' per-voxel variance, σ², is the least expected squared
+// error any model of T1, T2 and FLAIR can have on that case, and 10·log10(1 / σ²) bounds its expected brain PSNR (data
+// range 1, the cWDM units). The script prints it per case with two standard errors of σ² either side, the PSNR the
+// mean of the redraws actually reaches on the held-out reference, the oracle baseline and the model. 256 draws take
+// about 15 minutes on one core for 20 cases of 64 x 64 x 48.
 //
 //   node scripts/quality/cwdm-t1ce-bound.mjs QUALITY/t1ce-cpu [DRAWS]     # after cwdm-phantom.sh; DRAWS default 256
 import { readFileSync } from 'node:fs';
@@ -19,6 +15,7 @@ import { discoverDataset } from '../../dist/data/index.js';
 import { readNifti } from '../../dist/io/nifti/index.js';
 import { mean, psnrFromMse, regionMasks, sampleStd, scoreRegions, toModelUnits } from '../../dist/metrics/index.js';
 import { generatorFor, phantomKey } from './phantom-cases.mjs';
+import { t1ceRedraws } from './t1ce-redraws.mjs';
 
 const [runDir, drawsArgument = '256'] = process.argv.slice(2);
 const draws = Number(drawsArgument);
@@ -39,36 +36,12 @@ async function main() {
     if (!c.contrasts.t1ce) throw new Error(`held-out case ${c.id} has no T1ce volume`);
     const stored = (await readNifti(c.contrasts.t1ce)).volume;
     generator ??= await generatorFor(stored);
-    const { seed, index } = phantomKey(c.id);
-    // The stored reference must be the generator's draw 0 of this case, or the redraws would belong to another case.
-    const own = generator.generate(seed, index, 'brats').contrasts.t1ce;
-    if (own.data.length !== stored.data.length || own.data.some((x, v) => x !== stored.data[v])) {
-      throw new Error(`${c.contrasts.t1ce} is not what the generator makes for seed ${seed}, case ${index} on its grid; ` +
-        'was it written by another version of mrsynth, or edited?');
-    }
     const reference = toModelUnits(stored, 'cwdm');
     const masks = regionMasks(['brain'], stored.data, undefined, c.id);
-    const brain = masks.get('brain');
-
-    // The brain voxels of every normalised redraw, then their per-voxel mean and each draw's mean squared distance
-    // from it, d_k: σ² = Σ d_k / (K − 1), with the standard error the spread of the d_k gives.
     const inside = [];
-    brain.forEach((m, v) => { if (m) inside.push(v); });
-    const count = inside.length;
-    const samples = new Float32Array(draws * count);
-    for (let k = 0; k < draws; k++) {
-      const sample = toModelUnits(generator.generate(seed, index, 'brats', { t1ceDraw: k + 1 }).contrasts.t1ce, 'cwdm').data;
-      for (let i = 0; i < count; i++) samples[k * count + i] = sample[inside[i]];
-    }
-    const average = new Float64Array(count);
-    for (let k = 0; k < draws; k++) for (let i = 0; i < count; i++) average[i] += samples[k * count + i] / draws;
-    const distance = Array.from({ length: draws }, (_, k) => {
-      let sum = 0;
-      for (let i = 0; i < count; i++) sum += (samples[k * count + i] - average[i]) ** 2;
-      return sum / count;
-    });
-    const variance = (mean(distance) * draws) / (draws - 1);
-    const standardError = (sampleStd(distance) * Math.sqrt(draws)) / (draws - 1);
+    masks.get('brain').forEach((m, v) => { if (m) inside.push(v); });
+    const { average, variance, standardError } = t1ceRedraws(generator, phantomKey(c.id), stored, c.contrasts.t1ce, inside, draws,
+      (volume) => toModelUnits(volume, 'cwdm').data);
     const predictor = Float32Array.from(reference.data);
     inside.forEach((v, i) => { predictor[v] = average[i]; });
 

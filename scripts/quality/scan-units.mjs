@@ -1,19 +1,25 @@
 // What the quality scripts that score scans in a run's units without any network share (latent-resolution-bound,
-// noise-ceiling): their options and data, the block average of a volume and back, brain PSNR and the mean ± std line.
+// noise-ceiling, aldm-t1ce-bound): their options and data, the block average of a volume and back, brain PSNR and the mean ± std line.
 import { parseArgs } from 'node:util';
 import { F, data, metrics, runs, tensor } from '../../dist/index.js';
 
-/** --data DIR --units RUN [--factors …] [--cases N]: the run's units and span, the block factors and the cases chosen. */
-export async function scanUnitsOptions(defaultFactors) {
+/**
+ * --data DIR --units RUN [--factors …] [--cases N] and a script's own `options` (parseArgs's): the run's units and span,
+ * the block factors, the cases chosen and every option's value.
+ */
+export async function scanUnitsOptions(defaultFactors, options = {}) {
   const { values } = parseArgs({
-    options: { data: { type: 'string' }, units: { type: 'string' }, factors: { type: 'string', default: defaultFactors }, cases: { type: 'string' } },
+    options: {
+      data: { type: 'string' }, units: { type: 'string' }, factors: { type: 'string', default: defaultFactors }, cases: { type: 'string' },
+      ...options,
+    },
   });
   if (values.data === undefined || values.units === undefined) throw new Error('give --data DIR and --units RUN (a run folder whose units to score in)');
   const config = await runs.readAnyRunConfig(values.units);
   const units = { preprocess: config.preprocess, source: values.units };
   const { cases } = await data.discoverDataset(values.data);
   return {
-    dataDir: values.data, unitsDir: values.units, units, span: metrics.runUnitsSpan(units),
+    dataDir: values.data, unitsDir: values.units, units, span: metrics.runUnitsSpan(units), values,
     factors: values.factors.split(',').map(Number), cases: values.cases === undefined ? cases : cases.slice(0, Number(values.cases)),
   };
 }
