@@ -30,7 +30,7 @@
 #
 # Stages (STAGES, in this order by default): autoencoder reconstruction spade diffusion evaluate extras; and, not among
 # the defaults, first-stage (stage 2's variants alone), sampled (stage 3's variants on a few held-out cases) and
-# t1ce-bound (the most any model can gain on the tasks into T1ce; extras ends with it).
+# t1ce-bound (what the tasks into T1ce leave to gain, from T1ce redrawn; extras ends with it).
 # Variables, each explained where it is set below: OUT STAGES THREADS CONFIG STYLE PRECISION MRSYNTH; stage 1:
 # STAGE1_STEPS STAGE1_DECAY_FROM STAGE1_CYCLES STAGE1_FROM; stage 2: STAGE2_RUN STAGE2_SPADE_LOSS STAGE2_STEPS
 # STAGE2_DECAY_FROM FIRST_STAGE_RUNS; stage 3: STAGE3_RUN STAGE3_STEPS STAGE3_PREDICTION_TYPE STAGE3_DECAY_FROM
@@ -352,15 +352,15 @@ extras() {
   t1ce_bound
 }
 
-# The most any model can expect to gain over the trained affine baseline on the three tasks into T1ce
-# (scripts/quality/aldm-t1ce-bound.mjs): each held-out T1ce redrawn T1CE_DRAWS times with everything only T1ce shows
-# drawn again, the redraws' spread the least error any model of the other contrasts can expect; set beside the
-# baseline, and the evaluation's translations once made (OUT/eval/t1ce-bound.md). BraTS style only. Every stage shares
+# How much the three tasks into T1ce leave to gain over the trained affine baseline (scripts/quality/aldm-t1ce-bound.mjs):
+# each held-out T1ce redrawn T1CE_DRAWS times with everything only T1ce shows drawn again, the redraws' spread the least
+# error any model of the other contrasts can expect and their mean the ideal predictor; set beside the baseline, and the
+# evaluation's translations once made (OUT/eval/t1ce-bound.md). BraTS style only. Every stage shares
 # stage 1's preprocessing, so stage 1's run gives the units (the baseline is made first where missing).
 t1ce_bound() {
   local eval=$OUT/eval
   [ "$STYLE" = brats ] || { echo "t1ce-bound: the IXI-style phantoms have no T1ce" >&2; exit 1; }
-  echo "== T1ce redrawn $T1CE_DRAWS times per held-out case: the most a model can gain into T1ce"
+  echo "== T1ce redrawn $T1CE_DRAWS times per held-out case: what the tasks into T1ce leave to gain"
   mkdir -p "$eval"
   [ -f "$eval/eval-trained-affine/scores.json" ] || trained_affine "$OUT/stage1"
   node scripts/quality/aldm-t1ce-bound.mjs --data "$OUT/data/heldout" --units "$OUT/stage1" --draws "$T1CE_DRAWS" \

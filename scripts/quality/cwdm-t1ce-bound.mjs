@@ -1,11 +1,11 @@
-// The best brain PSNR any model that completes T1ce from T1, T2 and FLAIR can expect on the held-out phantoms of a
-// quality run, set beside the oracle baseline the gate compares with and the run's model.
+// The least squared error any model that completes T1ce from T1, T2 and FLAIR can expect on each held-out phantom of a
+// quality run, as a PSNR, set beside the oracle baseline the gate compares with and the run's model.
 //
 // Each held-out T1ce is drawn again DRAWS times with everything only T1ce shows redrawn (t1ce-redraws.mjs), each
 // normalised as the reference is: the brain mean of the redraws' per-voxel variance, σ², is the least expected squared
-// error any model of T1, T2 and FLAIR can have on that case, and 10·log10(1 / σ²) bounds its expected brain PSNR (data
-// range 1, the cWDM units). The script prints it per case with two standard errors of σ² either side, the PSNR the
-// mean of the redraws actually reaches on the held-out reference, the oracle baseline and the model. 256 draws take
+// error any model of T1, T2 and FLAIR can have on that case, printed as a PSNR, 10·log10(1 / σ²) (data range 1, the
+// cWDM units). The script prints it per case with two standard errors of σ² either side, the PSNR the mean of the
+// redraws actually reaches on the held-out reference, the oracle baseline and the model. 256 draws take
 // about 15 minutes on one core for 20 cases of 64 x 64 x 48.
 //
 //   node scripts/quality/cwdm-t1ce-bound.mjs QUALITY/t1ce-cpu [DRAWS]     # after cwdm-phantom.sh; DRAWS default 256
