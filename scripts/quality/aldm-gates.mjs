@@ -7,22 +7,24 @@
 // a 95 % bootstrap interval over its cases (2,000 resamples of the per-case gains, percentile, a fixed seed).
 //
 //   node scripts/quality/aldm-gates.mjs --model eval-aldm/scores.json --baseline eval-trained/scores.json \
-//     [--floor eval-oracle/scores.json] [--reconstruction eval-reconstruction/scores.json] [--baseline-name NAME]
+//     [--floor eval-oracle/scores.json] [--reconstruction eval-reconstruction/scores.json] [--baseline-name NAME] [--summary FILE]
 //   node scripts/quality/aldm-gates.mjs --floor eval-oracle/scores.json --reconstruction eval-reconstruction/scores.json
 //
 // With --floor and --reconstruction alone (no --model), only the autoencoder's gate: stage 1 checked before the later
 // stages are trained on it.
 //
 // --baseline-name names another baseline than the trained affine one, and the table is then only a comparison, with no
-// gates: set against the model's own fp32 translations, a bf16 run's gains are what bf16 sampling costs.
-import { readFileSync } from 'node:fs';
+// gates: set against the model's own fp32 translations, a bf16 run's gains are what bf16 sampling costs. --summary also
+// writes the comparison's totals as JSON (tasks, meanGain, meanSsim, baselineMeanSsim, below: the tasks at or below the
+// baseline), for a script that chooses between runs by them (aldm-phantom-ab.sh).
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { mean } from '../../dist/metrics/index.js';
 
 const { values: flags } = parseArgs({
   options: {
     model: { type: 'string' }, baseline: { type: 'string' }, floor: { type: 'string' }, reconstruction: { type: 'string' },
-    'baseline-name': { type: 'string' },
+    'baseline-name': { type: 'string' }, summary: { type: 'string' },
   },
 });
 const autoencoderOnly = flags.model === undefined && flags.baseline === undefined;
@@ -115,6 +117,11 @@ for (const [task, rows] of [...model].sort(([a], [b]) => (a < b ? -1 : 1))) {
 console.log(lines.join('\n'));
 const meanGain = mean(gains);
 const meanSsims = `mean SSIM ${mean(ssims.model).toFixed(4)} against ${mean(ssims.baseline).toFixed(4)}`;
+if (flags.summary !== undefined) {
+  const summary = { tasks: model.size, meanGain, meanSsim: mean(ssims.model), baselineMeanSsim: mean(ssims.baseline), below: misses };
+  writeFileSync(`${flags.summary}.part`, `${JSON.stringify(summary, null, 2)}\n`);
+  renameSync(`${flags.summary}.part`, flags.summary);
+}
 if (!gated) {
   console.log(`\n${model.size} task(s); mean gain over ${baselineName} ${meanGain.toFixed(2)} dB, ${meanSsims}`);
   process.exit(0);

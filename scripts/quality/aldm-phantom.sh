@@ -220,7 +220,8 @@ trained_affine() {
 }
 
 # RUN's translation of every ordered pair of DATA's cases (translate's further FLAGS…) into OUT/eval/NAME, scored
-# against the trained affine baseline (OUT/eval/NAME.md; the baseline is made first where missing).
+# against the trained affine baseline (OUT/eval/NAME.md, its totals in OUT/eval/NAME.json; the baseline is made first
+# where missing).
 against_affine() {
   local run=$1 name=$2 data=$3 eval=$OUT/eval
   shift 3
@@ -228,7 +229,8 @@ against_affine() {
   [ -f "$eval/eval-trained-affine/scores.json" ] || trained_affine "$run"
   $MRSYNTH translate "$data" --model "$run" --matrix "$@" --out "$eval/$name" --force
   $MRSYNTH eval --pred "$eval/$name" --ref "$data" --normalise-as "$run" --mask brain --matrix --out "$eval/eval-$name" --force
-  node scripts/quality/aldm-gates.mjs --model "$eval/eval-$name/scores.json" --baseline "$eval/eval-trained-affine/scores.json" | tee "$eval/$name.md"
+  node scripts/quality/aldm-gates.mjs --model "$eval/eval-$name/scores.json" --baseline "$eval/eval-trained-affine/scores.json" \
+    --summary "$eval/$name.json" | tee "$eval/$name.md"
 }
 
 # What the first stage of each run in FIRST_STAGE_RUNS translates by itself (MS-SPADE's latent decoded, no diffusion)

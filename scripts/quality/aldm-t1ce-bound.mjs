@@ -7,7 +7,7 @@
 // model of one of them (T2 and FLAIR know less than T1, whose sequence T1ce shares: theirs is a looser bound);
 // 10·log10(R² / σ²) is that error as a PSNR. The gates compare mean PSNRs, and a scan's error varies from draw to draw,
 // so what the ideal predictor (the redraws' mean) can expect in PSNR is higher than the PSNR of its expected error: each
-// draw scored against the mean of the others, averaged. That less the baseline is what the ideal predictor gains on the
+// draw scored against it, averaged. That less the baseline is what the ideal predictor gains on the
 // task, set beside each task's trained affine baseline (and the model, when given), per case and over the cases. Also
 // the PSNR the mean of the redraws reaches on the held-out reference itself (the ideal predictor scored as a model is:
 // one draw of what it can expect).
@@ -46,7 +46,7 @@ async function main() {
     const inside = [];
     stored.data.forEach((x, v) => { if (x !== 0) inside.push(v); });
     const toUnits = (volume) => metrics.toRunUnits(volume, units).data;
-    const { average, leaveOneOut, variance, standardError } = t1ceRedraws(generator, phantomKey(c.id), stored, c.contrasts.t1ce, inside, draws, toUnits);
+    const { average, drawErrors, variance, standardError } = t1ceRedraws(generator, phantomKey(c.id), stored, c.contrasts.t1ce, inside, draws, toUnits);
     const reference = toUnits(stored);
     const predictor = Float32Array.from(reference);
     inside.forEach((v, i) => { predictor[v] = average[i]; });
@@ -56,7 +56,7 @@ async function main() {
       id: c.id, expected: decibels(variance), reached: brainPsnr(predictor, reference, stored, span),
       // Two standard errors of σ² either side, in dB (the upper end of σ² is the lower end).
       low: decibels(variance + 2 * standardError), high: decibels(Math.max(variance - 2 * standardError, 1e-12)),
-      ideal: metrics.mean(leaveOneOut.map(decibels)),
+      ideal: metrics.mean(drawErrors.map(decibels)),
       baseline: Object.fromEntries(SOURCES.map((s) => [s, scored(baseline, s)])),
       model: Object.fromEntries(SOURCES.map((s) => [s, scored(model, s)])),
     });

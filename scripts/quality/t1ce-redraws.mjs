@@ -8,17 +8,17 @@
 // shared draws, and the brain mean of the redraws' variance, σ², is its expected error: no model of any of the other
 // contrasts can expect a lower MSE on that case. A scan's error varies from draw to draw (a thick-slice T1ce is far from
 // the mean, most are near it), so the PSNR of that expected error is below the PSNR such a predictor can expect, which
-// a gate on mean PSNR compares with: that is the mean over the draws of each draw's PSNR against the mean of the others.
+// a gate on mean PSNR compares with: the mean over the draws of each draw's PSNR against it.
 import { mean, sampleStd } from '../../dist/metrics/index.js';
 
 /**
- * `draws` redraws of case `id`'s T1ce (seed and index from the id) on `stored`'s grid, each mapped by `toUnits`
- * (a volume → its voxels in the units scored): per voxel of `inside` (indices into the volume), their mean `average`,
- * the expected squared error of that mean σ² (`variance`, Σ d_k / (K − 1) over each draw's mean squared distance d_k
- * from it), the standard error of σ² the spread of the d_k gives, and each draw's mean squared error against the mean
- * of the other K − 1 (`leaveOneOut`, (K / (K − 1))² d_k), whose PSNRs average to the ideal predictor's expected PSNR
- * (of K − 1 draws: a little below that of K). Refuses a stored T1ce that is not the generator's
- * draw 0 of that case, whose redraws would belong to another case.
+ * `draws` redraws of the T1ce of case { seed, index } on `stored`'s grid, each mapped by `toUnits` (a volume → its
+ * voxels in the units scored): per voxel of `inside` (indices into the volume), their mean `average`, the expected
+ * squared error of that mean σ² (`variance`, Σ d_k / (K − 1) over each draw's mean squared distance d_k from it), the
+ * standard error of σ² the spread of the d_k gives, and each draw's squared error against the ideal predictor
+ * (`drawErrors`, d_k · K / (K − 1): a draw is part of the mean it is measured from, which takes (K − 1) / K of its
+ * expected distance from the true mean), whose PSNRs average to what the ideal predictor can expect. Refuses a stored
+ * T1ce (`path`) that is not the generator's draw 0 of that case, whose redraws would belong to another case.
  */
 export function t1ceRedraws(generator, { seed, index }, stored, path, inside, draws, toUnits) {
   const own = generator.generate(seed, index, 'brats').contrasts.t1ce;
@@ -39,6 +39,6 @@ export function t1ceRedraws(generator, { seed, index }, stored, path, inside, dr
     for (let i = 0; i < count; i++) sum += (samples[k * count + i] - average[i]) ** 2;
     return sum / count;
   });
-  const leaveOneOut = distance.map((d) => (draws / (draws - 1)) ** 2 * d);
-  return { average, leaveOneOut, variance: (mean(distance) * draws) / (draws - 1), standardError: (sampleStd(distance) * Math.sqrt(draws)) / (draws - 1) };
+  const drawErrors = distance.map((d) => (d * draws) / (draws - 1));
+  return { average, drawErrors, variance: (mean(distance) * draws) / (draws - 1), standardError: (sampleStd(distance) * Math.sqrt(draws)) / (draws - 1) };
 }
