@@ -1,5 +1,6 @@
 // What the quality scripts that score scans in a run's units without any network share (latent-resolution-bound,
-// noise-ceiling, aldm-t1ce-bound): their options and data, the block average of a volume and back, brain PSNR and the mean ± std line.
+// noise-ceiling, aldm-t1ce-bound): their options and data, the block average of a volume and back, brain PSNR and the
+// mean ± std line.
 import { parseArgs } from 'node:util';
 import { F, data, metrics, runs, tensor } from '../../dist/index.js';
 
