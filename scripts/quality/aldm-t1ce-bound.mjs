@@ -17,8 +17,8 @@
 //
 // RUN is any run of the model (every stage shares stage 1's preprocessing); the scores.json files are `mrsynth eval
 // --matrix`'s of the same cases in RUN's units (aldm-phantom.sh's). BraTS-style phantoms only (named
-// Phantom<seed>_<index>, each T1ce checked to be the generator's). 128 draws take about 10 minutes on one core for 20
-// cases of 64 × 64 × 48. Uses the built package (dist/).
+// Phantom<seed>_<index>, each T1ce checked to be the generator's). 128 draws took 13 minutes for 20 cases of 64 × 64 × 48
+// (one thread, beside a two-thread training). Uses the built package (dist/).
 import { readFileSync } from 'node:fs';
 import { metrics, nifti } from '../../dist/index.js';
 import { generatorFor, phantomKey } from './phantom-cases.mjs';
@@ -50,7 +50,7 @@ async function main() {
     const reference = toUnits(stored);
     const predictor = Float32Array.from(reference);
     inside.forEach((v, i) => { predictor[v] = average[i]; });
-    const decibels = (mse) => 10 * Math.log10((span * span) / mse);
+    const decibels = (mse) => metrics.psnrFromMse(mse, span);
     const scored = (scores, source) => scores?.psnr(`${source}>t1ce`, c.id);
     rows.push({
       id: c.id, expected: decibels(variance), reached: brainPsnr(predictor, reference, stored, span),
